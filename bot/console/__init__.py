@@ -1,0 +1,1 @@
+"""The console sandbox adapter."""

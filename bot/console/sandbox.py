@@ -1,0 +1,212 @@
+"""The console sandbox: the whole bot in a terminal, with a demo school and a movable clock.
+
+It is an adapter like the Telegram one: lines typed become ``Incoming`` values, and the
+``Reply`` values that come back are printed per chat. A few sandbox commands, handled here
+and never seen by the bot, choose who you are and where you speak, and move the clock.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import sys
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import TextIO
+
+from sqlmodel import Session
+
+from bot import texts
+from handlers.dispatch import Core
+from handlers.types import Button, Chat, ChatKind, Incoming, Reply, private_chat
+from scheduler.clock import ManualClock
+from storage.repos import chats, people, school
+
+ACCOUNT_PREFIX = "console:"
+GROUP_PREFIX = "console:group:"
+_TAG = re.compile(r"<[^>]+>")
+_DELTA = re.compile(r"^\+(\d+)([dhm])$")
+_UNITS = {"d": "days", "h": "hours", "m": "minutes"}
+
+
+def plain(text: str) -> str:
+    """Telegram HTML as a terminal shows it: tags dropped, entities decoded."""
+    return html.unescape(_TAG.sub("", text))
+
+
+class Sandbox:
+    """A terminal session with the bot: you act as anyone on the roster, in any chat."""
+
+    def __init__(self, core: Core, clock: ManualClock, out: TextIO = sys.stdout) -> None:
+        """Talk to ``core``; ``clock`` is the bot's clock and moves only on ``/clock``."""
+        self.core = core
+        self.clock = clock
+        self.out = out
+        self.name = texts.SANDBOX_GUEST
+        self.account = ACCOUNT_PREFIX + self.name
+        self.chat = private_chat(self.account)
+        self.buttons: dict[str, list[Button]] = {}
+
+    # -- setting up -------------------------------------------------------------------
+
+    def seed(self, roster: Iterable[people.RosterLine]) -> None:
+        """Load the demo roster once and link one group chat per 教研组 and one for the school."""
+        core = self.core
+
+        def apply(session: Session) -> None:
+            ids = school.group_ids(session, school_id=core.school_id)
+            if people.count_teachers(session, school_id=core.school_id) == 0:
+                people.import_roster(session, school_id=core.school_id, lines=list(roster),
+                                     group_ids=ids, now=self.clock.now())
+                people.issue_codes(session, school_id=core.school_id)
+            for name, group_id in [*ids.items(), (texts.SANDBOX_SCHOOL_CHAT, None)]:
+                address = GROUP_PREFIX + name
+                if chats.get_link(session, chat=address) is None:
+                    chats.set_link(session, chat=address, title=name, school_id=core.school_id,
+                                   group_id=group_id, actor_id=None, now=self.clock.now())
+
+        core.db.call(apply)
+
+    # -- the loop ---------------------------------------------------------------------
+
+    def say(self, text: str) -> None:
+        """Print a sandbox line (not a bot message)."""
+        print(text, file=self.out, flush=True)
+
+    async def run(self, lines: Iterable[str]) -> None:
+        """Read commands and messages until the input ends or ``/quit``."""
+        self.say(texts.SANDBOX_BANNER.format(now=self._now_text()))
+        for raw in lines:
+            line = raw.strip()
+            if not line:
+                continue
+            if line in ("/quit", "/exit"):
+                break
+            await self.feed(line)
+
+    async def feed(self, line: str) -> None:
+        """Handle one typed line: a sandbox command, or a message to the bot."""
+        word, _, rest = line.partition(" ")
+        rest = rest.strip()
+        if word == "/as":
+            await self._act_as(rest)
+        elif word == "/in":
+            self._enter(rest)
+        elif word == "/clock":
+            self._move_clock(rest)
+        elif word == "/tap":
+            await self._tap(rest)
+        elif word == "/codes":
+            self._codes()
+        else:
+            await self.send(Incoming(account=self.account, chat=self.chat,
+                                     display_name=self.name, text=line))
+
+    async def send(self, incoming: Incoming) -> None:
+        """Give ``incoming`` to the bot and print what each chat sees."""
+        for reply in await self.core.handle(incoming):
+            self._show(reply)
+
+    # -- sandbox commands -------------------------------------------------------------
+
+    async def _act_as(self, name: str) -> None:
+        if not name:
+            self.say(texts.SANDBOX_AS_USAGE)
+            return
+        found = self.core.db.call(lambda s: people.find_by_name(
+            s, school_id=self.core.school_id, name=name))
+        self.name = name
+        self.account = found[0].account if found and found[0].account else ACCOUNT_PREFIX + name
+        if self.chat.is_private:
+            self.chat = private_chat(self.account)
+        if not found:
+            self.say(texts.SANDBOX_AS_STRANGER.format(name=name))
+            return
+        self.say(texts.SANDBOX_AS.format(name=name, chat=self._label(self.chat)))
+        if found[0].account is None:
+            code = self._code_of(name)
+            if code is not None:
+                self.say(texts.SANDBOX_AUTO_BIND.format(name=name))
+                await self.send(Incoming(account=self.account, chat=private_chat(self.account),
+                                         display_name=name, text=f"/bind {code}"))
+
+    def _code_of(self, name: str) -> str | None:
+        rows = self.core.db.call(
+            lambda s: people.issue_codes(s, school_id=self.core.school_id))
+        return next((row.code for row in rows if row.name == name and not row.bound), None)
+
+    def _codes(self) -> None:
+        rows = self.core.db.call(
+            lambda s: people.issue_codes(s, school_id=self.core.school_id))
+        unbound = [f"  {row.name}（{'、'.join(row.groups) or '—'}）：{row.code}"
+                   for row in rows if not row.bound]
+        self.say("\n".join([texts.SANDBOX_CODES, *unbound]) if unbound else texts.SANDBOX_NO_CODES)
+
+    def _enter(self, where: str) -> None:
+        if where in ("", texts.SANDBOX_PRIVATE):
+            self.chat = private_chat(self.account)
+        else:
+            self.chat = Chat(address=GROUP_PREFIX + where, kind=ChatKind.GROUP, title=where)
+        self.say(texts.SANDBOX_IN.format(chat=self._label(self.chat)))
+
+    def _move_clock(self, arg: str) -> None:
+        zone = self.core.settings.zone
+        if arg:
+            delta = _DELTA.match(arg)
+            try:
+                if delta is not None:
+                    amount = timedelta(**{_UNITS[delta.group(2)]: int(delta.group(1))})
+                    self.clock.advance(amount)
+                else:
+                    local = datetime.strptime(arg, "%Y-%m-%d %H:%M").replace(tzinfo=zone)
+                    self.clock.set(local)
+            except ValueError:
+                self.say(texts.SANDBOX_CLOCK_USAGE)
+                return
+        self.say(texts.SANDBOX_CLOCK.format(now=self._now_text()))
+
+    async def _tap(self, arg: str) -> None:
+        options = self.buttons.get(self.chat.address, [])
+        if not arg.isdigit() or not 1 <= int(arg) <= len(options):
+            self.say(texts.SANDBOX_TAP_USAGE.format(count=len(options)))
+            return
+        button = options[int(arg) - 1]
+        if button.data is not None:
+            await self.send(Incoming(account=self.account, chat=self.chat,
+                                     display_name=self.name, button=button.data))
+        elif button.start is not None:
+            self.chat = private_chat(self.account)
+            self.say(texts.SANDBOX_IN.format(chat=self._label(self.chat)))
+            await self.send(Incoming(account=self.account, chat=self.chat,
+                                     display_name=self.name, text=f"/start {button.start}"))
+        elif button.url is not None:
+            self.say(button.url)
+
+    # -- output -----------------------------------------------------------------------
+
+    def _now_text(self) -> str:
+        local = self.clock.now().astimezone(self.core.settings.zone)
+        return f"{local:%Y-%m-%d %H:%M}（周{'一二三四五六日'[local.weekday()]}）"
+
+    def _label(self, chat: Chat) -> str:
+        if chat.address.startswith(GROUP_PREFIX):
+            return texts.SANDBOX_GROUP_LABEL.format(name=chat.address.removeprefix(GROUP_PREFIX))
+        return texts.SANDBOX_PRIVATE_LABEL.format(name=chat.address.removeprefix(ACCOUNT_PREFIX))
+
+    def _show(self, reply: Reply) -> None:
+        chat = reply.chat or self.chat
+        if reply.notice and not reply.text:
+            self.say(texts.SANDBOX_NOTICE.format(text=reply.notice))
+            return
+        self.say(texts.SANDBOX_MESSAGE.format(chat=self._label(chat),
+                                              edited=texts.SANDBOX_EDITED if reply.edit else ""))
+        for line in plain(reply.text).splitlines():
+            self.say(f"  {line}")
+        flat = [button for row in reply.buttons for button in row]
+        if flat:
+            self.buttons[chat.address] = flat
+            self.say("  " + "  ".join(f"[{i}] {b.label}" for i, b in enumerate(flat, 1))
+                     + texts.SANDBOX_TAP_HINT)
+        if reply.attachment is not None:
+            self.say(texts.SANDBOX_ATTACHMENT.format(name=reply.attachment.filename,
+                                                     size=len(reply.attachment.content)))

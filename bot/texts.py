@@ -1,0 +1,60 @@
+"""Chinese text of the adapters, the sandbox and the command line."""
+
+from __future__ import annotations
+
+SANDBOX_GUEST = "访客"
+SANDBOX_SCHOOL_CHAT = "全校"
+SANDBOX_PRIVATE = "私聊"
+SANDBOX_BANNER = (
+    "研修助手 · 控制台沙盒（没有设置 YANXIU_BOT_TOKEN，所以在终端里运行）\n"
+    "沙盒时间：{now}\n"
+    "沙盒命令：/as 姓名（切换身份，例如 /as 王芳）  /in 语文组 | /in 全校 | /in 私聊（切换聊天）\n"
+    "          /clock +2d | +3h | +30m | 2026-12-02 15:00（移动时间）  /tap 1（按第 1 个按钮）\n"
+    "          /codes（未绑定老师的绑定码）  /quit（退出）\n"
+    "其余输入都会作为消息发给机器人，例如 /help。"
+)
+SANDBOX_AS_USAGE = "用法：/as 姓名，例如 /as 王芳"
+SANDBOX_AS = "（沙盒）你现在是 {name}，在{chat}。"
+SANDBOX_AS_STRANGER = (
+    "（沙盒）你现在是「{name}」——不在花名册上的陌生人。可以试试 /start、/bind 绑定码。"
+)
+SANDBOX_AUTO_BIND = "（沙盒）{name} 还没有绑定，替你发送绑定码："
+SANDBOX_CODES = "（沙盒）未绑定老师的绑定码："
+SANDBOX_NO_CODES = "（沙盒）所有老师都已绑定。"
+SANDBOX_IN = "（沙盒）现在在{chat}。"
+SANDBOX_CLOCK = "（沙盒）现在时间：{now}"
+SANDBOX_CLOCK_USAGE = "用法：/clock +2d、/clock +3h、/clock +30m 或 /clock 2026-12-02 15:00"
+SANDBOX_TAP_USAGE = "用法：/tap 序号（本聊天最近一条消息有 {count} 个按钮）"
+SANDBOX_TAP_HINT = "   ← /tap 序号"
+SANDBOX_GROUP_LABEL = "群「{name}」"
+SANDBOX_PRIVATE_LABEL = "与{name}的私聊"
+SANDBOX_MESSAGE = "── 研修助手 → {chat}{edited}"
+SANDBOX_EDITED = "（修改了上一条）"
+SANDBOX_NOTICE = "  （提示）{text}"
+SANDBOX_ATTACHMENT = "  📎 {name}（{size} 字节）"
+
+CLI_DESCRIPTION = "研修助手：学校校本研修的聊天机器人"
+CLI_CONFIG_HELP = "配置文件路径（默认 config.toml，没有则用 config.example.toml）"
+CLI_RUN = "运行机器人：设置了 YANXIU_BOT_TOKEN 则连接 Telegram，否则进入控制台沙盒"
+CLI_WEBHOOK = "用 webhook 接收更新（在反向代理后部署）"
+CLI_SANDBOX = "控制台沙盒：在终端里使用整个机器人"
+CLI_MIGRATE = "把数据库结构升级到最新"
+CLI_ROSTER = "花名册"
+CLI_ROSTER_IMPORT = "导入花名册（CSV 或 XLSX）"
+CLI_ROSTER_CODES = "列出并生成绑定码"
+CLI_ROSTER_OUT = "同时写成 XLSX 文件"
+CLI_CHECK = "检查配置文件"
+CONFIG_OK = "配置文件 {path} 没有问题：{school}，{groups} 个教研组，{quotas} 项研修指标。"
+MIGRATED = "数据库已升级到最新结构：{url}"
+ROSTER_BAD = "花名册有 {count} 处问题，没有导入任何内容："
+ROSTER_DONE = (
+    "花名册已导入：新增 {added} 人，更新 {updated} 人，停用 {deactivated} 人，"
+    "未变 {unchanged} 人。"
+)
+CODES_HEADER = "姓名\t教研组\t工号\t绑定码"
+CODES_BOUND = "（已绑定）"
+CODES_WRITTEN = "绑定码已写入 {path}"
+CODES_SHEET = "绑定码"
+CODES_COLUMNS = ("姓名", "教研组", "工号", "绑定码", "状态")
+STARTING_TELEGRAM = "正在连接 Telegram（长轮询）……"
+WEBHOOK_NEEDS = "webhook 模式需要配置 telegram.webhook_url，并设置环境变量 {env}。"

@@ -1,0 +1,82 @@
+"""Telegram updates to ``Incoming`` and ``Reply`` buttons to Telegram keyboards."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.constants import ChatType
+
+from handlers.types import Button, Chat, ChatKind, Incoming
+
+PREFIX = "tg:"
+
+
+def address(chat_id: int) -> str:
+    """The platform-neutral address of a Telegram chat or user."""
+    return f"{PREFIX}{chat_id}"
+
+
+def chat_id(chat_address: str) -> int:
+    """The Telegram chat id behind an address made by ``address``."""
+    return int(chat_address.removeprefix(PREFIX))
+
+
+def _chat(message: Message) -> Chat:
+    chat = message.chat
+    kind = ChatKind.PRIVATE if chat.type == ChatType.PRIVATE else ChatKind.GROUP
+    return Chat(address=address(chat.id), kind=kind, title=chat.title or "")
+
+
+def _other(message: Message, bot_id: int) -> str | None:
+    if message.new_chat_members:
+        return "joined" if any(u.id == bot_id for u in message.new_chat_members) else None
+    for kind in ("photo", "sticker", "document", "voice", "video", "audio", "animation",
+                 "location", "contact", "video_note", "poll"):
+        if getattr(message, kind, None):
+            return kind
+    return None
+
+
+def to_incoming(update: Update, *, bot_id: int) -> Incoming | None:
+    """What a person did, or None for updates the bot ignores (edits, service messages)."""
+    user = update.effective_user
+    if user is None or user.is_bot:
+        return None
+    key = f"{PREFIX}{update.update_id}"
+    account = address(user.id)
+    name = user.full_name + (f" (@{user.username})" if user.username else "")
+    query = update.callback_query
+    if query is not None:
+        if not isinstance(query.message, Message):
+            return None
+        return Incoming(account=account, chat=_chat(query.message), display_name=name,
+                        button=query.data or "", update_key=key)
+    message = update.message
+    if message is None:
+        return None
+    text = message.text
+    other = None if text is not None else _other(message, bot_id)
+    if text is None and other is None:
+        return None
+    return Incoming(account=account, chat=_chat(message), display_name=name, text=text,
+                    other=other, update_key=key)
+
+
+def keyboard(
+    rows: tuple[tuple[Button, ...], ...], *, username: str
+) -> InlineKeyboardMarkup | None:
+    """An inline keyboard for ``rows``; deep-link buttons open the private chat."""
+    if not rows:
+        return None
+    built = []
+    for row in rows:
+        line = []
+        for button in row:
+            if button.data is not None:
+                line.append(InlineKeyboardButton(button.label, callback_data=button.data))
+            elif button.start is not None:
+                url = f"https://t.me/{username}?start={button.start}"
+                line.append(InlineKeyboardButton(button.label, url=url))
+            else:
+                line.append(InlineKeyboardButton(button.label, url=button.url))
+        built.append(line)
+    return InlineKeyboardMarkup(built)

@@ -1,0 +1,1 @@
+"""Handlers: what people can do, independent of any chat platform."""

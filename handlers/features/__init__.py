@@ -1,0 +1,1 @@
+"""Feature modules: one per user-facing area; each exports COMMANDS and BUTTONS."""

@@ -1,0 +1,45 @@
+"""Escaping and small formatting helpers: everything a person typed is shown, not parsed."""
+
+from __future__ import annotations
+
+import html
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+TELEGRAM_LIMIT = 4096
+WEEKDAYS = "一二三四五六日"
+
+
+def esc(text: object) -> str:
+    """HTML-escape user-supplied text for Telegram's HTML parse mode."""
+    return html.escape(str(text), quote=False)
+
+
+def shorten(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters with an ellipsis, for showing (storage keeps all)."""
+    return text if len(text) <= limit else text[: max(limit - 1, 0)] + "…"
+
+
+def fmt_date(day: date) -> str:
+    """A date as people at the school write it: 12月3日（周四）."""
+    return f"{day.month}月{day.day}日（周{WEEKDAYS[day.weekday()]}）"
+
+
+def fmt_datetime(moment: datetime, zone: ZoneInfo) -> str:
+    """An instant in the school's zone: 12月3日（周四）15:30."""
+    local = moment.astimezone(zone)
+    return f"{fmt_date(local.date())}{local:%H:%M}"
+
+
+def split_text(text: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
+    """Split ``text`` into parts under ``limit`` at line breaks where possible."""
+    parts: list[str] = []
+    while len(text) > limit:
+        cut = text.rfind("\n", 0, limit)
+        if cut <= 0:
+            cut = limit
+        parts.append(text[:cut])
+        text = text[cut:].lstrip("\n")
+    if text or not parts:
+        parts.append(text)
+    return parts

@@ -1,0 +1,160 @@
+"""The school's own settings, as validated from the config file.
+
+Every number of the school's 制度 (quotas, reminder times, quiet hours) is a setting with a
+default here, never a constant in code. The models forbid unknown keys so that a typo in
+the config file is an error naming the key, not a silently ignored line.
+"""
+
+from __future__ import annotations
+
+from datetime import date, time
+from enum import StrEnum
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from scheduler.calendar import DayOff, MakeUpDay, Slot
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SchoolSpec(_Spec):
+    """The school this deployment serves."""
+
+    name: str = Field(min_length=1, max_length=100)
+    timezone: str = "Asia/Shanghai"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"未知的时区 {value!r}，例如 Asia/Shanghai") from exc
+        return value
+
+
+class GroupSpec(_Spec):
+    """A 教研组 and its fixed weekly (or fortnightly) slot."""
+
+    name: str = Field(min_length=1, max_length=40)
+    slot: Slot
+
+
+class SemesterSpec(_Spec):
+    """A semester with its 研修主题."""
+
+    name: str = Field(min_length=1, max_length=60)
+    start: date
+    end: date
+    theme: str = ""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> SemesterSpec:
+        if self.end <= self.start:
+            raise ValueError("学期结束日期必须晚于开始日期")
+        return self
+
+
+class Unit(StrEnum):
+    """What a quota counts."""
+
+    COUNT = "count"
+    CHARS = "chars"
+
+
+class Period(StrEnum):
+    """Over what time a quota's target applies."""
+
+    SEMESTER = "semester"
+    MONTH = "month"
+
+
+class QuotaSpec(_Spec):
+    """A target for one kind of record, e.g. 听课 ≥ 30 per semester."""
+
+    kind: str = Field(min_length=1, max_length=40)
+    label: str = Field(min_length=1, max_length=40)
+    target: int = Field(gt=0)
+    unit: Unit = Unit.COUNT
+    period: Period = Period.SEMESTER
+    min_chars: int | None = Field(default=None, gt=0)
+    roles: tuple[str, ...] = ()
+    groups: tuple[str, ...] = ()
+
+    @field_validator("roles")
+    @classmethod
+    def _known_roles(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = [role for role in value if role not in ("teacher", "leader", "admin")]
+        if unknown:
+            raise ValueError(f"未知的角色 {unknown}，可选 teacher、leader、admin")
+        return value
+
+
+class QuietHours(_Spec):
+    """No private message is sent between ``start`` and ``end`` (crossing midnight)."""
+
+    start: time = time(21, 30)
+    end: time = time(7, 0)
+
+
+class RemindersSpec(_Spec):
+    """When session reminders go out."""
+
+    day_before_at: time = time(17, 0)
+    before_start_minutes: int = Field(default=30, ge=0, le=24 * 60)
+    quiet_hours: QuietHours = QuietHours()
+
+
+class BindingSpec(_Spec):
+    """Limits on binding a chat account to the roster."""
+
+    wrong_codes_per_hour: int = Field(default=5, ge=1, le=100)
+
+
+class DraftsSpec(_Spec):
+    """How long an unfinished form is kept."""
+
+    expire_after_days: int = Field(default=7, ge=1, le=90)
+
+
+class CalendarSpec(_Spec):
+    """The school's own days off and make-up days, on top of the national calendar."""
+
+    days_off: tuple[DayOff, ...] = ()
+    make_up_days: tuple[MakeUpDay, ...] = ()
+
+
+class Settings(_Spec):
+    """Everything about the school that the handlers and the scheduler need."""
+
+    school: SchoolSpec
+    semesters: tuple[SemesterSpec, ...] = Field(min_length=1)
+    groups: tuple[GroupSpec, ...] = Field(min_length=1)
+    calendar: CalendarSpec = CalendarSpec()
+    quotas: tuple[QuotaSpec, ...] = ()
+    reminders: RemindersSpec = RemindersSpec()
+    binding: BindingSpec = BindingSpec()
+    drafts: DraftsSpec = DraftsSpec()
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> Settings:
+        for what, names in (
+            ("教研组", [group.name for group in self.groups]),
+            ("学期", [semester.name for semester in self.semesters]),
+        ):
+            duplicates = sorted({name for name in names if names.count(name) > 1})
+            if duplicates:
+                raise ValueError(f"{what}名称重复：{'、'.join(duplicates)}")
+        return self
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The school's time zone, applied only when time is shown or read from people."""
+        return ZoneInfo(self.school.timezone)
+
+    def group(self, name: str) -> GroupSpec | None:
+        """The group named ``name``, if the school has one."""
+        return next((group for group in self.groups if group.name == name), None)

@@ -1,0 +1,1 @@
+"""Scheduler: the school calendar, reminder planning and the delivery outbox."""

@@ -1,0 +1,1 @@
+"""Repository functions, one module per aggregate; they never commit."""

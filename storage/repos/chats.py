@@ -1,0 +1,68 @@
+"""Group chats linked to a 教研组 or to the whole school."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from storage.tables import AuditEntry, ChatLink, StudyGroup, UnlinkedChat
+
+
+@dataclass(frozen=True)
+class LinkRow:
+    """A linked group chat; ``group`` None means the whole school."""
+
+    chat: str
+    school_id: int
+    group_id: int | None
+    group: str | None
+
+
+def get_link(session: Session, *, chat: str) -> LinkRow | None:
+    """What the group chat ``chat`` is linked to, if anything."""
+    row = session.exec(
+        select(ChatLink, StudyGroup.name)
+        .join(StudyGroup, col(StudyGroup.id) == col(ChatLink.group_id), isouter=True)
+        .where(ChatLink.chat == chat)
+    ).first()
+    if row is None:
+        return None
+    link, group = row
+    return LinkRow(link.chat, link.school_id, link.group_id, group)
+
+
+def set_link(
+    session: Session, *, chat: str, title: str, school_id: int, group_id: int | None,
+    actor_id: int | None, now: datetime,
+) -> None:
+    """Link ``chat`` to a group (or the school), replacing any earlier link."""
+    link = session.get(ChatLink, chat) or ChatLink(chat=chat, school_id=school_id, linked_at=now)
+    link.school_id, link.group_id, link.title = school_id, group_id, title
+    link.linked_by, link.linked_at = actor_id, now
+    session.add(link)
+    session.add(AuditEntry(school_id=school_id, actor_id=actor_id, action="link_chat", at=now,
+                           detail=f"{title or chat} → {group_id or '全校'}"))
+
+
+def remove_link(session: Session, *, chat: str) -> bool:
+    """Unlink ``chat``; whether it was linked."""
+    link = session.get(ChatLink, chat)
+    if link is None:
+        return False
+    session.delete(link)
+    return True
+
+
+def chats_of_group(session: Session, *, group_id: int) -> list[str]:
+    """Addresses of the chats linked to a 教研组."""
+    return list(session.exec(select(ChatLink.chat).where(ChatLink.group_id == group_id)))
+
+
+def first_time_unlinked(session: Session, *, chat: str, now: datetime) -> bool:
+    """True the first time an unlinked chat is seen (the bot explains linking once)."""
+    if session.get(UnlinkedChat, chat) is not None:
+        return False
+    session.add(UnlinkedChat(chat=chat, told_at=now))
+    return True

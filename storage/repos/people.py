@@ -1,0 +1,347 @@
+"""Teachers, their groups, binding of chat accounts, and the roster import."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from sqlmodel import Session, col, delete, func, select
+
+from storage.tables import (
+    AuditEntry,
+    BindAttempt,
+    BindRequest,
+    Membership,
+    StudyGroup,
+    Teacher,
+)
+
+# No 0/O, 1/I/L: codes are read aloud and typed from paper.
+_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 8
+
+
+class RosterLine(Protocol):
+    """One person of an imported roster (``handlers.roster.RosterEntry`` fits)."""
+
+    @property
+    def name(self) -> str: ...  # noqa: D102
+    @property
+    def groups(self) -> tuple[str, ...]: ...  # noqa: D102
+    @property
+    def role(self) -> str: ...  # noqa: D102
+    @property
+    def subject(self) -> str: ...  # noqa: D102
+    @property
+    def staff_no(self) -> str | None: ...  # noqa: D102
+
+
+@dataclass(frozen=True)
+class PersonRow:
+    """A roster entry with its groups, as the handlers see it."""
+
+    id: int
+    school_id: int
+    name: str
+    role: str
+    subject: str
+    active: bool
+    account: str | None
+    groups: tuple[str, ...]
+    leads: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    """What a roster import changed."""
+
+    added: int
+    updated: int
+    deactivated: int
+    unchanged: int
+
+
+@dataclass(frozen=True)
+class CodeRow:
+    """A teacher's binding code, as printed for 教导处."""
+
+    name: str
+    staff_no: str | None
+    groups: tuple[str, ...]
+    code: str | None
+    bound: bool
+
+
+def _person(session: Session, teacher: Teacher) -> PersonRow:
+    assert teacher.id is not None
+    rows = session.exec(
+        select(StudyGroup.name, Membership.is_leader)
+        .join(Membership, col(Membership.group_id) == col(StudyGroup.id))
+        .where(Membership.teacher_id == teacher.id)
+        .order_by(col(StudyGroup.id))
+    ).all()
+    return PersonRow(
+        id=teacher.id,
+        school_id=teacher.school_id,
+        name=teacher.name,
+        role=teacher.role,
+        subject=teacher.subject,
+        active=teacher.active,
+        account=teacher.account,
+        groups=tuple(name for name, _ in rows),
+        leads=tuple(name for name, leader in rows if leader),
+    )
+
+
+def get_by_account(session: Session, *, account: str) -> PersonRow | None:
+    """The roster entry bound to ``account``."""
+    teacher = session.exec(select(Teacher).where(Teacher.account == account)).first()
+    return None if teacher is None else _person(session, teacher)
+
+
+def get_person(session: Session, *, teacher_id: int) -> PersonRow | None:
+    """The roster entry with id ``teacher_id``."""
+    teacher = session.get(Teacher, teacher_id)
+    return None if teacher is None else _person(session, teacher)
+
+
+def find_by_name(session: Session, *, school_id: int, name: str) -> list[PersonRow]:
+    """Active roster entries of the school named exactly ``name``."""
+    teachers = session.exec(
+        select(Teacher).where(
+            Teacher.school_id == school_id, Teacher.name == name, col(Teacher.active)
+        )
+    ).all()
+    return [_person(session, teacher) for teacher in teachers]
+
+
+def count_teachers(session: Session, *, school_id: int) -> int:
+    """How many people (active or not) the school's roster has."""
+    return session.exec(select(func.count()).where(Teacher.school_id == school_id)).one()
+
+
+def admin_accounts(session: Session, *, school_id: int) -> list[str]:
+    """Accounts of the school's bound, active admins."""
+    rows = session.exec(
+        select(Teacher.account).where(
+            Teacher.school_id == school_id,
+            Teacher.role == "admin",
+            col(Teacher.active),
+            col(Teacher.account).is_not(None),
+        )
+    ).all()
+    return [account for account in rows if account is not None]
+
+
+def import_roster(
+    session: Session,
+    *,
+    school_id: int,
+    lines: Sequence[RosterLine],
+    group_ids: dict[str, int],
+    now: datetime,
+) -> ImportSummary:
+    """Apply a validated roster: update by 工号 (else name), add new, deactivate missing."""
+    teachers = list(session.exec(select(Teacher).where(Teacher.school_id == school_id)))
+    by_staff_no = {t.staff_no: t for t in teachers if t.staff_no}
+    by_name: dict[str, list[Teacher]] = {}
+    for teacher in teachers:
+        by_name.setdefault(teacher.name, []).append(teacher)
+    seen: set[int] = set()
+    added = updated = unchanged = 0
+    for line in lines:
+        teacher = by_staff_no.get(line.staff_no) if line.staff_no else None
+        if teacher is None:
+            candidates = [t for t in by_name.get(line.name, []) if t.id not in seen]
+            teacher = candidates[0] if len(candidates) == 1 else None
+        role = str(line.role)
+        wanted = {group_ids[group]: role == "leader" for group in line.groups}
+        if teacher is None:
+            teacher = Teacher(school_id=school_id, name=line.name, staff_no=line.staff_no,
+                              subject=line.subject, role=role)
+            session.add(teacher)
+            session.flush()
+            added += 1
+        else:
+            current = {
+                m.group_id: m.is_leader
+                for m in session.exec(
+                    select(Membership).where(Membership.teacher_id == teacher.id)
+                )
+            }
+            before = (teacher.name, teacher.staff_no, teacher.subject, teacher.role,
+                      teacher.active, current)
+            after = (line.name, line.staff_no or teacher.staff_no, line.subject, role, True,
+                     wanted)
+            if before == after:
+                unchanged += 1
+                assert teacher.id is not None
+                seen.add(teacher.id)
+                continue
+            teacher.name, teacher.subject, teacher.role, teacher.active = (
+                line.name, line.subject, role, True)
+            teacher.staff_no = line.staff_no or teacher.staff_no
+            session.add(teacher)
+            updated += 1
+        assert teacher.id is not None
+        seen.add(teacher.id)
+        session.exec(delete(Membership).where(col(Membership.teacher_id) == teacher.id))
+        for group_id, is_leader in wanted.items():
+            session.add(Membership(teacher_id=teacher.id, group_id=group_id,
+                                   is_leader=is_leader))
+    deactivated = 0
+    for teacher in teachers:
+        if teacher.id not in seen and teacher.active:
+            teacher.active = False
+            session.add(teacher)
+            deactivated += 1
+    session.add(AuditEntry(school_id=school_id, action="roster_import", at=now,
+                           detail=f"新增 {added}，更新 {updated}，停用 {deactivated}"))
+    session.flush()
+    return ImportSummary(added, updated, deactivated, unchanged)
+
+
+def _new_code(session: Session) -> str:
+    while True:
+        code = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(CODE_LENGTH))
+        if session.exec(select(Teacher.id).where(Teacher.bind_code == code)).first() is None:
+            return code
+
+
+def issue_codes(session: Session, *, school_id: int) -> list[CodeRow]:
+    """Give every active, unbound teacher a code (keeping existing ones); list them all."""
+    teachers = session.exec(
+        select(Teacher)
+        .where(Teacher.school_id == school_id, col(Teacher.active))
+        .order_by(col(Teacher.id))
+    ).all()
+    rows = []
+    for teacher in teachers:
+        if teacher.account is None and teacher.bind_code is None:
+            teacher.bind_code = _new_code(session)
+            session.add(teacher)
+        person = _person(session, teacher)
+        rows.append(CodeRow(teacher.name, teacher.staff_no, person.groups, teacher.bind_code,
+                            teacher.account is not None))
+    session.flush()
+    return rows
+
+
+def normalise_code(text: str) -> str:
+    """A code as typed by a person: upper case, no spaces or dashes."""
+    return "".join(ch for ch in text.upper() if ch.isalnum())
+
+
+def bind_with_code(
+    session: Session, *, school_id: int, code: str, account: str, now: datetime
+) -> PersonRow | None:
+    """Bind ``account`` to the active teacher holding ``code``; the code is then spent."""
+    teacher = session.exec(
+        select(Teacher).where(
+            Teacher.school_id == school_id,
+            Teacher.bind_code == normalise_code(code),
+            col(Teacher.active),
+        )
+    ).first()
+    if teacher is None:
+        return None
+    _bind(session, teacher, account, now)
+    session.add(AuditEntry(school_id=school_id, actor_id=teacher.id, action="bind", at=now,
+                           detail=f"{teacher.name} 用绑定码绑定了账号"))
+    return _person(session, teacher)
+
+
+def _bind(session: Session, teacher: Teacher, account: str, now: datetime) -> None:
+    teacher.account, teacher.bound_at, teacher.bind_code = account, now, None
+    session.add(teacher)
+    session.flush()
+
+
+def count_wrong_codes(session: Session, *, account: str, since: datetime) -> int:
+    """Wrong binding codes tried by ``account`` since ``since``."""
+    return session.exec(
+        select(func.count()).where(BindAttempt.account == account, BindAttempt.at >= since)
+    ).one()
+
+
+def add_wrong_code(session: Session, *, account: str, now: datetime) -> None:
+    """Remember a wrong code; attempts older than a day are dropped on the way."""
+    session.exec(delete(BindAttempt).where(col(BindAttempt.at) < now - timedelta(days=1)))
+    session.add(BindAttempt(account=account, at=now))
+
+
+def add_bind_request(
+    session: Session, *, account: str, display_name: str, teacher_id: int, now: datetime
+) -> int | None:
+    """File a request to bind ``account`` to a teacher; None if one is already pending."""
+    pending = session.exec(
+        select(BindRequest.id).where(
+            BindRequest.account == account, BindRequest.status == "pending"
+        )
+    ).first()
+    if pending is not None:
+        return None
+    request = BindRequest(account=account, display_name=display_name, teacher_id=teacher_id,
+                          created_at=now)
+    session.add(request)
+    session.flush()
+    return request.id
+
+
+@dataclass(frozen=True)
+class RequestRow:
+    """A pending bind request, as shown to admins."""
+
+    id: int
+    display_name: str
+    teacher: PersonRow
+
+
+def list_pending_requests(session: Session, *, school_id: int) -> list[RequestRow]:
+    """The school's bind requests still waiting for an admin, oldest first."""
+    rows = session.exec(
+        select(BindRequest, Teacher)
+        .join(Teacher, col(Teacher.id) == col(BindRequest.teacher_id))
+        .where(BindRequest.status == "pending", Teacher.school_id == school_id)
+        .order_by(col(BindRequest.id))
+    ).all()
+    return [RequestRow(request.id, request.display_name, _person(session, teacher))
+            for request, teacher in rows if request.id is not None]
+
+
+@dataclass(frozen=True)
+class BindDecision:
+    """The outcome of an admin's decision on a bind request."""
+
+    account: str
+    teacher_name: str
+    approved: bool
+
+
+def decide_bind_request(
+    session: Session, *, request_id: int, school_id: int, admin_id: int, approve: bool,
+    now: datetime,
+) -> BindDecision | None:
+    """Approve or refuse a pending request of this school; None if it was already decided."""
+    request = session.get(BindRequest, request_id)
+    if request is None or request.status != "pending":
+        return None
+    teacher = session.get(Teacher, request.teacher_id)
+    if teacher is None or teacher.school_id != school_id:
+        return None
+    taken = teacher.account is not None or not teacher.active
+    already = session.exec(select(Teacher.id).where(Teacher.account == request.account)).first()
+    approved = approve and not taken and already is None
+    request.status = "approved" if approved else "refused"
+    request.decided_by, request.decided_at = admin_id, now
+    session.add(request)
+    if approved:
+        _bind(session, teacher, request.account, now)
+    session.add(AuditEntry(
+        school_id=school_id, actor_id=admin_id, action="bind_request", at=now,
+        detail=f"{'批准' if approved else '拒绝'}账号绑定为 {teacher.name}",
+    ))
+    return BindDecision(request.account, teacher.name, approved)

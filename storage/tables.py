@@ -1,0 +1,279 @@
+"""SQLModel tables for the whole domain.
+
+Every instant is stored as an aware UTC datetime (SQLModel 0.0.50 maps ``datetime`` to a
+UTC type that rejects naive values); calendar days are plain ``date`` values in the
+school's own time zone. Free-form answers of forms live in JSON columns, so a school can
+change its forms in config without a migration.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class School(SQLModel, table=True):
+    """A school; a 村小 points at the 中心校 that oversees it."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, max_length=100)
+    parent_id: int | None = Field(default=None, foreign_key="school.id")
+
+
+class Teacher(SQLModel, table=True):
+    """A person on the roster, bound to at most one chat account."""
+
+    __table_args__ = (
+        UniqueConstraint("school_id", "staff_no"),
+        UniqueConstraint("account"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    school_id: int = Field(foreign_key="school.id", index=True)
+    name: str = Field(max_length=40)
+    staff_no: str | None = Field(default=None, max_length=40)
+    subject: str = Field(default="", max_length=40)
+    role: str = Field(default="teacher", max_length=16)
+    active: bool = True
+    # One-time binding code handed out by 教导处; cleared once used.
+    bind_code: str | None = Field(default=None, max_length=16, unique=True)
+    # Platform account, e.g. "tg:123456"; its private chat has the same address.
+    account: str | None = Field(default=None, max_length=64)
+    bound_at: datetime | None = None
+
+
+class StudyGroup(SQLModel, table=True):
+    """A 教研组 of a school."""
+
+    __tablename__ = "study_group"
+    __table_args__ = (UniqueConstraint("school_id", "name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    school_id: int = Field(foreign_key="school.id", index=True)
+    name: str = Field(max_length=40)
+
+
+class Membership(SQLModel, table=True):
+    """A teacher in a 教研组; ``is_leader`` marks its 教研组长."""
+
+    teacher_id: int = Field(foreign_key="teacher.id", primary_key=True)
+    group_id: int = Field(foreign_key="study_group.id", primary_key=True, index=True)
+    is_leader: bool = False
+
+
+class ChatLink(SQLModel, table=True):
+    """A group chat linked to a 教研组, or to the whole school when ``group_id`` is None."""
+
+    __tablename__ = "chat_link"
+
+    chat: str = Field(primary_key=True, max_length=64)
+    school_id: int = Field(foreign_key="school.id", index=True)
+    group_id: int | None = Field(default=None, foreign_key="study_group.id", index=True)
+    title: str = Field(default="", max_length=200)
+    linked_by: int | None = Field(default=None, foreign_key="teacher.id")
+    linked_at: datetime
+
+
+class UnlinkedChat(SQLModel, table=True):
+    """A group chat the bot has already told how to link it (it says so only once)."""
+
+    __tablename__ = "unlinked_chat"
+
+    chat: str = Field(primary_key=True, max_length=64)
+    told_at: datetime
+
+
+class BindRequest(SQLModel, table=True):
+    """An account asking to be bound to a roster entry, waiting for an admin."""
+
+    __tablename__ = "bind_request"
+
+    id: int | None = Field(default=None, primary_key=True)
+    account: str = Field(max_length=64, index=True)
+    display_name: str = Field(default="", max_length=200)
+    teacher_id: int = Field(foreign_key="teacher.id")
+    status: str = Field(default="pending", max_length=16)
+    created_at: datetime
+    decided_by: int | None = Field(default=None, foreign_key="teacher.id")
+    decided_at: datetime | None = None
+
+
+class BindAttempt(SQLModel, table=True):
+    """A wrong binding code, kept to limit guessing per account."""
+
+    __tablename__ = "bind_attempt"
+    __table_args__ = (Index("ix_bind_attempt_account_at", "account", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    account: str = Field(max_length=64)
+    at: datetime
+
+
+class Semester(SQLModel, table=True):
+    """A semester of a school with its 研修主题; closed semesters are read-only."""
+
+    __table_args__ = (UniqueConstraint("school_id", "name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    school_id: int = Field(foreign_key="school.id", index=True)
+    name: str = Field(max_length=60)
+    start: date
+    end: date
+    theme: str = Field(default="", max_length=200)
+    closed_at: datetime | None = None
+
+
+class Meeting(SQLModel, table=True):
+    """One 教研活动 of a group: generated from its slot, or announced by a leader."""
+
+    __table_args__ = (UniqueConstraint("group_id", "planned_on"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    group_id: int = Field(foreign_key="study_group.id", index=True)
+    semester_id: int = Field(foreign_key="semester.id", index=True)
+    planned_on: date
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    place: str = Field(default="", max_length=100)
+    status: str = Field(default="planned", max_length=16)
+    topic: str = Field(default="", max_length=200)
+    host: str = Field(default="", max_length=100)
+    form: str = Field(default="", max_length=40)
+    content: str = ""
+    materials: str = ""
+    note: str = Field(default="", max_length=200)
+    announced_at: datetime | None = None
+
+
+class Attendance(SQLModel, table=True):
+    """A teacher's answer to and presence at a meeting."""
+
+    meeting_id: int = Field(foreign_key="meeting.id", primary_key=True)
+    teacher_id: int = Field(foreign_key="teacher.id", primary_key=True, index=True)
+    status: str = Field(max_length=16)
+    reason: str = ""
+    updated_at: datetime
+    decided_by: int | None = Field(default=None, foreign_key="teacher.id")
+
+
+class Pause(SQLModel, table=True):
+    """A teacher's absence (外出培训, 病假 …): no reminders, sessions excused."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    teacher_id: int = Field(foreign_key="teacher.id", index=True)
+    start: date
+    end: date
+    reason: str = Field(default="", max_length=200)
+
+
+class Record(SQLModel, table=True):
+    """A record handed in through a form: 教学反思, 听课记录, 读书笔记 …"""
+
+    __table_args__ = (
+        Index("ix_record_teacher_semester_kind", "teacher_id", "semester_id", "kind"),
+        Index("ix_record_semester_kind", "semester_id", "kind"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    teacher_id: int = Field(foreign_key="teacher.id")
+    semester_id: int = Field(foreign_key="semester.id")
+    kind: str = Field(max_length=40)
+    title: str = Field(default="", max_length=200)
+    answers: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    chars: int = 0
+    counts: bool = True
+    occurred_on: date
+    link_kind: str | None = Field(default=None, max_length=16)
+    link_id: int | None = None
+    created_at: datetime
+    updated_at: datetime
+    deleted_at: datetime | None = None
+
+
+class OpenLesson(SQLModel, table=True):
+    """A 公开课 / 研讨课 / 示范课 / 汇报课 given by a teacher."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    teacher_id: int = Field(foreign_key="teacher.id", index=True)
+    semester_id: int = Field(foreign_key="semester.id", index=True)
+    kind: str = Field(max_length=16)
+    starts_at: datetime
+    place: str = Field(default="", max_length=100)
+    class_name: str = Field(default="", max_length=40)
+    subject: str = Field(default="", max_length=40)
+    title: str = Field(default="", max_length=200)
+    booking_required: bool = True
+    status: str = Field(default="planned", max_length=16)
+    created_at: datetime
+
+
+class Booking(SQLModel, table=True):
+    """A 预约听课: an observer booked on an open lesson."""
+
+    lesson_id: int = Field(foreign_key="openlesson.id", primary_key=True)
+    teacher_id: int = Field(foreign_key="teacher.id", primary_key=True, index=True)
+    booked_at: datetime
+
+
+class FormDraft(SQLModel, table=True):
+    """The one open form of an account: every answered field is kept here at once."""
+
+    __tablename__ = "form_draft"
+
+    account: str = Field(primary_key=True, max_length=64)
+    teacher_id: int = Field(foreign_key="teacher.id", index=True)
+    form: str = Field(max_length=40)
+    step: str = Field(default="", max_length=40)
+    answers: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    context: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime
+    updated_at: datetime
+    warned_at: datetime | None = None
+
+
+class Outbox(SQLModel, table=True):
+    """A message due to someone, keyed so it is planned and sent once.
+
+    ``key`` names what, whom and which occurrence, e.g. ``remind-eve:12:2026-12-02``.
+    """
+
+    __table_args__ = (Index("ix_outbox_status_due", "status", "due_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True, max_length=200)
+    kind: str = Field(max_length=40)
+    chat: str = Field(max_length=64)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    due_at: datetime
+    expires_at: datetime | None = None
+    status: str = Field(default="pending", max_length=16)
+    claimed_by: str | None = Field(default=None, max_length=64)
+    claimed_at: datetime | None = None
+    sent_at: datetime | None = None
+    attempts: int = 0
+    error: str = Field(default="", max_length=500)
+
+
+class ProcessedUpdate(SQLModel, table=True):
+    """An incoming update already handled: a second delivery of it changes nothing."""
+
+    __tablename__ = "processed_update"
+
+    key: str = Field(primary_key=True, max_length=80)
+    at: datetime = Field(index=True)
+
+
+class AuditEntry(SQLModel, table=True):
+    """Who changed what: roles, bindings, attendance corrections, deletions, approvals."""
+
+    __tablename__ = "audit_entry"
+
+    id: int | None = Field(default=None, primary_key=True)
+    school_id: int = Field(foreign_key="school.id", index=True)
+    actor_id: int | None = Field(default=None, foreign_key="teacher.id")
+    action: str = Field(max_length=40)
+    detail: str = ""
+    at: datetime

@@ -1,0 +1,81 @@
+"""Drive the Core the way people do, and read what each chat saw."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass, field
+
+from sqlmodel import Session
+
+from handlers.dispatch import Core
+from handlers.types import Chat, ChatKind, Incoming, Reply, private_chat
+from storage.repos import chats, people, school
+
+_TAG = re.compile(r"<[^>]+>")
+_keys = itertools.count(1)
+
+
+def plain(reply: Reply) -> str:
+    """The reply's text without HTML tags (entities kept, so escaping stays visible)."""
+    return _TAG.sub("", reply.text)
+
+
+@dataclass
+class Driver:
+    """Sends what people type or press, and keeps every reply per chat."""
+
+    core: Core
+    seen: dict[str, list[Reply]] = field(default_factory=dict)
+
+    def account(self, name: str) -> str:
+        """The chat account used for ``name`` in tests."""
+        return f"test:{name}"
+
+    def group(self, name: str) -> Chat:
+        """The group chat used for the 教研组 ``name``."""
+        return Chat(address=f"test:group:{name}", kind=ChatKind.GROUP, title=name)
+
+    async def send(self, name: str, text: str | None = None, *, chat: Chat | None = None,
+                   button: str | None = None, other: str | None = None,
+                   key: str | None = None) -> list[Reply]:
+        """``name`` types ``text`` (or presses ``button``) in ``chat`` (default: private)."""
+        account = self.account(name)
+        incoming = Incoming(account=account, chat=chat or private_chat(account),
+                            display_name=name, text=text, button=button, other=other,
+                            update_key=key or f"test:{next(_keys)}")
+        replies = await self.core.handle(incoming)
+        for reply in replies:
+            target = (reply.chat or incoming.chat).address
+            self.seen.setdefault(target, []).append(reply)
+        return replies
+
+    async def say(self, name: str, text: str, **kwargs: object) -> str:
+        """Like ``send`` but returns the plain text of all replies joined."""
+        replies = await self.send(name, text, **kwargs)  # type: ignore[arg-type]
+        return "\n".join(plain(reply) for reply in replies)
+
+    def bind(self, *names: str) -> None:
+        """Bind ``names`` to their test accounts through the real code path."""
+        codes = self.core.db.call(
+            lambda s: people.issue_codes(s, school_id=self.core.school_id))
+        by_name = {row.name: row.code for row in codes}
+        for name in names:
+            code = by_name[name]
+            assert code is not None, f"{name} is already bound"
+            self.core.db.call(lambda s, c=code, n=name: people.bind_with_code(
+                s, school_id=self.core.school_id, code=c, account=self.account(n),
+                now=self.core.clock.now()))
+
+    def link(self, group: str) -> Chat:
+        """Link the test chat of ``group`` to that 教研组 and return it."""
+        chat = self.group(group)
+
+        def apply(session: Session) -> None:
+            ids = school.group_ids(session, school_id=self.core.school_id)
+            chats.set_link(session, chat=chat.address, title=group,
+                           school_id=self.core.school_id, group_id=ids.get(group),
+                           actor_id=None, now=self.core.clock.now())
+
+        self.core.db.call(apply)
+        return chat
