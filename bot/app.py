@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from sqlmodel import Session
@@ -9,9 +10,12 @@ from sqlmodel import Session
 from bot.config import Config
 from handlers.dispatch import Core
 from handlers.roster import RosterEntry, parse_roster
+from handlers.types import Reply
 from scheduler.clock import Clock
+from scheduler.runner import Delivery, Runner
 from storage import Database
 from storage.repos import people, school
+from storage.repos.outbox import OutboxItem
 
 
 def build_core(config: Config, *, database_url: str, clock: Clock) -> Core:
@@ -19,6 +23,24 @@ def build_core(config: Config, *, database_url: str, clock: Clock) -> Core:
     core = Core(db=Database(database_url), settings=config, clock=clock)
     core.prepare()
     return core
+
+
+# Sends one rendered reply; False when its private chat cannot be reached.
+SendReply = Callable[[Reply, OutboxItem], Awaitable[bool]]
+
+
+def build_runner(core: Core, send: SendReply) -> Runner:
+    """The tick that plans reminders into the outbox and sends them through ``send``."""
+
+    async def deliver(item: OutboxItem) -> Delivery:
+        replies = await core.render(item)
+        if not replies:
+            return Delivery.SKIPPED
+        reached = [await send(reply, item) for reply in replies]
+        return Delivery.SENT if all(reached) else Delivery.UNREACHABLE
+
+    return Runner(db=core.db, clock=core.clock, planners=core.planners(), deliver=deliver,
+                  hold=core.quiet_until)
 
 
 def read_roster(core: Core, path: Path) -> list[RosterEntry]:

@@ -5,22 +5,54 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
 from openpyxl import Workbook
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 from bot import logs, texts
-from bot.app import build_core, import_roster, issue_codes, read_roster
-from bot.config import ConfigError, Loaded, load
-from handlers.roster import RosterError
-from scheduler.clock import ManualClock, SystemClock
+from bot.app import build_core, import_roster, issue_codes
+from bot.config import START_AT_FORMAT, TOKEN_ENV, Config, ConfigError, Loaded, load
+from handlers.dispatch import Core
+from handlers.roster import RosterEntry, RosterError, parse_roster
+from scheduler.clock import Clock, ManualClock, SystemClock
+from storage import DatabaseUnavailable
 
 logger = logging.getLogger(__name__)
 
 EXIT_USAGE = 2
+EXIT_FAILURE = 1
+
+
+def _shown_url(url: str) -> str:
+    """A database URL as it may be printed: the password masked."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def _open(loaded: Loaded, *, url: str | None = None, clock: Clock | None = None) -> Core:
+    return build_core(loaded.config, database_url=url or loaded.database_url,
+                      clock=clock or SystemClock())
+
+
+def _read_roster(config: Config, path: Path) -> list[RosterEntry]:
+    """Parse a roster file before any database is touched (raises RosterError)."""
+    try:
+        return parse_roster(path, known_groups=[group.name for group in config.groups])
+    except OSError as exc:
+        raise RosterError(texts.ROSTER_UNREADABLE.format(
+            path=path, reason=exc.strerror or exc)) from exc
+
+
+def _roster_problems(exc: RosterError) -> int:
+    print(texts.ROSTER_BAD.format(count=len(exc.problems)), file=sys.stderr)
+    for problem in exc.problems:
+        print(f"  {problem}", file=sys.stderr)
+    return EXIT_USAGE
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -46,46 +78,61 @@ def _sandbox(loaded: Loaded) -> int:
 
     config = loaded.config
     zone = config.zone
-    start = (datetime.strptime(config.sandbox.start_at, "%Y-%m-%d %H:%M").replace(tzinfo=zone)
+    start = (datetime.strptime(config.sandbox.start_at, START_AT_FORMAT).replace(tzinfo=zone)
              if config.sandbox.start_at else SystemClock().now())
     clock = ManualClock(start)
     url = loaded.database_url if loaded.database_url != config.database.url else (
         config.sandbox.database_url)
-    core = build_core(config, database_url=url, clock=clock)
-    sandbox = Sandbox(core, clock)
     roster_path = Path(config.sandbox.roster)
     if not roster_path.is_absolute():
         roster_path = loaded.path.parent / roster_path
-    sandbox.seed(read_roster(core, roster_path))
     try:
+        roster = _read_roster(config, roster_path)
+    except RosterError as exc:
+        return _roster_problems(exc)
+    core = _open(loaded, url=url, clock=clock)
+    try:
+        sandbox = Sandbox(core, clock)
+        sandbox.seed(roster)
         asyncio.run(sandbox.run(sys.stdin))
+    except KeyboardInterrupt:
+        pass
     finally:
         core.db.close()
     return 0
 
 
 def _telegram(loaded: Loaded, *, webhook: bool) -> int:
-    from bot.tg.adapter import run_telegram
+    from telegram.error import InvalidToken
+
+    from bot.tg.adapter import WEBHOOK_SECRET_ENV, run_telegram
 
     assert loaded.token is not None
-    core = build_core(loaded.config, database_url=loaded.database_url, clock=SystemClock())
+    spec = loaded.config.telegram
+    if webhook and not (spec.webhook_url and os.environ.get(WEBHOOK_SECRET_ENV)):
+        print(texts.WEBHOOK_NEEDS.format(env=WEBHOOK_SECRET_ENV), file=sys.stderr)
+        return EXIT_USAGE
+    core = _open(loaded)
     logger.info(texts.STARTING_TELEGRAM)
     try:
-        run_telegram(core, token=loaded.token, spec=loaded.config.telegram, webhook=webhook)
+        run_telegram(core, token=loaded.token, spec=spec, webhook=webhook)
+    except InvalidToken:
+        # Its message holds the token itself: never print it.
+        print(texts.TOKEN_REJECTED.format(env=TOKEN_ENV), file=sys.stderr)
+        return EXIT_USAGE
     finally:
         core.db.close()
     return 0
 
 
 def _roster_import(loaded: Loaded, path: Path) -> int:
-    core = build_core(loaded.config, database_url=loaded.database_url, clock=SystemClock())
     try:
-        summary = import_roster(core, read_roster(core, path))
+        entries = _read_roster(loaded.config, path)
     except RosterError as exc:
-        print(texts.ROSTER_BAD.format(count=len(exc.problems)), file=sys.stderr)
-        for problem in exc.problems:
-            print(f"  {problem}", file=sys.stderr)
-        return EXIT_USAGE
+        return _roster_problems(exc)
+    core = _open(loaded)
+    try:
+        summary = import_roster(core, entries)
     finally:
         core.db.close()
     print(texts.ROSTER_DONE.format(added=summary.added, updated=summary.updated,
@@ -94,7 +141,7 @@ def _roster_import(loaded: Loaded, path: Path) -> int:
 
 
 def _roster_codes(loaded: Loaded, out: Path | None) -> int:
-    core = build_core(loaded.config, database_url=loaded.database_url, clock=SystemClock())
+    core = _open(loaded)
     try:
         rows = issue_codes(core)
     finally:
@@ -115,8 +162,13 @@ def _roster_codes(loaded: Loaded, out: Path | None) -> int:
         for column, width in zip("ABCDE", (12, 20, 10, 14, 12), strict=True):
             sheet.column_dimensions[column].width = width
         sheet.freeze_panes = "A2"
-        out.parent.mkdir(parents=True, exist_ok=True)
-        book.save(out)
+        try:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            book.save(out)
+        except OSError as exc:
+            print(texts.CODES_UNWRITABLE.format(path=out, reason=exc.strerror or exc),
+                  file=sys.stderr)
+            return EXIT_FAILURE
         print(texts.CODES_WRITTEN.format(path=out))
     return 0
 
@@ -130,6 +182,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return EXIT_USAGE
+    logs.add_secret(loaded.token)
+    try:
+        return _dispatch(args, loaded)
+    except (DatabaseUnavailable, OperationalError) as exc:
+        reason = getattr(exc, "orig", None) or exc
+        print(texts.DATABASE_UNREACHABLE.format(url=_shown_url(loaded.database_url),
+                                                reason=logs.redact(str(reason)).strip()),
+              file=sys.stderr)
+        return EXIT_FAILURE
+
+
+def _dispatch(args: argparse.Namespace, loaded: Loaded) -> int:
     command = args.command or "run"
     if command == "check-config":
         config = loaded.config
@@ -137,9 +201,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                                      groups=len(config.groups), quotas=len(config.quotas)))
         return 0
     if command == "migrate":
-        build_core(loaded.config, database_url=loaded.database_url,
-                   clock=SystemClock()).db.close()
-        print(texts.MIGRATED.format(url=loaded.database_url))
+        _open(loaded).db.close()
+        print(texts.MIGRATED.format(url=_shown_url(loaded.database_url)))
         return 0
     if command == "roster":
         if args.roster_command == "import":

@@ -3,19 +3,37 @@
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
-from handlers.settings import Settings
+from handlers.settings import GroupSpec, SemesterSpec, Settings
 
 DEFAULT_CONFIG = "config.toml"
 FALLBACK_CONFIG = "config.example.toml"
 TOKEN_ENV = "YANXIU_BOT_TOKEN"
 CONFIG_ENV = "YANXIU_CONFIG"
 DATABASE_ENV = "YANXIU_DATABASE_URL"
+START_AT_FORMAT = "%Y-%m-%d %H:%M"
+_DATABASE_SCHEMES = ("sqlite", "postgresql", "postgres")
+
+
+def check_database_url(value: str) -> str:
+    """Return ``value`` if it is a SQLite or PostgreSQL URL SQLAlchemy can parse."""
+    if not value.startswith(_DATABASE_SCHEMES):
+        raise ValueError("只支持 sqlite:/// 或 postgresql:// 开头的数据库地址")
+    try:
+        make_url(value)
+    except ArgumentError as exc:
+        raise ValueError("数据库地址格式不对，例如 sqlite:///data/yanxiu.db") from exc
+    return value
 
 
 class _Spec(BaseModel):
@@ -30,9 +48,7 @@ class DatabaseSpec(_Spec):
     @field_validator("url")
     @classmethod
     def _supported(cls, value: str) -> str:
-        if not value.startswith(("sqlite", "postgresql", "postgres")):
-            raise ValueError("只支持 sqlite:/// 或 postgresql:// 开头的数据库地址")
-        return value
+        return check_database_url(value)
 
 
 class TelegramSpec(_Spec):
@@ -52,6 +68,23 @@ class SandboxSpec(_Spec):
     database_url: str = "sqlite:///data/sandbox.db"
     start_at: str = ""
 
+    @field_validator("database_url")
+    @classmethod
+    def _supported(cls, value: str) -> str:
+        return check_database_url(value)
+
+    @field_validator("start_at")
+    @classmethod
+    def _moment(cls, value: str) -> str:
+        if value:
+            try:
+                datetime.strptime(value, START_AT_FORMAT)  # noqa: DTZ007 (school time)
+            except ValueError as exc:
+                raise ValueError(
+                    f"时间格式不对，应为 \"2026-11-30 08:00\"（留空表示现在），而不是 {value!r}"
+                ) from exc
+        return value
+
 
 class Config(Settings):
     """The whole config file: the school's settings plus how this deployment runs."""
@@ -59,6 +92,26 @@ class Config(Settings):
     database: DatabaseSpec = DatabaseSpec()
     telegram: TelegramSpec = TelegramSpec()
     sandbox: SandboxSpec = SandboxSpec()
+
+    # The same rule as Settings' own check, but as field validators, so that the message
+    # names the key (groups / semesters) instead of the whole file.
+    @field_validator("groups")
+    @classmethod
+    def _unique_groups(cls, value: tuple[GroupSpec, ...]) -> tuple[GroupSpec, ...]:
+        _unique("教研组", [group.name for group in value])
+        return value
+
+    @field_validator("semesters")
+    @classmethod
+    def _unique_semesters(cls, value: tuple[SemesterSpec, ...]) -> tuple[SemesterSpec, ...]:
+        _unique("学期", [semester.name for semester in value])
+        return value
+
+
+def _unique(what: str, names: list[str]) -> None:
+    duplicates = sorted({name for name in names if names.count(name) > 1})
+    if duplicates:
+        raise ValueError(f"{what}名称重复：{'、'.join(duplicates)}")
 
 
 class ConfigError(Exception):
@@ -83,15 +136,25 @@ _MESSAGES = {
     "date_parsing": "日期格式不对，应为 2026-09-01",
     "date_from_datetime_parsing": "日期格式不对，应为 2026-09-01",
     "date_type": "日期格式不对，应为 2026-09-01",
-    "enum": "取值不在可选范围内",
     "int_parsing": "应为整数",
     "int_type": "应为整数",
+    "int_from_float": "应为整数",
+    "string_type": "应为文字（用英文双引号括起来）",
+    "bool_type": "应为 true 或 false",
+    "bool_parsing": "应为 true 或 false",
+    "model_type": "应为一个表，例如 {{ start = 14:50:00, end = 16:20:00 }}",
+    "dict_type": "应为一个表",
+    "tuple_type": "应为列表，例如 [\"teacher\", \"leader\"]",
+    "list_type": "应为列表，例如 [\"teacher\", \"leader\"]",
     "greater_than": "必须大于 {gt}",
     "greater_than_equal": "不能小于 {ge}",
     "less_than_equal": "不能大于 {le}",
     "too_short": "至少需要 {min_length} 项",
     "string_too_short": "不能为空",
 }
+
+
+_NAMES_KEY = re.compile(r"^[a-z_]+(\[\d+\])?(\.[a-z_]+(\[\d+\])?)*：")
 
 
 def _location(loc: tuple[int | str, ...]) -> str:
@@ -101,22 +164,41 @@ def _location(loc: tuple[int | str, ...]) -> str:
             text += f"[{part}]"
         elif not part.startswith(("function-", "function_")):
             text += f".{part}" if text else part
-    return text or "(根)"
+    return text
+
+
+def _follows_item_error(item: dict[str, Any], items: list[dict[str, Any]]) -> bool:
+    """Whether ``item`` is a list's "too short" that only repeats its items' own errors."""
+    loc = tuple(item["loc"])
+    return item["type"] == "too_short" and any(
+        len(other["loc"]) > len(loc) and tuple(other["loc"][: len(loc)]) == loc
+        for other in items
+    )
 
 
 def describe(error: ValidationError) -> str:
     """One Chinese line per problem, each naming the config key."""
     lines = []
-    for item in error.errors():
+    items = [dict(item) for item in error.errors()]
+    for item in items:
+        if _follows_item_error(item, items):
+            continue
         template = _MESSAGES.get(item["type"])
         context = item.get("ctx") or {}
-        if template is not None:
+        if item["type"] == "enum":
+            allowed = "、".join(re.findall(r"'([^']*)'", str(context.get("expected", ""))))
+            message = f"{item['input']!r} 不在可选范围内（可选：{allowed}）"
+        elif template is not None:
             message = template.format(**context) if context else template
-            if item["type"] == "enum" and "expected" in context:
-                message += f"：{context['expected']}"
         else:
             message = str(item["msg"]).removeprefix("Value error, ")
-        lines.append(f"配置项 {_location(item['loc'])}：{message}")
+        where = _location(item["loc"])
+        if where:
+            lines.append(f"配置项 {where}：{message}")
+        elif _NAMES_KEY.match(message):
+            lines.append(f"配置项 {message}")  # a check of the whole file that names its key
+        else:
+            lines.append(f"配置：{message}")
     return "\n".join(lines)
 
 
@@ -136,9 +218,14 @@ def load(explicit: str | None = None) -> Loaded:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise ConfigError(f"找不到配置文件 {path}") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"配置文件 {path} 不是 UTF-8 编码，请另存为 UTF-8") from exc
+    except OSError as exc:
+        raise ConfigError(f"无法读取配置文件 {path}：{exc.strerror or exc}") from exc
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"配置文件 {path} 不是合法的 TOML：{exc}") from exc
-    if "token" in raw.get("telegram", {}):
+        raise ConfigError(f"配置文件 {path} 不是合法的 TOML{_toml_position(exc)}：{exc}") from exc
+    telegram = raw.get("telegram")
+    if isinstance(telegram, dict) and "token" in telegram:
         raise ConfigError(
             f"配置项 telegram.token：令牌不能写在配置文件里，请用环境变量 {TOKEN_ENV}"
         )
@@ -146,6 +233,15 @@ def load(explicit: str | None = None) -> Loaded:
         config = Config.model_validate(raw)
     except ValidationError as exc:
         raise ConfigError(f"配置文件 {path} 有误：\n{describe(exc)}") from None
-    token = os.environ.get(TOKEN_ENV) or None
-    database_url = os.environ.get(DATABASE_ENV) or config.database.url
+    token = os.environ.get(TOKEN_ENV, "").strip() or None
+    database_url = os.environ.get(DATABASE_ENV, "").strip() or config.database.url
+    try:
+        check_database_url(database_url)
+    except ValueError as exc:
+        raise ConfigError(f"环境变量 {DATABASE_ENV}：{exc}") from None
     return Loaded(config=config, path=path, token=token, database_url=database_url)
+
+
+def _toml_position(error: tomllib.TOMLDecodeError) -> str:
+    found = re.search(r"at line (\d+), column (\d+)", str(error))
+    return f"（第 {found[1]} 行第 {found[2]} 列）" if found else ""

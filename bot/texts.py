@@ -18,6 +18,7 @@ SANDBOX_AS = "（沙盒）你现在是 {name}，在{chat}。"
 SANDBOX_AS_STRANGER = (
     "（沙盒）你现在是「{name}」——不在花名册上的陌生人。可以试试 /start、/bind 绑定码。"
 )
+SANDBOX_AS_BOUND = "（沙盒）你现在是 {name}（已绑定为花名册上的 {person}），在{chat}。"
 SANDBOX_AUTO_BIND = "（沙盒）{name} 还没有绑定，替你发送绑定码："
 SANDBOX_CODES = "（沙盒）未绑定老师的绑定码："
 SANDBOX_NO_CODES = "（沙盒）所有老师都已绑定。"
@@ -58,3 +59,7 @@ CODES_SHEET = "绑定码"
 CODES_COLUMNS = ("姓名", "教研组", "工号", "绑定码", "状态")
 STARTING_TELEGRAM = "正在连接 Telegram（长轮询）……"
 WEBHOOK_NEEDS = "webhook 模式需要配置 telegram.webhook_url，并设置环境变量 {env}。"
+TOKEN_REJECTED = "Telegram 拒绝了环境变量 {env} 中的令牌，请向 @BotFather 核对后重新设置。"
+ROSTER_UNREADABLE = "无法读取花名册 {path}：{reason}"
+CODES_UNWRITABLE = "无法写入 {path}：{reason}"
+DATABASE_UNREACHABLE = "无法打开数据库 {url}：{reason}"

@@ -4,23 +4,37 @@ from __future__ import annotations
 
 import functools
 import logging
+from datetime import datetime
 
 from sqlmodel import Session
 
-from handlers import texts
+from handlers import deliveries, jobs, reminders, texts
 from handlers.context import ButtonRoute, Command, Ctx, Where
-from handlers.features import account
+from handlers.features import (
+    account,
+    admin,
+    lessons,
+    progress,
+    records,
+    reports,
+    sessions,
+)
+from handlers.forms.catalog import FormCatalog
 from handlers.permissions import Access, access_of
 from handlers.render import esc
 from handlers.settings import Settings
 from handlers.types import Button, Incoming, Reply
 from scheduler.clock import Clock
+from scheduler.quiet import after_quiet
+from scheduler.runner import Planner
 from storage import Database, DatabaseUnavailable
 from storage.repos import chats, people, school, updates
+from storage.repos.outbox import OutboxItem
 
 logger = logging.getLogger(__name__)
 
 COMMAND_PAYLOAD = "cmd-"
+FORM_PAYLOAD = "form-"
 
 
 def _help(ctx: Ctx, _arg: str) -> list[Reply]:
@@ -31,7 +45,8 @@ def _help(ctx: Ctx, _arg: str) -> list[Reply]:
         lines = [texts.HELP_HEADER_PRIVATE.format(bot=texts.BOT_NAME, role=role)]
     else:
         lines = [texts.HELP_HEADER_GROUP.format(bot=texts.BOT_NAME)]
-    lines += [f"/{name} — {summary}" for name, summary in menu(where, ctx.access)]
+    lines += [f"/{name} — {summary}"
+              for name, summary in menu(where, ctx.access, ctx.settings.catalog)]
     if ctx.access is Access.STRANGER:
         lines.append(texts.HELP_FOOTER_STRANGER)
     elif where is Where.PRIVATE:
@@ -43,39 +58,77 @@ COMMANDS: dict[str, Command] = {
     command.name: command
     for command in (
         *account.COMMANDS,
+        *progress.COMMANDS,
+        *records.COMMANDS,
+        *sessions.COMMANDS,
+        *lessons.COMMANDS,
+        *reports.COMMANDS,
+        *admin.COMMANDS,
         Command("help", _help, Access.STRANGER, Where.ANY, texts.SUMMARY["help"]),
     )
 }
-BUTTONS: dict[str, ButtonRoute] = {route.prefix: route for route in account.BUTTONS}
+BUTTONS: dict[str, ButtonRoute] = {
+    route.prefix: route
+    for route in (*account.BUTTONS, *records.BUTTONS, *sessions.BUTTONS, *lessons.BUTTONS,
+                  *reports.BUTTONS)
+}
+# Form controls make sense only inside a form: they stay out of menus.
+_UNLISTED = {"start", "cancel", "back", "skip", "done"}
 
 
-def menu(where: Where, access: Access) -> list[tuple[str, str]]:
+def _command(name: str, catalog: FormCatalog) -> Command | None:
+    if name in COMMANDS:
+        return COMMANDS[name]
+    spec = catalog.by_command(name)
+    if spec is None:
+        return None
+
+    def run(ctx: Ctx, _arg: str) -> list[Reply]:
+        return records.open_form(ctx, spec.kind)
+
+    return Command(name, run, Access.TEACHER, Where.PRIVATE,
+                   texts.FORM_COMMAND_SUMMARY.format(form=spec.label))
+
+
+def menu(where: Where, access: Access, catalog: FormCatalog) -> list[tuple[str, str]]:
     """The commands (name, summary) that ``access`` may use in ``where``, for menus."""
+    forms = [c for form in catalog if form.command and (c := _command(form.command, catalog))]
     return [
         (c.name, c.summary)
-        for c in COMMANDS.values()
+        for c in [*forms, *COMMANDS.values()]
         if c.access <= access
         and c.where in (where, Where.ANY)
-        and c.name != "start"
+        and c.name not in _UNLISTED
         and not (c.only_unbound and access > Access.STRANGER)
     ]
 
 
-def _refusal(ctx: Ctx, needed: Access, name: str) -> Reply | None:
+def _refusal(ctx: Ctx, needed: Access, name: str | None) -> Reply | None:
+    """Why the sender may not do this (None when they may); ``name`` None for buttons."""
     if ctx.access >= needed:
         return None
     if ctx.person is not None and not ctx.person.active:
         return Reply(texts.DEACTIVATED)
     if ctx.access is Access.STRANGER:
         return Reply(texts.STRANGER_REFUSED)
-    return Reply(texts.NOT_ALLOWED.format(who=texts.WHO_BY_ACCESS[needed], command=name))
+    who = texts.WHO_BY_ACCESS[needed]
+    if name is None:
+        return Reply(texts.BUTTON_NOT_ALLOWED.format(who=who))
+    return Reply(texts.NOT_ALLOWED.format(who=who, command=name))
 
 
 def _run_command(ctx: Ctx, name: str, arg: str) -> list[Reply]:
     chat = ctx.incoming.chat
     if name == "start" and arg.startswith(COMMAND_PAYLOAD):
         name, arg = arg.removeprefix(COMMAND_PAYLOAD), ""
-    command = COMMANDS.get(name)
+    if name == "start" and chat.is_private:
+        for payload, opener in ((FORM_PAYLOAD, records.open_form),
+                                (sessions.LEAVE_PAYLOAD, sessions.start_leave),
+                                (lessons.OBSERVE_PAYLOAD, lessons.open_observation)):
+            if arg.startswith(payload):
+                refusal = _refusal(ctx, Access.TEACHER, "start")
+                return [refusal] if refusal else opener(ctx, arg.removeprefix(payload))
+    command = _command(name, ctx.settings.catalog)
     if command is None:
         return [Reply(texts.UNKNOWN_COMMAND.format(command=esc(name)))] if chat.is_private else []
     if command.where is Where.PRIVATE and not chat.is_private:
@@ -94,7 +147,7 @@ def _press(ctx: Ctx, data: str) -> list[Reply]:
     route = BUTTONS.get(prefix)
     if route is None:
         return [Reply(texts.BUTTON_EXPIRED, notice=texts.BUTTON_EXPIRED)]
-    refusal = _refusal(ctx, route.access, prefix)
+    refusal = _refusal(ctx, route.access, None)
     if refusal is not None:
         return [Reply(refusal.text, notice=refusal.text)]
     return route.run(ctx, rest)
@@ -117,6 +170,13 @@ def route(ctx: Ctx) -> list[Reply]:
         return _run_command(ctx, *command)
     if not incoming.chat.is_private:
         return []
+    menu_command = texts.MENU_COMMANDS.get((incoming.text or "").strip())
+    if menu_command is not None:
+        return _run_command(ctx, menu_command, "")
+    if ctx.access > Access.STRANGER:
+        answered = records.on_message(ctx)
+        if answered is not None:
+            return answered
     if incoming.text is None:
         return [Reply(texts.NOT_TEXT)]
     return [Reply(texts.PLAIN_TEXT_HINT)]
@@ -166,3 +226,24 @@ class Core:
         except DatabaseUnavailable:
             logger.warning("database unavailable while handling an update", exc_info=True)
             return [Reply(texts.DB_BUSY)]
+
+    def planners(self) -> list[Planner]:
+        """Everything that becomes due with time, for the scheduler's tick."""
+        return [functools.partial(jobs.plan_draft_warnings, settings=self.settings),
+                reminders.SessionPlanner(self.settings, self.school_id),
+                functools.partial(lessons.plan_lessons, settings=self.settings),
+                functools.partial(reports.plan_digests, settings=self.settings,
+                                  school_id=self.school_id),
+                functools.partial(reports.plan_nudges, settings=self.settings,
+                                  school_id=self.school_id)]
+
+    def quiet_until(self, now: datetime) -> datetime | None:
+        """The end of the quiet hours ``now`` falls in, or None when messages may go out."""
+        quiet = self.settings.reminders.quiet_hours
+        wake = after_quiet(now, start=quiet.start, end=quiet.end, zone=self.settings.zone)
+        return None if wake == now else wake
+
+    async def render(self, item: OutboxItem) -> list[Reply]:
+        """What a due outbox message says now (rendered when sent, not when planned)."""
+        return await self.db.run(
+            lambda session: deliveries.render(session, self.settings, item))

@@ -11,9 +11,11 @@ from datetime import date, time
 from enum import StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
-from scheduler.calendar import DayOff, MakeUpDay, Slot
+from handlers.forms.catalog import FormCatalog
+from handlers.forms.spec import FieldPatch, FormSpec
+from scheduler.calendar import DayOff, MakeUpDay, SchoolCalendar, Slot
 
 
 class _Spec(BaseModel):
@@ -105,7 +107,42 @@ class RemindersSpec(_Spec):
 
     day_before_at: time = time(17, 0)
     before_start_minutes: int = Field(default=30, ge=0, le=24 * 60)
+    checkin_window_minutes: int = Field(default=30, ge=5, le=240)
+    ask_minutes: bool = True
     quiet_hours: QuietHours = QuietHours()
+
+
+class LessonsSpec(_Spec):
+    """公开课: when booking closes, when the booked are reminded, how long a lesson is."""
+
+    booking_closes_hours_before: int = Field(default=12, ge=0, le=24 * 14)
+    remind_minutes_before: int = Field(default=60, ge=0, le=24 * 60)
+    lesson_minutes: int = Field(default=40, ge=10, le=180)
+
+
+class DigestSpec(_Spec):
+    """The weekly digest posted in each linked group chat."""
+
+    enabled: bool = True
+    weekday: int = Field(default=1, ge=1, le=7)
+    at: time = time(7, 40)
+    # By default the group sees totals only; the 教研组长 gets the names privately.
+    names_in_group: bool = False
+
+
+class NudgesSpec(_Spec):
+    """The weekly private nudge to teachers behind pace."""
+
+    enabled: bool = True
+    weekday: int = Field(default=3, ge=1, le=5)
+    at: time = time(16, 30)
+    mandatory: bool = False
+
+
+class ChartsSpec(_Spec):
+    """Charts: a CJK font file (empty: look for Debian's fonts-wqy-microhei / noto-cjk)."""
+
+    font_path: str = ""
 
 
 class BindingSpec(_Spec):
@@ -126,6 +163,15 @@ class CalendarSpec(_Spec):
     days_off: tuple[DayOff, ...] = ()
     make_up_days: tuple[MakeUpDay, ...] = ()
 
+    @field_validator("make_up_days")
+    @classmethod
+    def _one_per_day(cls, value: tuple[MakeUpDay, ...]) -> tuple[MakeUpDay, ...]:
+        days = [day.date for day in value]
+        twice = sorted({day for day in days if days.count(day) > 1})
+        if twice:
+            raise ValueError(f"调休日 {'、'.join(map(str, twice))} 重复配置")
+        return value
+
 
 class Settings(_Spec):
     """Everything about the school that the handlers and the scheduler need."""
@@ -136,8 +182,44 @@ class Settings(_Spec):
     calendar: CalendarSpec = CalendarSpec()
     quotas: tuple[QuotaSpec, ...] = ()
     reminders: RemindersSpec = RemindersSpec()
+    lessons: LessonsSpec = LessonsSpec()
+    digest: DigestSpec = DigestSpec()
+    nudges: NudgesSpec = NudgesSpec()
+    charts: ChartsSpec = ChartsSpec()
     binding: BindingSpec = BindingSpec()
     drafts: DraftsSpec = DraftsSpec()
+    forms: tuple[FormSpec, ...] = ()
+    form_patches: tuple[FieldPatch, ...] = ()
+    _catalog: FormCatalog = PrivateAttr()
+    _calendar: SchoolCalendar = PrivateAttr()
+
+    @model_validator(mode="after")
+    def _build(self) -> Settings:
+        self._catalog = FormCatalog.build(self.forms, self.form_patches)
+        self._calendar = SchoolCalendar(days_off=self.calendar.days_off,
+                                        make_up_days=self.calendar.make_up_days)
+        fed = {"open_lesson", "attendance"}
+        kinds = [form.kind for form in self._catalog if form.record]
+        group_names = {group.name for group in self.groups}
+        for index, quota in enumerate(self.quotas):
+            for name in quota.groups:
+                if name not in group_names:
+                    raise ValueError(f"quotas[{index}].groups：没有「{name}」这个教研组")
+            if quota.kind not in fed and quota.kind not in kinds:
+                known = "、".join(kinds + sorted(fed))
+                raise ValueError(
+                    f"quotas[{index}].kind：没有 {quota.kind} 这种记录（可选：{known}）")
+        return self
+
+    @property
+    def school_calendar(self) -> SchoolCalendar:
+        """School days from the national calendar with the school's own overrides."""
+        return self._calendar
+
+    @property
+    def catalog(self) -> FormCatalog:
+        """The school's forms: built-in ones with the school's changes."""
+        return self._catalog
 
     @model_validator(mode="after")
     def _unique_names(self) -> Settings:

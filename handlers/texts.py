@@ -23,6 +23,7 @@ STRANGER_REFUSED = (
 )
 DEACTIVATED = "您的账号已停用。如有疑问，请联系教导处。"
 NOT_ALLOWED = "抱歉，只有{who}可以使用 /{command}。"
+BUTTON_NOT_ALLOWED = "抱歉，只有{who}可以这样操作。"
 WHO_BY_ACCESS = {1: "已绑定的老师", 2: "教研组长或管理员", 3: "管理员"}
 UNKNOWN_COMMAND = "没有 /{command} 这个命令。发送 /help 查看可用的命令。"
 PRIVATE_ONLY = "/{command} 需要在私聊中使用，点下面的按钮打开与我的私聊。"
@@ -75,7 +76,18 @@ ME_HEADER = "<b>{name}</b>（{role}）\n学校：{school}\n教研组：{groups}"
 ME_LEADS = "担任教研组长：{groups}"
 ME_SEMESTER = "本学期：{semester}（{start} 至 {end}）"
 ME_THEME = "研修主题：{theme}"
-ME_NO_QUOTAS = "研修进度：本校还没有设置研修指标。"
+ME_NO_QUOTAS = "研修进度：没有适用于您的研修指标。"
+NO_SEMESTER = "现在不在任何学期内，暂时不能提交记录。"
+PROGRESS_HEADER = "<b>研修进度</b>（截至 {today}）"
+PROGRESS_LINE = "{label}（{when}）{done}/{target}{unit} {bar} {status}"
+PROGRESS_PACE = "，按进度应完成 {expected}"
+PROGRESS_SHORT = "    另有 {count} 篇不足 {min} 字，未计入"
+PROGRESS_PAST = "    往月：{months}"
+THIS_MONTH = "本月"
+MONTH = "{month}月"
+THIS_SEMESTER = "本学期"
+UNIT_CHARS = " 字"
+UNIT_PIECES = ""
 NONE = "无"
 
 # Command summaries, shown by /help and in the platform's command menu.
@@ -85,7 +97,303 @@ SUMMARY = {
     "bind": "用绑定码绑定花名册",
     "request": "没有绑定码时申请绑定",
     "me": "我的信息和研修进度",
+    "record": "交其他材料：读书笔记、教育故事等",
+    "mine": "我的记录：查看、修改、删除",
+    "cancel": "放弃正在填写的表单",
+    "back": "表单返回上一项",
+    "skip": "跳过表单的选填项",
+    "done": "长文写完，进入下一项",
+    "sessions": "近期的教研活动",
+    "announce": "发布教研活动通知（教研组长）",
+    "pause": "外出期间暂停提醒：/pause 开始日期 结束日期 原因",
+    "addlesson": "登记公开课、研讨课",
+    "lessons": "近期的公开课和预约听课",
+    "progress": "教研组的研修进度",
+    "settings": "提醒设置：哪天提醒、是否提醒",
+    "export": "导出本学期档案（管理员）",
+    "audit": "最近的操作记录（管理员）",
     "pending": "待审核的绑定申请（管理员）",
     "link": "把本群关联到教研组（管理员）",
     "unlink": "取消本群的关联（管理员）",
 }
+
+# -- forms ------------------------------------------------------------------------------
+FORM_ASK = "<b>{form}</b> · 第 {number}/{total} 项 · {label}"
+FORM_CURRENT = "当前内容：{value}"
+FORM_LONG_REPLACE = "发送新内容会<b>替换</b>原文；原文不用改就点「完成」。"
+FORM_LONG_APPEND = "继续发送的内容会<b>接在后面</b>；写完了点「完成」。"
+FORM_HINTS = "<i>（{hints}）</i>"
+FORM_HINT_SKIP = "可 /skip 跳过"
+FORM_HINT_LONG = "至少 {min} 字，可以分几条消息发送，写完点「完成」"
+FORM_HINT_LONG_NO_MIN = "可以分几条消息发送，写完点「完成」"
+FORM_HINT_BACK = "/back 返回上一项"
+FORM_HINT_CANCEL = "/cancel 放弃"
+FORM_TODAY = "今天"
+FORM_YESTERDAY = "昨天"
+FORM_TOMORROW = "明天"
+FORM_DONE = "完成"
+FORM_SKIP = "跳过"
+FORM_KEEP_VALUE = "保持不变"
+FORM_EMPTY = "（未填）"
+FORM_TOTAL_CHARS = "正文合计：{chars} 字"
+FORM_CONFIRM = "请核对这份<b>{form}</b>：\n\n{summary}"
+FORM_SUBMIT = "提交"
+FORM_EDIT = "修改某项"
+FORM_CANCEL = "取消"
+FORM_BACK_TO_SUMMARY = "返回核对"
+FORM_PICK = "要修改哪一项？"
+FORM_CANCEL_ASK = "确定放弃这份<b>{form}</b>吗？已填写的内容会被删除。"
+FORM_DISCARD = "放弃"
+FORM_KEEP = "继续填写"
+FORM_SWITCH_ASK = "您还有一份没写完的<b>{form}</b>。继续写它，还是放弃它开始新的？"
+FORM_SWITCH = "放弃它，开始新的"
+FORM_DISCARDED = "已放弃这份{form}。"
+FORM_EMPTY_ANSWER = "内容不能为空，请重新输入。"
+FORM_FUTURE_DATE = "日期不能晚于今天，请重新输入。"
+FORM_PAST_DATE = "日期不能早于今天，请重新输入。"
+FORM_CHOOSE = "请从这些选项中选一个：{choices}"
+FORM_TOO_LONG = "太长了：最多 {limit} 个字符，现在有 {length} 个，请精简后重新输入。"
+FORM_LONG_SO_FAR = "已记下「{label}」，共 {chars} 字"
+FORM_LONG_MISSING = "，还差 {missing} 字"
+FORM_LONG_MORE = "。可以继续发送补充；写完了点「完成」。"
+FORM_WHICH_TEACHER = "花名册里有几位「{name}」，是哪一位？"
+FORM_VISITOR = "花名册里没有「{name}」，已按校外教师记录。"
+FORM_NOT_NOW = "现在不能用 /{name}。"
+FORM_AT_FIRST = "已经是第一项了。"
+FORM_REQUIRED = "这一项必须填写，不能跳过。"
+FORM_MISSING = "「{label}」还没有填写。"
+FORM_USE_BUTTONS = "请点下面的按钮继续。"
+
+# -- records ----------------------------------------------------------------------------
+FORM_EDITING = "修改{form}：请点「修改某项」选择要改的内容，改好后提交。"
+FORM_RESUMED = "接着写上次没写完的{form}："
+NO_OPEN_FORM = "现在没有正在填写的表单。"
+RECORD_SAVED = "✅ 已提交{form}「{title}」。"
+RECORD_UPDATED = "✅ 已修改{form}「{title}」。"
+RECORD_CHARS = "正文 {chars} 字。"
+RECORD_GONE = "这条记录不存在或已删除。"
+SEMESTER_CLOSED = "本学期已结束归档，记录不能再修改。"
+RECORD_CHOOSE = "要交哪一种材料？"
+MINE_EMPTY = "本学期您还没有提交记录。可以点「写反思」「记听课」或发送 /record 开始。"
+MINE_HEADER = (
+    "<b>我的记录</b> · {semester}（共 {total} 份，第 {page}/{pages} 页）\n"
+    "点一条查看、修改或删除："
+)
+PAGE_PREVIOUS = "上一页"
+PAGE_NEXT = "下一页"
+RECORD_VIEW = "<b>{form}</b> · {day}\n\n{body}"
+RECORD_EDIT = "修改"
+RECORD_DELETE = "删除"
+RECORD_BACK = "返回列表"
+RECORD_DELETE_ASK = "确定删除「{title}」吗？删除后不再计入进度（教导处仍可查到删除记录）。"
+RECORD_DELETE_YES = "确认删除"
+RECORD_DELETE_NO = "不删了"
+RECORD_DELETED = "已删除「{title}」。"
+
+FORM_COMMAND_SUMMARY = "填写{form}"
+
+# Buttons of the private-chat keyboard, and the command each stands for.
+MENU = (("写反思", "记听课"), ("交材料", "我的进度"), ("我的记录", "帮助"))
+MENU_COMMANDS = {"写反思": "reflect", "记听课": "observe", "交材料": "record",
+                 "我的进度": "me", "我的记录": "mine", "帮助": "help"}
+DRAFT_WARNING = (
+    "您有一份没写完的<b>{form}</b>，将在 {expires} 自动清除。"
+    "发送任意内容即可接着写，或发送 /cancel 放弃。"
+)
+
+# -- sessions ---------------------------------------------------------------------------
+SESSION_OFF = "本周不安排教研"
+SESSION_LINE_OFF = "{day}：{note}"
+SESSION_LINE = "<b>{group}教研</b> · {when} · {place}"
+SESSION_TOPIC = "专题：{topic}（主讲：{host}，形式：{form}）"
+SESSION_CONTENT = "内容：{content}"
+SESSION_MATERIALS = "请准备：{materials}"
+ATTEND_GO = "参加"
+ATTEND_LEAVE = "请假"
+SESSIONS_NO_GROUP = "您还没有加入任何教研组。"
+SESSIONS_NONE = "未来 {weeks} 周没有安排教研活动。"
+SESSIONS_HEADER = "<b>近 {weeks} 周的教研活动</b>"
+SESSION_MANAGE = "管理 {day} {group}教研"
+ANNOUNCE_NOT_YOURS = "您不是「{group}」的教研组长，不能发布它的通知。"
+ANNOUNCE_WHICH_GROUP = "要发布哪个教研组的通知？"
+ANNOUNCE_NOT_LEADER = "只有教研组长或管理员可以发布教研通知。"
+ANNOUNCE_NO_SESSION = "未来 8 周没有可以发布的教研活动。"
+ANNOUNCE_INTRO = "发布这次教研的通知：\n{session}"
+SESSION_GONE = "这次教研已经取消或不存在了。"
+ANNOUNCEMENT = "📢 <b>教研活动通知</b>\n{session}\n\n请点「参加」或「请假」。"
+ANNOUNCED_OK = "✅ 通知已发到教研组群。"
+ANNOUNCED_NO_CHAT = "✅ 已保存。这个教研组还没有关联群聊，请管理员在群里发送 /link 关联后再发布。"
+SESSION_EDIT_NOTICE = "修改通知内容"
+SESSION_MOVE = "改时间地点"
+SESSION_CANCEL = "取消本次"
+SESSION_ROLL = "考勤"
+SESSION_MOVED = "📅 {group}原定{old}的教研改到 <b>{new}</b>，地点：{place}。"
+SESSION_CHANGED_OK = "✅ 已更新，并已通知教研组群。"
+SESSION_CANCEL_ASK = "确定取消{day}的{group}教研吗？会通知全组。"
+SESSION_CANCEL_YES = "确定取消"
+SESSION_CANCEL_NO = "不取消"
+SESSION_ALREADY_CANCELLED = "这次教研已经取消了。"
+SESSION_CANCELLED = "❌ {group}{day}的教研活动取消。"
+ROLL_HEADER = "<b>{group}教研考勤</b> · {day}\n点按钮可以更正："
+ATTENDANCE_LABELS = {"going": "将参加", "leave_pending": "请假待批", "leave": "请假",
+                     "leave_refused": "请假未批", "present": "出席", "absent": "缺席"}
+ATTENDANCE_UNKNOWN = "未回复"
+NOT_YOUR_SESSION = "只有本组教研组长或管理员可以操作。"
+NOT_YOUR_GROUP = "这不是您所在教研组的活动。"
+ATTEND_TOO_LATE = "活动已经开始，不能再报名或请假了。"
+ATTEND_GO_OK = "好的，已记下您参加。"
+CHECKIN_CLOSED = "现在不在签到时间内。"
+CHECKIN_OK = "{name}，签到成功！"
+LEAVE_ALREADY = "您已经请过假了。"
+LEAVE_OPEN_PRIVATE = "请假需要说明原因，请在私聊中填写："
+LEAVE_BUTTON = "填写请假原因"
+LEAVE_SEE_PRIVATE = "请到与我的私聊中填写请假原因。"
+LEAVE_TO_ADMIN = "请假申请：<b>{name}</b> 申请不参加{day}的{group}教研。\n原因：{reason}"
+LEAVE_APPROVE = "批准"
+LEAVE_REFUSE = "不批准"
+LEAVE_SENT = "已把请假申请发给教导处，审批后会通知您。"
+LEAVE_ALREADY_DECIDED = "这条请假申请已经处理过了。"
+LEAVE_DECIDED = "{name} 的请假（{group}，{day}）已由 {admin} {verdict}。"
+LEAVE_APPROVED = "教导处已批准您不参加{day}的{group}教研。"
+LEAVE_REFUSED = "教导处没有批准您{day}的{group}教研请假，请按时参加。"
+PAUSE_USAGE = (
+    "请这样发送：<code>/pause 开始日期 结束日期 原因</code>，"
+    "例如 /pause 12月1日 12月5日 外出培训"
+)
+PAUSE_ORDER = "结束日期不能早于开始日期。"
+PAUSE_TOO_LONG = "暂停时间不能超过一年。"
+PAUSE_OK = "好的，{start} 至 {end} 不再给您发提醒，期间的教研记为请假（{reason}）。"
+REMIND_EVE = "⏰ <b>明天有教研</b>\n{session}\n\n还没回复的老师请点「参加」或「请假」。"
+REMIND_SOON = "⏰ 教研马上开始：\n{session}\n\n您还没有回复，请点「参加」或「请假」。"
+REMIND_CHECKIN = "🔔 {group}教研开始了，请点「签到」（{minutes} 分钟内有效）。"
+CHECKIN = "签到"
+REMIND_MINUTES = "教研结束了，请填写这次的活动记录：\n{session}"
+MINUTES_BUTTON = "填写活动记录"
+CALENDAR_UNKNOWN_YEAR = (
+    "提醒：节假日数据还没有 {year} 年的安排，暂时按周一至周五排教研。"
+    "国务院公布放假安排后请升级机器人；在此之前可在配置的 [calendar] 中手动设置放假和调休。"
+)
+
+# -- 公开课 --------------------------------------------------------------------------------
+LESSON_PERIOD = "第{period}节，"
+LESSON_LINE = (
+    "<b>{kind}</b>《{title}》 · {teacher}\n{when}（{period}{place}）· {class_name} · {subject}"
+)
+LESSON_BOOKED_COUNT = "\n已预约 {count} 人"
+LESSON_BOOK = "预约听课"
+LESSON_UNBOOK = "取消预约"
+LESSON_DETAILS = "详情"
+LESSON_TEACHER_NOT_ON_ROSTER = "授课教师不在本校花名册上，公开课没有登记。"
+LESSON_NOT_ALLOWED = "只有{name}本人、其教研组长或管理员可以登记这节课。"
+LESSON_IN_PAST = "上课时间已经过去了，请重新登记。"
+LESSON_ANNOUNCED = "📣 <b>公开课预告</b>\n{lesson}\n\n想来听课的老师请点「预约听课」。"
+LESSON_SAVED = "✅ 已登记：\n{lesson}"
+LESSONS_NONE = "近期没有登记的公开课。发送 /addlesson 登记。"
+LESSONS_HEADER = "<b>近期公开课</b>"
+LESSON_NOTE = "说课：{note}"
+LESSON_BOOKED = "已预约（{count} 人）：{names}"
+LESSON_REVIEWS = "已收到评课 {count} 份"
+LESSON_ADD_NOTE = "写说课稿"
+LESSON_READ_REVIEWS = "看评课"
+LESSON_REVIEWS_HEADER = "《{title}》的评课"
+LESSON_REVIEW = "<b>{name}</b>\n优点：{strength}\n不足：{weakness}\n建议：{suggestion}"
+LESSON_GONE = "这节课已取消或不存在。"
+LESSON_OWN = "这是您自己的课，不用预约。"
+LESSON_BOOKING_CLOSED = "预约已截止。"
+LESSON_BOOKED_OK = "预约成功，上课前会提醒您。"
+LESSON_ALREADY = "您已经预约过了。"
+LESSON_UNBOOKED = "已取消预约。"
+LESSON_NOT_BOOKED = "您没有预约这节课。"
+LESSON_NOTE_SHARED = "📄 您预约的公开课发来了说课稿：\n{lesson}\n\n{note}"
+LESSON_NOTE_SAVED = "✅ 说课稿已保存，并发给了预约的 {count} 位老师。"
+LESSON_REMIND = "⏰ 您预约的公开课快开始了：\n{lesson}"
+LESSON_AFTER = "听完课了吗？请写一份听课记录（已按这节课预填）：\n{lesson}"
+LESSON_WRITE_OBSERVATION = "写听课记录"
+LESSON_ASK_REFLECTION = "您的公开课结束了，辛苦了！请写一份教学反思：\n{lesson}"
+LESSON_WRITE_REFLECTION = "写教学反思"
+
+# -- progress, digest, nudges -------------------------------------------------------------
+GROUP_PROGRESS_HEADER = "<b>{group} · 研修进度</b>（{today}，{people} 人）"
+GROUP_QUOTA_LINE = (
+    "{label}：平均完成 {share}%（应有 {pace}%），已完成 {done}/{people} 人，落后较多 {far} 人"
+)
+PERSON_ON_TRACK = "{name}：进度正常"
+PERSON_BEHIND = "{name}：{count} 项落后（{items}）"
+SCHOOL_PROGRESS_HEADER = "<b>全校研修进度</b>（{today}）"
+SCHOOL_GROUP_LINE = "{group}：{people} 人，有落后较多项目的 {far} 人"
+SCHOOL_PROGRESS_FOOTER = "\n发送 /progress 教研组名 查看详情，例如 /progress 数学组"
+PROGRESS_NOT_YOUR_GROUP = "您只能查看自己所在教研组的进度。"
+PROGRESS_OWN = "<b>我的进度</b>"
+CHART_TITLE = "{group}研修进度"
+CHART_XLABEL = "平均完成百分比（竖线为应有进度）"
+DIGEST_HEADER = "📊 <b>{group}周报</b> · {monday}这一周"
+DIGEST_SESSION = "本周教研：{when} {topic}"
+DIGEST_NO_TOPIC = "（专题待发布）"
+DIGEST_NO_SESSION = "本周没有教研活动。"
+DIGEST_FOR_LEADER = "（给教研组长的完整名单）\n"
+NUDGE_HEADER = "{name}老师，这周的研修小提醒："
+NUDGE_LINE = "· {item}（按进度应到 {expected}）"
+NUDGE_BUTTON = "写{label}"
+NUDGE_FOOTER = "不想收到提醒？发送 /settings 调整。"
+WEEKDAY_NAMES = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
+SETTINGS = "<b>提醒设置</b>\n每周进度提醒：{state}"
+SETTINGS_ON = "{day}发送"
+SETTINGS_OFF = "已关闭"
+SETTINGS_MANDATORY = "（学校要求每周提醒，不能关闭，只能选择哪天收到。）"
+SETTINGS_TURN_OFF = "关闭提醒"
+SETTINGS_TURN_ON = "打开提醒"
+
+# -- exports -----------------------------------------------------------------------------
+EXPORT_LEDGER_FILE = "台账.xlsx"
+EXPORT_SESSION_DIR = "教研活动记录"
+EXPORT_PORTFOLIO_DIR = "个人研修档案"
+EXPORT_SHEET_OBSERVATIONS = "听课台账"
+EXPORT_SHEET_RECORDS = "反思与材料台账"
+EXPORT_SHEET_SESSIONS = "教研活动"
+EXPORT_SHEET_ATTENDANCE = "考勤-{group}"
+EXPORT_SHEET_QUOTAS = "指标汇总"
+EXPORT_OBSERVATION_HEADER = ("序号", "听课教师", "教研组", "听课日期", "节次", "年级班级", "学科",
+                             "授课教师", "课题", "课型", "优点", "不足", "建议", "提交时间")
+EXPORT_RECORD_HEADER = ("序号", "教师", "教研组", "类型", "题目", "日期", "字数", "计入指标",
+                        "状态", "提交时间")
+EXPORT_SESSION_HEADER = ("教研组", "原定日期", "实际日期", "状态", "专题", "主讲", "形式", "地点",
+                         "备注")
+EXPORT_STATUS = {"planned": "已安排", "announced": "已通知", "off": "节假日顺延/暂停",
+                 "cancelled": "已取消"}
+EXPORT_TEACHER = "教师"
+EXPORT_GROUP = "教研组"
+EXPORT_ATTENDANCE_RATE = "出勤（含请假）"
+EXPORT_PRESENT = "出席"
+EXPORT_LEAVE = "请假"
+EXPORT_ABSENT = "缺席"
+EXPORT_YES = "是"
+EXPORT_NO = "否（字数不足）"
+EXPORT_DELETED = "已删除"
+EXPORT_SESSION_TITLE = "{school} {group}教研活动记录"
+EXPORT_F_TOPIC = "主题"
+EXPORT_F_TIME = "时间"
+EXPORT_F_PLACE = "地点"
+EXPORT_F_HOST = "主讲"
+EXPORT_F_FORM = "形式"
+EXPORT_F_ATTENDEES = "参加人员"
+EXPORT_F_LEAVE = "请假人员"
+EXPORT_F_CONTENT = "内容与讨论要点"
+EXPORT_F_CONCLUSIONS = "结论与改进措施"
+EXPORT_NO_MINUTES = "（未填写活动记录）"
+EXPORT_PORTFOLIO_TITLE = "{name} · 个人研修档案"
+EXPORT_PORTFOLIO_META = "{school} · {semester} · 教研组：{groups} · 工号：{staff_no}"
+EXPORT_PORTFOLIO_QUOTAS = "研修指标完成情况"
+EXPORT_QUOTA_HEADER = ("项目", "完成", "目标", "状态")
+EXPORT_PORTFOLIO_RECORDS = "研修记录"
+EXPORT_NO_RECORDS = "本学期没有提交记录。"
+EXPORT_READY = "📦 {name}（{size} KB）：台账、教研活动记录和个人研修档案。"
+EXPORT_USAGE = "用法：/export（全校），/export 语文组，或 /export 教师姓名"
+EXPORT_UNKNOWN = "没有找到教研组或老师「{name}」。"
+AUDIT_EMPTY = "还没有操作记录。"
+AUDIT_HEADER = "<b>最近 {count} 条操作记录</b>"
+AUDIT_LINE = "{when} {who}：{action} {detail}"
+AUDIT_SYSTEM = "系统"
+AUDIT_ACTIONS = {"roster_import": "导入花名册", "bind": "绑定账号", "bind_request": "审核绑定",
+                 "link_chat": "关联群聊", "delete_record": "删除记录",
+                 "move_session": "教研改期", "cancel_session": "取消教研",
+                 "correct_attendance": "更正考勤", "leave_decision": "审批请假"}

@@ -88,6 +88,8 @@ class Reply:
     ``chat`` None means the chat the update came from. ``fallback`` is sent instead when
     ``chat`` is a private chat the person never opened (Telegram refuses those).
     ``edit`` replaces the message whose button was pressed instead of sending a new one.
+    ``notice`` is the short toast shown on the pressed button. ``keyboard`` sets the
+    persistent menu of a private chat (its labels come back as plain text).
     """
 
     text: str
@@ -97,6 +99,7 @@ class Reply:
     edit: bool = False
     attachment: Attachment | None = None
     notice: str | None = field(default=None, compare=False)
+    keyboard: tuple[tuple[str, ...], ...] = ()
 
 
 def private_chat(account: str) -> Chat:

@@ -29,6 +29,11 @@ class DatabaseUnavailable(RuntimeError):
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # The sqlite3 module (Python < 3.12) begins a transaction only before INSERT/UPDATE/
+    # DELETE, so a SAVEPOINT issued first (``Session.begin_nested``) opened the real
+    # transaction and its RELEASE committed everything so far, outside the unit of work.
+    # Turn the module's own handling off; ``_sqlite_begin`` begins every unit of work.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=5000")
@@ -37,13 +42,22 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _sqlite_begin(connection: Any) -> None:
+    # IMMEDIATE: take the write lock at the start, waiting up to busy_timeout for it. A
+    # deferred BEGIN would read a snapshot first and then fail at once (SQLITE_BUSY_SNAPSHOT)
+    # on its first write if another connection committed in between.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def normalise_url(url: str) -> str:
     """Give PostgreSQL URLs the psycopg 3 driver and make a SQLite file's folder exist."""
     parsed = make_url(url)
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")
     if parsed.drivername.startswith("sqlite") and parsed.database not in (None, "", ":memory:"):
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        # A folder that cannot be made surfaces at first use, as DatabaseUnavailable.
+        with contextlib.suppress(OSError):
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     return parsed.render_as_string(hide_password=False)
 
 
@@ -53,6 +67,7 @@ def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
 

@@ -43,6 +43,9 @@ class Teacher(SQLModel, table=True):
     # Platform account, e.g. "tg:123456"; its private chat has the same address.
     account: str | None = Field(default=None, max_length=64)
     bound_at: datetime | None = None
+    # The teacher's own choice for the weekly nudge (ISO weekday; None: the school's day).
+    nudge_weekday: int | None = None
+    nudges_off: bool = False
 
 
 class StudyGroup(SQLModel, table=True):
@@ -184,7 +187,6 @@ class Record(SQLModel, table=True):
     title: str = Field(default="", max_length=200)
     answers: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     chars: int = 0
-    counts: bool = True
     occurred_on: date
     link_kind: str | None = Field(default=None, max_length=16)
     link_id: int | None = None
@@ -201,12 +203,15 @@ class OpenLesson(SQLModel, table=True):
     semester_id: int = Field(foreign_key="semester.id", index=True)
     kind: str = Field(max_length=16)
     starts_at: datetime
+    period: str = Field(default="", max_length=20)
     place: str = Field(default="", max_length=100)
     class_name: str = Field(default="", max_length=40)
     subject: str = Field(default="", max_length=40)
     title: str = Field(default="", max_length=200)
     booking_required: bool = True
+    design_note: str = ""
     status: str = Field(default="planned", max_length=16)
+    created_by: int | None = Field(default=None, foreign_key="teacher.id")
     created_at: datetime
 
 

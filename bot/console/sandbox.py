@@ -105,7 +105,7 @@ class Sandbox:
     async def send(self, incoming: Incoming) -> None:
         """Give ``incoming`` to the bot and print what each chat sees."""
         for reply in await self.core.handle(incoming):
-            self._show(reply)
+            self._show(reply, incoming.chat)
 
     # -- sandbox commands -------------------------------------------------------------
 
@@ -120,7 +120,13 @@ class Sandbox:
         if self.chat.is_private:
             self.chat = private_chat(self.account)
         if not found:
-            self.say(texts.SANDBOX_AS_STRANGER.format(name=name))
+            account = self.account
+            bound = self.core.db.call(lambda s: people.get_by_account(s, account=account))
+            if bound is None:
+                self.say(texts.SANDBOX_AS_STRANGER.format(name=name))
+            else:  # a stranger whose /request an admin approved
+                self.say(texts.SANDBOX_AS_BOUND.format(name=name, person=bound.name,
+                                                       chat=self._label(self.chat)))
             return
         self.say(texts.SANDBOX_AS.format(name=name, chat=self._label(self.chat)))
         if found[0].account is None:
@@ -160,7 +166,7 @@ class Sandbox:
                 else:
                     local = datetime.strptime(arg, "%Y-%m-%d %H:%M").replace(tzinfo=zone)
                     self.clock.set(local)
-            except ValueError:
+            except (ValueError, OverflowError):
                 self.say(texts.SANDBOX_CLOCK_USAGE)
                 return
         self.say(texts.SANDBOX_CLOCK.format(now=self._now_text()))
@@ -193,8 +199,8 @@ class Sandbox:
             return texts.SANDBOX_GROUP_LABEL.format(name=chat.address.removeprefix(GROUP_PREFIX))
         return texts.SANDBOX_PRIVATE_LABEL.format(name=chat.address.removeprefix(ACCOUNT_PREFIX))
 
-    def _show(self, reply: Reply) -> None:
-        chat = reply.chat or self.chat
+    def _show(self, reply: Reply, source: Chat) -> None:
+        chat = reply.chat or source
         if reply.notice and not reply.text:
             self.say(texts.SANDBOX_NOTICE.format(text=reply.notice))
             return
@@ -203,6 +209,9 @@ class Sandbox:
         for line in plain(reply.text).splitlines():
             self.say(f"  {line}")
         flat = [button for row in reply.buttons for button in row]
+        if reply.edit and not flat:
+            # The edited message was the one whose buttons were pressed: they are gone now.
+            self.buttons.pop(chat.address, None)
         if flat:
             self.buttons[chat.address] = flat
             self.say("  " + "  ".join(f"[{i}] {b.label}" for i, b in enumerate(flat, 1))

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
+from dataclasses import replace
 
 from telegram import (
+    Bot,
     BotCommand,
     BotCommandScopeAllChatAdministrators,
     BotCommandScopeAllGroupChats,
     BotCommandScopeAllPrivateChats,
+    CallbackQuery,
+    InlineKeyboardMarkup,
     InputFile,
     Message,
     Update,
@@ -20,18 +25,26 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Contex
 from telegram.request import BaseRequest
 
 from bot import texts as bot_texts
+from bot.app import build_runner
 from bot.config import TelegramSpec
-from bot.tg.translate import chat_id, keyboard, to_incoming
+from bot.tg.translate import chat_id, keyboard, menu_keyboard, to_incoming, toast
 from handlers import texts
 from handlers.context import Where
 from handlers.dispatch import Core, menu
+from handlers.forms.catalog import FormCatalog
 from handlers.permissions import Access
-from handlers.render import split_text
-from handlers.types import Incoming, Reply
+from handlers.render import TELEGRAM_LIMIT, split_text
+from handlers.types import Incoming, Reply, private_chat
+from scheduler.runner import Runner
+from storage.repos.outbox import OutboxItem
 
 logger = logging.getLogger(__name__)
 
 WEBHOOK_SECRET_ENV = "YANXIU_WEBHOOK_SECRET"
+CAPTION_LIMIT = 1024
+# Bot API answers to editing a message that is gone, too old, or not a text message.
+_NOT_EDITABLE = ("message to edit not found", "message can't be edited",
+                 "there is no text in the message")
 
 
 class TelegramBridge:
@@ -44,75 +57,109 @@ class TelegramBridge:
     async def on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Handle any update: translate, dispatch, deliver."""
         bot = context.bot
-        incoming = to_incoming(update, bot_id=bot.id)
+        incoming = to_incoming(update, bot_id=bot.id, bot_username=bot.username)
+        query = update.callback_query
         if incoming is None:
+            if query is not None:
+                await _answer(query)  # every press is answered, or the client keeps spinning
             return
         replies = await self.core.handle(incoming)
-        query = update.callback_query
         source = query.message if query is not None else None
         source = source if isinstance(source, Message) else None
         if query is not None:
-            notice = next((r.notice for r in replies if r.notice), None)
-            try:
-                await query.answer(notice)
-            except TelegramError:
-                logger.info("could not answer a callback query", exc_info=True)
+            await _answer(query, next((r.notice for r in replies if r.notice), None))
         for reply in replies:
-            await self.deliver(context, reply, incoming, source)
+            await self.deliver(context.bot, reply, incoming, source)
+
+    async def send_due(self, bot: Bot, reply: Reply, item: OutboxItem) -> bool:
+        """Send a reply rendered from the outbox (its chat defaults to the item's person)."""
+        target = reply if reply.chat is not None else replace(reply, chat=private_chat(item.chat))
+        return await self.deliver(bot, target, None)
 
     async def deliver(
-        self, context: ContextTypes.DEFAULT_TYPE, reply: Reply, incoming: Incoming | None,
-        source: Message | None = None,
+        self, bot: Bot, reply: Reply, incoming: Incoming | None, source: Message | None = None,
     ) -> bool:
-        """Send one reply; a private chat the person never opened gets the fallback instead."""
-        bot = context.bot
+        """Send one reply; a private chat the person never opened gets the fallback instead.
+
+        A reply without text or file is a notice only: the toast of the pressed button.
+        """
+        if not reply.text.strip() and reply.attachment is None:
+            return True
         target = reply.chat or (incoming.chat if incoming is not None else None)
         if target is None:
             raise ValueError("a reply without a chat needs the incoming update")
-        markup = keyboard(reply.buttons, username=bot.username)
+        inline = keyboard(reply.buttons, username=bot.username)
+        markup = inline or menu_keyboard(reply.keyboard)
+        to = chat_id(target.address)
         try:
-            if reply.edit and source is not None and reply.chat is None:
-                await source.edit_text(reply.text, parse_mode=ParseMode.HTML, reply_markup=markup)
+            if (reply.edit and source is not None and reply.chat is None
+                    and await _edit(source, reply.text, inline)):
                 return True
-            if reply.attachment is not None:
-                document = InputFile(reply.attachment.content, filename=reply.attachment.filename)
-                if reply.attachment.is_photo:
-                    await bot.send_photo(chat_id(target.address), document,
-                                         caption=reply.text[:1024], parse_mode=ParseMode.HTML)
-                else:
-                    await bot.send_document(chat_id(target.address), document,
-                                            caption=reply.text[:1024], parse_mode=ParseMode.HTML)
-                return True
-            parts = split_text(reply.text)
-            for index, part in enumerate(parts):
-                last = index == len(parts) - 1
-                await bot.send_message(chat_id(target.address), part, parse_mode=ParseMode.HTML,
-                                       reply_markup=markup if last else None)
+            attachment = reply.attachment
+            # A caption cut short could end inside a tag: a longer text goes before the file.
+            long_text = len(reply.text) > CAPTION_LIMIT
+            if attachment is None or long_text:
+                parts = split_text(reply.text)
+                for index, part in enumerate(parts):
+                    last = attachment is None and index == len(parts) - 1
+                    await bot.send_message(to, part, parse_mode=ParseMode.HTML,
+                                           reply_markup=markup if last else None)
+            if attachment is not None:
+                upload = InputFile(attachment.content, filename=attachment.filename)
+                send = bot.send_photo if attachment.is_photo else bot.send_document
+                await send(to, upload, caption=None if long_text else reply.text or None,
+                           parse_mode=ParseMode.HTML, reply_markup=markup)
         except (Forbidden, BadRequest) as exc:
             unreachable = isinstance(exc, Forbidden) or "chat not found" in str(exc).lower()
             if not (unreachable and target.is_private):
                 raise
             logger.info("private chat %s unreachable: %s", target.address, exc)
             if reply.fallback is not None:
-                return await self.deliver(context, reply.fallback, incoming)
+                return await self.deliver(bot, reply.fallback, incoming)
             return False
         return True
 
 
-async def _post_init(application: Application) -> None:  # type: ignore[type-arg]
+async def _set_menus(application: Application, catalog: FormCatalog) -> None:  # type: ignore[type-arg]
     bot = application.bot
     scopes = (
-        (BotCommandScopeAllPrivateChats(), menu(Where.PRIVATE, Access.TEACHER)),
-        (BotCommandScopeAllGroupChats(), menu(Where.GROUP, Access.TEACHER)),
-        (BotCommandScopeAllChatAdministrators(), menu(Where.GROUP, Access.ADMIN)),
+        (BotCommandScopeAllPrivateChats(), menu(Where.PRIVATE, Access.TEACHER, catalog)),
+        (BotCommandScopeAllGroupChats(), menu(Where.GROUP, Access.TEACHER, catalog)),
+        (BotCommandScopeAllChatAdministrators(), menu(Where.GROUP, Access.ADMIN, catalog)),
     )
     for scope, commands in scopes:
         await bot.set_my_commands([BotCommand(name, summary) for name, summary in commands],
                                   scope=scope)
 
 
+async def _answer(query: CallbackQuery, notice: str | None = None) -> None:
+    try:
+        await query.answer(toast(notice))
+    except TelegramError:
+        logger.info("could not answer a callback query", exc_info=True)
+
+
+async def _edit(source: Message, text: str, markup: InlineKeyboardMarkup | None) -> bool:
+    """Replace the pressed message; False when it can't be (then a new message is sent)."""
+    if not source.is_accessible or len(text) > TELEGRAM_LIMIT:
+        return False
+    try:
+        await source.edit_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
+    except BadRequest as exc:
+        reason = str(exc).lower()
+        if "not modified" in reason:  # pressed twice: the message already says this
+            return True
+        if not any(why in reason for why in _NOT_EDITABLE):
+            raise
+        logger.info("could not edit message %s: %s", source.message_id, exc)
+        return False
+    return True
+
+
 async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     logger.error("unhandled error while handling an update", exc_info=context.error)
+    if isinstance(update, Update) and update.callback_query is not None:
+        await _answer(update.callback_query)
     if isinstance(update, Update) and update.effective_chat is not None:
         try:
             await context.bot.send_message(update.effective_chat.id, texts.INTERNAL_ERROR)
@@ -122,31 +169,47 @@ async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 def build_application(
     core: Core, *, token: str, spec: TelegramSpec, request: BaseRequest | None = None,
-    updates_request: BaseRequest | None = None,
+    updates_request: BaseRequest | None = None, schedule: bool = False,
 ) -> Application:  # type: ignore[type-arg]
     """The real python-telegram-bot Application wired to ``core``.
 
-    ``request`` replaces the HTTP transport (tests pass an offline one).
+    ``request`` replaces the HTTP transport (tests pass an offline one); ``schedule``
+    starts the reminder tick with the application and stops it at shutdown.
     """
+    bridge = TelegramBridge(core)
+    runners: list[Runner] = []
+
+    async def start(application: Application) -> None:  # type: ignore[type-arg]
+        await _set_menus(application, core.settings.catalog)
+        if schedule:
+            runner = build_runner(core, functools.partial(bridge.send_due, application.bot))
+            runner.start()
+            runners.append(runner)
+
+    async def stop(_application: Application) -> None:  # type: ignore[type-arg]
+        for runner in runners:
+            runner.stop()
+
     builder = (
         ApplicationBuilder()
         .token(token)
         .base_url(spec.base_url)
         .base_file_url(spec.base_file_url)
         .rate_limiter(AIORateLimiter(max_retries=3))
-        .post_init(_post_init)
+        .post_init(start)
+        .post_shutdown(stop)
     )
     if request is not None:
         builder = builder.request(request).get_updates_request(updates_request or request)
     application = builder.build()
-    application.add_handler(TypeHandler(Update, TelegramBridge(core).on_update))
+    application.add_handler(TypeHandler(Update, bridge.on_update))
     application.add_error_handler(_on_error)
     return application
 
 
 def run_telegram(core: Core, *, token: str, spec: TelegramSpec, webhook: bool) -> None:
     """Run until interrupted: long polling, or a webhook behind a reverse proxy."""
-    application = build_application(core, token=token, spec=spec)
+    application = build_application(core, token=token, spec=spec, schedule=True)
     if not webhook:
         application.run_polling(allowed_updates=Update.ALL_TYPES)
         return

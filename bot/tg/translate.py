@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+import html
+import re
+
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    ReplyKeyboardMarkup,
+    Update,
+)
 from telegram.constants import ChatType
 
 from handlers.types import Button, Chat, ChatKind, Incoming
 
 PREFIX = "tg:"
+_ADDRESSED = re.compile(r"/[A-Za-z0-9_]+@([A-Za-z0-9_]+)")
+_TAG = re.compile(r"<[^>]+>")
+TOAST_LIMIT = 200
 
 
 def address(chat_id: int) -> str:
@@ -36,8 +48,22 @@ def _other(message: Message, bot_id: int) -> str | None:
     return None
 
 
-def to_incoming(update: Update, *, bot_id: int) -> Incoming | None:
-    """What a person did, or None for updates the bot ignores (edits, service messages)."""
+def _addressed_elsewhere(text: str, username: str | None) -> bool:
+    """Whether ``text`` is a command for another bot (``/help@other_bot``).
+
+    A bot that is a group admin (or has privacy mode off) sees those too.
+    """
+    match = _ADDRESSED.match(text)
+    return bool(match and username and match.group(1).lower() != username.lower())
+
+
+def to_incoming(
+    update: Update, *, bot_id: int, bot_username: str | None = None
+) -> Incoming | None:
+    """What a person did, or None for updates the bot ignores (edits, service messages).
+
+    ``bot_username`` lets group commands addressed to other bots pass unanswered.
+    """
     user = update.effective_user
     if user is None or user.is_bot:
         return None
@@ -54,6 +80,8 @@ def to_incoming(update: Update, *, bot_id: int) -> Incoming | None:
     if message is None:
         return None
     text = message.text
+    if text is not None and _addressed_elsewhere(text, bot_username):
+        return None
     other = None if text is not None else _other(message, bot_id)
     if text is None and other is None:
         return None
@@ -80,3 +108,22 @@ def keyboard(
                 line.append(InlineKeyboardButton(button.label, url=button.url))
         built.append(line)
     return InlineKeyboardMarkup(built)
+
+
+def menu_keyboard(rows: tuple[tuple[str, ...], ...]) -> ReplyKeyboardMarkup | None:
+    """The persistent private-chat menu; its buttons send their label as text."""
+    if not rows:
+        return None
+    return ReplyKeyboardMarkup([list(row) for row in rows], resize_keyboard=True,
+                               is_persistent=True)
+
+
+def toast(notice: str | None) -> str | None:
+    """A reply's notice as a callback-query toast: plain text (no parse mode there), cut short.
+
+    Notices are often a reply's text, i.e. HTML: tags are dropped and entities decoded.
+    """
+    if not notice:
+        return None
+    plain = html.unescape(_TAG.sub("", notice))
+    return plain if len(plain) <= TOAST_LIMIT else plain[: TOAST_LIMIT - 1] + "…"

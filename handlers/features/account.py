@@ -36,7 +36,8 @@ def bind(ctx: Ctx, arg: str) -> list[Reply]:
         people.add_wrong_code(ctx.session, account=account, now=ctx.now)
         left = limit - wrong - 1
         return [Reply(texts.BIND_LIMITED if left <= 0 else texts.BIND_WRONG.format(left=left))]
-    return [Reply(texts.BIND_OK.format(name=esc(person.name), bot=texts.BOT_NAME))]
+    return [Reply(texts.BIND_OK.format(name=esc(person.name), bot=texts.BOT_NAME),
+                  keyboard=texts.MENU)]
 
 
 def start(ctx: Ctx, arg: str) -> list[Reply]:
@@ -47,7 +48,8 @@ def start(ctx: Ctx, arg: str) -> list[Reply]:
         return [Reply(texts.GREETING_STRANGER.format(bot=texts.BOT_NAME))]
     if not ctx.person.active:
         return [Reply(texts.DEACTIVATED)]
-    return [Reply(texts.GREETING_BOUND.format(name=esc(ctx.person.name), bot=texts.BOT_NAME))]
+    return [Reply(texts.GREETING_BOUND.format(name=esc(ctx.person.name), bot=texts.BOT_NAME),
+                  keyboard=texts.MENU)]
 
 
 def request(ctx: Ctx, arg: str) -> list[Reply]:
@@ -120,27 +122,6 @@ def decide_request(ctx: Ctx, arg: str) -> list[Reply]:
             Reply(to_user, chat=private_chat(decision.account))]
 
 
-def me(ctx: Ctx, _arg: str) -> list[Reply]:
-    """The sender's identity, groups, semester and (once quotas exist) progress."""
-    person = ctx.me
-    lines = [texts.ME_HEADER.format(
-        name=esc(person.name), role=texts.ROLE_LABELS.get(person.role, person.role),
-        school=esc(ctx.settings.school.name),
-        groups=esc("、".join(person.groups) or texts.NONE),
-    )]
-    if person.leads:
-        lines.append(texts.ME_LEADS.format(groups=esc("、".join(person.leads))))
-    semester = school.current_semester(ctx.session, school_id=ctx.school_id, today=ctx.today)
-    if semester is not None:
-        lines.append(texts.ME_SEMESTER.format(semester=esc(semester.name),
-                                              start=semester.start, end=semester.end))
-        if semester.theme:
-            lines.append(texts.ME_THEME.format(theme=esc(semester.theme)))
-    lines.append("")
-    lines.append(texts.ME_NO_QUOTAS)
-    return [Reply("\n".join(lines))]
-
-
 def link(ctx: Ctx, arg: str) -> list[Reply]:
     """Link this group chat to a 教研组, or to the whole school (``/link 全校``)."""
     name = arg.strip()
@@ -170,7 +151,6 @@ COMMANDS = (
             only_unbound=True),
     Command("request", request, Access.STRANGER, Where.PRIVATE, texts.SUMMARY["request"],
             only_unbound=True),
-    Command("me", me, Access.TEACHER, Where.PRIVATE, texts.SUMMARY["me"]),
     Command("pending", pending, Access.ADMIN, Where.PRIVATE, texts.SUMMARY["pending"]),
     Command("link", link, Access.ADMIN, Where.GROUP, texts.SUMMARY["link"]),
     Command("unlink", unlink, Access.ADMIN, Where.GROUP, texts.SUMMARY["unlink"]),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from storage.tables import AuditEntry, ChatLink, StudyGroup, UnlinkedChat
@@ -64,5 +65,9 @@ def first_time_unlinked(session: Session, *, chat: str, now: datetime) -> bool:
     """True the first time an unlinked chat is seen (the bot explains linking once)."""
     if session.get(UnlinkedChat, chat) is not None:
         return False
-    session.add(UnlinkedChat(chat=chat, told_at=now))
+    try:
+        with session.begin_nested():  # two updates of the same chat at once: one tells
+            session.add(UnlinkedChat(chat=chat, told_at=now))
+    except IntegrityError:
+        return False
     return True

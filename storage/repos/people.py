@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, delete, func, select
 
 from storage.tables import (
@@ -150,13 +151,23 @@ def import_roster(
     by_name: dict[str, list[Teacher]] = {}
     for teacher in teachers:
         by_name.setdefault(teacher.name, []).append(teacher)
+    # 工号 first, for the whole file: a name must never claim someone whose 工号 is on
+    # another line (王芳 2002 before 王芳 2001 would otherwise take 2001's row). By name
+    # only where one side has no 工号: two different 工号 are two people.
+    matched: list[Teacher | None] = [
+        by_staff_no.get(line.staff_no) if line.staff_no else None for line in lines
+    ]
+    claimed = {id(t) for t in matched if t is not None}
+    for index, line in enumerate(lines):
+        if matched[index] is None:
+            candidates = [t for t in by_name.get(line.name, [])
+                          if id(t) not in claimed and not (t.staff_no and line.staff_no)]
+            if len(candidates) == 1:
+                matched[index] = candidates[0]
+                claimed.add(id(candidates[0]))
     seen: set[int] = set()
     added = updated = unchanged = 0
-    for line in lines:
-        teacher = by_staff_no.get(line.staff_no) if line.staff_no else None
-        if teacher is None:
-            candidates = [t for t in by_name.get(line.name, []) if t.id not in seen]
-            teacher = candidates[0] if len(candidates) == 1 else None
+    for line, teacher in zip(lines, matched, strict=True):
         role = str(line.role)
         wanted = {group_ids[group]: role == "leader" for group in line.groups}
         if teacher is None:
@@ -240,24 +251,32 @@ def bind_with_code(
 ) -> PersonRow | None:
     """Bind ``account`` to the active teacher holding ``code``; the code is then spent."""
     teacher = session.exec(
-        select(Teacher).where(
+        select(Teacher)
+        .where(
             Teacher.school_id == school_id,
             Teacher.bind_code == normalise_code(code),
             col(Teacher.active),
         )
+        .with_for_update()  # two accounts racing for one code: the second finds it spent
     ).first()
-    if teacher is None:
+    if teacher is None or not _bind(session, teacher, account, now):
         return None
-    _bind(session, teacher, account, now)
     session.add(AuditEntry(school_id=school_id, actor_id=teacher.id, action="bind", at=now,
                            detail=f"{teacher.name} 用绑定码绑定了账号"))
     return _person(session, teacher)
 
 
-def _bind(session: Session, teacher: Teacher, account: str, now: datetime) -> None:
-    teacher.account, teacher.bound_at, teacher.bind_code = account, now, None
-    session.add(teacher)
-    session.flush()
+def _bind(session: Session, teacher: Teacher, account: str, now: datetime) -> bool:
+    """Bind ``account`` to ``teacher``; False if the account is bound to someone already."""
+    if session.exec(select(Teacher.id).where(Teacher.account == account)).first() is not None:
+        return False
+    try:
+        with session.begin_nested():  # a concurrent bind of the same account
+            teacher.account, teacher.bound_at, teacher.bind_code = account, now, None
+            session.add(teacher)
+    except IntegrityError:
+        return False
+    return True
 
 
 def count_wrong_codes(session: Session, *, account: str, since: datetime) -> int:
@@ -326,20 +345,20 @@ def decide_bind_request(
     now: datetime,
 ) -> BindDecision | None:
     """Approve or refuse a pending request of this school; None if it was already decided."""
-    request = session.get(BindRequest, request_id)
+    # Locked, so two admins pressing at once decide it once.
+    request = session.get(BindRequest, request_id, with_for_update=True)
     if request is None or request.status != "pending":
         return None
-    teacher = session.get(Teacher, request.teacher_id)
+    teacher = session.get(Teacher, request.teacher_id, with_for_update=True)
     if teacher is None or teacher.school_id != school_id:
         return None
     taken = teacher.account is not None or not teacher.active
     already = session.exec(select(Teacher.id).where(Teacher.account == request.account)).first()
-    approved = approve and not taken and already is None
+    approved = (approve and not taken and already is None
+                and _bind(session, teacher, request.account, now))
     request.status = "approved" if approved else "refused"
     request.decided_by, request.decided_at = admin_id, now
     session.add(request)
-    if approved:
-        _bind(session, teacher, request.account, now)
     session.add(AuditEntry(
         school_id=school_id, actor_id=admin_id, action="bind_request", at=now,
         detail=f"{'批准' if approved else '拒绝'}账号绑定为 {teacher.name}",

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 17:50:40.760060
+Create Date: 2026-11-23 18:26:42.823476
 """
 
 from collections.abc import Sequence
@@ -107,6 +107,8 @@ def upgrade() -> None:
     sa.Column('bind_code', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=True),
     sa.Column('account', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
     sa.Column('bound_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('nudge_weekday', sa.Integer(), nullable=True),
+    sa.Column('nudges_off', sa.Boolean(), nullable=False),
     sa.ForeignKeyConstraint(['school_id'], ['school.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('account'),
@@ -220,13 +222,17 @@ def upgrade() -> None:
     sa.Column('semester_id', sa.Integer(), nullable=False),
     sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
     sa.Column('starts_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('period', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
     sa.Column('place', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
     sa.Column('class_name', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
     sa.Column('subject', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
     sa.Column('title', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
     sa.Column('booking_required', sa.Boolean(), nullable=False),
+    sa.Column('design_note', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('created_by', sa.Integer(), nullable=True),
     sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['created_by'], ['teacher.id'], ),
     sa.ForeignKeyConstraint(['semester_id'], ['semester.id'], ),
     sa.ForeignKeyConstraint(['teacher_id'], ['teacher.id'], ),
     sa.PrimaryKeyConstraint('id')
@@ -255,7 +261,6 @@ def upgrade() -> None:
     sa.Column('title', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
     sa.Column('answers', sa.JSON(), nullable=False),
     sa.Column('chars', sa.Integer(), nullable=False),
-    sa.Column('counts', sa.Boolean(), nullable=False),
     sa.Column('occurred_on', sa.Date(), nullable=False),
     sa.Column('link_kind', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=True),
     sa.Column('link_id', sa.Integer(), nullable=True),

@@ -1,0 +1,291 @@
+"""公开课: register, list, book (预约听课), remind, and collect 评课 and 反思 afterwards."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from sqlmodel import Session
+
+from handlers import texts
+from handlers.context import ButtonRoute, Command, Ctx, Where
+from handlers.deliveries import renderer
+from handlers.features import records
+from handlers.features.sessions import group_chats
+from handlers.forms.engine import Draft
+from handlers.forms.spec import FormSpec
+from handlers.permissions import Access, may_lead
+from handlers.render import esc, fmt_datetime, shorten
+from handlers.settings import Settings
+from handlers.types import Button, Reply, private_chat
+from storage.repos import lessons, outbox, people, school
+from storage.repos.lessons import LessonRow
+from storage.repos.outbox import OutboxItem
+
+BOOK_BUTTONS = "bk"
+OBSERVE_PAYLOAD = "observe-"
+LESSON_SOON, LESSON_AFTER, LESSON_REFLECT = "lesson-soon", "lesson-after", "lesson-reflect"
+LIST_LIMIT = 10
+
+
+def _line(lesson: LessonRow, settings: Settings) -> str:
+    period = texts.LESSON_PERIOD.format(period=lesson.period) if lesson.period else ""
+    return texts.LESSON_LINE.format(
+        kind=esc(lesson.kind), title=esc(lesson.title), teacher=esc(lesson.teacher),
+        when=fmt_datetime(lesson.starts_at, settings.zone), period=period,
+        place=esc(lesson.place), class_name=esc(lesson.class_name),
+        subject=esc(lesson.subject))
+
+
+def _closes_at(lesson: LessonRow, settings: Settings) -> datetime:
+    return lesson.starts_at - timedelta(hours=settings.lessons.booking_closes_hours_before)
+
+
+def _book_buttons(lesson: LessonRow) -> tuple[tuple[Button, ...], ...]:
+    return ((Button(texts.LESSON_BOOK, data=f"{BOOK_BUTTONS}:book:{lesson.id}"),
+             Button(texts.LESSON_DETAILS, data=f"{BOOK_BUTTONS}:view:{lesson.id}")),)
+
+
+# -- registering ----------------------------------------------------------------------
+
+
+def add_lesson(ctx: Ctx, _arg: str) -> list[Reply]:
+    """``/addlesson``: register a 公开课 (one's own; leaders and admins for others too)."""
+    prefill: dict[str, Any] = {}
+    if ctx.access < Access.LEADER:
+        prefill = {"teacher": ctx.me.name, "teacher_id": ctx.me.id}
+    return records.open_form(ctx, "new_lesson", prefill=prefill)
+
+
+def _submit_lesson(ctx: Ctx, _spec: FormSpec, draft: Draft) -> list[Reply]:
+    answers = draft.answers
+    teacher_id = answers.get("teacher_id")
+    teacher = people.get_person(ctx.session, teacher_id=int(teacher_id)) if teacher_id else None
+    records.finish_draft(ctx)
+    if teacher is None or teacher.school_id != ctx.school_id:
+        return [Reply(texts.LESSON_TEACHER_NOT_ON_ROSTER)]
+    allowed = teacher.id == ctx.me.id or any(may_lead(ctx.person, g) for g in teacher.groups)
+    if not allowed:
+        return [Reply(texts.LESSON_NOT_ALLOWED.format(name=esc(teacher.name)))]
+    semester = school.current_semester(ctx.session, school_id=ctx.school_id, today=ctx.today)
+    if semester is None:
+        return [Reply(texts.NO_SEMESTER)]
+    day = date.fromisoformat(str(answers["day"]))
+    starts_at = datetime.combine(day, time.fromisoformat(str(answers["start"])),
+                                 ctx.settings.zone)
+    if starts_at <= ctx.now:
+        return [Reply(texts.LESSON_IN_PAST)]
+    lesson_id = lessons.add_lesson(
+        ctx.session, teacher_id=teacher.id, semester_id=semester.id,
+        kind=str(answers["lesson_kind"]), starts_at=starts_at,
+        period=str(answers.get("period") or ""), place=str(answers["place"]),
+        class_name=str(answers["class_name"]), subject=str(answers["subject"]),
+        title=str(answers["title"]), booking_required=answers["booking"] == "需要预约",
+        created_by=ctx.me.id, now=ctx.now)
+    lesson = lessons.get_lesson(ctx.session, lesson_id=lesson_id)
+    assert lesson is not None
+    announcement = texts.LESSON_ANNOUNCED.format(lesson=_line(lesson, ctx.settings))
+    ids = school.group_ids(ctx.session, school_id=ctx.school_id)
+    posts = [Reply(announcement, buttons=_book_buttons(lesson), chat=chat)
+             for group in teacher.groups if group in ids
+             for chat in group_chats(ctx, ids[group])]
+    return [Reply(texts.LESSON_SAVED.format(lesson=_line(lesson, ctx.settings)), edit=True),
+            *posts]
+
+
+# -- listing and booking ---------------------------------------------------------------
+
+
+def list_lessons(ctx: Ctx, _arg: str) -> list[Reply]:
+    """``/lessons``: what is coming, with how many have booked."""
+    coming = lessons.list_upcoming(ctx.session, school_id=ctx.school_id, since=ctx.now,
+                                   limit=LIST_LIMIT)
+    if not coming:
+        return [Reply(texts.LESSONS_NONE)]
+    lines = [texts.LESSONS_HEADER]
+    buttons = []
+    for lesson in coming:
+        lines.append(_line(lesson, ctx.settings) + texts.LESSON_BOOKED_COUNT.format(
+            count=lesson.booked))
+        buttons.append((Button(shorten(f"{lesson.title} · {lesson.teacher}", 40),
+                               data=f"{BOOK_BUTTONS}:view:{lesson.id}"),))
+    return [Reply("\n\n".join(lines), buttons=tuple(buttons))]
+
+
+def _page(ctx: Ctx, lesson: LessonRow) -> Reply:
+    booked = lessons.bookings(ctx.session, lesson_id=lesson.id)
+    reviews = lessons.reviews(ctx.session, lesson_id=lesson.id)
+    lines = [_line(lesson, ctx.settings)]
+    if lesson.design_note:
+        lines.append(texts.LESSON_NOTE.format(note=esc(shorten(lesson.design_note, 600))))
+    names = "、".join(name for _, name, _ in booked) or texts.NONE
+    lines.append(texts.LESSON_BOOKED.format(count=len(booked), names=esc(names)))
+    lines.append(texts.LESSON_REVIEWS.format(count=len(reviews)))
+    mine = ctx.me.id in {teacher_id for teacher_id, _, _ in booked}
+    row = [Button(texts.LESSON_UNBOOK if mine else texts.LESSON_BOOK,
+                  data=f"{BOOK_BUTTONS}:{'unbook' if mine else 'book'}:{lesson.id}")]
+    owner = lesson.teacher_id == ctx.me.id
+    if owner:
+        row.append(Button(texts.LESSON_ADD_NOTE, data=f"{BOOK_BUTTONS}:note:{lesson.id}"))
+    if reviews and (owner or ctx.access is Access.ADMIN):
+        row.append(Button(texts.LESSON_READ_REVIEWS, data=f"{BOOK_BUTTONS}:reviews:{lesson.id}"))
+    return Reply("\n".join(lines), buttons=(tuple(row),))
+
+
+def _reviews(ctx: Ctx, lesson: LessonRow) -> list[Reply]:
+    found = lessons.reviews(ctx.session, lesson_id=lesson.id)
+    lines = [texts.LESSON_REVIEWS_HEADER.format(title=esc(lesson.title))]
+    for name, answers in found:
+        lines.append(texts.LESSON_REVIEW.format(
+            name=esc(name), strength=esc(shorten(str(answers.get("strength", "")), 300)),
+            weakness=esc(shorten(str(answers.get("weakness", "")), 300)),
+            suggestion=esc(shorten(str(answers.get("suggestion", "")), 300))))
+    return [Reply("\n\n".join(lines))]
+
+
+def _observe_prefill(lesson: LessonRow, zone: Any) -> dict[str, Any]:
+    return {"observed_on": lesson.starts_at.astimezone(zone).date().isoformat(),
+            "class_name": lesson.class_name, "subject": lesson.subject,
+            "teacher": lesson.teacher, "teacher_id": lesson.teacher_id, "title": lesson.title,
+            **({"period": int(lesson.period)} if lesson.period.isdigit() else {})}
+
+
+def open_observation(ctx: Ctx, raw_id: str) -> list[Reply]:
+    """The 听课记录 form pre-filled from a lesson and linked to it (``observe-<id>``)."""
+    lesson = lessons.get_lesson(ctx.session, lesson_id=int(raw_id)) if raw_id.isdigit() else None
+    if lesson is None or lesson.status != lessons.PLANNED:
+        return [Reply(texts.LESSON_GONE)]
+    teacher = people.get_person(ctx.session, teacher_id=lesson.teacher_id)
+    if teacher is None or teacher.school_id != ctx.school_id:
+        return [Reply(texts.LESSON_GONE)]
+    return records.open_form(ctx, "observation",
+                             prefill=_observe_prefill(lesson, ctx.settings.zone),
+                             link=("lesson", lesson.id))
+
+
+def press_lesson(ctx: Ctx, data: str) -> list[Reply]:
+    """Buttons on a lesson: details, book, unbook, 说课 note, reviews, observe, reflect."""
+    action, _, raw_id = data.partition(":")
+    lesson = lessons.get_lesson(ctx.session, lesson_id=int(raw_id)) if raw_id.isdigit() else None
+    teacher = people.get_person(ctx.session, teacher_id=lesson.teacher_id) if lesson else None
+    if lesson is None or teacher is None or teacher.school_id != ctx.school_id:
+        return [Reply(texts.LESSON_GONE, notice=texts.LESSON_GONE)]
+    if action == "view":
+        return [_page(ctx, lesson)]
+    if action == "book":
+        if lesson.teacher_id == ctx.me.id:
+            return [Reply("", notice=texts.LESSON_OWN)]
+        if ctx.now > _closes_at(lesson, ctx.settings) or lesson.status != lessons.PLANNED:
+            return [Reply("", notice=texts.LESSON_BOOKING_CLOSED)]
+        added = lessons.book(ctx.session, lesson_id=lesson.id, teacher_id=ctx.me.id,
+                             now=ctx.now)
+        return [Reply("", notice=texts.LESSON_BOOKED_OK if added else texts.LESSON_ALREADY)]
+    if action == "unbook":
+        removed = lessons.unbook(ctx.session, lesson_id=lesson.id, teacher_id=ctx.me.id)
+        return [Reply("", notice=texts.LESSON_UNBOOKED if removed else texts.LESSON_NOT_BOOKED)]
+    if action == "reviews" and (lesson.teacher_id == ctx.me.id or ctx.access is Access.ADMIN):
+        return _reviews(ctx, lesson)
+    if action == "note" and lesson.teacher_id == ctx.me.id:
+        return records.open_form(ctx, "design_note", link=("lesson", lesson.id))
+    if action == "observe":
+        return open_observation(ctx, raw_id)
+    if action == "reflect" and lesson.teacher_id == ctx.me.id:
+        zone = ctx.settings.zone
+        prefill = {"topic": lesson.title, "class_name": lesson.class_name,
+                   "taught_on": lesson.starts_at.astimezone(zone).date().isoformat()}
+        return records.open_form(ctx, "reflection", prefill=prefill, link=("lesson", lesson.id))
+    return [Reply(texts.BUTTON_EXPIRED, notice=texts.BUTTON_EXPIRED)]
+
+
+def _submit_note(ctx: Ctx, _spec: FormSpec, draft: Draft) -> list[Reply]:
+    records.finish_draft(ctx)
+    lesson = lessons.get_lesson(ctx.session, lesson_id=int(draft.link_id or 0))
+    if lesson is None or lesson.teacher_id != ctx.me.id:
+        return [Reply(texts.LESSON_GONE)]
+    note = str(draft.answers["note"])
+    lessons.set_design_note(ctx.session, lesson_id=lesson.id, note=note)
+    shared = texts.LESSON_NOTE_SHARED.format(lesson=_line(lesson, ctx.settings),
+                                             note=esc(shorten(note, 1500)))
+    booked = lessons.bookings(ctx.session, lesson_id=lesson.id)
+    return [Reply(texts.LESSON_NOTE_SAVED.format(count=len(booked)), edit=True),
+            *(Reply(shared, chat=private_chat(account)) for _, _, account in booked if account)]
+
+
+# -- over time -------------------------------------------------------------------------
+
+
+def plan_lessons(session: Session, now: datetime, *, settings: Settings) -> None:
+    """Remind the booked before a lesson; afterwards ask them for 评课 and its teacher for 反思."""
+    cfg = settings.lessons
+    for lesson in lessons.between(session, start=now - timedelta(days=1),
+                                  end=now + timedelta(days=2)):
+        ends_at = lesson.starts_at + timedelta(minutes=cfg.lesson_minutes)
+        stamp = f"{lesson.starts_at:%Y%m%d%H%M}"
+        payload = {"lesson": lesson.id, "start": stamp}
+        booked = lessons.bookings(session, lesson_id=lesson.id)
+        for teacher_id, _, account in booked:
+            if account is None:
+                continue
+            if cfg.remind_minutes_before:
+                outbox.enqueue(session, key=f"{LESSON_SOON}:{lesson.id}:{stamp}:{teacher_id}",
+                               kind=LESSON_SOON, chat=account, payload=payload,
+                               due_at=lesson.starts_at - timedelta(
+                                   minutes=cfg.remind_minutes_before),
+                               expires_at=lesson.starts_at)
+            outbox.enqueue(session, key=f"{LESSON_AFTER}:{lesson.id}:{stamp}:{teacher_id}",
+                           kind=LESSON_AFTER, chat=account, payload=payload, due_at=ends_at,
+                           expires_at=ends_at + timedelta(days=7))
+        giver = people.get_person(session, teacher_id=lesson.teacher_id)
+        if giver is not None and giver.account:
+            outbox.enqueue(session, key=f"{LESSON_REFLECT}:{lesson.id}:{stamp}",
+                           kind=LESSON_REFLECT, chat=giver.account, payload=payload,
+                           due_at=ends_at, expires_at=ends_at + timedelta(days=7))
+
+
+def _still(session: Session, item: OutboxItem) -> LessonRow | None:
+    lesson = lessons.get_lesson(session, lesson_id=int(item.payload["lesson"]))
+    if lesson is None or lesson.status != lessons.PLANNED:
+        return None
+    return lesson if f"{lesson.starts_at:%Y%m%d%H%M}" == item.payload["start"] else None
+
+
+@renderer(LESSON_SOON)
+def render_soon(session: Session, settings: Settings, item: OutboxItem) -> list[Reply]:
+    """Before the lesson, to each booked observer."""
+    lesson = _still(session, item)
+    if lesson is None:
+        return []
+    return [Reply(texts.LESSON_REMIND.format(lesson=_line(lesson, settings)),
+                  chat=private_chat(item.chat))]
+
+
+@renderer(LESSON_AFTER)
+def render_after(session: Session, settings: Settings, item: OutboxItem) -> list[Reply]:
+    """After the lesson: one message with the button that opens the pre-filled 听课记录."""
+    lesson = _still(session, item)
+    if lesson is None:
+        return []
+    button = Button(texts.LESSON_WRITE_OBSERVATION, data=f"{BOOK_BUTTONS}:observe:{lesson.id}")
+    return [Reply(texts.LESSON_AFTER.format(lesson=_line(lesson, settings)),
+                  buttons=((button,),), chat=private_chat(item.chat))]
+
+
+@renderer(LESSON_REFLECT)
+def render_reflect(session: Session, settings: Settings, item: OutboxItem) -> list[Reply]:
+    """After the lesson: its teacher is asked for a 反思."""
+    lesson = _still(session, item)
+    if lesson is None:
+        return []
+    button = Button(texts.LESSON_WRITE_REFLECTION, data=f"{BOOK_BUTTONS}:reflect:{lesson.id}")
+    return [Reply(texts.LESSON_ASK_REFLECTION.format(lesson=_line(lesson, settings)),
+                  buttons=((button,),), chat=private_chat(item.chat))]
+
+
+records.SUBMITTERS.update({"new_lesson": _submit_lesson, "design_note": _submit_note})
+
+COMMANDS = (
+    Command("addlesson", add_lesson, Access.TEACHER, Where.PRIVATE,
+            texts.SUMMARY["addlesson"]),
+    Command("lessons", list_lessons, Access.TEACHER, Where.ANY, texts.SUMMARY["lessons"]),
+)
+BUTTONS = (ButtonRoute(BOOK_BUTTONS, press_lesson, Access.TEACHER),)

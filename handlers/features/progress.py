@@ -1,0 +1,128 @@
+"""``/me``: who I am and where I stand on every quota of the semester."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Protocol
+
+from sqlmodel import Session
+
+from handlers import quotas, texts
+from handlers.context import Command, Ctx, Where
+from handlers.permissions import Access
+from handlers.render import esc
+from handlers.settings import Period, Settings, Unit
+from handlers.types import Reply
+from storage.repos import records, school
+from storage.repos.people import PersonRow
+from storage.repos.school import SemesterRow
+
+
+def _unit(unit: Unit) -> str:
+    return texts.UNIT_CHARS if unit is Unit.CHARS else texts.UNIT_PIECES
+
+
+class Person(Protocol):
+    """Who a quota may apply to."""
+
+    @property
+    def id(self) -> int: ...  # noqa: D102
+    @property
+    def role(self) -> str: ...  # noqa: D102
+    @property
+    def groups(self) -> tuple[str, ...]: ...  # noqa: D102
+
+
+def measure_people(session: Session, settings: Settings, semester: SemesterRow, today: date,
+                   persons: Sequence[Person]) -> dict[int, list[quotas.QuotaProgress]]:
+    """Every applicable quota of each person, from two aggregate queries for all of them."""
+    ids = [person.id for person in persons]
+    min_chars = quotas.min_chars_by_kind(settings.quotas)
+    totals: dict[int, list[records.TotalsRow]] = {}
+    for row in records.monthly_totals(session, teacher_ids=ids, semester_id=semester.id,
+                                      min_chars=min_chars):
+        totals.setdefault(row.teacher_id, []).append(row)
+    lesson_times = records.open_lesson_times(session, teacher_ids=ids, semester_id=semester.id)
+    measured = {}
+    for person in persons:
+        applicable = [q for q in settings.quotas
+                      if quotas.applies(q, role=person.role, groups=person.groups)]
+        lessons = [t.astimezone(settings.zone).date() for t in lesson_times.get(person.id, [])]
+        measured[person.id] = quotas.measure(
+            applicable, totals=totals.get(person.id, []), lessons=lessons,
+            semester=(semester.start, semester.end), today=today,
+            school_days=settings.school_calendar.school_days)
+    return measured
+
+
+def person_progress(ctx: Ctx, person: PersonRow,
+                    semester: SemesterRow) -> list[quotas.QuotaProgress]:
+    """Every quota that applies to ``person``, measured for ``semester`` as of today."""
+    return measure_people(ctx.session, ctx.settings, semester, ctx.today, [person])[person.id]
+
+
+def line(item: quotas.QuotaProgress) -> str:
+    """One quota as /me shows it: done/target, bar, status, pace and past months."""
+    quota, now = item.quota, item.current
+    when = texts.THIS_SEMESTER
+    if quota.period is Period.MONTH:
+        when = texts.MONTH.format(month=now.start.month) if now.closed else texts.THIS_MONTH
+    line = texts.PROGRESS_LINE.format(
+        label=esc(quota.label), when=when, done=now.done, target=now.target,
+        unit=_unit(quota.unit), bar=quotas.bar(now.done, now.target), status=now.status,
+    )
+    if now.status is not quotas.Status.DONE and now.expected > 0:
+        line += texts.PROGRESS_PACE.format(expected=f"{now.expected:.1f}".removesuffix(".0"))
+    if now.short:
+        line += "\n" + texts.PROGRESS_SHORT.format(count=now.short, min=quota.min_chars)
+    if item.past:
+        months = "  ".join(
+            f"{p.start.month}月 {p.done}/{p.target}{'✓' if p.done >= p.target else '✗'}"
+            for p in item.past)
+        line += "\n" + texts.PROGRESS_PAST.format(months=months)
+    return line
+
+
+def progress_text(ctx: Ctx, person: PersonRow) -> str:
+    """The quota block of /me."""
+    semester = school.current_semester(ctx.session, school_id=ctx.school_id, today=ctx.today)
+    if semester is None:
+        return texts.NO_SEMESTER
+    items = person_progress(ctx, person, semester)
+    if not items:
+        return texts.ME_NO_QUOTAS
+    return "\n".join([texts.PROGRESS_HEADER.format(today=ctx.today),
+                      *(line(item) for item in items)])
+
+
+def kind_line(ctx: Ctx, kind: str) -> str:
+    """One progress line for the quotas on ``kind`` (shown after a record is saved)."""
+    semester = school.current_semester(ctx.session, school_id=ctx.school_id, today=ctx.today)
+    if semester is None:
+        return ""
+    items = [item for item in person_progress(ctx, ctx.me, semester) if item.quota.kind == kind]
+    return "\n".join(line(item) for item in items)
+
+
+def me(ctx: Ctx, _arg: str) -> list[Reply]:
+    """The sender's identity, groups, semester and progress on every quota."""
+    person = ctx.me
+    lines = [texts.ME_HEADER.format(
+        name=esc(person.name), role=texts.ROLE_LABELS.get(person.role, person.role),
+        school=esc(ctx.settings.school.name),
+        groups=esc("、".join(person.groups) or texts.NONE),
+    )]
+    if person.leads:
+        lines.append(texts.ME_LEADS.format(groups=esc("、".join(person.leads))))
+    semester = school.current_semester(ctx.session, school_id=ctx.school_id, today=ctx.today)
+    if semester is not None:
+        lines.append(texts.ME_SEMESTER.format(semester=esc(semester.name),
+                                              start=semester.start, end=semester.end))
+        if semester.theme:
+            lines.append(texts.ME_THEME.format(theme=esc(semester.theme)))
+    lines += ["", progress_text(ctx, person)]
+    return [Reply("\n".join(lines))]
+
+
+COMMANDS = (Command("me", me, Access.TEACHER, Where.PRIVATE, texts.SUMMARY["me"]),)

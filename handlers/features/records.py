@@ -1,0 +1,321 @@
+"""Handing in records through forms: open, answer, submit, and later view, edit or delete.
+
+Every step stores the draft in the same transaction that produces the reply, so nothing a
+teacher typed is lost to a restart, and a duplicate update is ignored by the dispatcher.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from datetime import date, timedelta
+from typing import Any
+
+from handlers import texts
+from handlers.context import ButtonRoute, Command, Ctx, Where
+from handlers.features.progress import kind_line
+from handlers.forms import engine
+from handlers.forms.engine import Draft, Outcome
+from handlers.forms.spec import FormSpec
+from handlers.permissions import Access
+from handlers.render import esc, fmt_date, shorten
+from handlers.types import Button, Reply
+from storage.repos import drafts, people, records, school
+
+# Forms whose submission is not a record of its own (an announcement, a leave request …)
+# register what submitting them does here.
+Submitter = Callable[[Ctx, FormSpec, Draft], list[Reply]]
+SUBMITTERS: dict[str, Submitter] = {}
+
+PAGE_SIZE = 6
+RECORD_BUTTONS = "rec"
+MINE_BUTTONS = "mine"
+
+
+# -- drafts ----------------------------------------------------------------------------
+
+
+def _lookup(ctx: Ctx) -> engine.Lookup:
+    def find(name: str) -> list[tuple[int, str, str]]:
+        found = people.find_by_name(ctx.session, school_id=ctx.school_id, name=name)
+        return [(p.id, p.name, "、".join(p.groups) or texts.NONE) for p in found]
+
+    return find
+
+
+def _load(ctx: Ctx) -> tuple[FormSpec, Draft] | None:
+    """The sender's open draft, or None (an expired or orphaned one is dropped)."""
+    row = drafts.get_draft(ctx.session, account=ctx.incoming.account)
+    if row is None:
+        return None
+    spec = ctx.settings.catalog.get(row.form)
+    expired = row.updated_at < ctx.now - timedelta(days=ctx.settings.drafts.expire_after_days)
+    if spec is None or expired or row.teacher_id != ctx.me.id:
+        drafts.delete_draft(ctx.session, account=ctx.incoming.account)
+        return None
+    if row.step not in {f.key for f in spec.fields} and not row.step.startswith("@"):
+        drafts.delete_draft(ctx.session, account=ctx.incoming.account)
+        return None
+    return spec, Draft.restore(row.form, row.step, row.answers, row.context)
+
+
+def _apply(ctx: Ctx, spec: FormSpec, outcome: Outcome) -> list[Reply]:
+    """Store what a step produced; save the record when the form was submitted."""
+    account = ctx.incoming.account
+    if outcome.submitted is not None:
+        # The submitter deletes the draft once it has saved what it needed.
+        return SUBMITTERS.get(spec.kind, _submit)(ctx, spec, outcome.submitted)
+    if outcome.draft is None:
+        drafts.delete_draft(ctx.session, account=account)
+    else:
+        draft = outcome.draft
+        drafts.save_draft(ctx.session, account=account, teacher_id=ctx.me.id, form=draft.form,
+                          step=draft.step, answers=draft.answers, context=draft.context(),
+                          now=ctx.now)
+    replies = list(outcome.replies)
+    if outcome.switch_to:
+        new_spec = ctx.settings.catalog.get(outcome.switch_to)
+        if new_spec is not None:
+            args = outcome.switch_args
+            link = args.get("link")
+            replies += _begin(ctx, new_spec, prefill=args.get("prefill"),
+                              record_id=args.get("record_id"),
+                              link=(str(link[0]), int(link[1])) if link else None)
+    return replies
+
+
+def finish_draft(ctx: Ctx) -> None:
+    """Drop the sender's draft after a submitter has used it."""
+    drafts.delete_draft(ctx.session, account=ctx.incoming.account)
+
+
+def _begin(ctx: Ctx, spec: FormSpec, *, prefill: dict[str, Any] | None = None,
+           record_id: int | None = None, link: tuple[str, int] | None = None) -> list[Reply]:
+    outcome = engine.begin(spec, token=secrets.token_urlsafe(4), prefill=prefill,
+                           record_id=record_id, link=link)
+    intro = [Reply(texts.FORM_EDITING.format(form=esc(spec.label)))] if record_id else []
+    return intro + _apply(ctx, spec, outcome)
+
+
+def open_form(ctx: Ctx, kind: str, *, prefill: dict[str, Any] | None = None,
+              record_id: int | None = None, link: tuple[str, int] | None = None) -> list[Reply]:
+    """Start a form (or an edit); with another form open, ask which one to keep."""
+    spec = ctx.settings.catalog.get(kind)
+    if spec is None:
+        return [Reply(texts.BUTTON_EXPIRED)]
+    if school.current_semester(ctx.session, school_id=ctx.school_id, today=ctx.today) is None:
+        return [Reply(texts.NO_SEMESTER)]
+    current = _load(ctx)
+    if current is not None:
+        open_spec, draft = current
+        if draft.form == kind and record_id is None and draft.record_id is None and not prefill:
+            return [Reply(texts.FORM_RESUMED.format(form=esc(spec.label))),
+                    engine.show(open_spec, draft)]
+        args = {"prefill": prefill, "record_id": record_id, "link": link}
+        return _apply(ctx, open_spec, engine.ask_switch(open_spec, draft, kind, args))
+    return _begin(ctx, spec, prefill=prefill, record_id=record_id, link=link)
+
+
+def on_message(ctx: Ctx) -> list[Reply] | None:
+    """Text (or a photo …) in private chat answers the open form; None if none is open."""
+    current = _load(ctx)
+    if current is None:
+        return None
+    spec, draft = current
+    text = ctx.incoming.text
+    event: engine.Event = engine.NotText() if text is None else engine.Text(text)
+    outcome = engine.step(spec, draft, event, today=ctx.today, lookup=_lookup(ctx))
+    return _apply(ctx, spec, outcome)
+
+
+def _control(name: str) -> Command:
+    def run(ctx: Ctx, _arg: str) -> list[Reply]:
+        current = _load(ctx)
+        if current is None:
+            return [Reply(texts.NO_OPEN_FORM)]
+        spec, draft = current
+        outcome = engine.step(spec, draft, engine.Control(name), today=ctx.today,
+                              lookup=_lookup(ctx))
+        return _apply(ctx, spec, outcome)
+
+    return Command(name, run, Access.TEACHER, Where.PRIVATE, texts.SUMMARY[name])
+
+
+def press_form(ctx: Ctx, data: str) -> list[Reply]:
+    """A form button: only the draft it was made for may act on it."""
+    parsed = engine.parse_button(data)
+    current = _load(ctx)
+    if parsed is None or current is None or parsed[0] != current[1].token:
+        return [Reply(texts.BUTTON_EXPIRED, notice=texts.BUTTON_EXPIRED)]
+    spec, draft = current
+    outcome = engine.step(spec, draft, parsed[1], today=ctx.today, lookup=_lookup(ctx))
+    return _apply(ctx, spec, outcome)
+
+
+# -- submitting ------------------------------------------------------------------------
+
+
+def _occurred_on(spec: FormSpec, answers: dict[str, Any], fallback: date) -> date:
+    if spec.date_field and answers.get(spec.date_field):
+        return date.fromisoformat(str(answers[spec.date_field]))
+    return fallback
+
+
+def _submit(ctx: Ctx, spec: FormSpec, draft: Draft) -> list[Reply]:
+    answers = dict(draft.answers)
+    title = shorten(str(answers.get(spec.title_field, "")) if spec.title_field else "", 200)
+    chars = engine.body_chars(spec, answers)
+    if draft.record_id is not None:
+        record = records.get_record(ctx.session, record_id=draft.record_id)
+        if record is None or record.teacher_id != ctx.me.id or record.deleted:
+            drafts.delete_draft(ctx.session, account=ctx.incoming.account)
+            return [Reply(texts.RECORD_GONE)]
+        if records.semester_closed(ctx.session, semester_id=record.semester_id):
+            drafts.delete_draft(ctx.session, account=ctx.incoming.account)
+            return [Reply(texts.SEMESTER_CLOSED)]
+        records.update_record(ctx.session, record_id=record.id, title=title, answers=answers,
+                              chars=chars, occurred_on=_occurred_on(spec, answers,
+                                                                    record.occurred_on),
+                              now=ctx.now)
+        saved = texts.RECORD_UPDATED
+    else:
+        semester = school.current_semester(ctx.session, school_id=ctx.school_id,
+                                           today=ctx.today)
+        if semester is None:
+            return [Reply(texts.NO_SEMESTER)]
+        if semester.closed:
+            return [Reply(texts.SEMESTER_CLOSED)]
+        link = (draft.link_kind, draft.link_id) if draft.link_kind and draft.link_id else None
+        records.add_record(ctx.session, teacher_id=ctx.me.id, semester_id=semester.id,
+                           kind=spec.kind, title=title, answers=answers, chars=chars,
+                           occurred_on=_occurred_on(spec, answers, ctx.today), now=ctx.now,
+                           link=link)
+        saved = texts.RECORD_SAVED
+    drafts.delete_draft(ctx.session, account=ctx.incoming.account)
+    lines = [saved.format(form=esc(spec.label), title=esc(title) or texts.NONE)]
+    if spec.body_fields:
+        lines.append(texts.RECORD_CHARS.format(chars=chars))
+    progress = kind_line(ctx, spec.kind)
+    if progress:
+        lines.append(progress)
+    return [Reply("\n".join(lines), edit=True)]
+
+
+# -- commands --------------------------------------------------------------------------
+
+
+def record(ctx: Ctx, arg: str) -> list[Reply]:
+    """``/record``: choose one of the other kinds (读书笔记, 教育故事 …), or name it."""
+    others = ctx.settings.catalog.others
+    chosen = next((form for form in others if arg.strip() in (form.label, form.kind)), None)
+    if arg.strip() and chosen is not None:
+        return open_form(ctx, chosen.kind)
+    options = [Button(form.label, data=f"{RECORD_BUTTONS}:{form.kind}") for form in others]
+    rows = tuple(tuple(options[i:i + 2]) for i in range(0, len(options), 2))
+    return [Reply(texts.RECORD_CHOOSE, buttons=rows)]
+
+
+def press_record(ctx: Ctx, kind: str) -> list[Reply]:
+    """A press on one of /record's choices."""
+    return open_form(ctx, kind)
+
+
+def mine(ctx: Ctx, arg: str) -> list[Reply]:
+    """``/mine``: my records this semester, a page at a time, each opening to view."""
+    page = int(arg) if arg.isdigit() else 0
+    return [_page(ctx, page, edit=False)]
+
+
+def _page(ctx: Ctx, page: int, *, edit: bool) -> Reply:
+    semester = school.current_semester(ctx.session, school_id=ctx.school_id, today=ctx.today)
+    if semester is None:
+        return Reply(texts.NO_SEMESTER)
+    rows, total = records.list_records(ctx.session, teacher_id=ctx.me.id,
+                                       semester_id=semester.id, offset=page * PAGE_SIZE,
+                                       limit=PAGE_SIZE)
+    if total == 0:
+        return Reply(texts.MINE_EMPTY, edit=edit)
+    pages = (total + PAGE_SIZE - 1) // PAGE_SIZE
+    buttons: list[tuple[Button, ...]] = [
+        (Button(shorten(f"{ctx.settings.catalog.label(r.kind)} · {r.title or '—'} · "
+                        f"{r.occurred_on.month}/{r.occurred_on.day}", 60),
+                data=f"{MINE_BUTTONS}:view:{r.id}:{page}"),)
+        for r in rows
+    ]
+    nav = []
+    if page > 0:
+        nav.append(Button(texts.PAGE_PREVIOUS, data=f"{MINE_BUTTONS}:page:{page - 1}"))
+    if page + 1 < pages:
+        nav.append(Button(texts.PAGE_NEXT, data=f"{MINE_BUTTONS}:page:{page + 1}"))
+    if nav:
+        buttons.append(tuple(nav))
+    text = texts.MINE_HEADER.format(semester=esc(semester.name), total=total, page=page + 1,
+                                    pages=pages)
+    return Reply(text, buttons=tuple(buttons), edit=edit)
+
+
+def _own_record(ctx: Ctx, raw_id: str) -> records.RecordRow | None:
+    """The sender's own live record with this id; anything else is refused."""
+    if not raw_id.isdigit():
+        return None
+    found = records.get_record(ctx.session, record_id=int(raw_id))
+    if found is None or found.teacher_id != ctx.me.id or found.deleted:
+        return None
+    return found
+
+
+def _view(ctx: Ctx, found: records.RecordRow, page: str) -> Reply:
+    spec = ctx.settings.catalog.get(found.kind)
+    body = (engine.summary(spec, found.answers) if spec is not None else esc(found.title))
+    # Each value is shortened before escaping, and long views are split at line ends by
+    # the adapter, so no tag or entity is ever cut.
+    text = texts.RECORD_VIEW.format(form=esc(ctx.settings.catalog.label(found.kind)),
+                                    day=fmt_date(found.occurred_on), body=body)
+    closed = records.semester_closed(ctx.session, semester_id=found.semester_id)
+    actions = [] if closed else [
+        Button(texts.RECORD_EDIT, data=f"{MINE_BUTTONS}:edit:{found.id}"),
+        Button(texts.RECORD_DELETE, data=f"{MINE_BUTTONS}:del:{found.id}:{page}"),
+    ]
+    back = Button(texts.RECORD_BACK, data=f"{MINE_BUTTONS}:page:{page or 0}")
+    return Reply(text, buttons=(tuple(actions), (back,)) if actions else ((back,),), edit=True)
+
+
+def press_mine(ctx: Ctx, data: str) -> list[Reply]:
+    """Buttons of /mine: page, view, edit, delete (with confirmation)."""
+    action, _, rest = data.partition(":")
+    raw_id, _, page = rest.partition(":")
+    if action == "page":
+        return [_page(ctx, int(raw_id) if raw_id.isdigit() else 0, edit=True)]
+    found = _own_record(ctx, raw_id)
+    if found is None:
+        return [Reply(texts.RECORD_GONE, notice=texts.RECORD_GONE)]
+    if action == "view":
+        return [_view(ctx, found, page)]
+    if records.semester_closed(ctx.session, semester_id=found.semester_id):
+        return [Reply(texts.SEMESTER_CLOSED, notice=texts.SEMESTER_CLOSED)]
+    if action == "edit":
+        return open_form(ctx, found.kind, prefill=found.answers, record_id=found.id)
+    if action == "del":
+        buttons = ((Button(texts.RECORD_DELETE_YES, data=f"{MINE_BUTTONS}:delok:{found.id}"),
+                    Button(texts.RECORD_DELETE_NO,
+                           data=f"{MINE_BUTTONS}:view:{found.id}:{page}")),)
+        return [Reply(texts.RECORD_DELETE_ASK.format(title=esc(found.title or texts.NONE)),
+                      buttons=buttons, edit=True)]
+    if action == "delok":
+        records.delete_record(ctx.session, record_id=found.id, school_id=ctx.school_id,
+                              actor_id=ctx.me.id, now=ctx.now)
+        return [Reply(texts.RECORD_DELETED.format(title=esc(found.title or texts.NONE)),
+                      edit=True)]
+    return [Reply(texts.BUTTON_EXPIRED, notice=texts.BUTTON_EXPIRED)]
+
+
+COMMANDS = (
+    Command("record", record, Access.TEACHER, Where.PRIVATE, texts.SUMMARY["record"]),
+    Command("mine", mine, Access.TEACHER, Where.PRIVATE, texts.SUMMARY["mine"]),
+    *(_control(name) for name in ("cancel", "back", "skip", "done")),
+)
+BUTTONS = (
+    ButtonRoute(engine.BUTTON_PREFIX, press_form, Access.TEACHER),
+    ButtonRoute(RECORD_BUTTONS, press_record, Access.TEACHER),
+    ButtonRoute(MINE_BUTTONS, press_mine, Access.TEACHER),
+)

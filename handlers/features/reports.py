@@ -1,0 +1,330 @@
+"""Group progress (/progress), the weekly digest, and gentle private nudges (/settings)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlmodel import Session
+
+from handlers import charts, quotas, texts
+from handlers.context import ButtonRoute, Command, Ctx, Where
+from handlers.deliveries import renderer
+from handlers.features.progress import measure_people
+from handlers.permissions import Access
+from handlers.render import esc, fmt_date
+from handlers.settings import Settings, Unit
+from handlers.types import Attachment, Button, Chat, ChatKind, Reply, private_chat
+from scheduler.quiet import after_quiet
+from storage.repos import chats, groups, meetings, outbox, school
+from storage.repos.groups import MemberRow
+from storage.repos.outbox import OutboxItem
+from storage.repos.school import SemesterRow
+
+DIGEST, DIGEST_LEADER, NUDGE = "digest", "digest-leader", "nudge"
+SETTINGS_BUTTONS = "set"
+BEHIND = (quotas.Status.SLIGHTLY_BEHIND, quotas.Status.FAR_BEHIND)
+
+
+@dataclass(frozen=True)
+class QuotaSummary:
+    """A quota across a group: average share done, how many finished or far behind."""
+
+    quota_label: str
+    unit: Unit
+    average_share: float
+    pace_share: float
+    done_people: int
+    far_behind: int
+    people: int
+
+
+def _summaries(settings: Settings,
+               measured: dict[int, list[quotas.QuotaProgress]]) -> list[QuotaSummary]:
+    """Per quota (in config order) across the measured people it applies to."""
+    by_label: dict[str, list[quotas.QuotaProgress]] = {q.label: [] for q in settings.quotas}
+    for items in measured.values():
+        for item in items:
+            by_label.setdefault(item.quota.label, []).append(item)
+    result = []
+    for label, items in by_label.items():
+        if not items:
+            continue
+        shares = [min(i.current.done / i.current.target, 1.0) for i in items]
+        paces = [min(i.current.expected / i.current.target, 1.0) for i in items]
+        result.append(QuotaSummary(
+            label, items[0].quota.unit, sum(shares) / len(items), sum(paces) / len(items),
+            sum(1 for i in items if i.current.status is quotas.Status.DONE),
+            sum(1 for i in items if i.current.status is quotas.Status.FAR_BEHIND), len(items)))
+    return result
+
+
+def _summary_lines(summaries: Sequence[QuotaSummary]) -> list[str]:
+    return [texts.GROUP_QUOTA_LINE.format(
+        label=esc(s.quota_label), share=round(s.average_share * 100),
+        pace=round(s.pace_share * 100), done=s.done_people, people=s.people,
+        far=s.far_behind) for s in summaries]
+
+
+def _behind_text(item: quotas.QuotaProgress) -> str:
+    unit = texts.UNIT_CHARS if item.quota.unit is Unit.CHARS else ""
+    return f"{esc(item.quota.label)} {item.current.done}/{item.current.target}{unit}"
+
+
+def _person_line(member: MemberRow, items: Sequence[quotas.QuotaProgress]) -> str:
+    behind = [i for i in items if i.current.status in BEHIND]
+    if not behind:
+        return texts.PERSON_ON_TRACK.format(name=esc(member.name))
+    return texts.PERSON_BEHIND.format(name=esc(member.name), count=len(behind),
+                                      items="、".join(_behind_text(i) for i in behind[:4]))
+
+
+def _chart(settings: Settings, title: str, summaries: Sequence[QuotaSummary]) -> bytes | None:
+    bars = [charts.Bar(s.quota_label, round(s.average_share * 100), 100,
+                       round(s.pace_share * 100)) for s in summaries]
+    return charts.bar_chart(title, bars, xlabel=texts.CHART_XLABEL,
+                            font_path=settings.charts.font_path)
+
+
+def group_report(session: Session, settings: Settings, semester: SemesterRow, today: date,
+                 group: str, group_id: int, *, names: bool) -> tuple[str, bytes | None]:
+    """A group's progress: quota by quota, and (``names``) teacher by teacher; plus a chart."""
+    members = groups.members(session, group_ids=[group_id])
+    measured = measure_people(session, settings, semester, today, members)
+    summaries = _summaries(settings, measured)
+    lines = [texts.GROUP_PROGRESS_HEADER.format(group=esc(group), today=fmt_date(today),
+                                                people=len(members))]
+    lines += _summary_lines(summaries)
+    if names:
+        lines.append("")
+        lines += [_person_line(m, measured[m.id]) for m in members]
+    title = texts.CHART_TITLE.format(group=group)
+    return "\n".join(lines), _chart(settings, title, summaries)
+
+
+def _with_chart(text: str, png: bytes | None, chat: Chat | None = None) -> Reply:
+    if png is None:
+        return Reply(text, chat=chat)
+    return Reply(text, chat=chat, attachment=Attachment("progress.png", png, is_photo=True))
+
+
+def progress(ctx: Ctx, arg: str) -> list[Reply]:
+    """``/progress``: a leader's group teacher by teacher; every group for an admin."""
+    semester = school.current_semester(ctx.session, school_id=ctx.school_id, today=ctx.today)
+    if semester is None:
+        return [Reply(texts.NO_SEMESTER)]
+    ids = school.group_ids(ctx.session, school_id=ctx.school_id)
+    wanted = arg.strip()
+    if wanted and wanted not in ids:
+        return [Reply(texts.LINK_UNKNOWN.format(name=esc(wanted), groups=esc("、".join(ids))))]
+    if ctx.access is Access.ADMIN and not wanted:
+        members = groups.members(ctx.session, school_id=ctx.school_id)
+        lines = [texts.SCHOOL_PROGRESS_HEADER.format(today=fmt_date(ctx.today))]
+        for name in [group.name for group in ctx.settings.groups if group.name in ids]:
+            inside = [m for m in members if name in m.groups]
+            measured = measure_people(ctx.session, ctx.settings, semester, ctx.today, inside)
+            far = sum(1 for items in measured.values()
+                      if any(i.current.status is quotas.Status.FAR_BEHIND for i in items))
+            lines.append(texts.SCHOOL_GROUP_LINE.format(group=esc(name), people=len(inside),
+                                                        far=far))
+        lines.append(texts.SCHOOL_PROGRESS_FOOTER)
+        return [Reply("\n".join(lines))]
+    if wanted:
+        name = wanted
+        if ctx.access is not Access.ADMIN and wanted not in ctx.me.groups:
+            return [Reply(texts.PROGRESS_NOT_YOUR_GROUP)]
+    else:
+        name = (ctx.me.leads or ctx.me.groups or ("",))[0]
+        if not name:
+            return [Reply(texts.SESSIONS_NO_GROUP)]
+    names = ctx.access is Access.ADMIN or name in ctx.me.leads
+    text, png = group_report(ctx.session, ctx.settings, semester, ctx.today, name, ids[name],
+                             names=names)
+    if not names:
+        own = measure_people(ctx.session, ctx.settings, semester, ctx.today, [ctx.me])
+        text += "\n\n" + texts.PROGRESS_OWN + "\n" + "\n".join(
+            f"{esc(i.quota.label)} {i.current.done}/{i.current.target} {i.current.status}"
+            for i in own[ctx.me.id])
+    return [_with_chart(text, png)]
+
+
+# -- the weekly digest -----------------------------------------------------------------
+
+
+def _week(day: date) -> tuple[date, date]:
+    monday = day - timedelta(days=day.weekday())
+    return monday, monday + timedelta(days=6)
+
+
+def plan_digests(session: Session, now: datetime, *, settings: Settings,
+                 school_id: int) -> None:
+    """At the digest time of each week, one message per linked group chat (and its leaders)."""
+    cfg = settings.digest
+    if not cfg.enabled:
+        return
+    local = now.astimezone(settings.zone)
+    monday, _ = _week(local.date())
+    due = datetime.combine(monday + timedelta(days=cfg.weekday - 1), cfg.at, settings.zone)
+    if now < due or now > due + timedelta(hours=12):
+        return
+    week = f"{monday:%G-W%V}"
+    for name, group_id in school.group_ids(session, school_id=school_id).items():
+        payload = {"group": name, "group_id": group_id, "monday": monday.isoformat()}
+        for chat in chats.chats_of_group(session, group_id=group_id):
+            outbox.enqueue(session, key=f"{DIGEST}:{group_id}:{week}:{chat}", kind=DIGEST,
+                           chat=chat, payload=payload, due_at=due,
+                           expires_at=due + timedelta(hours=12))
+        if not cfg.names_in_group:
+            for account in meetings.leader_accounts(session, group_id=group_id):
+                outbox.enqueue(session, key=f"{DIGEST_LEADER}:{group_id}:{week}:{account}",
+                               kind=DIGEST_LEADER, chat=account, payload=payload,
+                               due_at=due, expires_at=due + timedelta(hours=12))
+
+
+def _digest(session: Session, settings: Settings, item: OutboxItem, *,
+            names: bool) -> tuple[str, bytes | None] | None:
+    monday = date.fromisoformat(str(item.payload["monday"]))
+    group, group_id = str(item.payload["group"]), int(item.payload["group_id"])
+    school_id = groups.school_of_group(session, group_id=group_id)
+    semester = (None if school_id is None else
+                school.current_semester(session, school_id=school_id, today=monday))
+    if semester is None:
+        return None
+    week = meetings.list_meetings(session, group_ids=[group_id], start=monday,
+                                  end=monday + timedelta(days=6))
+    held = [m for m in week if m.held and m.starts_at is not None]
+    lines = [texts.DIGEST_HEADER.format(group=esc(group), monday=fmt_date(monday))]
+    lines += [texts.DIGEST_SESSION.format(when=fmt_date(m.starts_at.astimezone(
+        settings.zone).date()), topic=esc(m.topic or texts.DIGEST_NO_TOPIC)) for m in held
+        if m.starts_at is not None]
+    if not held:
+        lines.append(texts.DIGEST_NO_SESSION)
+    report, png = group_report(session, settings, semester, monday, group, group_id,
+                               names=names)
+    return "\n".join([*lines, "", report]), png
+
+
+@renderer(DIGEST)
+def render_digest(session: Session, settings: Settings, item: OutboxItem) -> list[Reply]:
+    """The group's weekly digest: this week's sessions and the group's progress."""
+    built = _digest(session, settings, item, names=settings.digest.names_in_group)
+    if built is None:
+        return []
+    return [_with_chart(built[0], built[1], Chat(item.chat, ChatKind.GROUP))]
+
+
+@renderer(DIGEST_LEADER)
+def render_digest_leader(session: Session, settings: Settings, item: OutboxItem) -> list[Reply]:
+    """The leader's private copy, with the names of who is behind."""
+    built = _digest(session, settings, item, names=True)
+    if built is None:
+        return []
+    return [Reply(texts.DIGEST_FOR_LEADER + built[0], chat=private_chat(item.chat))]
+
+
+# -- nudges ----------------------------------------------------------------------------
+
+
+def plan_nudges(session: Session, now: datetime, *, settings: Settings, school_id: int) -> None:
+    """Once a week, on each teacher's day, a private nudge for those behind pace."""
+    cfg = settings.nudges
+    if not cfg.enabled:
+        return
+    local = now.astimezone(settings.zone)
+    today = local.date()
+    if local.time() < cfg.at or not settings.school_calendar.is_school_day(today):
+        return
+    monday, sunday = _week(today)
+    week = f"{monday:%G-W%V}"
+    members = groups.members(session, school_id=school_id)
+    away = meetings.paused_on(session, teacher_ids=[m.id for m in members], day=today)
+    quiet = settings.reminders.quiet_hours
+    due = after_quiet(now, start=quiet.start, end=quiet.end, zone=settings.zone)
+    for member in members:
+        if member.account is None or member.id in away:
+            continue
+        if member.nudges_off and not cfg.mandatory:
+            continue
+        chosen = member.nudge_weekday or cfg.weekday
+        nudge_day = monday + timedelta(days=chosen - 1)
+        # On a day off the nudge waits for the next school day of the same week.
+        while nudge_day <= sunday and not settings.school_calendar.is_school_day(nudge_day):
+            nudge_day += timedelta(days=1)
+        if nudge_day != today:
+            continue
+        outbox.enqueue(session, key=f"{NUDGE}:{member.id}:{week}", kind=NUDGE,
+                       chat=member.account, payload={"teacher": member.id},
+                       due_at=due, expires_at=datetime.combine(
+                           today + timedelta(days=1), cfg.at, settings.zone))
+
+
+@renderer(NUDGE)
+def render_nudge(session: Session, settings: Settings, item: OutboxItem) -> list[Reply]:
+    """What is missing, with buttons that open the right forms; nothing if on track."""
+    found = groups.members(session, teacher_ids=[int(item.payload["teacher"])])
+    if not found:
+        return []
+    member = found[0]
+    today = item.due_at.astimezone(settings.zone).date()
+    semester = school.current_semester(session, school_id=member.school_id, today=today)
+    if semester is None:
+        return []
+    items = measure_people(session, settings, semester, today, [member])[member.id]
+    behind = [i for i in items if i.current.status in BEHIND]
+    if not behind:
+        return []
+    lines = [texts.NUDGE_HEADER.format(name=esc(member.name))]
+    lines += [texts.NUDGE_LINE.format(item=_behind_text(i), expected=round(i.current.expected))
+              for i in behind]
+    buttons = []
+    for i in behind:
+        if settings.catalog.get(i.quota.kind) is not None:
+            buttons.append((Button(texts.NUDGE_BUTTON.format(label=i.quota.label),
+                                   data=f"rec:{i.quota.kind}"),))
+    lines.append(texts.NUDGE_FOOTER)
+    return [Reply("\n".join(lines), buttons=tuple(buttons[:5]), chat=private_chat(item.chat))]
+
+
+def settings_command(ctx: Ctx, _arg: str) -> list[Reply]:
+    """``/settings``: choose the nudge day, or turn optional nudges off."""
+    return [_settings_reply(ctx, edit=False)]
+
+
+def _settings_reply(ctx: Ctx, *, edit: bool) -> Reply:
+    me = groups.members(ctx.session, teacher_ids=[ctx.me.id])[0]
+    cfg = ctx.settings.nudges
+    day = me.nudge_weekday or cfg.weekday
+    state = texts.SETTINGS_OFF if me.nudges_off and not cfg.mandatory else (
+        texts.SETTINGS_ON.format(day=texts.WEEKDAY_NAMES[day - 1]))
+    text = texts.SETTINGS.format(state=state)
+    if cfg.mandatory:
+        text += "\n" + texts.SETTINGS_MANDATORY
+    days = tuple(Button(texts.WEEKDAY_NAMES[d - 1], data=f"{SETTINGS_BUTTONS}:day:{d}")
+                 for d in range(1, 6))
+    toggle = Button(texts.SETTINGS_TURN_ON if me.nudges_off else texts.SETTINGS_TURN_OFF,
+                    data=f"{SETTINGS_BUTTONS}:{'on' if me.nudges_off else 'off'}")
+    rows = (days,) if cfg.mandatory else (days, (toggle,))
+    return Reply(text, buttons=rows, edit=edit)
+
+
+def press_settings(ctx: Ctx, data: str) -> list[Reply]:
+    """A press on /settings' buttons."""
+    action, _, arg = data.partition(":")
+    me = groups.members(ctx.session, teacher_ids=[ctx.me.id])[0]
+    if action == "day" and arg in {"1", "2", "3", "4", "5"}:
+        groups.set_nudges(ctx.session, teacher_id=me.id, weekday=int(arg), off=me.nudges_off)
+    elif action in ("on", "off") and not ctx.settings.nudges.mandatory:
+        groups.set_nudges(ctx.session, teacher_id=me.id, weekday=me.nudge_weekday,
+                          off=action == "off")
+    else:
+        return [Reply(texts.BUTTON_EXPIRED, notice=texts.BUTTON_EXPIRED)]
+    return [_settings_reply(ctx, edit=True)]
+
+
+COMMANDS = (
+    Command("progress", progress, Access.TEACHER, Where.ANY, texts.SUMMARY["progress"]),
+    Command("settings", settings_command, Access.TEACHER, Where.PRIVATE,
+            texts.SUMMARY["settings"]),
+)
+BUTTONS = (ButtonRoute(SETTINGS_BUTTONS, press_settings, Access.TEACHER),)

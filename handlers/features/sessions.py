@@ -1,0 +1,467 @@
+"""教研 sessions: list, announce, reschedule, cancel; attendance, leave and pauses."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from handlers import texts
+from handlers.context import ButtonRoute, Command, Ctx, Where
+from handlers.features import records
+from handlers.forms.engine import Draft
+from handlers.forms.spec import FormSpec
+from handlers.forms.validators import InvalidInput, parse_date
+from handlers.permissions import Access, may_lead
+from handlers.render import esc, fmt_date, fmt_datetime
+from handlers.types import Button, Chat, ChatKind, Reply, private_chat
+from storage.repos import chats, meetings, outbox, people, school
+from storage.repos.audit import audit
+from storage.repos.meetings import MeetingRow
+
+SESSION_BUTTONS = "ses"
+ATTEND_BUTTONS = "att"
+LEAVE_BUTTONS = "lv"
+LIST_WEEKS = 4
+LEAVE_PAYLOAD = "leave-"
+# Outbox keys of a session's reminders start with these; a change cancels them all.
+REMINDER_PREFIXES = ("eve", "soon", "checkin", "minutes")
+
+
+def group_chats(ctx: Ctx, group_id: int) -> list[Chat]:
+    """The group chats linked to a 教研组."""
+    return [Chat(address=address, kind=ChatKind.GROUP)
+            for address in chats.chats_of_group(ctx.session, group_id=group_id)]
+
+
+def _to_group(ctx: Ctx, group_id: int, text: str,
+              buttons: tuple[tuple[Button, ...], ...] = ()) -> list[Reply]:
+    return [Reply(text, buttons=buttons, chat=chat) for chat in group_chats(ctx, group_id)]
+
+
+def describe(meeting: MeetingRow, ctx_zone: Any) -> str:
+    """A session's when, where and what, as the group reads it."""
+    if not meeting.held or meeting.starts_at is None:
+        reason = esc(meeting.note) if meeting.note else texts.SESSION_OFF
+        return texts.SESSION_LINE_OFF.format(day=fmt_date(meeting.planned_on), note=reason)
+    lines = [texts.SESSION_LINE.format(group=esc(meeting.group),
+                                       when=fmt_datetime(meeting.starts_at, ctx_zone),
+                                       place=esc(meeting.place or texts.NONE))]
+    if meeting.topic:
+        lines.append(texts.SESSION_TOPIC.format(topic=esc(meeting.topic),
+                                                host=esc(meeting.host or texts.NONE),
+                                                form=esc(meeting.form or texts.NONE)))
+    if meeting.content:
+        lines.append(texts.SESSION_CONTENT.format(content=esc(meeting.content)))
+    if meeting.materials:
+        lines.append(texts.SESSION_MATERIALS.format(materials=esc(meeting.materials)))
+    return "\n".join(lines)
+
+
+def answer_buttons(meeting_id: int) -> tuple[tuple[Button, ...], ...]:
+    """参加 / 请假 under an announcement or reminder."""
+    return ((Button(texts.ATTEND_GO, data=f"{ATTEND_BUTTONS}:go:{meeting_id}"),
+             Button(texts.ATTEND_LEAVE, data=f"{ATTEND_BUTTONS}:leave:{meeting_id}")),)
+
+
+def cancel_reminders(ctx: Ctx, meeting_id: int) -> None:
+    """Withdraw every pending reminder of a session (it moved or was cancelled)."""
+    for prefix in REMINDER_PREFIXES:
+        outbox.cancel_prefix(ctx.session, prefix=f"{prefix}:{meeting_id}:")
+
+
+# -- listing -----------------------------------------------------------------------------
+
+
+def _my_group_ids(ctx: Ctx) -> dict[str, int]:
+    ids = school.group_ids(ctx.session, school_id=ctx.school_id)
+    if not ctx.incoming.chat.is_private:
+        link = chats.get_link(ctx.session, chat=ctx.incoming.chat.address)
+        if link is not None and link.group_id is not None and link.group:
+            return {link.group: link.group_id}
+        return ids
+    mine = ctx.me.groups or (tuple(ids) if ctx.access is Access.ADMIN else ())
+    return {name: ids[name] for name in mine if name in ids}
+
+
+def list_sessions(ctx: Ctx, _arg: str) -> list[Reply]:
+    """``/sessions``: the coming sessions of my group(s); leaders get buttons to manage."""
+    groups = _my_group_ids(ctx)
+    if not groups:
+        return [Reply(texts.SESSIONS_NO_GROUP)]
+    upcoming = meetings.list_meetings(ctx.session, group_ids=list(groups.values()),
+                                      start=ctx.today,
+                                      end=ctx.today + timedelta(weeks=LIST_WEEKS))
+    upcoming = [m for m in upcoming if m.status != meetings.CANCELLED
+                and (m.starts_at is None or m.starts_at >= ctx.now - timedelta(hours=3))]
+    if not upcoming:
+        return [Reply(texts.SESSIONS_NONE.format(weeks=LIST_WEEKS))]
+    lines = [texts.SESSIONS_HEADER.format(weeks=LIST_WEEKS)]
+    buttons: list[tuple[Button, ...]] = []
+    for meeting in upcoming:
+        lines.append(describe(meeting, ctx.settings.zone))
+        if meeting.held and may_lead(ctx.person, meeting.group):
+            label = texts.SESSION_MANAGE.format(day=fmt_date(meeting.planned_on),
+                                                group=meeting.group)
+            buttons.append((Button(label, data=f"{SESSION_BUTTONS}:menu:{meeting.id}"),))
+    return [Reply("\n\n".join(lines), buttons=tuple(buttons))]
+
+
+# -- leaders: announce, change, cancel ---------------------------------------------------
+
+
+def _led_meeting(ctx: Ctx, raw_id: str) -> MeetingRow | None:
+    """A session the sender may manage (its group's leader, or an admin)."""
+    if not raw_id.isdigit():
+        return None
+    meeting = meetings.get_meeting(ctx.session, meeting_id=int(raw_id))
+    if meeting is None or not may_lead(ctx.person, meeting.group):
+        return None
+    group_ids = school.group_ids(ctx.session, school_id=ctx.school_id)
+    return meeting if meeting.group_id in group_ids.values() else None
+
+
+def _next_meeting(ctx: Ctx, group_id: int) -> MeetingRow | None:
+    coming = meetings.list_meetings(ctx.session, group_ids=[group_id], start=ctx.today,
+                                    end=ctx.today + timedelta(weeks=8))
+    return next((m for m in coming if m.held and m.starts_at and m.starts_at > ctx.now), None)
+
+
+def announce(ctx: Ctx, arg: str) -> list[Reply]:
+    """``/announce [教研组]``: fill in the next session's topic, host … and post it."""
+    ids = school.group_ids(ctx.session, school_id=ctx.school_id)
+    led = list(ids) if ctx.access is Access.ADMIN else list(ctx.me.leads)
+    if arg.strip():
+        if arg.strip() not in led:
+            return [Reply(texts.ANNOUNCE_NOT_YOURS.format(group=esc(arg.strip())))]
+        led = [arg.strip()]
+    if len(led) > 1:
+        options = tuple((Button(name, data=f"{SESSION_BUTTONS}:announce-group:{ids[name]}"),)
+                        for name in led)
+        return [Reply(texts.ANNOUNCE_WHICH_GROUP, buttons=options)]
+    if not led:
+        return [Reply(texts.ANNOUNCE_NOT_LEADER)]
+    return _announce_next(ctx, ids[led[0]])
+
+
+def _announce_next(ctx: Ctx, group_id: int) -> list[Reply]:
+    meeting = _next_meeting(ctx, group_id)
+    if meeting is None:
+        return [Reply(texts.ANNOUNCE_NO_SESSION)]
+    return _open_announcement(ctx, meeting)
+
+
+def _open_announcement(ctx: Ctx, meeting: MeetingRow) -> list[Reply]:
+    prefill: dict[str, Any] = {"place": meeting.place}
+    for key in ("topic", "host", "form", "content", "materials"):
+        value = getattr(meeting, key)
+        if value:
+            prefill[key] = value
+    intro = Reply(texts.ANNOUNCE_INTRO.format(session=describe(meeting, ctx.settings.zone)))
+    replies = records.open_form(ctx, "announcement", prefill=prefill,
+                                link=("meeting", meeting.id))
+    return [intro, *replies]
+
+
+def _submit_announcement(ctx: Ctx, _spec: FormSpec, draft: Draft) -> list[Reply]:
+    meeting = _led_meeting(ctx, str(draft.link_id or ""))
+    records.finish_draft(ctx)
+    if meeting is None:
+        return [Reply(texts.SESSION_GONE)]
+    answers = draft.answers
+    meetings.update_meeting(ctx.session, meeting_id=meeting.id, topic=str(answers["topic"]),
+                            host=str(answers["host"]), form=str(answers["form"]),
+                            place=str(answers["place"]),
+                            content=str(answers.get("content") or ""),
+                            materials=str(answers.get("materials") or ""),
+                            status=meetings.ANNOUNCED, announced_at=ctx.now)
+    updated = meetings.get_meeting(ctx.session, meeting_id=meeting.id)
+    assert updated is not None
+    text = texts.ANNOUNCEMENT.format(session=describe(updated, ctx.settings.zone))
+    posted = _to_group(ctx, meeting.group_id, text, answer_buttons(meeting.id))
+    note = texts.ANNOUNCED_OK if posted else texts.ANNOUNCED_NO_CHAT
+    return [Reply(note, edit=True), *posted]
+
+
+def _menu(ctx: Ctx, meeting: MeetingRow) -> list[Reply]:
+    data = f"{SESSION_BUTTONS}:{{}}:{meeting.id}"
+    buttons = ((Button(texts.SESSION_EDIT_NOTICE, data=data.format("edit")),
+                Button(texts.SESSION_MOVE, data=data.format("move"))),
+               (Button(texts.SESSION_CANCEL, data=data.format("cancel")),
+                Button(texts.SESSION_ROLL, data=data.format("roll"))))
+    return [Reply(describe(meeting, ctx.settings.zone), buttons=buttons)]
+
+
+def _submit_reschedule(ctx: Ctx, _spec: FormSpec, draft: Draft) -> list[Reply]:
+    meeting = _led_meeting(ctx, str(draft.link_id or ""))
+    records.finish_draft(ctx)
+    if meeting is None:
+        return [Reply(texts.SESSION_GONE)]
+    zone = ctx.settings.zone
+    day = datetime.fromisoformat(str(draft.answers["day"])).date()
+    start = datetime.combine(day, time.fromisoformat(str(draft.answers["start"])), zone)
+    end = datetime.combine(day, time.fromisoformat(str(draft.answers["end"])), zone)
+    if end <= start:
+        end = start + timedelta(minutes=90)
+    cancel_reminders(ctx, meeting.id)
+    meetings.update_meeting(ctx.session, meeting_id=meeting.id, starts_at=start, ends_at=end,
+                            place=str(draft.answers["place"]))
+    audit(ctx.session, school_id=ctx.school_id, actor_id=ctx.me.id, action="move_session",
+          detail=f"{meeting.group} {meeting.planned_on} → {start.isoformat()}", now=ctx.now)
+    text = texts.SESSION_MOVED.format(group=esc(meeting.group),
+                                      old=fmt_date(meeting.planned_on),
+                                      new=fmt_datetime(start, zone),
+                                      place=esc(str(draft.answers["place"])))
+    return [Reply(texts.SESSION_CHANGED_OK, edit=True),
+            *_to_group(ctx, meeting.group_id, text, answer_buttons(meeting.id))]
+
+
+def _cancel(ctx: Ctx, meeting: MeetingRow, *, confirmed: bool) -> list[Reply]:
+    if not confirmed:
+        buttons = ((Button(texts.SESSION_CANCEL_YES,
+                           data=f"{SESSION_BUTTONS}:cancelok:{meeting.id}"),
+                    Button(texts.SESSION_CANCEL_NO, data=f"{SESSION_BUTTONS}:menu:{meeting.id}")),)
+        return [Reply(texts.SESSION_CANCEL_ASK.format(day=fmt_date(meeting.planned_on),
+                                                      group=esc(meeting.group)),
+                      buttons=buttons, edit=True)]
+    if meeting.status == meetings.CANCELLED:
+        return [Reply(texts.SESSION_ALREADY_CANCELLED, edit=True)]
+    cancel_reminders(ctx, meeting.id)
+    meetings.update_meeting(ctx.session, meeting_id=meeting.id, status=meetings.CANCELLED)
+    audit(ctx.session, school_id=ctx.school_id, actor_id=ctx.me.id, action="cancel_session",
+          detail=f"{meeting.group} {meeting.planned_on}", now=ctx.now)
+    text = texts.SESSION_CANCELLED.format(group=esc(meeting.group),
+                                          day=fmt_date(meeting.planned_on))
+    return [Reply(texts.SESSION_CHANGED_OK, edit=True),
+            *_to_group(ctx, meeting.group_id, text)]
+
+
+def roll(ctx: Ctx, meeting: MeetingRow) -> list[Reply]:
+    """Attendance of a session, with buttons for the leader to correct it."""
+    rows = meetings.members(ctx.session, group_id=meeting.group_id, meeting_id=meeting.id)
+    lines = [texts.ROLL_HEADER.format(group=esc(meeting.group),
+                                      day=fmt_date(meeting.planned_on))]
+    buttons = []
+    for row in rows:
+        label = texts.ATTENDANCE_LABELS.get(row.status or "", texts.ATTENDANCE_UNKNOWN)
+        lines.append(f"{esc(row.name)}：{label}")
+        buttons.append((
+            Button(f"{row.name} {texts.ATTENDANCE_LABELS[meetings.PRESENT]}",
+                   data=f"{SESSION_BUTTONS}:mark:{meeting.id}:{row.teacher_id}:p"),
+            Button(texts.ATTENDANCE_LABELS[meetings.ABSENT],
+                   data=f"{SESSION_BUTTONS}:mark:{meeting.id}:{row.teacher_id}:a"),
+            Button(texts.ATTENDANCE_LABELS[meetings.LEAVE],
+                   data=f"{SESSION_BUTTONS}:mark:{meeting.id}:{row.teacher_id}:l"),
+        ))
+    return [Reply("\n".join(lines), buttons=tuple(buttons), edit=True)]
+
+
+def _open_minutes(ctx: Ctx, meeting: MeetingRow) -> list[Reply]:
+    """The minutes form, pre-filled from the session and its attendance."""
+    present = [r.name for r in meetings.members(ctx.session, group_id=meeting.group_id,
+                                                meeting_id=meeting.id)
+               if r.status in (meetings.PRESENT, meetings.GOING)]
+    prefill: dict[str, Any] = {"place": meeting.place, "held_on": (
+        meeting.starts_at.astimezone(ctx.settings.zone).date().isoformat()
+        if meeting.starts_at else meeting.planned_on.isoformat())}
+    if meeting.topic:
+        prefill["topic"] = meeting.topic
+    if meeting.host:
+        prefill["host"] = meeting.host
+    if present:
+        prefill["attendees"] = "、".join(present)
+    return records.open_form(ctx, "minutes", prefill=prefill, link=("meeting", meeting.id))
+
+
+_MARKS = {"p": meetings.PRESENT, "a": meetings.ABSENT, "l": meetings.LEAVE}
+
+
+def press_session(ctx: Ctx, data: str) -> list[Reply]:
+    """Leaders' buttons on a session: menu, edit, move, cancel, roll call, corrections."""
+    action, _, rest = data.partition(":")
+    raw_id, _, extra = rest.partition(":")
+    if action == "announce-group":
+        ids = school.group_ids(ctx.session, school_id=ctx.school_id)
+        name = next((n for n, i in ids.items() if str(i) == raw_id), None)
+        if name is None or not may_lead(ctx.person, name):
+            return [Reply(texts.NOT_YOUR_SESSION, notice=texts.NOT_YOUR_SESSION)]
+        return _announce_next(ctx, ids[name])
+    meeting = _led_meeting(ctx, raw_id)
+    if meeting is None:
+        return [Reply(texts.NOT_YOUR_SESSION, notice=texts.NOT_YOUR_SESSION)]
+    if action == "menu":
+        return _menu(ctx, meeting)
+    if action == "edit":
+        return _open_announcement(ctx, meeting)
+    if action == "move":
+        prefill = {"place": meeting.place}
+        return records.open_form(ctx, "reschedule", prefill=prefill,
+                                 link=("meeting", meeting.id))
+    if action in ("cancel", "cancelok"):
+        return _cancel(ctx, meeting, confirmed=action == "cancelok")
+    if action == "roll":
+        return roll(ctx, meeting)
+    if action == "minutes":
+        return _open_minutes(ctx, meeting)
+    if action == "mark":
+        teacher_raw, _, mark = extra.partition(":")
+        status = _MARKS.get(mark)
+        member = {r.teacher_id for r in meetings.members(
+            ctx.session, group_id=meeting.group_id, meeting_id=meeting.id)}
+        if status is None or not teacher_raw.isdigit() or int(teacher_raw) not in member:
+            return [Reply(texts.BUTTON_EXPIRED, notice=texts.BUTTON_EXPIRED)]
+        previous = meetings.set_attendance(ctx.session, meeting_id=meeting.id,
+                                           teacher_id=int(teacher_raw), status=status,
+                                           now=ctx.now, decided_by=ctx.me.id)
+        audit(ctx.session, school_id=ctx.school_id, actor_id=ctx.me.id,
+              action="correct_attendance",
+              detail=f"meeting {meeting.id} teacher {teacher_raw}: {previous} → {status}",
+              now=ctx.now)
+        return roll(ctx, meeting)
+    return [Reply(texts.BUTTON_EXPIRED, notice=texts.BUTTON_EXPIRED)]
+
+
+# -- teachers: answer, check in, ask for leave, pause -------------------------------------
+
+
+def _member_meeting(ctx: Ctx, raw_id: str) -> MeetingRow | None:
+    if not raw_id.isdigit():
+        return None
+    meeting = meetings.get_meeting(ctx.session, meeting_id=int(raw_id))
+    if meeting is None or meeting.group not in ctx.me.groups:
+        return None
+    return meeting
+
+
+def press_attend(ctx: Ctx, data: str) -> list[Reply]:
+    """参加 / 请假 / 签到 pressed by a member, in the group or in private chat."""
+    action, _, raw_id = data.partition(":")
+    meeting = _member_meeting(ctx, raw_id)
+    if meeting is None:
+        return [Reply(texts.NOT_YOUR_GROUP, notice=texts.NOT_YOUR_GROUP)]
+    if not meeting.held or meeting.starts_at is None:
+        return [Reply(texts.SESSION_GONE, notice=texts.SESSION_GONE)]
+    current = meetings.get_attendance(ctx.session, meeting_id=meeting.id, teacher_id=ctx.me.id)
+    status = current.status if current else None
+    if action == "go":
+        if meeting.starts_at <= ctx.now:
+            return [Reply(texts.ATTEND_TOO_LATE, notice=texts.ATTEND_TOO_LATE)]
+        meetings.set_attendance(ctx.session, meeting_id=meeting.id, teacher_id=ctx.me.id,
+                                status=meetings.GOING, now=ctx.now, reason="")
+        return [Reply("", notice=texts.ATTEND_GO_OK)]
+    if action == "in":
+        window = timedelta(minutes=ctx.settings.reminders.checkin_window_minutes)
+        if not meeting.starts_at - timedelta(minutes=15) <= ctx.now <= meeting.starts_at + window:
+            return [Reply("", notice=texts.CHECKIN_CLOSED)]
+        meetings.set_attendance(ctx.session, meeting_id=meeting.id, teacher_id=ctx.me.id,
+                                status=meetings.PRESENT, now=ctx.now)
+        return [Reply("", notice=texts.CHECKIN_OK.format(name=ctx.me.name))]
+    if action == "leave":
+        if status in (meetings.LEAVE, meetings.LEAVE_PENDING):
+            return [Reply("", notice=texts.LEAVE_ALREADY)]
+        if meeting.starts_at <= ctx.now:
+            return [Reply("", notice=texts.ATTEND_TOO_LATE)]
+        if ctx.incoming.chat.is_private:
+            return records.open_form(ctx, "leave", link=("meeting", meeting.id))
+        prompt = Reply(texts.LEAVE_OPEN_PRIVATE, buttons=((Button(
+            texts.LEAVE_BUTTON, start=f"{LEAVE_PAYLOAD}{meeting.id}"),),))
+        return [Reply("", notice=texts.LEAVE_SEE_PRIVATE),
+                Reply(texts.LEAVE_OPEN_PRIVATE, chat=private_chat(ctx.incoming.account),
+                      buttons=((Button(texts.LEAVE_BUTTON,
+                                       data=f"{ATTEND_BUTTONS}:leave:{meeting.id}"),),),
+                      fallback=prompt)]
+    return [Reply(texts.BUTTON_EXPIRED, notice=texts.BUTTON_EXPIRED)]
+
+
+def start_leave(ctx: Ctx, raw_id: str) -> list[Reply]:
+    """The deep link from the group's 请假 fallback button opens the leave form."""
+    meeting = _member_meeting(ctx, raw_id)
+    if meeting is None or not meeting.held:
+        return [Reply(texts.SESSION_GONE)]
+    return records.open_form(ctx, "leave", link=("meeting", meeting.id))
+
+
+def _submit_leave(ctx: Ctx, _spec: FormSpec, draft: Draft) -> list[Reply]:
+    meeting = _member_meeting(ctx, str(draft.link_id or ""))
+    records.finish_draft(ctx)
+    if meeting is None or not meeting.held:
+        return [Reply(texts.SESSION_GONE)]
+    reason = str(draft.answers["reason"])
+    meetings.set_attendance(ctx.session, meeting_id=meeting.id, teacher_id=ctx.me.id,
+                            status=meetings.LEAVE_PENDING, now=ctx.now, reason=reason)
+    ask = texts.LEAVE_TO_ADMIN.format(name=esc(ctx.me.name), group=esc(meeting.group),
+                                      day=fmt_date(meeting.planned_on), reason=esc(reason))
+    data = f"{LEAVE_BUTTONS}:{{}}:{meeting.id}:{ctx.me.id}"
+    buttons = ((Button(texts.LEAVE_APPROVE, data=data.format("ok")),
+                Button(texts.LEAVE_REFUSE, data=data.format("no"))),)
+    admins = people.admin_accounts(ctx.session, school_id=ctx.school_id)
+    return [Reply(texts.LEAVE_SENT, edit=True),
+            *(Reply(ask, buttons=buttons, chat=private_chat(a)) for a in admins)]
+
+
+def press_leave_decision(ctx: Ctx, data: str) -> list[Reply]:
+    """An admin's 批准 / 不批准 on a leave request."""
+    verdict, _, rest = data.partition(":")
+    raw_meeting, _, raw_teacher = rest.partition(":")
+    if verdict not in ("ok", "no") or not raw_meeting.isdigit() or not raw_teacher.isdigit():
+        return [Reply(texts.BUTTON_EXPIRED, notice=texts.BUTTON_EXPIRED)]
+    meeting = meetings.get_meeting(ctx.session, meeting_id=int(raw_meeting))
+    teacher = people.get_person(ctx.session, teacher_id=int(raw_teacher))
+    if meeting is None or teacher is None or teacher.school_id != ctx.school_id:
+        return [Reply(texts.BUTTON_EXPIRED, notice=texts.BUTTON_EXPIRED)]
+    current = meetings.get_attendance(ctx.session, meeting_id=meeting.id, teacher_id=teacher.id)
+    if current is None or current.status != meetings.LEAVE_PENDING:
+        return [Reply(texts.LEAVE_ALREADY_DECIDED, notice=texts.LEAVE_ALREADY_DECIDED)]
+    status = meetings.LEAVE if verdict == "ok" else meetings.LEAVE_REFUSED
+    meetings.set_attendance(ctx.session, meeting_id=meeting.id, teacher_id=teacher.id,
+                            status=status, now=ctx.now, decided_by=ctx.me.id)
+    audit(ctx.session, school_id=ctx.school_id, actor_id=ctx.me.id, action="leave_decision",
+          detail=f"{teacher.name} {meeting.group} {meeting.planned_on}: {status}", now=ctx.now)
+    word = texts.LEAVE_APPROVE if verdict == "ok" else texts.LEAVE_REFUSE
+    summary = texts.LEAVE_DECIDED.format(name=esc(teacher.name), group=esc(meeting.group),
+                                         day=fmt_date(meeting.planned_on), admin=esc(ctx.me.name),
+                                         verdict=word)
+    replies = [Reply(summary, edit=True, notice=word)]
+    if teacher.account:
+        told = texts.LEAVE_APPROVED if verdict == "ok" else texts.LEAVE_REFUSED
+        replies.append(Reply(told.format(group=esc(meeting.group),
+                                          day=fmt_date(meeting.planned_on)),
+                             chat=private_chat(teacher.account)))
+    return replies
+
+
+def pause(ctx: Ctx, arg: str) -> list[Reply]:
+    """``/pause 2026-12-01 2026-12-05 外出培训``: no reminders, sessions excused."""
+    parts = arg.split(maxsplit=2)
+    if len(parts) < 2:
+        return [Reply(texts.PAUSE_USAGE)]
+    try:
+        start = parse_date(parts[0], today=ctx.today)
+        end = parse_date(parts[1], today=ctx.today)
+    except InvalidInput as exc:
+        return [Reply(f"{esc(str(exc))}\n{texts.PAUSE_USAGE}")]
+    if end < start:
+        return [Reply(texts.PAUSE_ORDER)]
+    if (end - start).days > 366:
+        return [Reply(texts.PAUSE_TOO_LONG)]
+    reason = parts[2].strip()[:200] if len(parts) > 2 else ""
+    meetings.add_pause(ctx.session, teacher_id=ctx.me.id, start=start, end=end, reason=reason)
+    return [Reply(texts.PAUSE_OK.format(start=fmt_date(start), end=fmt_date(end),
+                                        reason=esc(reason or texts.NONE)))]
+
+
+records.SUBMITTERS.update({
+    "announcement": _submit_announcement,
+    "reschedule": _submit_reschedule,
+    "leave": _submit_leave,
+})
+
+COMMANDS = (
+    Command("sessions", list_sessions, Access.TEACHER, Where.ANY, texts.SUMMARY["sessions"]),
+    Command("announce", announce, Access.LEADER, Where.PRIVATE, texts.SUMMARY["announce"]),
+    Command("pause", pause, Access.TEACHER, Where.PRIVATE, texts.SUMMARY["pause"]),
+)
+BUTTONS = (
+    ButtonRoute(SESSION_BUTTONS, press_session, Access.LEADER),
+    ButtonRoute(ATTEND_BUTTONS, press_attend, Access.TEACHER),
+    ButtonRoute(LEAVE_BUTTONS, press_leave_decision, Access.ADMIN),
+)

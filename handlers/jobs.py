@@ -1,0 +1,54 @@
+"""Planners: what becomes due as time passes, written into the outbox by key.
+
+Each planner is idempotent: it may run on every tick, after a restart or in two processes,
+and a message it already queued is never queued again.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlmodel import Session
+
+from handlers import texts
+from handlers.deliveries import renderer
+from handlers.render import esc, fmt_datetime
+from handlers.settings import Settings
+from handlers.types import Reply, private_chat
+from scheduler.quiet import after_quiet
+from storage.repos import drafts, outbox
+from storage.repos.outbox import OutboxItem
+
+DRAFT_WARNING = "draft-warning"
+
+
+def plan_draft_warnings(session: Session, now: datetime, *, settings: Settings) -> None:
+    """A day before an idle draft expires, tell its owner once; drop expired drafts."""
+    keep = timedelta(days=settings.drafts.expire_after_days)
+    quiet = settings.reminders.quiet_hours
+    for row in drafts.list_idle_drafts(session, idle_since=now - keep + timedelta(days=1)):
+        expires = row.updated_at + keep
+        if expires <= now:
+            drafts.delete_draft(session, account=row.account)
+            continue
+        if row.warned_at is not None:
+            continue
+        due = after_quiet(now, start=quiet.start, end=quiet.end, zone=settings.zone)
+        key = f"{DRAFT_WARNING}:{row.account}:{row.updated_at:%Y%m%d%H%M%S}"
+        outbox.enqueue(session, key=key, kind=DRAFT_WARNING, chat=row.account,
+                       payload={"form": row.form, "expires": expires.isoformat()},
+                       due_at=due, expires_at=expires)
+        drafts.mark_warned(session, account=row.account, now=now)
+
+
+@renderer(DRAFT_WARNING)
+def render_draft_warning(session: Session, settings: Settings, item: OutboxItem) -> list[Reply]:
+    """The warning is moot if the draft was finished or touched since."""
+    row = drafts.get_draft(session, account=item.chat)
+    if row is None or row.warned_at is None:
+        return []
+    expires = datetime.fromisoformat(str(item.payload["expires"]))
+    label = settings.catalog.label(row.form)
+    text = texts.DRAFT_WARNING.format(form=esc(label),
+                                      expires=fmt_datetime(expires, settings.zone))
+    return [Reply(text, chat=private_chat(item.chat))]

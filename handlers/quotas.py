@@ -1,0 +1,157 @@
+"""Quota arithmetic, pure: what counts, what is expected by today, and how far behind.
+
+The expected pace is the target times the share of the period's *school days* already
+passed, so a week of 国庆 holidays does not make everybody "behind".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from enum import StrEnum
+
+from handlers.settings import Period, QuotaSpec, Unit
+from storage.repos.records import TotalsRow
+
+OPEN_LESSON = "open_lesson"
+BAR_WIDTH = 10
+
+SchoolDays = Callable[[date, date], int]
+
+
+class Status(StrEnum):
+    """A plain word for where someone stands."""
+
+    DONE = "已完成"
+    ON_TRACK = "进度正常"
+    SLIGHTLY_BEHIND = "稍落后"
+    FAR_BEHIND = "落后较多"
+
+
+@dataclass(frozen=True)
+class PeriodProgress:
+    """Progress toward a quota in one period (the semester, or one month of it)."""
+
+    start: date
+    end: date
+    done: int
+    target: int
+    expected: float
+    short: int
+    status: Status
+    closed: bool
+
+
+@dataclass(frozen=True)
+class QuotaProgress:
+    """A quota with the current period and, for monthly quotas, the months already past."""
+
+    quota: QuotaSpec
+    current: PeriodProgress
+    past: tuple[PeriodProgress, ...]
+
+
+def applies(quota: QuotaSpec, *, role: str, groups: Sequence[str]) -> bool:
+    """Whether ``quota`` applies to someone with ``role`` in ``groups``."""
+    if quota.roles and role not in quota.roles:
+        return False
+    return not quota.groups or any(group in quota.groups for group in groups)
+
+
+def periods(quota: QuotaSpec, *, start: date, end: date) -> list[tuple[date, date]]:
+    """The periods of ``quota`` within a semester: the semester, or its months (clipped)."""
+    if quota.period is Period.SEMESTER:
+        return [(start, end)]
+    found = []
+    first = start
+    while first <= end:
+        following = (first.replace(day=1) + timedelta(days=32)).replace(day=1)
+        found.append((first, min(following - timedelta(days=1), end)))
+        first = following
+    return found
+
+
+def expected(target: int, *, start: date, end: date, today: date,
+             school_days: SchoolDays) -> float:
+    """The amount due by the start of ``today``: target × school days passed / all of them.
+
+    Today itself is not yet passed, so nobody is behind on a period's first school day.
+    """
+    if today <= start:
+        return 0.0
+    if today > end:
+        return float(target)
+    total = school_days(start, end)
+    if total == 0:
+        return float(target)
+    return target * school_days(start, today - timedelta(days=1)) / total
+
+
+def status(done: int, target: int, due: float, unit: Unit) -> Status:
+    """The plain word: done, on track, slightly behind, far behind.
+
+    "Slightly" allows a quarter of the target; a count target also allows one piece
+    (half a piece for a target of one, so a single missing piece turns "far behind" once
+    more than half of its period has passed).
+    """
+    if done >= target:
+        return Status.DONE
+    gap = due - done
+    if gap <= 1e-9:
+        return Status.ON_TRACK
+    slack = 0.25 * target
+    if unit is Unit.COUNT:
+        slack = max(slack, 1.0 if target > 1 else 0.5)
+    return Status.SLIGHTLY_BEHIND if gap <= slack else Status.FAR_BEHIND
+
+
+def bar(done: int, target: int, width: int = BAR_WIDTH) -> str:
+    """A text progress bar, e.g. ▓▓▓░░░░░░░."""
+    filled = width if target <= 0 else min(width, round(width * done / target))
+    return "▓" * filled + "░" * (width - filled)
+
+
+def _measure(quota: QuotaSpec, totals: Sequence[TotalsRow], start: date, end: date,
+             lessons: Sequence[date]) -> tuple[int, int]:
+    if quota.kind == OPEN_LESSON:
+        return sum(1 for day in lessons if start <= day <= end), 0
+    first = start.replace(day=1)
+    rows = [row for row in totals
+            if row.kind == quota.kind and first <= date(row.year, row.month, 1) <= end]
+    short = sum(row.pieces - row.counted for row in rows)
+    if quota.unit is Unit.CHARS:
+        return sum(row.counted_chars for row in rows), short
+    return sum(row.counted for row in rows), short
+
+
+def measure(
+    quotas: Sequence[QuotaSpec], *, totals: Sequence[TotalsRow], lessons: Sequence[date],
+    semester: tuple[date, date], today: date, school_days: SchoolDays,
+) -> list[QuotaProgress]:
+    """Progress on each quota for one teacher, from their monthly totals."""
+    result = []
+    for quota in quotas:
+        measured = []
+        for start, end in periods(quota, start=semester[0], end=semester[1]):
+            if start > today and measured:
+                break
+            done, short = _measure(quota, totals, start, end, lessons)
+            due = expected(quota.target, start=start, end=end, today=today,
+                           school_days=school_days)
+            measured.append(PeriodProgress(start, end, done, quota.target, due, short,
+                                           status(done, quota.target, due, quota.unit),
+                                           closed=today > end))
+        current = next((p for p in measured if p.start <= today <= p.end), measured[-1])
+        past = tuple(p for p in measured if p.closed and p is not current)
+        result.append(QuotaProgress(quota, current, past))
+    return result
+
+
+def min_chars_by_kind(quotas: Sequence[QuotaSpec]) -> dict[str, int]:
+    """The minimum 字数 a piece of each kind needs to count (the strictest applicable)."""
+    found: dict[str, int] = {}
+    for quota in quotas:
+        if quota.min_chars:
+            found[quota.kind] = max(found.get(quota.kind, 0), quota.min_chars)
+    return found

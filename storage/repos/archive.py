@@ -1,0 +1,106 @@
+"""What the term's archive is made of: every record, session and attendance of a semester."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from storage.tables import Attendance, Meeting, Pause, Record, Semester, StudyGroup, Teacher
+
+
+@dataclass(frozen=True)
+class ArchiveRecord:
+    """A record with its author, for the ledgers and portfolios."""
+
+    id: int
+    teacher_id: int
+    teacher: str
+    kind: str
+    title: str
+    answers: dict[str, Any]
+    chars: int
+    occurred_on: date
+    created_at: datetime
+    deleted: bool
+    link_kind: str | None
+    link_id: int | None
+
+
+@dataclass(frozen=True)
+class ArchiveMeeting:
+    """A session with its group and attendance (teacher id → status)."""
+
+    id: int
+    group_id: int
+    group: str
+    planned_on: date
+    starts_at: datetime | None
+    place: str
+    status: str
+    topic: str
+    host: str
+    form: str
+    content: str
+    note: str
+    attendance: dict[int, str]
+
+
+def records_of(session: Session, *, semester_id: int,
+               teacher_ids: Sequence[int]) -> list[ArchiveRecord]:
+    """Every record (deleted ones too, marked) of these teachers in the semester."""
+    rows = session.exec(
+        select(Record, Teacher.name)
+        .join(Teacher, col(Teacher.id) == col(Record.teacher_id))
+        .where(Record.semester_id == semester_id, col(Record.teacher_id).in_(teacher_ids))
+        .order_by(col(Record.occurred_on), col(Record.id))
+    ).all()
+    return [ArchiveRecord(r.id, r.teacher_id, name, r.kind, r.title, dict(r.answers), r.chars,
+                          r.occurred_on, r.created_at, r.deleted_at is not None, r.link_kind,
+                          r.link_id)
+            for r, name in rows if r.id is not None]
+
+
+def meetings_of(session: Session, *, semester_id: int,
+                group_ids: Sequence[int]) -> list[ArchiveMeeting]:
+    """The semester's sessions of these groups with everyone's attendance."""
+    rows = session.exec(
+        select(Meeting, StudyGroup.name)
+        .join(StudyGroup, col(StudyGroup.id) == col(Meeting.group_id))
+        .where(Meeting.semester_id == semester_id, col(Meeting.group_id).in_(group_ids))
+        .order_by(col(Meeting.planned_on), col(Meeting.group_id))
+    ).all()
+    ids = [m.id for m, _ in rows if m.id is not None]
+    marks: dict[int, dict[int, str]] = {}
+    for mark in session.exec(select(Attendance).where(col(Attendance.meeting_id).in_(ids))):
+        marks.setdefault(mark.meeting_id, {})[mark.teacher_id] = mark.status
+    return [ArchiveMeeting(m.id, m.group_id, name, m.planned_on, m.starts_at, m.place,
+                           m.status, m.topic, m.host, m.form, m.content, m.note,
+                           marks.get(m.id, {}))
+            for m, name in rows if m.id is not None]
+
+
+def pauses_of(session: Session, *, teacher_ids: Sequence[int]) -> dict[int, list[tuple[date,
+                                                                                     date]]]:
+    """Each teacher's absences (外出培训 …) as date ranges."""
+    found: dict[int, list[tuple[date, date]]] = {}
+    for pause in session.exec(select(Pause).where(col(Pause.teacher_id).in_(teacher_ids))):
+        found.setdefault(pause.teacher_id, []).append((pause.start, pause.end))
+    return found
+
+
+def staff_numbers(session: Session, *, teacher_ids: Sequence[int]) -> dict[int, str]:
+    """工号 of these teachers, where the roster has one."""
+    rows = session.exec(select(Teacher.id, Teacher.staff_no).where(
+        col(Teacher.id).in_(teacher_ids)))
+    return {teacher_id: staff_no for teacher_id, staff_no in rows
+            if teacher_id is not None and staff_no}
+
+
+def semester_id_by_name(session: Session, *, school_id: int, name: str) -> int | None:
+    """The id of the school's semester called ``name``."""
+    return session.exec(select(Semester.id).where(Semester.school_id == school_id,
+                                                  Semester.name == name)).first()

@@ -1,0 +1,70 @@
+"""Members of 教研组, with their roles and all their groups (for quotas and reports)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlmodel import Session, col, select
+
+from storage.tables import Membership, StudyGroup, Teacher
+
+
+@dataclass(frozen=True)
+class MemberRow:
+    """An active teacher with everything reports need about them."""
+
+    id: int
+    school_id: int
+    name: str
+    role: str
+    account: str | None
+    groups: tuple[str, ...]
+    leads: tuple[str, ...]
+    nudge_weekday: int | None
+    nudges_off: bool
+
+
+def members(session: Session, *, group_ids: Sequence[int] | None = None,
+            school_id: int | None = None,
+            teacher_ids: Sequence[int] | None = None) -> list[MemberRow]:
+    """Active teachers of these groups, this school or with these ids, with all their groups."""
+    query = select(Teacher).where(col(Teacher.active))
+    if school_id is not None:
+        query = query.where(Teacher.school_id == school_id)
+    if teacher_ids is not None:
+        query = query.where(col(Teacher.id).in_(teacher_ids))
+    if group_ids is not None:
+        inside = select(Membership.teacher_id).where(col(Membership.group_id).in_(group_ids))
+        query = query.where(col(Teacher.id).in_(inside))
+    teachers = session.exec(query.order_by(col(Teacher.id))).all()
+    ids = [t.id for t in teachers if t.id is not None]
+    links = session.exec(
+        select(Membership.teacher_id, StudyGroup.name, Membership.is_leader)
+        .join(StudyGroup, col(StudyGroup.id) == col(Membership.group_id))
+        .where(col(Membership.teacher_id).in_(ids))
+        .order_by(col(StudyGroup.id))
+    ).all()
+    groups: dict[int, list[str]] = {}
+    leads: dict[int, list[str]] = {}
+    for teacher_id, name, leader in links:
+        groups.setdefault(teacher_id, []).append(name)
+        if leader:
+            leads.setdefault(teacher_id, []).append(name)
+    return [MemberRow(t.id, t.school_id, t.name, t.role, t.account, tuple(groups.get(t.id, ())),
+                      tuple(leads.get(t.id, ())), t.nudge_weekday, t.nudges_off)
+            for t in teachers if t.id is not None]
+
+
+def set_nudges(session: Session, *, teacher_id: int, weekday: int | None, off: bool) -> None:
+    """A teacher's choice of nudge day, or nudges off."""
+    teacher = session.get(Teacher, teacher_id)
+    if teacher is not None:
+        teacher.nudge_weekday, teacher.nudges_off = weekday, off
+        session.add(teacher)
+
+
+def school_of_group(session: Session, *, group_id: int) -> int | None:
+    """The school a 教研组 belongs to."""
+    group = session.get(StudyGroup, group_id)
+    return None if group is None else group.school_id

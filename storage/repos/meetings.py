@@ -1,0 +1,197 @@
+"""教研 sessions (meetings), their attendance and leave, and teachers' pauses."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import Select
+
+from storage.tables import (
+    Attendance,
+    Meeting,
+    Membership,
+    Pause,
+    StudyGroup,
+    Teacher,
+)
+
+PLANNED, ANNOUNCED, OFF, CANCELLED = "planned", "announced", "off", "cancelled"
+GOING, LEAVE_PENDING, LEAVE, LEAVE_REFUSED, PRESENT, ABSENT = (
+    "going", "leave_pending", "leave", "leave_refused", "present", "absent")
+
+
+@dataclass(frozen=True)
+class MeetingRow:
+    """A session as the handlers see it."""
+
+    id: int
+    group_id: int
+    group: str
+    semester_id: int
+    planned_on: date
+    starts_at: datetime | None
+    ends_at: datetime | None
+    place: str
+    status: str
+    topic: str
+    host: str
+    form: str
+    content: str
+    materials: str
+    note: str
+    announced: bool
+
+    @property
+    def held(self) -> bool:
+        """Whether the session takes place (not off for a holiday, not cancelled)."""
+        return self.status in (PLANNED, ANNOUNCED) and self.starts_at is not None
+
+
+@dataclass(frozen=True)
+class AttendanceRow:
+    """A member of the group and their answer or presence."""
+
+    teacher_id: int
+    name: str
+    account: str | None
+    status: str | None
+    reason: str
+
+
+def _row(meeting: Meeting, group: str) -> MeetingRow:
+    assert meeting.id is not None
+    return MeetingRow(meeting.id, meeting.group_id, group, meeting.semester_id,
+                      meeting.planned_on, meeting.starts_at, meeting.ends_at, meeting.place,
+                      meeting.status, meeting.topic, meeting.host, meeting.form,
+                      meeting.content, meeting.materials, meeting.note,
+                      meeting.announced_at is not None)
+
+
+def ensure_meeting(
+    session: Session, *, group_id: int, semester_id: int, planned_on: date,
+    starts_at: datetime | None, ends_at: datetime | None, place: str, note: str,
+) -> bool:
+    """Create the session of a slot date unless it exists (leaders' changes are kept)."""
+    existing = session.exec(select(Meeting.id).where(
+        Meeting.group_id == group_id, Meeting.planned_on == planned_on)).first()
+    if existing is not None:
+        return False
+    session.add(Meeting(group_id=group_id, semester_id=semester_id, planned_on=planned_on,
+                        starts_at=starts_at, ends_at=ends_at, place=place, note=note,
+                        status=PLANNED if starts_at is not None else OFF))
+    session.flush()
+    return True
+
+
+def _select() -> Select[tuple[Meeting, str]]:
+    return select(Meeting, StudyGroup.name).join(
+        StudyGroup, col(StudyGroup.id) == col(Meeting.group_id))
+
+
+def get_meeting(session: Session, *, meeting_id: int) -> MeetingRow | None:
+    """The session with ``meeting_id``."""
+    found = session.exec(_select().where(Meeting.id == meeting_id)).first()
+    return None if found is None else _row(*found)
+
+
+def list_meetings(
+    session: Session, *, group_ids: Sequence[int], start: date, end: date,
+) -> list[MeetingRow]:
+    """Sessions of these groups planned in [start, end], in date order (off days included)."""
+    rows = session.exec(
+        _select().where(col(Meeting.group_id).in_(group_ids), col(Meeting.planned_on) >= start,
+                        col(Meeting.planned_on) <= end)
+        .order_by(col(Meeting.planned_on), col(Meeting.group_id))
+    ).all()
+    return [_row(*found) for found in rows]
+
+
+def held_between(session: Session, *, start: datetime, end: datetime) -> list[MeetingRow]:
+    """Sessions that take place and start in [start, end) (for reminders)."""
+    rows = session.exec(
+        _select().where(col(Meeting.status).in_((PLANNED, ANNOUNCED)),
+                        col(Meeting.starts_at) >= start, col(Meeting.starts_at) < end)
+        .order_by(col(Meeting.starts_at))
+    ).all()
+    return [_row(*found) for found in rows]
+
+
+def update_meeting(session: Session, *, meeting_id: int, **changes: object) -> None:
+    """Change fields of a session (topic, host, place, times, status …)."""
+    meeting = session.get(Meeting, meeting_id)
+    if meeting is None:
+        raise LookupError(meeting_id)
+    for name, value in changes.items():
+        if not hasattr(meeting, name):
+            raise AttributeError(name)
+        setattr(meeting, name, value)
+    session.add(meeting)
+    session.flush()
+
+
+def members(session: Session, *, group_id: int, meeting_id: int) -> list[AttendanceRow]:
+    """Active members of a group with their attendance at one session."""
+    rows = session.exec(
+        select(Teacher.id, Teacher.name, Teacher.account, Attendance.status, Attendance.reason)
+        .join(Membership, col(Membership.teacher_id) == col(Teacher.id))
+        .join(Attendance, (col(Attendance.teacher_id) == col(Teacher.id))
+              & (col(Attendance.meeting_id) == meeting_id), isouter=True)
+        .where(Membership.group_id == group_id, col(Teacher.active))
+        .order_by(col(Teacher.id))
+    ).all()
+    return [AttendanceRow(t, n, a, s, r or "") for t, n, a, s, r in rows if t is not None]
+
+
+def set_attendance(
+    session: Session, *, meeting_id: int, teacher_id: int, status: str, now: datetime,
+    reason: str | None = None, decided_by: int | None = None,
+) -> str | None:
+    """Set a teacher's attendance; returns the previous status."""
+    row = session.get(Attendance, (meeting_id, teacher_id))
+    previous = None if row is None else row.status
+    if row is None:
+        row = Attendance(meeting_id=meeting_id, teacher_id=teacher_id, status=status,
+                         updated_at=now)
+    row.status, row.updated_at = status, now
+    if reason is not None:
+        row.reason = reason
+    if decided_by is not None:
+        row.decided_by = decided_by
+    session.add(row)
+    return previous
+
+
+def get_attendance(session: Session, *, meeting_id: int, teacher_id: int) -> AttendanceRow | None:
+    """One teacher's attendance at one session, if they answered."""
+    row = session.get(Attendance, (meeting_id, teacher_id))
+    teacher = session.get(Teacher, teacher_id)
+    if row is None or teacher is None:
+        return None
+    return AttendanceRow(teacher_id, teacher.name, teacher.account, row.status, row.reason)
+
+
+def add_pause(session: Session, *, teacher_id: int, start: date, end: date,
+              reason: str) -> None:
+    """Record a teacher's absence (外出培训 …) from ``start`` to ``end``."""
+    session.add(Pause(teacher_id=teacher_id, start=start, end=end, reason=reason))
+
+
+def paused_on(session: Session, *, teacher_ids: Sequence[int], day: date) -> set[int]:
+    """Which of these teachers are away on ``day``."""
+    rows = session.exec(select(Pause.teacher_id).where(
+        col(Pause.teacher_id).in_(teacher_ids), col(Pause.start) <= day, col(Pause.end) >= day))
+    return set(rows)
+
+
+def leader_accounts(session: Session, *, group_id: int) -> list[str]:
+    """Bound accounts of a group's active 教研组长."""
+    rows = session.exec(
+        select(Teacher.account)
+        .join(Membership, col(Membership.teacher_id) == col(Teacher.id))
+        .where(Membership.group_id == group_id, col(Membership.is_leader), col(Teacher.active),
+               col(Teacher.account).is_not(None))
+    ).all()
+    return [account for account in rows if account is not None]

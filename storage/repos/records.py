@@ -1,0 +1,164 @@
+"""Records handed in through forms, and the sums that quotas are measured with."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Integer, case, cast, extract
+from sqlmodel import Session, col, func, select
+
+from storage.tables import AuditEntry, OpenLesson, Record, Semester
+
+
+@dataclass(frozen=True)
+class RecordRow:
+    """A record as people see it."""
+
+    id: int
+    teacher_id: int
+    semester_id: int
+    kind: str
+    title: str
+    answers: dict[str, Any]
+    chars: int
+    occurred_on: date
+    created_at: datetime
+    updated_at: datetime
+    deleted: bool
+
+
+@dataclass(frozen=True)
+class TotalsRow:
+    """One teacher's records of one kind in one month."""
+
+    teacher_id: int
+    kind: str
+    year: int
+    month: int
+    pieces: int
+    counted: int
+    chars: int
+    counted_chars: int
+
+
+def _row(record: Record) -> RecordRow:
+    assert record.id is not None
+    return RecordRow(record.id, record.teacher_id, record.semester_id, record.kind, record.title,
+                     dict(record.answers), record.chars, record.occurred_on, record.created_at,
+                     record.updated_at, record.deleted_at is not None)
+
+
+def add_record(
+    session: Session, *, teacher_id: int, semester_id: int, kind: str, title: str,
+    answers: Mapping[str, Any], chars: int, occurred_on: date, now: datetime,
+    link: tuple[str, int] | None = None,
+) -> int:
+    """Store a new record and return its id."""
+    record = Record(teacher_id=teacher_id, semester_id=semester_id, kind=kind, title=title,
+                    answers=dict(answers), chars=chars, occurred_on=occurred_on, created_at=now,
+                    updated_at=now, link_kind=link[0] if link else None,
+                    link_id=link[1] if link else None)
+    session.add(record)
+    session.flush()
+    assert record.id is not None
+    return record.id
+
+
+def get_record(session: Session, *, record_id: int) -> RecordRow | None:
+    """The record with ``record_id`` (deleted ones included)."""
+    record = session.get(Record, record_id)
+    return None if record is None else _row(record)
+
+
+def update_record(
+    session: Session, *, record_id: int, title: str, answers: Mapping[str, Any], chars: int,
+    occurred_on: date, now: datetime,
+) -> None:
+    """Replace a record's answers after an edit."""
+    record = session.get(Record, record_id)
+    if record is None:
+        raise LookupError(record_id)
+    record.title, record.answers, record.chars = title, dict(answers), chars
+    record.occurred_on, record.updated_at = occurred_on, now
+    session.add(record)
+
+
+def delete_record(
+    session: Session, *, record_id: int, school_id: int, actor_id: int, now: datetime
+) -> None:
+    """Mark a record deleted: it stops counting but stays for 教导处, with an audit entry."""
+    record = session.get(Record, record_id)
+    if record is None or record.deleted_at is not None:
+        return
+    record.deleted_at = now
+    session.add(record)
+    session.add(AuditEntry(school_id=school_id, actor_id=actor_id, action="delete_record",
+                           at=now, detail=f"{record.kind} #{record_id} {record.title}"))
+
+
+def list_records(
+    session: Session, *, teacher_id: int, semester_id: int, offset: int, limit: int
+) -> tuple[list[RecordRow], int]:
+    """A page of a teacher's live records this semester, newest first, and their total."""
+    live = (Record.teacher_id == teacher_id, Record.semester_id == semester_id,
+            col(Record.deleted_at).is_(None))
+    total = session.exec(select(func.count()).select_from(Record).where(*live)).one()
+    rows = session.exec(
+        select(Record).where(*live)
+        .order_by(col(Record.occurred_on).desc(), col(Record.id).desc())
+        .offset(offset).limit(limit)
+    ).all()
+    return [_row(record) for record in rows], total
+
+
+def semester_closed(session: Session, *, semester_id: int) -> bool:
+    """Whether an admin has closed the semester (its records are then read-only)."""
+    semester = session.get(Semester, semester_id)
+    return semester is not None and semester.closed_at is not None
+
+
+def monthly_totals(
+    session: Session, *, teacher_ids: Sequence[int], semester_id: int,
+    min_chars: Mapping[str, int],
+) -> list[TotalsRow]:
+    """Per teacher, kind and month: pieces, pieces long enough to count, and 字数.
+
+    ``min_chars`` gives the minimum 字数 a piece of a kind needs to count.
+    """
+    threshold = case(
+        *[(Record.kind == kind, minimum) for kind, minimum in min_chars.items()], else_=0
+    ) if min_chars else 0
+    long_enough = col(Record.chars) >= threshold
+    year = cast(extract("year", Record.occurred_on), Integer)
+    month = cast(extract("month", Record.occurred_on), Integer)
+    rows = session.exec(
+        select(
+            Record.teacher_id, Record.kind, year, month, func.count(),
+            func.sum(case((long_enough, 1), else_=0)),
+            func.sum(Record.chars),
+            func.sum(case((long_enough, Record.chars), else_=0)),
+        )
+        .where(col(Record.teacher_id).in_(teacher_ids), Record.semester_id == semester_id,
+               col(Record.deleted_at).is_(None))
+        .group_by(Record.teacher_id, Record.kind, year, month)
+    ).all()
+    return [TotalsRow(t, k, int(y), int(m), int(n), int(c or 0), int(s or 0), int(cs or 0))
+            for t, k, y, m, n, c, s, cs in rows]
+
+
+def open_lesson_times(
+    session: Session, *, teacher_ids: Sequence[int], semester_id: int
+) -> dict[int, list[datetime]]:
+    """When each teacher gives or gave an open lesson this semester (not cancelled)."""
+    rows = session.exec(
+        select(OpenLesson.teacher_id, OpenLesson.starts_at)
+        .where(col(OpenLesson.teacher_id).in_(teacher_ids),
+               OpenLesson.semester_id == semester_id, OpenLesson.status != "cancelled")
+    ).all()
+    given: dict[int, list[datetime]] = {}
+    for teacher_id, starts_at in rows:
+        given.setdefault(teacher_id, []).append(starts_at)
+    return given
