@@ -15,7 +15,7 @@ from openpyxl import Workbook
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
-from bot import logs, texts
+from bot import demo, logs, maintenance, texts
 from bot.app import build_core, import_roster, issue_codes
 from bot.config import START_AT_FORMAT, TOKEN_ENV, Config, ConfigError, Loaded, load
 from handlers.dispatch import Core
@@ -70,7 +70,56 @@ def _parser() -> argparse.ArgumentParser:
     importing.add_argument("file", type=Path)
     codes = roster_commands.add_parser("codes", help=texts.CLI_ROSTER_CODES)
     codes.add_argument("--out", type=Path, help=texts.CLI_ROSTER_OUT)
+    export = commands.add_parser("export", help=texts.CLI_EXPORT)
+    export.add_argument("--semester", help=texts.CLI_EXPORT_SEMESTER)
+    export.add_argument("--group", help=texts.CLI_EXPORT_GROUP)
+    export.add_argument("--teacher", help=texts.CLI_EXPORT_TEACHER)
+    export.add_argument("--out", type=Path, default=Path("out"), help=texts.CLI_EXPORT_OUT)
+    semester = commands.add_parser("semester", help=texts.CLI_SEMESTER)
+    semester.add_argument("action", choices=("open", "close"))
+    semester.add_argument("name")
+    backup = commands.add_parser("backup", help=texts.CLI_BACKUP)
+    backup.add_argument("--out", type=Path, required=True, help=texts.CLI_BACKUP_OUT)
+    restore = commands.add_parser("restore", help=texts.CLI_RESTORE)
+    restore.add_argument("file", type=Path)
+    commands.add_parser("seed-demo", help=texts.CLI_SEED)
     return parser
+
+
+def _maintenance(args: argparse.Namespace, loaded: Loaded) -> int:
+    """export, semester, backup, restore and seed-demo."""
+    try:
+        if args.command == "backup":
+            print(texts.BACKUP_DONE.format(path=maintenance.backup(loaded.database_url,
+                                                                   args.out)))
+            return 0
+        if args.command == "restore":
+            path = maintenance.restore(loaded.database_url, args.file)
+            _open(loaded).db.close()  # bring an older backup's schema up to date
+            print(texts.RESTORE_DONE.format(path=path))
+            return 0
+        core = _open(loaded)
+        try:
+            if args.command == "export":
+                path = maintenance.export_archive(core, semester=args.semester,
+                                                  group=args.group, teacher=args.teacher,
+                                                  out=args.out)
+                print(texts.EXPORTED.format(path=path))
+            elif args.command == "semester":
+                changed = maintenance.set_semester(core, name=args.name,
+                                                   closed=args.action == "close")
+                done = texts.SEMESTER_CLOSED_OK if args.action == "close" else (
+                    texts.SEMESTER_OPENED_OK)
+                print((done if changed else texts.SEMESTER_UNCHANGED).format(name=args.name))
+            else:
+                counts = demo.seed_semester(core)
+                print(texts.SEEDED.format(**counts))
+        finally:
+            core.db.close()
+    except maintenance.MaintenanceError as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_USAGE
+    return 0
 
 
 def _sandbox(loaded: Loaded) -> int:
@@ -204,6 +253,8 @@ def _dispatch(args: argparse.Namespace, loaded: Loaded) -> int:
         _open(loaded).db.close()
         print(texts.MIGRATED.format(url=_shown_url(loaded.database_url)))
         return 0
+    if command in ("export", "semester", "backup", "restore", "seed-demo"):
+        return _maintenance(args, loaded)
     if command == "roster":
         if args.roster_command == "import":
             return _roster_import(loaded, args.file)

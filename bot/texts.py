@@ -24,6 +24,8 @@ SANDBOX_CODES = "（沙盒）未绑定老师的绑定码："
 SANDBOX_NO_CODES = "（沙盒）所有老师都已绑定。"
 SANDBOX_IN = "（沙盒）现在在{chat}。"
 SANDBOX_CLOCK = "（沙盒）现在时间：{now}"
+SANDBOX_SCHEDULED = "（沙盒）{now} 定时消息："
+SANDBOX_CLOCK_TOO_FAR = "（沙盒）一次最多移动 60 天。"
 SANDBOX_CLOCK_USAGE = "用法：/clock +2d、/clock +3h、/clock +30m 或 /clock 2026-12-02 15:00"
 SANDBOX_TAP_USAGE = "用法：/tap 序号（本聊天最近一条消息有 {count} 个按钮）"
 SANDBOX_TAP_HINT = "   ← /tap 序号"
@@ -63,3 +65,43 @@ TOKEN_REJECTED = "Telegram 拒绝了环境变量 {env} 中的令牌，请向 @Bo
 ROSTER_UNREADABLE = "无法读取花名册 {path}：{reason}"
 CODES_UNWRITABLE = "无法写入 {path}：{reason}"
 DATABASE_UNREACHABLE = "无法打开数据库 {url}：{reason}"
+CLI_ACTOR = "命令行"
+CLI_EXPORT = "导出学期档案（XLSX 台账 + DOCX 记录，打包成 ZIP）"
+CLI_EXPORT_SEMESTER = "学期名称（默认：当前学期）"
+CLI_EXPORT_GROUP = "只导出这个教研组"
+CLI_EXPORT_TEACHER = "只导出这位老师"
+CLI_EXPORT_OUT = "输出文件夹"
+CLI_SEMESTER = "学期：open 重新开放 / close 关闭（关闭后记录不能再修改）"
+CLI_BACKUP = "备份数据库（SQLite；运行中也安全）"
+CLI_BACKUP_OUT = "备份文件路径"
+CLI_RESTORE = "把备份恢复到一个空数据库"
+CLI_SEED = "为演示学校生成一个学期的模拟数据（只用于沙盒和演示）"
+EXPORTED = "档案已导出：{path}"
+SEMESTER_CLOSED_OK = "学期「{name}」已关闭：记录不能再修改，学期总结会发给管理员。"
+SEMESTER_OPENED_OK = "学期「{name}」已重新开放。"
+SEMESTER_UNCHANGED = "学期「{name}」本来就是这个状态。"
+NO_SUCH_SEMESTER = "没有名为「{name}」的学期（见配置文件的 [[semesters]]）。"
+BACKUP_POSTGRES = (
+    "PostgreSQL 请用 pg_dump 备份：pg_dump --format=custom --file=yanxiu.dump 数据库地址；"
+    "恢复：pg_restore --no-owner --dbname=空数据库地址 yanxiu.dump（见 README）。"
+)
+BACKUP_NO_DATABASE = "找不到数据库文件 {path}"
+BACKUP_DONE = "已备份到 {path}"
+RESTORE_NOT_EMPTY = "{path} 里已经有数据，为免覆盖，只能恢复到空数据库。"
+RESTORE_DONE = "已恢复到 {path}"
+SEEDED = "已生成演示数据：{records} 条记录，{sessions} 次教研，{lessons} 节公开课。"
+
+# The demo semester's phrase pools (bot/demo.py).
+DEMO_TOPICS = ("单元整体教学设计", "作业设计与“双减”", "课堂提问的有效性", "大单元阅读教学",
+               "计算教学中的错例分析", "英语绘本教学", "跨学科主题学习", "新课标学习分享")
+DEMO_LESSONS = ("秋天的雨", "认识钟表", "圆的面积", "My family", "小数的意义", "找春天",
+                "植物的一生", "分数的初步认识", "草船借箭", "观潮")
+DEMO_BOOKS = ("《给教师的建议》", "《课堂观察》", "《学习共同体》", "《教学勇气》",
+              "《义务教育课程标准（2022年版）》")
+DEMO_PHRASES = (
+    "学生在小组合作中表现积极，能够主动表达自己的想法。", "板书设计清晰，突出了本课的重点。",
+    "导入环节联系生活实际，激发了学生的学习兴趣。", "个别学生对概念理解不透，需要课后辅导。",
+    "提问的梯度还可以更合理，给学生留出思考的时间。", "练习设计分层，照顾到了不同层次的学生。",
+    "朗读指导细致，学生读出了课文的情感。", "时间分配上前松后紧，拓展环节没有充分展开。",
+    "评价语言具体，能够激励学生继续思考。", "下一次可以增加动手操作，让学生在做中学。",
+)

@@ -137,6 +137,9 @@ class NudgesSpec(_Spec):
     weekday: int = Field(default=3, ge=1, le=5)
     at: time = time(16, 30)
     mandatory: bool = False
+    # Days before a month or the semester closes on which those with quotas still open
+    # are reminded (0: never), and 教导处 gets the month's summary on its last day.
+    before_close_days: int = Field(default=3, ge=0, le=15)
 
 
 class ChartsSpec(_Spec):

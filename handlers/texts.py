@@ -397,3 +397,7 @@ AUDIT_ACTIONS = {"roster_import": "导入花名册", "bind": "绑定账号", "bi
                  "link_chat": "关联群聊", "delete_record": "删除记录",
                  "move_session": "教研改期", "cancel_session": "取消教研",
                  "correct_attendance": "更正考勤", "leave_decision": "审批请假"}
+SEMESTER_SUMMARY_HEADER = "<b>{semester} · 学期总结</b>（各组完成全部指标的人数，及未完成的老师）"
+SEMESTER_SUMMARY_GROUP = "\n<b>{group}</b>：{done}/{people} 人完成全部指标"
+PERIOD_CLOSING = "{name}老师，{day}这一期就要结束了，下面几项还没完成："
+MONTH_SUMMARY_HEADER = "<b>{month}月研修情况</b>（各组各项指标）"

@@ -22,6 +22,8 @@ logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 MIGRATIONS = Path(__file__).parent / "migrations"
+# SQLite errors that mean "try again later" rather than a bug.
+_SQLITE_UNAVAILABLE = ("locked", "busy", "unable to open", "disk i/o", "readonly", "full")
 
 
 class DatabaseUnavailable(RuntimeError):
@@ -93,6 +95,9 @@ class Database:
                 yield session
                 session.commit()
         except OperationalError as exc:
+            if self.is_sqlite and not any(word in str(exc.orig).lower()
+                                          for word in _SQLITE_UNAVAILABLE):
+                raise  # e.g. "no such column": a schema bug, not a busy database
             raise DatabaseUnavailable(str(exc.orig)) from exc
         except DBAPIError as exc:
             if exc.connection_invalidated:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -15,6 +16,7 @@ from bot.app import build_core, import_roster, read_roster
 from bot.config import Config, load
 from handlers.dispatch import Core
 from scheduler.clock import ManualClock
+from storage import Database
 from storage.db import normalise_url
 from tests.drivers import Driver
 
@@ -31,10 +33,11 @@ os.environ.setdefault("PTB_TIMEDELTA", "1")
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """Run tests that take ``database_url`` on SQLite, and on PostgreSQL when configured."""
-    if "database_url" in metafunc.fixturenames:
-        backends = ["sqlite"] + (["postgres"] if os.environ.get(PG_ENV) else [])
-        metafunc.parametrize("database_url", backends, indirect=True)
+    """Run tests that take a database URL on SQLite, and on PostgreSQL when configured."""
+    backends = ["sqlite"] + (["postgres"] if os.environ.get(PG_ENV) else [])
+    for name in ("database_url", "empty_database_url"):
+        if name in metafunc.fixturenames:
+            metafunc.parametrize(name, backends, indirect=True)
 
 
 def reset_postgres(url: str) -> None:
@@ -48,20 +51,76 @@ def reset_postgres(url: str) -> None:
         engine.dispose()
 
 
+def truncate_postgres(url: str) -> None:
+    """Empty every table but the migration version (much faster than re-migrating)."""
+    engine = create_engine(normalise_url(url))
+    try:
+        with engine.begin() as connection:
+            tables = connection.execute(text(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+                "AND tablename <> 'alembic_version'")).scalars().all()
+            if tables:
+                names = ", ".join(f'"{name}"' for name in tables)
+                connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One migrated SQLite file that every test copies instead of migrating again."""
+    path = tmp_path_factory.mktemp("template") / "yanxiu.db"
+    database = Database(f"sqlite:///{path}")
+    database.migrate()
+    database.close()
+    return path
+
+
+@pytest.fixture(scope="session")
+def _postgres_migrated() -> str:
+    """The PostgreSQL test database, emptied and migrated once per test session."""
+    url = os.environ[PG_ENV]
+    reset_postgres(url)
+    database = Database(url)
+    database.migrate()
+    database.close()
+    return url
+
+
 @pytest.fixture
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """A fresh, empty database: a SQLite file, or the emptied PostgreSQL test database."""
+def database_url(request: pytest.FixtureRequest, tmp_path: Path,
+                 _sqlite_template: Path) -> str:
+    """A migrated database with no data: a SQLite file, or the PostgreSQL test database."""
+    if request.param == "postgres":
+        url = str(request.getfixturevalue("_postgres_migrated"))
+        truncate_postgres(url)
+        return url
+    path = tmp_path / "yanxiu.db"
+    shutil.copyfile(_sqlite_template, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database with no tables at all (for migration tests)."""
     if request.param == "postgres":
         url = os.environ[PG_ENV]
         reset_postgres(url)
-        return url
-    return f"sqlite:///{tmp_path / 'yanxiu.db'}"
+        yield url
+        # Leave it migrated for the tests that share the session-wide migrated database.
+        database = Database(url)
+        database.migrate()
+        database.close()
+        return
+    yield f"sqlite:///{tmp_path / 'empty.db'}"
 
 
 @pytest.fixture
-def sqlite_url(tmp_path: Path) -> str:
-    """A fresh SQLite file for tests that need only one backend."""
-    return f"sqlite:///{tmp_path / 'yanxiu.db'}"
+def sqlite_url(tmp_path: Path, _sqlite_template: Path) -> str:
+    """A migrated SQLite file with no data, for tests that need only one backend."""
+    path = tmp_path / "yanxiu.db"
+    shutil.copyfile(_sqlite_template, path)
+    return f"sqlite:///{path}"
 
 
 @pytest.fixture

@@ -17,16 +17,20 @@ from typing import TextIO
 from sqlmodel import Session
 
 from bot import texts
+from bot.app import build_runner
 from handlers.dispatch import Core
 from handlers.types import Button, Chat, ChatKind, Incoming, Reply, private_chat
 from scheduler.clock import ManualClock
 from storage.repos import chats, people, school
+from storage.repos.outbox import OutboxItem
 
 ACCOUNT_PREFIX = "console:"
 GROUP_PREFIX = "console:group:"
 _TAG = re.compile(r"<[^>]+>")
 _DELTA = re.compile(r"^\+(\d+)([dhm])$")
 _UNITS = {"d": "days", "h": "hours", "m": "minutes"}
+TICK_STEP = timedelta(minutes=10)
+MAX_JUMP = timedelta(days=60)
 
 
 def plain(text: str) -> str:
@@ -46,6 +50,13 @@ class Sandbox:
         self.account = ACCOUNT_PREFIX + self.name
         self.chat = private_chat(self.account)
         self.buttons: dict[str, list[Button]] = {}
+        self.runner = build_runner(core, self._deliver)
+
+    async def _deliver(self, reply: Reply, item: OutboxItem) -> bool:
+        """Print a scheduled message (a reminder, a digest …) when the clock reaches it."""
+        self.say(texts.SANDBOX_SCHEDULED.format(now=self._now_text()))
+        self._show(reply, private_chat(item.chat))
+        return True
 
     # -- setting up -------------------------------------------------------------------
 
@@ -76,6 +87,7 @@ class Sandbox:
     async def run(self, lines: Iterable[str]) -> None:
         """Read commands and messages until the input ends or ``/quit``."""
         self.say(texts.SANDBOX_BANNER.format(now=self._now_text()))
+        await self.runner.tick()
         for raw in lines:
             line = raw.strip()
             if not line:
@@ -93,7 +105,7 @@ class Sandbox:
         elif word == "/in":
             self._enter(rest)
         elif word == "/clock":
-            self._move_clock(rest)
+            await self._move_clock(rest)
         elif word == "/tap":
             await self._tap(rest)
         elif word == "/codes":
@@ -155,20 +167,29 @@ class Sandbox:
             self.chat = Chat(address=GROUP_PREFIX + where, kind=ChatKind.GROUP, title=where)
         self.say(texts.SANDBOX_IN.format(chat=self._label(self.chat)))
 
-    def _move_clock(self, arg: str) -> None:
+    async def _move_clock(self, arg: str) -> None:
         zone = self.core.settings.zone
         if arg:
             delta = _DELTA.match(arg)
             try:
                 if delta is not None:
                     amount = timedelta(**{_UNITS[delta.group(2)]: int(delta.group(1))})
-                    self.clock.advance(amount)
+                    target = self.clock.now() + amount
                 else:
-                    local = datetime.strptime(arg, "%Y-%m-%d %H:%M").replace(tzinfo=zone)
-                    self.clock.set(local)
+                    target = datetime.strptime(arg, "%Y-%m-%d %H:%M").replace(tzinfo=zone)
             except (ValueError, OverflowError):
                 self.say(texts.SANDBOX_CLOCK_USAGE)
                 return
+            if target - self.clock.now() > MAX_JUMP:
+                self.say(texts.SANDBOX_CLOCK_TOO_FAR)
+                return
+            # Walk the time in steps, ticking the scheduler as the real bot would, so that
+            # every reminder comes out at its own moment.
+            while self.clock.now() < target:
+                self.clock.set(min(self.clock.now() + TICK_STEP, target))
+                await self.runner.tick()
+            if target < self.clock.now():
+                self.clock.set(target)
         self.say(texts.SANDBOX_CLOCK.format(now=self._now_text()))
 
     async def _tap(self, arg: str) -> None:

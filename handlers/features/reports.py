@@ -17,12 +17,14 @@ from handlers.render import esc, fmt_date
 from handlers.settings import Settings, Unit
 from handlers.types import Attachment, Button, Chat, ChatKind, Reply, private_chat
 from scheduler.quiet import after_quiet
-from storage.repos import chats, groups, meetings, outbox, school
+from storage.repos import chats, groups, meetings, outbox, people, school, semesters
 from storage.repos.groups import MemberRow
 from storage.repos.outbox import OutboxItem
 from storage.repos.school import SemesterRow
 
 DIGEST, DIGEST_LEADER, NUDGE = "digest", "digest-leader", "nudge"
+SEMESTER_CLOSED = "semester-closed"
+PERIOD_CLOSING, MONTH_SUMMARY = "period-closing", "month-summary"
 SETTINGS_BUTTONS = "set"
 BEHIND = (quotas.Status.SLIGHTLY_BEHIND, quotas.Status.FAR_BEHIND)
 
@@ -271,7 +273,9 @@ def render_nudge(session: Session, settings: Settings, item: OutboxItem) -> list
     if semester is None:
         return []
     items = measure_people(session, settings, semester, today, [member])[member.id]
-    behind = [i for i in items if i.current.status in BEHIND]
+    # Only what is really missing by now: a fraction of a piece is not worth a message.
+    behind = [i for i in items if i.current.status in BEHIND
+              and round(i.current.expected) > i.current.done]
     if not behind:
         return []
     lines = [texts.NUDGE_HEADER.format(name=esc(member.name))]
@@ -284,6 +288,109 @@ def render_nudge(session: Session, settings: Settings, item: OutboxItem) -> list
                                    data=f"rec:{i.quota.kind}"),))
     lines.append(texts.NUDGE_FOOTER)
     return [Reply("\n".join(lines), buttons=tuple(buttons[:5]), chat=private_chat(item.chat))]
+
+
+def _month_end(day: date) -> date:
+    return (day.replace(day=1) + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+
+
+def plan_period_ends(session: Session, now: datetime, *, settings: Settings,
+                     school_id: int) -> None:
+    """Before a month or the semester closes: a reminder to those with quotas still open;
+    on a month's last day, 教导处's summary of the month."""
+    cfg = settings.nudges
+    local = now.astimezone(settings.zone)
+    today = local.date()
+    if not cfg.before_close_days or local.time() < cfg.at:
+        return
+    semester = school.current_semester(session, school_id=school_id, today=today)
+    if semester is None or not semester.start <= today <= semester.end:
+        return
+    closes = min(_month_end(today), semester.end)
+    quiet = settings.reminders.quiet_hours
+    due = after_quiet(now, start=quiet.start, end=quiet.end, zone=settings.zone)
+    expires = datetime.combine(closes + timedelta(days=1), datetime.min.time(), settings.zone)
+    if (closes - today).days == cfg.before_close_days:
+        members = groups.members(session, school_id=school_id)
+        away = meetings.paused_on(session, teacher_ids=[m.id for m in members], day=today)
+        for member in members:
+            if member.account and member.id not in away and not (
+                    member.nudges_off and not cfg.mandatory):
+                outbox.enqueue(session, key=f"{PERIOD_CLOSING}:{member.id}:{closes}",
+                               kind=PERIOD_CLOSING, chat=member.account,
+                               payload={"teacher": member.id, "closes": closes.isoformat()},
+                               due_at=due, expires_at=expires)
+    if today == _month_end(today):
+        for account in people.admin_accounts(session, school_id=school_id):
+            outbox.enqueue(session, key=f"{MONTH_SUMMARY}:{school_id}:{today:%Y-%m}:{account}",
+                           kind=MONTH_SUMMARY, chat=account,
+                           payload={"semester": semester.id, "day": today.isoformat()},
+                           due_at=due, expires_at=expires)
+
+
+@renderer(PERIOD_CLOSING)
+def render_period_closing(session: Session, settings: Settings,
+                          item: OutboxItem) -> list[Reply]:
+    """What is still open in the period that is about to close (nothing if all is done)."""
+    found = groups.members(session, teacher_ids=[int(item.payload["teacher"])])
+    closes = date.fromisoformat(str(item.payload["closes"]))
+    if not found:
+        return []
+    member = found[0]
+    semester = school.current_semester(session, school_id=member.school_id, today=closes)
+    if semester is None:
+        return []
+    today = item.due_at.astimezone(settings.zone).date()
+    items = measure_people(session, settings, semester, today, [member])[member.id]
+    open_items = [i for i in items if i.current.end == closes
+                  and i.current.done < i.current.target]
+    if not open_items:
+        return []
+    lines = [texts.PERIOD_CLOSING.format(name=esc(member.name), day=fmt_date(closes))]
+    lines += [f"· {_behind_text(i)}" for i in open_items]
+    return [Reply("\n".join(lines), chat=private_chat(item.chat))]
+
+
+@renderer(MONTH_SUMMARY)
+def render_month_summary(session: Session, settings: Settings,
+                         item: OutboxItem) -> list[Reply]:
+    """教导处's month-end summary: per group, who finished the month's quotas."""
+    semester = semesters.get_by_id(session, semester_id=int(item.payload["semester"]))
+    school_id = semesters.school_of(session, semester_id=int(item.payload["semester"]))
+    if semester is None or school_id is None:
+        return []
+    day = date.fromisoformat(str(item.payload["day"]))
+    members = groups.members(session, school_id=school_id)
+    measured = measure_people(session, settings, semester, day, members)
+    lines = [texts.MONTH_SUMMARY_HEADER.format(month=day.month)]
+    for group in settings.groups:
+        inside = [m for m in members if group.name in m.groups]
+        lines.append(f"\n<b>{esc(group.name)}</b>")
+        lines += _summary_lines(_summaries(settings, {m.id: measured[m.id] for m in inside}))
+    return [Reply("\n".join(lines), chat=private_chat(item.chat))]
+
+
+@renderer(SEMESTER_CLOSED)
+def render_semester_closed(session: Session, settings: Settings,
+                           item: OutboxItem) -> list[Reply]:
+    """The semester summary for 教导处: group by group, who has not finished what."""
+    semester = semesters.get_by_id(session, semester_id=int(item.payload["semester"]))
+    if semester is None:
+        return []
+    school_id = semesters.school_of(session, semester_id=semester.id)
+    if school_id is None:
+        return []
+    lines = [texts.SEMESTER_SUMMARY_HEADER.format(semester=esc(semester.name))]
+    members = groups.members(session, school_id=school_id)
+    measured = measure_people(session, settings, semester, semester.end, members)
+    for group in settings.groups:
+        inside = [m for m in members if group.name in m.groups]
+        unfinished = [m for m in inside if any(
+            i.current.done < i.current.target for i in measured[m.id])]
+        lines.append(texts.SEMESTER_SUMMARY_GROUP.format(
+            group=esc(group.name), done=len(inside) - len(unfinished), people=len(inside)))
+        lines += [_person_line(m, measured[m.id]) for m in unfinished]
+    return [Reply("\n".join(lines), chat=private_chat(item.chat))]
 
 
 def settings_command(ctx: Ctx, _arg: str) -> list[Reply]:

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from storage.tables import Attendance, Meeting, Pause, Record, Semester, StudyGroup, Teacher
+from storage.tables import Attendance, Meeting, Pause, Record, StudyGroup, Teacher
 
 
 @dataclass(frozen=True)
@@ -99,8 +99,3 @@ def staff_numbers(session: Session, *, teacher_ids: Sequence[int]) -> dict[int, 
     return {teacher_id: staff_no for teacher_id, staff_no in rows
             if teacher_id is not None and staff_no}
 
-
-def semester_id_by_name(session: Session, *, school_id: int, name: str) -> int | None:
-    """The id of the school's semester called ``name``."""
-    return session.exec(select(Semester.id).where(Semester.school_id == school_id,
-                                                  Semester.name == name)).first()

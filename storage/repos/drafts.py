@@ -28,8 +28,12 @@ class DraftRow:
 
 
 def get_draft(session: Session, *, account: str) -> DraftRow | None:
-    """The open draft of ``account``, if any."""
-    row = session.get(FormDraft, account)
+    """The open draft of ``account``, if any, locked until the transaction ends.
+
+    The lock makes two processes (webhook replicas) handling the same person's messages
+    take turns instead of both advancing the same old draft.
+    """
+    row = session.get(FormDraft, account, with_for_update=True)
     if row is None:
         return None
     return DraftRow(row.account, row.teacher_id, row.form, row.step, dict(row.answers),

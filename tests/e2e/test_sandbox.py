@@ -217,7 +217,8 @@ async def test_in_a_linked_group_the_bot_answers_there(box: Sandbox) -> None:
 async def test_clock_moves(box: Sandbox, clock: ManualClock, arg: str, shown: str,
                            moment: datetime) -> None:
     out = await talk(box, f"/clock {arg}".strip())
-    assert out == f"（沙盒）现在时间：{shown}\n"
+    # Scheduled messages due on the way (digests, reminders) come first; the time is last.
+    assert out.endswith(f"（沙盒）现在时间：{shown}\n")
     assert clock.now() == moment
 
 
@@ -366,3 +367,18 @@ async def test_seeding_twice_duplicates_nothing(box: Sandbox, core: Core,
     out = await talk(again, "/as 王芳", "/codes")
     assert "还没有绑定" not in out
     assert codes(again) == before
+
+
+async def test_moving_the_clock_delivers_reminders_at_their_moments(box: Sandbox) -> None:
+    await talk(box, "/as 王芳")
+    await talk(box, "/in 语文组")
+    out = await talk(box, "/clock 2026-12-02 15:00")
+    # 语文组 meets Wednesday 12-02 14:50: the day-before reminder, the private reminder
+    # to the bound member who has not answered, then the 签到 button, each at its time.
+    eve = out.index("（沙盒）2026-12-01 17:00（周二） 定时消息")
+    soon = out.index("（沙盒）2026-12-02 14:20（周三） 定时消息")
+    checkin = out.index("（沙盒）2026-12-02 14:50（周三） 定时消息")
+    assert eve < soon < checkin
+    assert "明天有教研" in out[eve:soon]
+    assert "与王芳的私聊" in out[soon:checkin]
+    assert "签到" in out[checkin:]

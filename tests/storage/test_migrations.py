@@ -28,8 +28,8 @@ def tables_of(db: Database) -> set[str]:
     return set(inspect(db.engine).get_table_names())
 
 
-def test_migrate_on_empty_database_creates_every_table(database_url: str) -> None:
-    db = Database(database_url)
+def test_migrate_on_empty_database_creates_every_table(empty_database_url: str) -> None:
+    db = Database(empty_database_url)
     try:
         assert tables_of(db) == set()
         db.migrate()
@@ -41,8 +41,8 @@ def test_migrate_on_empty_database_creates_every_table(database_url: str) -> Non
         db.close()
 
 
-def test_migrate_twice_is_a_no_op(database_url: str) -> None:
-    db = Database(database_url)
+def test_migrate_twice_is_a_no_op(empty_database_url: str) -> None:
+    db = Database(empty_database_url)
     try:
         db.migrate()
         school_id, groups = make_school(db)
@@ -63,8 +63,8 @@ def test_migrate_twice_is_a_no_op(database_url: str) -> None:
         db.close()
 
 
-def test_models_and_migrations_agree(database_url: str) -> None:
-    db = Database(database_url)
+def test_models_and_migrations_agree(empty_database_url: str) -> None:
+    db = Database(empty_database_url)
     try:
         db.migrate()
         with db.engine.connect() as connection:
