@@ -30,7 +30,7 @@ from sqlmodel import Session
 from handlers import quotas, texts
 from handlers.features.progress import measure_people
 from handlers.settings import Settings, Unit
-from storage.repos import archive, groups, school
+from storage.repos import archive, groups, meetings, school
 from storage.repos.archive import ArchiveMeeting, ArchiveRecord
 from storage.repos.groups import MemberRow
 from storage.repos.meetings import CANCELLED, LEAVE, OFF, PRESENT
@@ -286,7 +286,7 @@ def build_archive(session: Session, settings: Settings, school_id: int, scope: S
     found = archive.records_of(session, semester_id=scope.semester.id, teacher_ids=teacher_ids)
     sessions = archive.meetings_of(session, semester_id=scope.semester.id,
                                    group_ids=[ids[g] for g in wanted_groups if g in ids])
-    pauses = archive.pauses_of(session, teacher_ids=teacher_ids)
+    pauses = meetings.pauses_of(session, teacher_ids=teacher_ids)
     measured = measure_people(session, settings, scope.semester,
                               min(today, scope.semester.end), members)
     numbers = archive.staff_numbers(session, teacher_ids=teacher_ids)

@@ -6,6 +6,7 @@ passed, so a week of 国庆 holidays does not make everybody "behind".
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -15,6 +16,9 @@ from handlers.settings import Period, QuotaSpec, Unit
 from storage.repos.records import TotalsRow
 
 OPEN_LESSON = "open_lesson"
+# 教研活动出勤: the target is a percentage of the sessions of one's groups; a session counts
+# as attended when the teacher was present, on approved leave, or away on a /pause.
+ATTENDANCE = "attendance"
 BAR_WIDTH = 10
 
 SchoolDays = Callable[[date, date], int]
@@ -125,22 +129,44 @@ def _measure(quota: QuotaSpec, totals: Sequence[TotalsRow], start: date, end: da
     return sum(row.counted for row in rows), short
 
 
+def _attendance(quota: QuotaSpec, sessions: Sequence[tuple[date, bool]], start: date,
+                end: date, today: date) -> tuple[int, int, float]:
+    """(attended, sessions required in the period, required by today) for 出勤."""
+    inside = [(day, counted) for day, counted in sessions if start <= day <= end]
+    share = quota.target / 100
+    done = sum(1 for day, counted in inside if counted and day <= today)
+    target = math.ceil(len(inside) * share)
+    due = sum(1 for day, _ in inside if day < today) * share
+    return done, target, due
+
+
 def measure(
     quotas: Sequence[QuotaSpec], *, totals: Sequence[TotalsRow], lessons: Sequence[date],
     semester: tuple[date, date], today: date, school_days: SchoolDays,
+    sessions: Sequence[tuple[date, bool]] = (),
 ) -> list[QuotaProgress]:
-    """Progress on each quota for one teacher, from their monthly totals."""
+    """Progress on each quota for one teacher, from their monthly totals.
+
+    ``sessions`` are the teacher's groups' sessions that take place, each with whether it
+    counts as attended (for the 出勤 quota).
+    """
     result = []
     for quota in quotas:
         measured = []
         for start, end in periods(quota, start=semester[0], end=semester[1]):
             if start > today and measured:
                 break
-            done, short = _measure(quota, totals, start, end, lessons)
-            due = expected(quota.target, start=start, end=end, today=today,
-                           school_days=school_days)
-            measured.append(PeriodProgress(start, end, done, quota.target, due, short,
-                                           status(done, quota.target, due, quota.unit),
+            if quota.kind == ATTENDANCE:
+                done, target, due = _attendance(quota, sessions, start, end, today)
+                short = 0
+            else:
+                done, short = _measure(quota, totals, start, end, lessons)
+                target = quota.target
+                due = expected(target, start=start, end=end, today=today,
+                               school_days=school_days)
+            measured.append(PeriodProgress(start, end, done, target, due, short,
+                                           status(done, target, due, quota.unit)
+                                           if target else Status.ON_TRACK,
                                            closed=today > end))
         current = next((p for p in measured if p.start <= today <= p.end), measured[-1])
         past = tuple(p for p in measured if p.closed and p is not current)

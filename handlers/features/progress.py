@@ -14,9 +14,11 @@ from handlers.permissions import Access
 from handlers.render import esc
 from handlers.settings import Period, Settings, Unit
 from handlers.types import Reply
-from storage.repos import records, school
+from storage.repos import meetings, records, school
 from storage.repos.people import PersonRow
 from storage.repos.school import SemesterRow
+
+COUNTED = (meetings.PRESENT, meetings.LEAVE)
 
 
 def _unit(unit: Unit) -> str:
@@ -44,15 +46,25 @@ def measure_people(session: Session, settings: Settings, semester: SemesterRow, 
                                       min_chars=min_chars):
         totals.setdefault(row.teacher_id, []).append(row)
     lesson_times = records.open_lesson_times(session, teacher_ids=ids, semester_id=semester.id)
+    wants_attendance = any(q.kind == quotas.ATTENDANCE for q in settings.quotas)
+    attended = (meetings.attendance_by_teacher(session, teacher_ids=ids,
+                                               semester_id=semester.id)
+                if wants_attendance else {})
+    away = meetings.pauses_of(session, teacher_ids=ids) if wants_attendance else {}
     measured = {}
     for person in persons:
         applicable = [q for q in settings.quotas
                       if quotas.applies(q, role=person.role, groups=person.groups)]
         lessons = [t.astimezone(settings.zone).date() for t in lesson_times.get(person.id, [])]
+        sessions = []
+        for _planned, starts_at, status in attended.get(person.id, []):
+            day = starts_at.astimezone(settings.zone).date()
+            paused = any(start <= day <= end for start, end in away.get(person.id, []))
+            sessions.append((day, status in COUNTED or paused))
         measured[person.id] = quotas.measure(
             applicable, totals=totals.get(person.id, []), lessons=lessons,
             semester=(semester.start, semester.end), today=today,
-            school_days=settings.school_calendar.school_days)
+            school_days=settings.school_calendar.school_days, sessions=sessions)
     return measured
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from storage.tables import Attendance, Meeting, Pause, Record, StudyGroup, Teacher
+from storage.tables import Attendance, Meeting, Record, StudyGroup, Teacher
 
 
 @dataclass(frozen=True)
@@ -81,15 +81,6 @@ def meetings_of(session: Session, *, semester_id: int,
                            m.status, m.topic, m.host, m.form, m.content, m.note,
                            marks.get(m.id, {}))
             for m, name in rows if m.id is not None]
-
-
-def pauses_of(session: Session, *, teacher_ids: Sequence[int]) -> dict[int, list[tuple[date,
-                                                                                     date]]]:
-    """Each teacher's absences (外出培训 …) as date ranges."""
-    found: dict[int, list[tuple[date, date]]] = {}
-    for pause in session.exec(select(Pause).where(col(Pause.teacher_id).in_(teacher_ids))):
-        found.setdefault(pause.teacher_id, []).append((pause.start, pause.end))
-    return found
 
 
 def staff_numbers(session: Session, *, teacher_ids: Sequence[int]) -> dict[int, str]:

@@ -179,6 +179,15 @@ def add_pause(session: Session, *, teacher_id: int, start: date, end: date,
     session.add(Pause(teacher_id=teacher_id, start=start, end=end, reason=reason))
 
 
+def pauses_of(session: Session, *, teacher_ids: Sequence[int]) -> dict[int, list[tuple[date,
+                                                                                      date]]]:
+    """Each teacher's absences (外出培训 …) as date ranges."""
+    found: dict[int, list[tuple[date, date]]] = {}
+    for pause in session.exec(select(Pause).where(col(Pause.teacher_id).in_(teacher_ids))):
+        found.setdefault(pause.teacher_id, []).append((pause.start, pause.end))
+    return found
+
+
 def paused_on(session: Session, *, teacher_ids: Sequence[int], day: date) -> set[int]:
     """Which of these teachers are away on ``day``."""
     rows = session.exec(select(Pause.teacher_id).where(
@@ -195,3 +204,23 @@ def leader_accounts(session: Session, *, group_id: int) -> list[str]:
                col(Teacher.account).is_not(None))
     ).all()
     return [account for account in rows if account is not None]
+
+
+def attendance_by_teacher(
+    session: Session, *, teacher_ids: Sequence[int], semester_id: int,
+) -> dict[int, list[tuple[date, datetime, str | None]]]:
+    """For each teacher: every session of their groups that takes place this semester,
+    with their attendance status (None if they never answered)."""
+    rows = session.exec(
+        select(Membership.teacher_id, Meeting.planned_on, Meeting.starts_at, Attendance.status)
+        .join(Meeting, col(Meeting.group_id) == col(Membership.group_id))
+        .join(Attendance, (col(Attendance.meeting_id) == col(Meeting.id))
+              & (col(Attendance.teacher_id) == col(Membership.teacher_id)), isouter=True)
+        .where(col(Membership.teacher_id).in_(teacher_ids), Meeting.semester_id == semester_id,
+               col(Meeting.status).in_((PLANNED, ANNOUNCED)),
+               col(Meeting.starts_at).is_not(None))
+    ).all()
+    found: dict[int, list[tuple[date, datetime, str | None]]] = {}
+    for teacher_id, planned_on, starts_at, status in rows:
+        found.setdefault(teacher_id, []).append((planned_on, starts_at, status))
+    return found

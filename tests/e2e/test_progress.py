@@ -79,10 +79,16 @@ class Line:
 
 
 def quota_lines(text: str) -> dict[str, Line]:
+    """The record quotas' lines. 出勤 follows the sessions held, not the calendar's pace:
+    its lines are checked in test_sessions.py and below, not with the others."""
     lines = {m["label"]: Line(m) for m in _PROGRESS.finditer(text)}
+    lines.pop(ATTENDANCE, None)
     found = {label: lines[label].target for label in ALL_QUOTAS if label in lines}
     assert found == ALL_QUOTAS, text
     return lines
+
+
+ATTENDANCE = "教研活动出勤"
 
 
 def block_after(text: str, label: str) -> str:

@@ -228,3 +228,21 @@ async def test_pause_excuses_and_silences(week) -> None:
     assert driver.account("孙丽") not in [chat for _, chat, r in sink.sent
                                          if "马上开始" in plain(r)]
     assert "结束日期不能早于开始日期" in await driver.say("孙丽", "/pause 10月5日 10月1日")
+
+
+async def test_checkin_feeds_the_attendance_quota(week) -> None:
+    core, driver, runner, _sink, clock = week
+    await run_until(runner, clock, datetime(2026, 9, 30, 14, 50, tzinfo=ZONE))
+    meeting = meeting_on(core, "语文组", "2026-09-30")
+    group = driver.group("语文组")
+    assert "签到成功" in (await driver.send("刘洋", button=f"att:in:{meeting.id}",
+                                           chat=group))[0].notice
+    await driver.say("孙丽", "/pause 9月30日 9月30日 外出培训")
+    await run_until(runner, clock, datetime(2026, 10, 1, 9, 0, tzinfo=ZONE))
+    # Sessions held so far this semester: every Wednesday from 09-02 to 09-30 (5).
+    assert "教研活动出勤（本学期）1/" in await driver.say("刘洋", "/me")
+    assert "教研活动出勤（本学期）1/" in await driver.say("孙丽", "/me")
+    assert "教研活动出勤（本学期）0/" in await driver.say("王芳", "/me")
+    # Outside the window the button says so and changes nothing.
+    late = await driver.send("王芳", button=f"att:in:{meeting.id}", chat=group)
+    assert late[0].notice == "现在不在签到时间内。"

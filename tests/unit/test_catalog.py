@@ -231,7 +231,7 @@ def test_bad_form_specs(spec: dict[str, Any], message: str) -> None:
 def test_the_example_config_has_the_builtin_catalog() -> None:
     config = Config.model_validate(example())
     assert [form.kind for form in config.catalog] == BUILTIN_KINDS
-    assert len(config.quotas) == 11
+    assert len(config.quotas) == 12
 
 
 def test_config_with_forms_and_patches() -> None:
@@ -290,7 +290,7 @@ def test_a_quota_with_an_unknown_kind_is_refused() -> None:
     known = "、".join([*RECORD_KINDS, "minutes", *FED_KINDS])
     with pytest.raises(ValidationError) as caught:
         Config.model_validate(raw)
-    assert f"quotas[11].kind：没有 lesson_plan 这种记录（可选：{known}）" in str(caught.value)
+    assert f"quotas[12].kind：没有 lesson_plan 这种记录（可选：{known}）" in str(caught.value)
 
 
 def test_a_bad_patch_in_the_config_is_refused(tmp_path: Path) -> None:

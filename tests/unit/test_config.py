@@ -87,12 +87,13 @@ def test_example_config_loads() -> None:
         ("课标摘抄", "standard_excerpt", 5000, Unit.CHARS, Period.SEMESTER, None, ()),
         ("专题演讲", "speech", 1, Unit.COUNT, Period.SEMESTER, None, ()),
         ("组内研讨课", "open_lesson", 1, Unit.COUNT, Period.SEMESTER, None, ()),
+        ("教研活动出勤", "attendance", 100, Unit.COUNT, Period.SEMESTER, None, ()),
     ],
 )
 def test_example_quotas(label: str, kind: str, target: int, unit: Unit, period: Period,
                         min_chars: int | None, roles: tuple[str, ...]) -> None:
     quotas = {quota.label: quota for quota in load(str(EXAMPLE_CONFIG)).config.quotas}
-    assert len(quotas) == 11
+    assert len(quotas) == 12
     quota = quotas[label]
     assert (quota.kind, quota.target, quota.unit, quota.period, quota.min_chars, quota.roles) == (
         kind, target, unit, period, min_chars, roles)

@@ -101,9 +101,9 @@ def test_applies(roles: tuple[str, ...], groups: tuple[str, ...], role: str,
     ("role", "labels"),
     [
         ("teacher", ["听课", "教学反思", "读书笔记", "教育故事", "读书心得", "心得体会",
-                     "教育教学论文", "课标摘抄", "专题演讲", "组内研讨课"]),
+                     "教育教学论文", "课标摘抄", "专题演讲", "组内研讨课", "教研活动出勤"]),
         ("admin", ["听课（管理员）", "教学反思", "读书笔记", "教育故事", "读书心得", "心得体会",
-                   "教育教学论文", "课标摘抄", "专题演讲", "组内研讨课"]),
+                   "教育教学论文", "课标摘抄", "专题演讲", "组内研讨课", "教研活动出勤"]),
     ],
 )
 def test_the_example_quotas_by_role(role: str, labels: list[str]) -> None:
@@ -540,7 +540,7 @@ def test_measure_of_the_example_quotas() -> None:
         ("听课", 9, 30), ("听课（管理员）", 9, 12), ("教学反思", 8, 20),
         ("读书笔记", 4500, 7000), ("教育故事", 1, 2), ("读书心得", 0, 1), ("心得体会", 0, 1),
         ("教育教学论文", 0, 1), ("课标摘抄", 0, 5000), ("专题演讲", 0, 1),
-        ("组内研讨课", 1, 1),
+        ("组内研讨课", 1, 1), ("教研活动出勤", 0, 0),
     }
 
 
@@ -571,3 +571,33 @@ def test_one_day_steps_never_make_expected_go_down() -> None:
         assert last <= due <= 30
         last, day = due, day + timedelta(days=1)
     assert last == 30.0
+
+
+ATTENDANCE = QuotaSpec(kind="attendance", label="教研活动出勤", target=100)
+WEDNESDAYS = [(date(2026, 11, d), True) for d in (4, 11, 18)] + [(date(2026, 11, 25), False),
+                                                                  (date(2026, 12, 2), False)]
+
+
+@pytest.mark.parametrize(
+    ("today", "done", "target", "status"),
+    [
+        # Three attended, one missed (11-25), one still to come (12-02): 3 of 5 required.
+        (date(2026, 11, 26), 3, 5, quotas.Status.SLIGHTLY_BEHIND),
+        (date(2026, 11, 20), 3, 5, quotas.Status.ON_TRACK),
+        (date(2026, 12, 3), 3, 5, quotas.Status.FAR_BEHIND),
+    ],
+)
+def test_attendance_is_a_share_of_the_sessions_that_took_place(
+        today: date, done: int, target: int, status: quotas.Status) -> None:
+    [item] = quotas.measure([ATTENDANCE], totals=[], lessons=[],
+                            semester=(date(2026, 9, 1), date(2027, 1, 22)), today=today,
+                            school_days=SCHOOL_DAYS, sessions=WEDNESDAYS)
+    assert (item.current.done, item.current.target, item.current.status) == (done, target,
+                                                                                status)
+
+
+def test_attendance_with_no_sessions_is_on_track() -> None:
+    [item] = quotas.measure([ATTENDANCE], totals=[], lessons=[],
+                            semester=(date(2026, 9, 1), date(2027, 1, 22)),
+                            today=date(2026, 11, 26), school_days=SCHOOL_DAYS, sessions=[])
+    assert item.current.status is quotas.Status.ON_TRACK
