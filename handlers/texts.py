@@ -112,6 +112,8 @@ SUMMARY = {
     "settings": "提醒设置：哪天提醒、是否提醒",
     "export": "导出本学期档案（管理员）",
     "audit": "最近的操作记录（管理员）",
+    "teacher": "查看和修改一位老师：角色、教研组、停用、绑定（管理员）",
+    "addteacher": "添加一位老师（管理员）",
     "pending": "待审核的绑定申请（管理员）",
     "link": "把本群关联到教研组（管理员）",
     "unlink": "取消本群的关联（管理员）",
@@ -396,8 +398,29 @@ AUDIT_SYSTEM = "系统"
 AUDIT_ACTIONS = {"roster_import": "导入花名册", "bind": "绑定账号", "bind_request": "审核绑定",
                  "link_chat": "关联群聊", "delete_record": "删除记录",
                  "move_session": "教研改期", "cancel_session": "取消教研",
-                 "correct_attendance": "更正考勤", "leave_decision": "审批请假"}
+                 "correct_attendance": "更正考勤", "leave_decision": "审批请假",
+                 "roster_add": "添加老师", "roster_change": "修改花名册", "semester": "学期"}
 SEMESTER_SUMMARY_HEADER = "<b>{semester} · 学期总结</b>（各组完成全部指标的人数，及未完成的老师）"
 SEMESTER_SUMMARY_GROUP = "\n<b>{group}</b>：{done}/{people} 人完成全部指标"
 PERIOD_CLOSING = "{name}老师，{day}这一期就要结束了，下面几项还没完成："
 MONTH_SUMMARY_HEADER = "<b>{month}月研修情况</b>（各组各项指标）"
+ROSTER_CARD = (
+    "<b>{name}</b>（{role}）\n教研组：{groups}\n学科：{subject}\n状态：{active}，{state}"
+)
+ROSTER_BOUND = "已绑定账号"
+ROSTER_UNBOUND = "未绑定（绑定码 <code>{code}</code>）"
+ROSTER_ACTIVE = "在职"
+ROSTER_INACTIVE = "已停用（记录保留）"
+ROSTER_DEACTIVATE = "停用"
+ROSTER_ACTIVATE = "启用"
+ROSTER_NEW_CODE = "重发绑定码"
+ROSTER_UNBIND = "解绑账号"
+ROSTER_NOT_YOURSELF = "不能停用自己的账号。"
+TEACHER_USAGE = "请这样发送：<code>/teacher 姓名</code>"
+TEACHER_NOT_FOUND = "花名册里没有「{name}」。添加请用 /addteacher。"
+ADD_TEACHER_USAGE = (
+    "请这样发送：<code>/addteacher 姓名 教研组 [角色] [学科]</code>，"
+    "例如 /addteacher 李明 数学组 教师 数学"
+)
+ADD_TEACHER_EXISTS = "花名册里已经有「{name}」了，用 /teacher {name} 修改。"
+ADD_TEACHER_OK = "已添加「{name}」，把下面的绑定码交给他/她："

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, delete, func, select
 
@@ -364,3 +365,73 @@ def decide_bind_request(
         detail=f"{'批准' if approved else '拒绝'}账号绑定为 {teacher.name}",
     ))
     return BindDecision(request.account, teacher.name, approved)
+
+
+def add_teacher(session: Session, *, school_id: int, name: str, group_ids: dict[str, int],
+                groups: tuple[str, ...], role: str, subject: str, actor_id: int,
+                now: datetime) -> PersonRow:
+    """Add one person to the roster (from chat), with a binding code ready."""
+    teacher = Teacher(school_id=school_id, name=name, subject=subject, role=role)
+    session.add(teacher)
+    session.flush()
+    assert teacher.id is not None
+    for group in groups:
+        session.add(Membership(teacher_id=teacher.id, group_id=group_ids[group],
+                               is_leader=role == "leader"))
+    teacher.bind_code = _new_code(session)
+    session.add(AuditEntry(school_id=school_id, actor_id=actor_id, action="roster_add", at=now,
+                           detail=f"{name}（{'、'.join(groups) or '—'}，{role}）"))
+    session.flush()
+    return _person(session, teacher)
+
+
+def change_teacher(
+    session: Session, *, teacher_id: int, school_id: int, actor_id: int, now: datetime,
+    role: str | None = None, group_ids: dict[str, int] | None = None,
+    groups: tuple[str, ...] | None = None, active: bool | None = None,
+    new_code: bool = False, unbind: bool = False,
+) -> PersonRow | None:
+    """Change one roster entry of this school; every change is audited."""
+    teacher = session.get(Teacher, teacher_id)
+    if teacher is None or teacher.school_id != school_id:
+        return None
+    changes = []
+    if role is not None and role != teacher.role:
+        changes.append(f"角色 {teacher.role} → {role}")
+        teacher.role = role
+        session.exec(update(Membership).where(col(Membership.teacher_id) == teacher_id)
+                     .values(is_leader=role == "leader"))
+    if groups is not None and group_ids is not None:
+        session.exec(delete(Membership).where(col(Membership.teacher_id) == teacher_id))
+        for group in groups:
+            session.add(Membership(teacher_id=teacher_id, group_id=group_ids[group],
+                                   is_leader=teacher.role == "leader"))
+        changes.append(f"教研组 → {'、'.join(groups) or '—'}")
+    if active is not None and active != teacher.active:
+        teacher.active = active
+        changes.append("启用" if active else "停用（记录保留）")
+    if unbind and teacher.account is not None:
+        teacher.account, teacher.bound_at = None, None
+        changes.append("解绑账号")
+    if new_code or (unbind and teacher.bind_code is None):
+        teacher.bind_code = _new_code(session)
+        changes.append("重发绑定码")
+    session.add(teacher)
+    if changes:
+        session.add(AuditEntry(school_id=school_id, actor_id=actor_id, action="roster_change",
+                               at=now, detail=f"{teacher.name}：{'；'.join(changes)}"))
+    session.flush()
+    return _person(session, teacher)
+
+
+def bind_code_of(session: Session, *, teacher_id: int) -> str | None:
+    """The teacher's current binding code (None once bound)."""
+    teacher = session.get(Teacher, teacher_id)
+    return None if teacher is None else teacher.bind_code
+
+
+def find_any_by_name(session: Session, *, school_id: int, name: str) -> list[PersonRow]:
+    """Roster entries called ``name``, deactivated ones included (for admins)."""
+    teachers = session.exec(select(Teacher).where(Teacher.school_id == school_id,
+                                                  Teacher.name == name)).all()
+    return [_person(session, teacher) for teacher in teachers]
