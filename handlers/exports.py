@@ -37,6 +37,9 @@ from storage.repos.meetings import CANCELLED, LEAVE, OFF, PRESENT
 from storage.repos.school import SemesterRow
 
 _UNSAFE = re.compile(r'[\\/:*?"<>|\[\]]')
+# XML 1.0 cannot hold these control characters (a pasted Word line break is \x0b).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+CELL_LIMIT = 32_000  # Excel keeps at most 32 767 characters in a cell
 BODY_FONT, HEADING_FONT = "宋体", "黑体"
 
 
@@ -54,6 +57,13 @@ def width(text: object) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in str(text))
 
 
+def clean(value: object) -> object:
+    """A cell or paragraph value without characters XML refuses (other values unchanged)."""
+    if not isinstance(value, str):
+        return value
+    return _NOT_XML.sub(" ", value)
+
+
 def safe_name(text: str, limit: int = 60) -> str:
     """A file or sheet name without characters Windows, Excel or ZIP tools refuse."""
     return _UNSAFE.sub("_", text).strip()[:limit] or "_"
@@ -67,7 +77,10 @@ def _sheet(book: Workbook, title: str, header: Sequence[str],
     sheet = book.create_sheet(safe_name(title, 31))
     sheet.append(list(header))
     for row in rows:
-        sheet.append(list(row))
+        cells = [clean(value) for value in row]
+        sheet.append([texts.EXPORT_CELL_CUT.format(text=value[:CELL_LIMIT])
+                      if isinstance(value, str) and len(value) > CELL_LIMIT else value
+                      for value in cells])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(horizontal="center", vertical="center")
@@ -188,7 +201,11 @@ def _document() -> DocxDocument:
         style = document.styles[style_name]
         style.font.name = font  # type: ignore[attr-defined]
         # Word uses the East Asian slot for Chinese text; without it the font is ignored.
-        style.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), font)
+        fonts = style.element.get_or_add_rPr().get_or_add_rFonts()
+        fonts.set(qn("w:eastAsia"), font)
+        # A theme font attribute wins over the named one in Word: remove them.
+        for theme in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+            fonts.attrib.pop(qn(theme), None)
     document.styles["Normal"].font.size = Pt(11)  # type: ignore[attr-defined]
     return document
 
@@ -198,8 +215,8 @@ def _table(document: DocxDocument, rows: Sequence[tuple[str, str]]) -> None:
     table.style = "Table Grid"
     for label, value in rows:
         cells = table.add_row().cells
-        cells[0].text = label
-        cells[1].text = value
+        cells[0].text = str(clean(label))
+        cells[1].text = str(clean(value))
         cells[0].paragraphs[0].runs[0].bold = True
 
 
@@ -261,8 +278,9 @@ def portfolio(settings: Settings, person: MemberRow, semester: SemesterRow,
         document.add_paragraph(texts.EXPORT_NO_RECORDS)
     for record in live:
         spec = settings.catalog.get(record.kind)
-        document.add_heading(f"{settings.catalog.label(record.kind)}：{record.title or '—'}"
-                             f"（{record.occurred_on:%Y-%m-%d}）", level=2)
+        document.add_heading(str(clean(f"{settings.catalog.label(record.kind)}："
+                                       f"{record.title or '—'}（{record.occurred_on:%Y-%m-%d}）")),
+                             level=2)
         fields = spec.fields if spec is not None else ()
         rows = [(f.label, str(record.answers.get(f.key, "") or "")) for f in fields]
         _table(document, rows or [(texts.EXPORT_F_CONTENT, str(record.answers))])
@@ -276,12 +294,18 @@ def build_archive(session: Session, settings: Settings, school_id: int, scope: S
                   today: date) -> tuple[str, bytes]:
     """Everything for ``scope`` in one ZIP: (file name, bytes)."""
     ids = school.group_ids(session, school_id=school_id)
-    wanted_groups = [scope.group] if scope.group else list(ids)
-    members = groups.members(session, group_ids=[ids[g] for g in wanted_groups if g in ids])
-    if scope.group is None:
+    if scope.group:
+        members = groups.members(session, group_ids=[ids[scope.group]])
+    else:
         members = groups.members(session, school_id=school_id)
     if scope.teacher:
         members = [m for m in members if m.name == scope.teacher]
+    if scope.group:
+        wanted_groups = [scope.group]
+    elif scope.teacher:
+        wanted_groups = sorted({g for m in members for g in m.groups})
+    else:
+        wanted_groups = list(ids)
     teacher_ids = [m.id for m in members]
     found = archive.records_of(session, semester_id=scope.semester.id, teacher_ids=teacher_ids)
     sessions = archive.meetings_of(session, semester_id=scope.semester.id,
@@ -290,8 +314,9 @@ def build_archive(session: Session, settings: Settings, school_id: int, scope: S
     measured = measure_people(session, settings, scope.semester,
                               min(today, scope.semester.end), members)
     numbers = archive.staff_numbers(session, teacher_ids=teacher_ids)
-    minutes = {r.link_id: r for r in found
-               if r.kind == "minutes" and r.link_kind == "meeting" and not r.deleted}
+    # The minutes are the leader's records, whoever the archive is for.
+    minutes = {r.link_id: r for r in archive.minutes_of(
+        session, meeting_ids=[m.id for m in sessions]) if not r.deleted}
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as bundle:
         bundle.writestr(texts.EXPORT_LEDGER_FILE,
@@ -303,7 +328,8 @@ def build_archive(session: Session, settings: Settings, school_id: int, scope: S
             if _held_day(meeting, settings) > today:
                 continue
             people = [m for m in members if meeting.group in m.groups]
-            name = safe_name(f"{meeting.group}_{_held_day(meeting, settings):%Y-%m-%d}")
+            held = meeting.starts_at.astimezone(settings.zone)
+            name = safe_name(f"{meeting.group}_{held:%Y-%m-%d_%H%M}")
             bundle.writestr(f"{texts.EXPORT_SESSION_DIR}/{name}.docx",
                             session_form(settings, meeting, people, minutes.get(meeting.id)))
         for person in members:

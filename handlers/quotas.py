@@ -117,9 +117,9 @@ def bar(done: int, target: int, width: int = BAR_WIDTH) -> str:
 
 
 def _measure(quota: QuotaSpec, totals: Sequence[TotalsRow], start: date, end: date,
-             lessons: Sequence[date]) -> tuple[int, int]:
-    if quota.kind == OPEN_LESSON:
-        return sum(1 for day in lessons if start <= day <= end), 0
+             lessons: Sequence[date], today: date) -> tuple[int, int]:
+    if quota.kind == OPEN_LESSON:  # counted once given, not when registered
+        return sum(1 for day in lessons if start <= day <= min(end, today)), 0
     first = start.replace(day=1)
     rows = [row for row in totals
             if row.kind == quota.kind and first <= date(row.year, row.month, 1) <= end]
@@ -160,7 +160,7 @@ def measure(
                 done, target, due = _attendance(quota, sessions, start, end, today)
                 short = 0
             else:
-                done, short = _measure(quota, totals, start, end, lessons)
+                done, short = _measure(quota, totals, start, end, lessons, today)
                 target = quota.target
                 due = expected(target, start=start, end=end, today=today,
                                school_days=school_days)

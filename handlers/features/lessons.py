@@ -64,7 +64,8 @@ def _submit_lesson(ctx: Ctx, _spec: FormSpec, draft: Draft) -> list[Reply]:
     records.finish_draft(ctx)
     if teacher is None or teacher.school_id != ctx.school_id:
         return [Reply(texts.LESSON_TEACHER_NOT_ON_ROSTER)]
-    allowed = teacher.id == ctx.me.id or any(may_lead(ctx.person, g) for g in teacher.groups)
+    allowed = (teacher.id == ctx.me.id or ctx.access is Access.ADMIN
+               or any(may_lead(ctx.person, g) for g in teacher.groups))
     if not allowed:
         return [Reply(texts.LESSON_NOT_ALLOWED.format(name=esc(teacher.name)))]
     semester = school.current_semester(ctx.session, school_id=ctx.school_id, today=ctx.today)
@@ -158,6 +159,8 @@ def open_observation(ctx: Ctx, raw_id: str) -> list[Reply]:
     teacher = people.get_person(ctx.session, teacher_id=lesson.teacher_id)
     if teacher is None or teacher.school_id != ctx.school_id:
         return [Reply(texts.LESSON_GONE)]
+    if lesson.starts_at > ctx.now:
+        return [Reply(texts.LESSON_NOT_YET)]
     return records.open_form(ctx, "observation",
                              prefill=_observe_prefill(lesson, ctx.settings.zone),
                              link=("lesson", lesson.id))
@@ -190,6 +193,8 @@ def press_lesson(ctx: Ctx, data: str) -> list[Reply]:
     if action == "observe":
         return open_observation(ctx, raw_id)
     if action == "reflect" and lesson.teacher_id == ctx.me.id:
+        if lesson.starts_at > ctx.now:
+            return [Reply(texts.LESSON_NOT_YET)]
         zone = ctx.settings.zone
         prefill = {"topic": lesson.title, "class_name": lesson.class_name,
                    "taught_on": lesson.starts_at.astimezone(zone).date().isoformat()}
@@ -226,14 +231,16 @@ def plan_lessons(session: Session, now: datetime, *, settings: Settings) -> None
         for teacher_id, _, account in booked:
             if account is None:
                 continue
+            booked_payload = {**payload, "teacher": teacher_id}
             if cfg.remind_minutes_before:
                 outbox.enqueue(session, key=f"{LESSON_SOON}:{lesson.id}:{stamp}:{teacher_id}",
-                               kind=LESSON_SOON, chat=account, payload=payload,
+                               kind=LESSON_SOON, chat=account, payload=booked_payload,
                                due_at=lesson.starts_at - timedelta(
                                    minutes=cfg.remind_minutes_before),
                                expires_at=lesson.starts_at)
             outbox.enqueue(session, key=f"{LESSON_AFTER}:{lesson.id}:{stamp}:{teacher_id}",
-                           kind=LESSON_AFTER, chat=account, payload=payload, due_at=ends_at,
+                           kind=LESSON_AFTER, chat=account, payload=booked_payload,
+                           due_at=ends_at,
                            expires_at=ends_at + timedelta(days=7))
         giver = people.get_person(session, teacher_id=lesson.teacher_id)
         if giver is not None and giver.account:
@@ -243,10 +250,17 @@ def plan_lessons(session: Session, now: datetime, *, settings: Settings) -> None
 
 
 def _still(session: Session, item: OutboxItem) -> LessonRow | None:
+    """The lesson, if it still takes place when planned and (for an observer) is booked."""
     lesson = lessons.get_lesson(session, lesson_id=int(item.payload["lesson"]))
     if lesson is None or lesson.status != lessons.PLANNED:
         return None
-    return lesson if f"{lesson.starts_at:%Y%m%d%H%M}" == item.payload["start"] else None
+    if f"{lesson.starts_at:%Y%m%d%H%M}" != item.payload["start"]:
+        return None
+    observer = item.payload.get("teacher")
+    if observer is not None and int(observer) not in {
+            teacher_id for teacher_id, _, _ in lessons.bookings(session, lesson_id=lesson.id)}:
+        return None
+    return lesson
 
 
 @renderer(LESSON_SOON)

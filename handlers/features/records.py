@@ -103,8 +103,11 @@ def open_form(ctx: Ctx, kind: str, *, prefill: dict[str, Any] | None = None,
     spec = ctx.settings.catalog.get(kind)
     if spec is None:
         return [Reply(texts.BUTTON_EXPIRED)]
-    if school.current_semester(ctx.session, school_id=ctx.school_id, today=ctx.today) is None:
+    semester = school.current_semester(ctx.session, school_id=ctx.school_id, today=ctx.today)
+    if semester is None:
         return [Reply(texts.NO_SEMESTER)]
+    if semester.closed and spec.record:
+        return [Reply(texts.SEMESTER_CLOSED)]
     current = _load(ctx)
     if current is not None:
         open_spec, draft = current

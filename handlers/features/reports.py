@@ -53,8 +53,10 @@ def _summaries(settings: Settings,
     for label, items in by_label.items():
         if not items:
             continue
-        shares = [min(i.current.done / i.current.target, 1.0) for i in items]
-        paces = [min(i.current.expected / i.current.target, 1.0) for i in items]
+        shares = [min(i.current.done / i.current.target, 1.0) if i.current.target else 1.0
+                  for i in items]
+        paces = [min(i.current.expected / i.current.target, 1.0) if i.current.target else 1.0
+                 for i in items]
         result.append(QuotaSummary(
             label, items[0].quota.unit, sum(shares) / len(items), sum(paces) / len(items),
             sum(1 for i in items if i.current.status is quotas.Status.DONE),
@@ -119,7 +121,8 @@ def progress(ctx: Ctx, arg: str) -> list[Reply]:
     ids = school.group_ids(ctx.session, school_id=ctx.school_id)
     wanted = arg.strip()
     if wanted and wanted not in ids:
-        return [Reply(texts.LINK_UNKNOWN.format(name=esc(wanted), groups=esc("、".join(ids))))]
+        return [Reply(texts.PROGRESS_UNKNOWN_GROUP.format(name=esc(wanted),
+                                                          groups=esc("、".join(ids))))]
     if ctx.access is Access.ADMIN and not wanted:
         members = groups.members(ctx.session, school_id=ctx.school_id)
         lines = [texts.SCHOOL_PROGRESS_HEADER.format(today=fmt_date(ctx.today))]
@@ -140,14 +143,18 @@ def progress(ctx: Ctx, arg: str) -> list[Reply]:
         name = (ctx.me.leads or ctx.me.groups or ("",))[0]
         if not name:
             return [Reply(texts.SESSIONS_NO_GROUP)]
-    names = ctx.access is Access.ADMIN or name in ctx.me.leads
+    # Names of who is behind go to leaders and admins in private; a group chat sees totals
+    # unless the school chose otherwise (as for the digest).
+    in_group = not ctx.incoming.chat.is_private
+    names = (ctx.access is Access.ADMIN or name in ctx.me.leads) and (
+        not in_group or ctx.settings.digest.names_in_group)
     text, png = group_report(ctx.session, ctx.settings, semester, ctx.today, name, ids[name],
                              names=names)
     if not names:
         own = measure_people(ctx.session, ctx.settings, semester, ctx.today, [ctx.me])
-        text += "\n\n" + texts.PROGRESS_OWN + "\n" + "\n".join(
-            f"{esc(i.quota.label)} {i.current.done}/{i.current.target} {i.current.status}"
-            for i in own[ctx.me.id])
+        if ctx.incoming.chat.is_private:
+            text += "\n\n" + texts.PROGRESS_OWN + "\n" + "\n".join(
+                f"{_behind_text(i)} {i.current.status}" for i in own[ctx.me.id])
     return [_with_chart(text, png)]
 
 
@@ -237,6 +244,9 @@ def plan_nudges(session: Session, now: datetime, *, settings: Settings, school_i
     today = local.date()
     if local.time() < cfg.at or not settings.school_calendar.is_school_day(today):
         return
+    semester = school.current_semester(session, school_id=school_id, today=today)
+    if semester is None or semester.closed or not semester.start <= today <= semester.end:
+        return
     monday, sunday = _week(today)
     week = f"{monday:%G-W%V}"
     members = groups.members(session, school_id=school_id)
@@ -270,7 +280,7 @@ def render_nudge(session: Session, settings: Settings, item: OutboxItem) -> list
     member = found[0]
     today = item.due_at.astimezone(settings.zone).date()
     semester = school.current_semester(session, school_id=member.school_id, today=today)
-    if semester is None:
+    if semester is None or semester.closed:
         return []
     items = measure_people(session, settings, semester, today, [member])[member.id]
     # Only what is really missing by now: a fraction of a piece is not worth a message.
@@ -304,7 +314,7 @@ def plan_period_ends(session: Session, now: datetime, *, settings: Settings,
     if not cfg.before_close_days or local.time() < cfg.at:
         return
     semester = school.current_semester(session, school_id=school_id, today=today)
-    if semester is None or not semester.start <= today <= semester.end:
+    if semester is None or semester.closed or not semester.start <= today <= semester.end:
         return
     closes = min(_month_end(today), semester.end)
     quiet = settings.reminders.quiet_hours

@@ -484,13 +484,21 @@ def _control(spec: FormSpec, draft: Draft, name: str) -> Outcome | None:
     return None
 
 
-def _validate_all(spec: FormSpec, answers: Mapping[str, Any]) -> tuple[str, str] | None:
+def _validate_all(spec: FormSpec, answers: Mapping[str, Any],
+                  today: date) -> tuple[str, str] | None:
+    """The first field that cannot be submitted as it is (prefilled ones included)."""
     for spec_field in spec.fields:
         value = answers.get(spec_field.key)
         if value in (None, ""):
             if spec_field.required:
                 return spec_field.key, texts.FORM_MISSING.format(label=spec_field.label)
             continue
+        if spec_field.kind is FieldKind.DATE:
+            day = date.fromisoformat(str(value))
+            if not spec.future_dates and day > today:
+                return spec_field.key, texts.FORM_FUTURE_DATE
+            if spec.future_dates and day < today:
+                return spec_field.key, texts.FORM_PAST_DATE
         if spec_field.kind is FieldKind.LONG_TEXT:
             try:
                 check_length(str(value), min_chars=spec_field.min_chars,
@@ -500,7 +508,7 @@ def _validate_all(spec: FormSpec, answers: Mapping[str, Any]) -> tuple[str, str]
     return None
 
 
-def _special(spec: FormSpec, draft: Draft, event: Event) -> Outcome:
+def _special(spec: FormSpec, draft: Draft, event: Event, today: date) -> Outcome:
     action, arg = (event.action, event.arg) if isinstance(event, Press) else ("", "")
     if draft.step == CANCEL:
         if action == "discard":
@@ -526,7 +534,7 @@ def _special(spec: FormSpec, draft: Draft, event: Event) -> Outcome:
             return Outcome(back, [show(spec, back)])
     elif draft.step == CONFIRM:
         if action == "submit":
-            problem = _validate_all(spec, draft.answers)
+            problem = _validate_all(spec, draft.answers, today)
             if problem is not None:
                 key, message = problem
                 fix = replace(_enter(spec, draft, key), to_confirm=True)
@@ -550,5 +558,5 @@ def step(spec: FormSpec, draft: Draft, event: Event, *, today: date, lookup: Loo
         if handled is not None:
             return handled
     if draft.step in (CONFIRM, PICK, CANCEL, SWITCH):
-        return _special(spec, draft, event)
+        return _special(spec, draft, event, today)
     return _in_field(spec, draft, event, today=today, lookup=lookup)

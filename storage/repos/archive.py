@@ -49,6 +49,14 @@ class ArchiveMeeting:
     attendance: dict[int, str]
 
 
+def _archived(record: Record, author: str) -> ArchiveRecord:
+    assert record.id is not None
+    return ArchiveRecord(record.id, record.teacher_id, author, record.kind, record.title,
+                         dict(record.answers), record.chars, record.occurred_on,
+                         record.created_at, record.deleted_at is not None, record.link_kind,
+                         record.link_id)
+
+
 def records_of(session: Session, *, semester_id: int,
                teacher_ids: Sequence[int]) -> list[ArchiveRecord]:
     """Every record (deleted ones too, marked) of these teachers in the semester."""
@@ -58,10 +66,19 @@ def records_of(session: Session, *, semester_id: int,
         .where(Record.semester_id == semester_id, col(Record.teacher_id).in_(teacher_ids))
         .order_by(col(Record.occurred_on), col(Record.id))
     ).all()
-    return [ArchiveRecord(r.id, r.teacher_id, name, r.kind, r.title, dict(r.answers), r.chars,
-                          r.occurred_on, r.created_at, r.deleted_at is not None, r.link_kind,
-                          r.link_id)
-            for r, name in rows if r.id is not None]
+    return [_archived(record, name) for record, name in rows]
+
+
+def minutes_of(session: Session, *, meeting_ids: Sequence[int]) -> list[ArchiveRecord]:
+    """The 活动记录 records linked to these sessions, whoever wrote them."""
+    rows = session.exec(
+        select(Record, Teacher.name)
+        .join(Teacher, col(Teacher.id) == col(Record.teacher_id))
+        .where(Record.kind == "minutes", Record.link_kind == "meeting",
+               col(Record.link_id).in_(meeting_ids))
+        .order_by(col(Record.id))
+    ).all()
+    return [_archived(record, name) for record, name in rows]
 
 
 def meetings_of(session: Session, *, semester_id: int,

@@ -506,11 +506,13 @@ def test_open_lessons_are_counted_in_the_period(today: date, done: int, status: 
     assert progress.current.status is status
 
 
-def test_open_lessons_count_all_dates_in_the_period() -> None:
+def test_open_lessons_count_once_given_in_the_period() -> None:
     lessons = (date(2026, 8, 30), date(2026, 9, 1), date(2026, 12, 20), date(2027, 1, 22),
                date(2027, 1, 23))
-    progress = measure_one(OPEN, [], date(2026, 11, 30), lessons)
-    assert progress.current.done == 3
+    # On 11-30 only the lesson of 09-01 has been given; registered ones count when given.
+    assert measure_one(OPEN, [], date(2026, 11, 30), lessons).current.done == 1
+    assert measure_one(OPEN, [], date(2026, 12, 20), lessons).current.done == 2
+    assert measure_one(OPEN, [], date(2027, 1, 22), lessons).current.done == 3
     monthly = QuotaSpec(kind="open_lesson", label="研讨课", target=1, period=Period.MONTH)
     by_month = measure_one(monthly, [], date(2027, 1, 23), lessons)
     assert [p.done for p in (*by_month.past, by_month.current)] == [1, 0, 0, 1, 1]
