@@ -39,6 +39,8 @@ FORM_PAYLOAD = "form-"
 
 def _help(ctx: Ctx, _arg: str) -> list[Reply]:
     """What this person can do here, by role and by chat."""
+    if ctx.person is not None and not ctx.person.active:
+        return [Reply(texts.DEACTIVATED)]
     where = Where.PRIVATE if ctx.incoming.chat.is_private else Where.GROUP
     if where is Where.PRIVATE:
         role = texts.ROLE_LABELS.get(ctx.me.role, "") if ctx.person else "未绑定"
@@ -122,7 +124,7 @@ def _run_command(ctx: Ctx, name: str, arg: str) -> list[Reply]:
     if name == "start" and arg.startswith(COMMAND_PAYLOAD):
         name, arg = arg.removeprefix(COMMAND_PAYLOAD), ""
     if name == "start" and chat.is_private:
-        for payload, opener in ((FORM_PAYLOAD, records.open_form),
+        for payload, opener in ((FORM_PAYLOAD, records.open_listed_form),
                                 (sessions.LEAVE_PAYLOAD, sessions.start_leave),
                                 (lessons.OBSERVE_PAYLOAD, lessons.open_observation)):
             if arg.startswith(payload):

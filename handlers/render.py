@@ -31,13 +31,29 @@ def fmt_datetime(moment: datetime, zone: ZoneInfo) -> str:
     return f"{fmt_date(local.date())}{local:%H:%M}"
 
 
+def _safe_cut(text: str, limit: int) -> int:
+    """A cut at or before ``limit`` that falls outside any HTML tag or entity."""
+    cut = limit
+    entity = text.rfind("&", max(0, cut - 10), cut)
+    if entity != -1 and ";" not in text[entity:cut]:
+        cut = entity
+    tag = text.rfind("<", max(0, cut - 200), cut)
+    if tag != -1 and ">" not in text[tag:cut]:
+        cut = tag
+    return cut if cut > 0 else limit
+
+
 def split_text(text: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
-    """Split ``text`` into parts under ``limit`` at line breaks where possible."""
+    """Split ``text`` into parts under ``limit`` at line breaks where possible.
+
+    A line longer than the limit is cut where no HTML tag or entity is broken (the lines
+    the bot writes never open a tag on one line and close it on another).
+    """
     parts: list[str] = []
     while len(text) > limit:
         cut = text.rfind("\n", 0, limit)
         if cut <= 0:
-            cut = limit
+            cut = _safe_cut(text, limit)
         parts.append(text[:cut])
         text = text[cut:].lstrip("\n")
     if text or not parts:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from handlers import texts
+from handlers.callback_data import is_id
 from handlers.context import ButtonRoute, Command, Ctx, Where
 from handlers.permissions import Access
-from handlers.render import esc
+from handlers.render import esc, shorten
 from handlers.types import Button, Chat, Reply, private_chat
 from storage.repos import chats, people, school
 
@@ -24,6 +25,8 @@ def bind(ctx: Ctx, arg: str) -> list[Reply]:
         return [Reply(texts.BIND_ALREADY.format(name=esc(ctx.person.name)))]
     if not arg:
         return [Reply(texts.BIND_USAGE)]
+    if people.get_by_account(ctx.session, account=ctx.incoming.account) is not None:
+        return [Reply(texts.BIND_OTHER_SCHOOL)]
     account = ctx.incoming.account
     limit = ctx.settings.binding.wrong_codes_per_hour
     wrong = people.count_wrong_codes(ctx.session, account=account,
@@ -103,7 +106,7 @@ def pending(ctx: Ctx, _arg: str) -> list[Reply]:
 def decide_request(ctx: Ctx, arg: str) -> list[Reply]:
     """An admin pressed 批准 or 拒绝 on a bind request (``ok:<id>`` / ``no:<id>``)."""
     verdict, _, raw_id = arg.partition(":")
-    if verdict not in ("ok", "no") or not raw_id.isdigit():
+    if verdict not in ("ok", "no") or not is_id(raw_id):
         return [Reply(texts.BUTTON_EXPIRED, notice=texts.BUTTON_EXPIRED)]
     decision = people.decide_bind_request(
         ctx.session, request_id=int(raw_id), school_id=ctx.school_id, admin_id=ctx.me.id,
@@ -131,7 +134,7 @@ def link(ctx: Ctx, arg: str) -> list[Reply]:
     if name != texts.LINK_SCHOOL:
         group_id = school.group_ids(ctx.session, school_id=ctx.school_id).get(name)
         if group_id is None:
-            return [Reply(texts.LINK_UNKNOWN.format(name=esc(name),
+            return [Reply(texts.LINK_UNKNOWN.format(name=esc(shorten(name, 40)),
                                                     groups=esc(_group_names(ctx))))]
     chat = ctx.incoming.chat
     chats.set_link(ctx.session, chat=chat.address, title=chat.title, school_id=ctx.school_id,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from handlers import texts
+from handlers.callback_data import is_id
 from handlers.context import ButtonRoute, Command, Ctx, Where
 from handlers.permissions import Access
 from handlers.render import esc, fmt_datetime, shorten
@@ -32,7 +33,8 @@ def export(ctx: Ctx, arg: str) -> list[Reply]:
         elif any(m.name == name for m in groups.members(ctx.session, school_id=ctx.school_id)):
             scope = exports.Scope(semester, teacher=name)
         else:
-            return [Reply(texts.EXPORT_UNKNOWN.format(name=esc(name)) + "\n" + texts.EXPORT_USAGE)]
+            unknown = texts.EXPORT_UNKNOWN.format(name=esc(shorten(name, 40)))
+            return [Reply(unknown + "\n" + texts.EXPORT_USAGE)]
     filename, content = exports.build_archive(ctx.session, ctx.settings, ctx.school_id, scope,
                                               ctx.today)
     caption = texts.EXPORT_READY.format(name=esc(filename), size=max(1, len(content) // 1024))
@@ -82,7 +84,7 @@ def teacher(ctx: Ctx, arg: str) -> list[Reply]:
         return [Reply(texts.TEACHER_USAGE)]
     found = people.find_any_by_name(ctx.session, school_id=ctx.school_id, name=name)
     if not found:
-        return [Reply(texts.TEACHER_NOT_FOUND.format(name=esc(name)))]
+        return [Reply(texts.TEACHER_NOT_FOUND.format(name=esc(shorten(name, 40))))]
     return [_card(ctx, person) for person in found]
 
 
@@ -111,7 +113,7 @@ def press_roster(ctx: Ctx, data: str) -> list[Reply]:
     """An admin's button on a roster card."""
     action, _, rest = data.partition(":")
     raw_id, _, arg = rest.partition(":")
-    if not raw_id.isdigit():
+    if not is_id(raw_id):
         return [Reply(texts.BUTTON_EXPIRED, notice=texts.BUTTON_EXPIRED)]
     current = people.get_person(ctx.session, teacher_id=int(raw_id))
     if current is None or current.school_id != ctx.school_id:
@@ -121,7 +123,7 @@ def press_roster(ctx: Ctx, data: str) -> list[Reply]:
     active: bool | None = None
     if action == "role" and arg in ROLES:
         role = arg
-    elif action == "group" and arg.isdigit() and int(arg) < len(ctx.settings.groups):
+    elif action == "group" and is_id(arg) and int(arg) < len(ctx.settings.groups):
         toggled = set(current.groups) ^ {ctx.settings.groups[int(arg)].name}
         chosen = tuple(g.name for g in ctx.settings.groups if g.name in toggled)
     elif action in ("on", "off"):

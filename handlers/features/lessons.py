@@ -8,6 +8,7 @@ from typing import Any
 from sqlmodel import Session
 
 from handlers import texts
+from handlers.callback_data import is_id
 from handlers.context import ButtonRoute, Command, Ctx, Where
 from handlers.deliveries import renderer
 from handlers.features import records
@@ -148,12 +149,12 @@ def _observe_prefill(lesson: LessonRow, zone: Any) -> dict[str, Any]:
     return {"observed_on": lesson.starts_at.astimezone(zone).date().isoformat(),
             "class_name": lesson.class_name, "subject": lesson.subject,
             "teacher": lesson.teacher, "teacher_id": lesson.teacher_id, "title": lesson.title,
-            **({"period": int(lesson.period)} if lesson.period.isdigit() else {})}
+            **({"period": int(lesson.period)} if is_id(lesson.period) else {})}
 
 
 def open_observation(ctx: Ctx, raw_id: str) -> list[Reply]:
     """The 听课记录 form pre-filled from a lesson and linked to it (``observe-<id>``)."""
-    lesson = lessons.get_lesson(ctx.session, lesson_id=int(raw_id)) if raw_id.isdigit() else None
+    lesson = lessons.get_lesson(ctx.session, lesson_id=int(raw_id)) if is_id(raw_id) else None
     if lesson is None or lesson.status != lessons.PLANNED:
         return [Reply(texts.LESSON_GONE)]
     teacher = people.get_person(ctx.session, teacher_id=lesson.teacher_id)
@@ -169,7 +170,7 @@ def open_observation(ctx: Ctx, raw_id: str) -> list[Reply]:
 def press_lesson(ctx: Ctx, data: str) -> list[Reply]:
     """Buttons on a lesson: details, book, unbook, 说课 note, reviews, observe, reflect."""
     action, _, raw_id = data.partition(":")
-    lesson = lessons.get_lesson(ctx.session, lesson_id=int(raw_id)) if raw_id.isdigit() else None
+    lesson = lessons.get_lesson(ctx.session, lesson_id=int(raw_id)) if is_id(raw_id) else None
     teacher = people.get_person(ctx.session, teacher_id=lesson.teacher_id) if lesson else None
     if lesson is None or teacher is None or teacher.school_id != ctx.school_id:
         return [Reply(texts.LESSON_GONE, notice=texts.LESSON_GONE)]

@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from handlers import texts
+from handlers.callback_data import is_id
 from handlers.context import ButtonRoute, Command, Ctx, Where
 from handlers.features.progress import kind_line
 from handlers.forms import engine
@@ -19,7 +20,7 @@ from handlers.forms.engine import Draft, Outcome
 from handlers.forms.spec import FormSpec
 from handlers.permissions import Access
 from handlers.render import esc, fmt_date, shorten
-from handlers.types import Button, Reply
+from handlers.types import Button, Reply, private_chat
 from storage.repos import drafts, people, records, school
 
 # Forms whose submission is not a record of its own (an announcement, a leave request …)
@@ -97,12 +98,26 @@ def _begin(ctx: Ctx, spec: FormSpec, *, prefill: dict[str, Any] | None = None,
     return intro + _apply(ctx, spec, outcome)
 
 
+def open_listed_form(ctx: Ctx, kind: str) -> list[Reply]:
+    """A form anyone may open by name (``/start form-<kind>``): the listed record forms."""
+    spec = ctx.settings.catalog.get(kind)
+    if spec is None or not (spec.record and (spec.listed or spec.command)):
+        return [Reply(texts.BUTTON_EXPIRED)]
+    return open_form(ctx, kind)
+
+
 def open_form(ctx: Ctx, kind: str, *, prefill: dict[str, Any] | None = None,
               record_id: int | None = None, link: tuple[str, int] | None = None) -> list[Reply]:
-    """Start a form (or an edit); with another form open, ask which one to keep."""
+    """Start a form (or an edit); with another form open, ask which one to keep.
+
+    Forms run in private chat: a button pressed in a group is answered there with a toast
+    and the same button in the person's private chat.
+    """
     spec = ctx.settings.catalog.get(kind)
     if spec is None:
         return [Reply(texts.BUTTON_EXPIRED)]
+    if not ctx.incoming.chat.is_private:
+        return _to_private(ctx)
     semester = school.current_semester(ctx.session, school_id=ctx.school_id, today=ctx.today)
     if semester is None:
         return [Reply(texts.NO_SEMESTER)]
@@ -117,6 +132,17 @@ def open_form(ctx: Ctx, kind: str, *, prefill: dict[str, Any] | None = None,
         args = {"prefill": prefill, "record_id": record_id, "link": link}
         return _apply(ctx, open_spec, engine.ask_switch(open_spec, draft, kind, args))
     return _begin(ctx, spec, prefill=prefill, record_id=record_id, link=link)
+
+
+def _to_private(ctx: Ctx) -> list[Reply]:
+    pressed = ctx.incoming.button
+    again = Button(texts.FORM_CONTINUE_HERE, data=pressed) if pressed else None
+    private = Reply(texts.FORM_IN_PRIVATE, chat=private_chat(ctx.incoming.account),
+                    buttons=((again,),) if again else (),
+                    fallback=Reply(texts.FORM_OPEN_PRIVATE_FIRST.format(
+                        name=esc(ctx.me.name)), buttons=((Button(
+                            texts.PRIVATE_ONLY_BUTTON, start="cmd-start"),),)))
+    return [Reply("", notice=texts.FORM_SEE_PRIVATE), private]
 
 
 def on_message(ctx: Ctx) -> list[Reply] | None:
@@ -225,7 +251,7 @@ def press_record(ctx: Ctx, kind: str) -> list[Reply]:
 
 def mine(ctx: Ctx, arg: str) -> list[Reply]:
     """``/mine``: my records this semester, a page at a time, each opening to view."""
-    page = int(arg) if arg.isdigit() else 0
+    page = int(arg) if is_id(arg) else 0
     return [_page(ctx, page, edit=False)]
 
 
@@ -259,7 +285,7 @@ def _page(ctx: Ctx, page: int, *, edit: bool) -> Reply:
 
 def _own_record(ctx: Ctx, raw_id: str) -> records.RecordRow | None:
     """The sender's own live record with this id; anything else is refused."""
-    if not raw_id.isdigit():
+    if not is_id(raw_id):
         return None
     found = records.get_record(ctx.session, record_id=int(raw_id))
     if found is None or found.teacher_id != ctx.me.id or found.deleted:
@@ -288,7 +314,7 @@ def press_mine(ctx: Ctx, data: str) -> list[Reply]:
     action, _, rest = data.partition(":")
     raw_id, _, page = rest.partition(":")
     if action == "page":
-        return [_page(ctx, int(raw_id) if raw_id.isdigit() else 0, edit=True)]
+        return [_page(ctx, int(raw_id) if is_id(raw_id) else 0, edit=True)]
     found = _own_record(ctx, raw_id)
     if found is None:
         return [Reply(texts.RECORD_GONE, notice=texts.RECORD_GONE)]

@@ -13,7 +13,7 @@ from handlers.context import ButtonRoute, Command, Ctx, Where
 from handlers.deliveries import renderer
 from handlers.features.progress import measure_people
 from handlers.permissions import Access
-from handlers.render import esc, fmt_date
+from handlers.render import esc, fmt_date, shorten
 from handlers.settings import Settings, Unit
 from handlers.types import Attachment, Button, Chat, ChatKind, Reply, private_chat
 from scheduler.quiet import after_quiet
@@ -121,7 +121,7 @@ def progress(ctx: Ctx, arg: str) -> list[Reply]:
     ids = school.group_ids(ctx.session, school_id=ctx.school_id)
     wanted = arg.strip()
     if wanted and wanted not in ids:
-        return [Reply(texts.PROGRESS_UNKNOWN_GROUP.format(name=esc(wanted),
+        return [Reply(texts.PROGRESS_UNKNOWN_GROUP.format(name=esc(shorten(wanted, 40)),
                                                           groups=esc("、".join(ids))))]
     if ctx.access is Access.ADMIN and not wanted:
         members = groups.members(ctx.session, school_id=ctx.school_id)
@@ -139,6 +139,11 @@ def progress(ctx: Ctx, arg: str) -> list[Reply]:
         name = wanted
         if ctx.access is not Access.ADMIN and wanted not in ctx.me.groups:
             return [Reply(texts.PROGRESS_NOT_YOUR_GROUP)]
+    elif not ctx.incoming.chat.is_private:
+        link = chats.get_link(ctx.session, chat=ctx.incoming.chat.address)
+        name = link.group if link is not None and link.group else ""
+        if not name:
+            return [Reply(texts.PROGRESS_SCHOOL_CHAT)]
     else:
         name = (ctx.me.leads or ctx.me.groups or ("",))[0]
         if not name:

@@ -6,13 +6,14 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 from handlers import texts
+from handlers.callback_data import is_id
 from handlers.context import ButtonRoute, Command, Ctx, Where
 from handlers.features import records
 from handlers.forms.engine import Draft
 from handlers.forms.spec import FormSpec
 from handlers.forms.validators import InvalidInput, parse_date
 from handlers.permissions import Access, may_lead
-from handlers.render import esc, fmt_date, fmt_datetime
+from handlers.render import esc, fmt_date, fmt_datetime, shorten
 from handlers.types import Button, Chat, ChatKind, Reply, private_chat
 from storage.repos import chats, meetings, outbox, people, school
 from storage.repos.audit import audit
@@ -111,7 +112,7 @@ def list_sessions(ctx: Ctx, _arg: str) -> list[Reply]:
 
 def _led_meeting(ctx: Ctx, raw_id: str) -> MeetingRow | None:
     """A session the sender may manage (its group's leader, or an admin)."""
-    if not raw_id.isdigit():
+    if not is_id(raw_id):
         return None
     meeting = meetings.get_meeting(ctx.session, meeting_id=int(raw_id))
     if meeting is None or not may_lead(ctx.person, meeting.group):
@@ -132,7 +133,7 @@ def announce(ctx: Ctx, arg: str) -> list[Reply]:
     led = list(ids) if ctx.access is Access.ADMIN else list(ctx.me.leads)
     if arg.strip():
         if arg.strip() not in led:
-            return [Reply(texts.ANNOUNCE_NOT_YOURS.format(group=esc(arg.strip())))]
+            return [Reply(texts.ANNOUNCE_NOT_YOURS.format(group=esc(shorten(arg.strip(), 40))))]
         led = [arg.strip()]
     if len(led) > 1:
         options = tuple((Button(name, data=f"{SESSION_BUTTONS}:announce-group:{ids[name]}"),)
@@ -307,7 +308,7 @@ def press_session(ctx: Ctx, data: str) -> list[Reply]:
         status = _MARKS.get(mark)
         member = {r.teacher_id for r in meetings.members(
             ctx.session, group_id=meeting.group_id, meeting_id=meeting.id)}
-        if status is None or not teacher_raw.isdigit() or int(teacher_raw) not in member:
+        if status is None or not is_id(teacher_raw) or int(teacher_raw) not in member:
             return [Reply(texts.BUTTON_EXPIRED, notice=texts.BUTTON_EXPIRED)]
         previous = meetings.set_attendance(ctx.session, meeting_id=meeting.id,
                                            teacher_id=int(teacher_raw), status=status,
@@ -324,10 +325,13 @@ def press_session(ctx: Ctx, data: str) -> list[Reply]:
 
 
 def _member_meeting(ctx: Ctx, raw_id: str) -> MeetingRow | None:
-    if not raw_id.isdigit():
+    if not is_id(raw_id):
         return None
     meeting = meetings.get_meeting(ctx.session, meeting_id=int(raw_id))
     if meeting is None or meeting.group not in ctx.me.groups:
+        return None
+    # Group names repeat across schools: the session must be one of this school's.
+    if meeting.group_id not in school.group_ids(ctx.session, school_id=ctx.school_id).values():
         return None
     return meeting
 
@@ -402,7 +406,7 @@ def press_leave_decision(ctx: Ctx, data: str) -> list[Reply]:
     """An admin's 批准 / 不批准 on a leave request."""
     verdict, _, rest = data.partition(":")
     raw_meeting, _, raw_teacher = rest.partition(":")
-    if verdict not in ("ok", "no") or not raw_meeting.isdigit() or not raw_teacher.isdigit():
+    if verdict not in ("ok", "no") or not is_id(raw_meeting) or not is_id(raw_teacher):
         return [Reply(texts.BUTTON_EXPIRED, notice=texts.BUTTON_EXPIRED)]
     meeting = meetings.get_meeting(ctx.session, meeting_id=int(raw_meeting))
     teacher = people.get_person(ctx.session, teacher_id=int(raw_teacher))

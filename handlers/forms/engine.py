@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from handlers import texts
+from handlers.callback_data import is_id
 from handlers.forms.spec import FieldKind, FieldSpec, FormSpec
 from handlers.forms.validators import (
     InvalidInput,
@@ -423,7 +424,7 @@ def _in_field(spec: FormSpec, draft: Draft, event: Event, *, today: date,
         if event.action == "keep_value" and draft.answers.get(spec_field.key) not in (None, ""):
             return _advance(spec, draft, dict(draft.answers))
         if event.action == "choice" and spec_field.kind is FieldKind.CHOICE and (
-            event.arg.isdigit() and int(event.arg) < len(spec_field.choices)
+            is_id(event.arg) and int(event.arg) < len(spec_field.choices)
         ):
             return _advance(spec, draft, {**draft.answers,
                                           spec_field.key: spec_field.choices[int(event.arg)]})
@@ -432,7 +433,7 @@ def _in_field(spec: FormSpec, draft: Draft, event: Event, *, today: date,
             day = today + timedelta(days=int(event.arg)) * (1 if spec.future_dates else -1)
             return _advance(spec, draft, {**draft.answers, spec_field.key: day.isoformat()})
         if event.action == "teacher" and spec_field.kind is FieldKind.TEACHER:
-            return Outcome(draft, [_ask(spec, draft)]) if not event.arg.isdigit() else (
+            return Outcome(draft, [_ask(spec, draft)]) if not is_id(event.arg) else (
                 _pick_teacher(spec, draft, int(event.arg), lookup))
         return Outcome(draft, [Reply(texts.BUTTON_EXPIRED, notice=texts.BUTTON_EXPIRED)])
     if isinstance(event, Control):
