@@ -314,6 +314,8 @@ def build_archive(session: Session, settings: Settings, school_id: int, scope: S
     measured = measure_people(session, settings, scope.semester,
                               min(today, scope.semester.end), members)
     numbers = archive.staff_numbers(session, teacher_ids=teacher_ids)
+    # A session form lists everyone of its group, whoever the archive is for.
+    attendees = groups.members(session, group_ids=[ids[g] for g in wanted_groups if g in ids])
     # The minutes are the leader's records, whoever the archive is for.
     minutes = {r.link_id: r for r in archive.minutes_of(
         session, meeting_ids=[m.id for m in sessions]) if not r.deleted}
@@ -327,7 +329,7 @@ def build_archive(session: Session, settings: Settings, school_id: int, scope: S
                 continue
             if _held_day(meeting, settings) > today:
                 continue
-            people = [m for m in members if meeting.group in m.groups]
+            people = [m for m in attendees if meeting.group in m.groups]
             held = meeting.starts_at.astimezone(settings.zone)
             name = safe_name(f"{meeting.group}_{held:%Y-%m-%d_%H%M}")
             bundle.writestr(f"{texts.EXPORT_SESSION_DIR}/{name}.docx",

@@ -353,7 +353,7 @@ def render_period_closing(session: Session, settings: Settings,
         return []
     member = found[0]
     semester = school.current_semester(session, school_id=member.school_id, today=closes)
-    if semester is None:
+    if semester is None or semester.closed:
         return []
     today = item.due_at.astimezone(settings.zone).date()
     items = measure_people(session, settings, semester, today, [member])[member.id]

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select
 
@@ -79,10 +80,15 @@ def ensure_meeting(
         Meeting.group_id == group_id, Meeting.planned_on == planned_on)).first()
     if existing is not None:
         return False
-    session.add(Meeting(group_id=group_id, semester_id=semester_id, planned_on=planned_on,
-                        starts_at=starts_at, ends_at=ends_at, place=place, note=note,
-                        status=PLANNED if starts_at is not None else OFF))
-    session.flush()
+    try:
+        # Another process may be generating the same semester right now.
+        with session.begin_nested():
+            session.add(Meeting(group_id=group_id, semester_id=semester_id,
+                                planned_on=planned_on, starts_at=starts_at, ends_at=ends_at,
+                                place=place, note=note,
+                                status=PLANNED if starts_at is not None else OFF))
+    except IntegrityError:
+        return False
     return True
 
 

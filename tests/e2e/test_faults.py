@@ -1,177 +1,26 @@
 """Kill the bot (SIGKILL) at random moments while teachers fill forms and reminders go out.
 
-A worker process plays a fixed script — teachers answering a 教学反思 field by field and
-pressing 提交, and the scheduler ticking through a 教研 day — and appends, after the bot has
-answered, each step's id to an acknowledgement log (what a person saw answered), and each
-delivered reminder's outbox key to a sent log (what reached Telegram). The parent kills it
-at random points, restarts it, and the restarted worker resumes from the first step not
-acknowledged, re-sending that update with the same update key, as Telegram redelivers
-unacknowledged updates. At the end the database and logs are compared with an undisturbed
-run of the same script.
+A worker process (tests/replay.py) plays a fixed script — teachers answering a 教学反思 field
+by field and pressing 提交, and the scheduler ticking through a 教研 day — and appends, after
+the bot has answered, each step's id to an acknowledgement log (what a person saw answered),
+and each delivered reminder's outbox key to a sent log (what reached Telegram). The test
+kills it at random points, restarts it, and the restarted worker resumes from the first
+step not acknowledged, re-sending that update with the same update key, as Telegram
+redelivers unacknowledged updates. At the end the database and logs are compared with an
+undisturbed run of the same script.
 """
 
 from __future__ import annotations
 
-import asyncio
-import json
-import multiprocessing
-import os
 import random
-import signal
-import time as clock_time
 from collections import Counter
-from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, select
 
-from bot.app import build_core, build_runner
-from handlers.types import Incoming, Reply, private_chat
-from scheduler.clock import ManualClock
-from storage.db import normalise_url
-from storage.repos import chats, drafts, people, school
-from storage.repos.outbox import OutboxItem
-from storage.tables import Record
-from tests.conftest import DEMO_ROSTER, EXAMPLE_CONFIG, ZONE
+from tests.replay import TEACHERS, prepare, records_of, run_script, sent_keys
 
-TEACHERS = ("刘洋", "孙丽", "周静", "王芳")
-GROUP = "test:group:语文组"
-ANSWERS = ("《秋天的雨》第{n}课时", "三年级{n}班", "昨天",
-           "学生朗读很投入，小组合作读出了秋天的色彩，板书清晰呈现了课文结构。{n}", "完成",
-           "拓展环节时间不够，个别学生没有机会发言，下次要压缩导入时间。{n}", "完成",
-           "/skip", "如果再教一次，我会先让学生找出描写颜色的句子，再小组朗读比较。{n}", "完成",
-           "@submit")
 KILLS = 120
-DEADLINE_SECONDS = 150
-
-
-def _script() -> list[dict[str, Any]]:
-    """Teachers' answers interleaved with scheduler ticks across Tuesday and Wednesday."""
-    start = datetime(2026, 12, 1, 16, 0, tzinfo=ZONE)
-    steps: list[dict[str, Any]] = []
-    moment = start
-    for index, name in enumerate(TEACHERS, start=1):
-        steps.append({"id": f"u-{name}-open", "kind": "text", "who": name, "text": "/reflect",
-                      "at": moment.isoformat()})
-        for number, answer in enumerate(ANSWERS):
-            steps.append({"id": f"u-{name}-{number}", "kind": "text", "who": name,
-                          "text": answer.format(n=index), "at": moment.isoformat()})
-    tick = start
-    while tick <= datetime(2026, 12, 2, 17, 0, tzinfo=ZONE):
-        steps.append({"id": f"t-{tick:%m%d%H%M}", "kind": "tick", "at": tick.isoformat()})
-        tick += timedelta(minutes=10)
-    return steps
-
-
-def _worker(url: str, folder: str) -> None:
-    """Run the script from the first unacknowledged step (in a forked child)."""
-    from bot.config import load
-
-    base = Path(folder)
-    acked = set((base / "ack.log").read_text().split()) if (base / "ack.log").exists() else set()
-    steps = json.loads((base / "script.json").read_text())
-    config = load(str(EXAMPLE_CONFIG)).config
-    clock = ManualClock(datetime.fromisoformat(steps[0]["at"]))
-    core = build_core(config, database_url=url, clock=clock)
-    sent = (base / "sent.log").open("a")
-    ack = (base / "ack.log").open("a")
-
-    def append(log: Any, line: str) -> None:
-        log.write(line + "\n")
-        log.flush()
-        os.fsync(log.fileno())
-
-    async def send(reply: Reply, item: OutboxItem) -> bool:
-        append(sent, f"{item.key}|{(reply.chat or private_chat(item.chat)).address}")
-        return True
-
-    runner = build_runner(core, send)
-
-    async def play() -> None:
-        for step in steps:
-            if step["id"] in acked:
-                continue
-            clock.set(datetime.fromisoformat(step["at"]))
-            if step["kind"] == "tick":
-                await runner.tick()
-            else:
-                account = f"test:{step['who']}"
-                text, button = step["text"], None
-                if text == "@submit":
-                    row = core.db.call(lambda s, a=account: drafts.get_draft(s, account=a))
-                    text = None
-                    button = f"f:{row.context['token']}:submit" if row else "f:x:submit"
-                await core.handle(Incoming(account=account, chat=private_chat(account),
-                                           text=text, button=button, display_name=step["who"],
-                                           update_key=step["id"]))
-            append(ack, step["id"])
-
-    asyncio.run(play())
-    append(ack, "done")
-    core.db.close()
-
-
-def _prepare(url: str, folder: Path) -> None:
-    """Roster, bindings and the group link, as the school would have them."""
-    from bot.app import import_roster, read_roster
-    from bot.config import load
-
-    config = load(str(EXAMPLE_CONFIG)).config
-    core = build_core(config, database_url=url,
-                      clock=ManualClock(datetime(2026, 12, 1, 8, 0, tzinfo=ZONE)))
-    import_roster(core, read_roster(core, DEMO_ROSTER))
-
-    def setup(session: Any) -> None:
-        codes = {row.name: row.code for row in people.issue_codes(
-            session, school_id=core.school_id)}
-        for name in TEACHERS:
-            people.bind_with_code(session, school_id=core.school_id, code=str(codes[name]),
-                                  account=f"test:{name}", now=core.clock.now())
-        ids = school.group_ids(session, school_id=core.school_id)
-        chats.set_link(session, chat=GROUP, title="语文组", school_id=core.school_id,
-                       group_id=ids["语文组"], actor_id=None, now=core.clock.now())
-
-    core.db.call(setup)
-    core.db.close()
-    (folder / "script.json").write_text(json.dumps(_script()))
-
-
-def _run(url: str, folder: Path, *, kills: int, rng: random.Random) -> tuple[int, int]:
-    """Run until the script is done, killing the worker up to ``kills`` times."""
-    context = multiprocessing.get_context("fork")
-    landed = restarts = 0
-    deadline = clock_time.monotonic() + DEADLINE_SECONDS
-    while True:
-        assert clock_time.monotonic() < deadline, "the script did not finish in time"
-        process = context.Process(target=_worker, args=(url, str(folder)))
-        process.start()
-        restarts += 1
-        if landed < kills:
-            process.join(rng.uniform(0.01, 0.6))
-            if process.is_alive():
-                assert process.pid is not None
-                os.kill(process.pid, signal.SIGKILL)
-                process.join()
-                landed += 1
-                continue
-        process.join(60)
-        assert process.exitcode == 0, f"worker failed with exit code {process.exitcode}"
-        log = (folder / "ack.log").read_text().split()
-        if log and log[-1] == "done":
-            return landed, restarts
-
-
-def _records(url: str) -> list[tuple[int, str, str]]:
-    engine = create_engine(normalise_url(url))
-    try:
-        with engine.connect() as connection:
-            rows = connection.execute(select(Record.teacher_id, Record.kind, Record.answers))
-            return sorted((t, k, json.dumps(a, ensure_ascii=False, sort_keys=True))
-                          for t, k, a in rows)
-    finally:
-        engine.dispose()
 
 
 def test_kills_lose_no_answer_and_no_useful_reminder(database_url: str, tmp_path: Path,
@@ -179,23 +28,22 @@ def test_kills_lose_no_answer_and_no_useful_reminder(database_url: str, tmp_path
     reference = tmp_path / "reference"
     reference.mkdir()
     reference_url = f"sqlite:///{reference / 'ref.db'}"
-    _prepare(reference_url, reference)
-    _run(reference_url, reference, kills=0, rng=random.Random(0))
-    expected_records = _records(reference_url)
-    expected_sent = set((reference / "sent.log").read_text().split())
+    prepare(reference_url, reference)
+    run_script(reference_url, reference, kills=0, rng=random.Random(0))
+    expected_records = records_of(reference_url)
+    expected_sent = set(sent_keys((reference / "sent.log").read_text()))
     assert len(expected_records) == len(TEACHERS)
     assert any(key.startswith("eve:") for key in expected_sent)
     assert any(key.startswith("soon:") for key in expected_sent)
 
     chaos = tmp_path / "chaos"
     chaos.mkdir()
-    _prepare(database_url, chaos)
-    landed, restarts = _run(database_url, chaos, kills=KILLS, rng=random.Random(2026))
+    prepare(database_url, chaos)
+    landed, restarts = run_script(database_url, chaos, kills=KILLS, rng=random.Random(2026))
 
     # Every acknowledged answer is in the database, and no record is stored twice.
-    assert _records(database_url) == expected_records
-    sent = (chaos / "sent.log").read_text().split()
-    counts = Counter(sent)
+    assert records_of(database_url) == expected_records
+    counts = Counter(sent_keys((chaos / "sent.log").read_text()))
     duplicates = sum(count - 1 for count in counts.values())
     # Every reminder that was still useful went out.
     assert set(counts) == expected_sent
