@@ -96,7 +96,7 @@ def project(tmp_path: Path) -> Project:
 def test_check_config_prints_a_chinese_summary(project: Project) -> None:
     result = project.cli("check-config")
     assert result.code == 0, result.err
-    assert result.out == "配置文件 config.toml 没有问题：花城小学，4 个教研组，11 项研修指标。\n"
+    assert result.out == "配置文件 config.toml 没有问题：花城小学，4 个教研组，12 项研修指标。\n"
     assert result.err == ""
     assert project.databases() == []
 
