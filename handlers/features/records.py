@@ -245,8 +245,8 @@ def record(ctx: Ctx, arg: str) -> list[Reply]:
 
 
 def press_record(ctx: Ctx, kind: str) -> list[Reply]:
-    """A press on one of /record's choices."""
-    return open_form(ctx, kind)
+    """A press on one of /record's choices (or a nudge's button): listed record forms only."""
+    return open_listed_form(ctx, kind)
 
 
 def mine(ctx: Ctx, arg: str) -> list[Reply]:

@@ -157,9 +157,11 @@ def _open_announcement(ctx: Ctx, meeting: MeetingRow) -> list[Reply]:
         value = getattr(meeting, key)
         if value:
             prefill[key] = value
-    intro = Reply(texts.ANNOUNCE_INTRO.format(session=describe(meeting, ctx.settings.zone)))
     replies = records.open_form(ctx, "announcement", prefill=prefill,
                                 link=("meeting", meeting.id))
+    if not ctx.incoming.chat.is_private:
+        return replies  # the form continues in private chat, where the intro will be said
+    intro = Reply(texts.ANNOUNCE_INTRO.format(session=describe(meeting, ctx.settings.zone)))
     return [intro, *replies]
 
 
