@@ -23,5 +23,9 @@ lint: $(STAMP)
 test: lint
 	$(BIN)/python -m pytest
 
+# Prints the figures (about 8 minutes); docs/benchmarks.md records a run and what it means.
+bench: $(STAMP)
+	$(BIN)/python -m bench.run
+
 clean:
 	rm -rf $(VENV) data

@@ -1,0 +1,527 @@
+# ruff: noqa: T201 - the bench reports on the terminal
+"""Run the benchmarks: ``.venv/bin/python -m bench.run`` (``--quick`` for a short run).
+
+Four parts, measured side by side in one process on this machine:
+
+1. ``updates``   a burst of teachers filling in 教学反思 through the real PTB Application,
+                 full bot (SQLite, PostgreSQL) vs a bare PTB echo bot; p99 at a paced rate.
+2. ``district``  /progress and digest data at district scale (50 × 60 teachers).
+3. ``broadcast`` nudges through the outbox and AIORateLimiter vs enforced flood limits.
+4. ``footprint`` resident memory and start-up times.
+
+Each part can also be re-measured with the candidate code changes of ``bench.whatif``
+applied in this process only (``--no-whatif`` to skip). ``--json FILE`` keeps every figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import platform
+import shutil
+import sqlite3
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bench.common import (
+    PG_DEFAULT,
+    analyze_postgres,
+    load_average,
+    load_config,
+    median,
+    ms,
+    postgres_version,
+    prepare_postgres,
+    rss_mb,
+)
+
+PARTS = ("updates", "district", "broadcast", "footprint")
+
+
+@dataclass
+class Row:
+    """One line of the final table."""
+
+    part: str
+    figure: str
+    value: str
+    target: str = ""
+    verdict: str = ""
+
+
+@dataclass
+class Report:
+    """Every figure of a run, for the table and for --json."""
+
+    machine: dict[str, str] = field(default_factory=dict)
+    rows: list[Row] = field(default_factory=list)
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def add(self, part: str, figure: str, value: str, target: str = "",
+            passed: bool | None = None) -> None:
+        """Add a line; ``passed`` None for figures without a target."""
+        verdict = "" if passed is None else ("PASS" if passed else "FAIL")
+        self.rows.append(Row(part, figure, value, target, verdict))
+        print(f"  {figure}: {value}" + (f"  [{target}: {verdict}]" if target else ""),
+              flush=True)
+
+
+def _args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--parts", default=",".join(PARTS),
+                        help="comma-separated parts to run (default: all)")
+    parser.add_argument("--quick", action="store_true",
+                        help="small sizes everywhere (about a minute)")
+    parser.add_argument("--teachers", type=int, help="bound teachers in the burst (250)")
+    parser.add_argument("--updates", type=int,
+                        help="updates in the burst (default: 12 per teacher, one whole form)")
+    parser.add_argument("--paced-rate", type=float, default=200.0,
+                        help="updates per second in the paced run (200)")
+    parser.add_argument("--paced-updates", type=int, help="updates in the paced run (1200)")
+    parser.add_argument("--pg-teachers", type=int,
+                        help="teachers in the PostgreSQL burst (150: 1800 updates)")
+    parser.add_argument("--limited-updates", type=int,
+                        help="burst size with AIORateLimiter's 30/s on, as shipped (150)")
+    parser.add_argument("--ab-teachers", type=int, default=20,
+                        help="teachers in each what-if A/B chunk (20)")
+    parser.add_argument("--ab-rounds", type=int, default=4, help="what-if A/B rounds (4)")
+    parser.add_argument("--schools", type=int, help="schools in the district (50)")
+    parser.add_argument("--per-school", type=int, help="teachers per school (60)")
+    parser.add_argument("--district-runs", type=int, help="timed runs of the district (3)")
+    parser.add_argument("--broadcast", type=int, help="nudges to send (3000)")
+    parser.add_argument("--broadcast-whatif", type=int,
+                        help="nudges in the evenly spaced what-if broadcast (600)")
+    parser.add_argument("--broadcast-pipelined", action="store_true",
+                        help="also measure the limiter what-if with 4 messages under way")
+    parser.add_argument("--pg-url", default=os.environ.get("BENCH_DATABASE_URL", PG_DEFAULT),
+                        help="PostgreSQL database for the bench (must be yanxiu_bench)")
+    parser.add_argument("--no-postgres", action="store_true", help="SQLite only")
+    parser.add_argument("--no-whatif", action="store_true",
+                        help="skip re-measuring with the candidate code changes")
+    parser.add_argument("--no-profile", action="store_true", help="skip cProfile")
+    parser.add_argument("--json", type=Path, help="write every figure to this file")
+    parser.add_argument("--keep", action="store_true", help="keep the SQLite files")
+    args = parser.parse_args(argv)
+    quick = args.quick
+    defaults = {"teachers": 60 if quick else 250, "paced_updates": 600 if quick else 1200,
+                "pg_teachers": 30 if quick else 150, "limited_updates": 120 if quick else 150,
+                "schools": 10 if quick else 50, "per_school": 60, "district_runs": 3,
+                "broadcast": 300 if quick else 3000, "broadcast_whatif": 150 if quick else 300}
+    for key, value in defaults.items():
+        if getattr(args, key) is None:
+            setattr(args, key, value)
+    if args.updates is None:
+        args.updates = args.teachers * 12
+    args.parts = [p.strip() for p in args.parts.split(",") if p.strip()]
+    unknown = set(args.parts) - set(PARTS)
+    if unknown:
+        parser.error(f"unknown parts: {', '.join(sorted(unknown))}")
+    return args
+
+
+def machine(args: argparse.Namespace) -> dict[str, str]:
+    """What the figures were measured on."""
+    info = {
+        "nproc": str(os.cpu_count()),
+        "cpu": _cpu_model(),
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+        "postgresql": "skipped",
+        "commit": _commit(),
+        "load average at start": load_average(),
+        "started": time.strftime("%Y-%m-%d %H:%M:%S %z"),
+    }
+    if not args.no_postgres:
+        import psycopg
+
+        try:
+            prepare_postgres(args.pg_url)
+            info["postgresql"] = postgres_version(args.pg_url)
+        except psycopg.OperationalError as exc:
+            print(f"PostgreSQL unreachable ({exc.__class__.__name__}): SQLite only "
+                  "(--no-postgres to skip without trying)", flush=True)
+            args.no_postgres = True
+    return info
+
+
+def _commit() -> str:
+    """The commit measured, and whether the work tree had changes."""
+    import subprocess
+
+    def git(*args: str) -> str:
+        found = subprocess.run(["git", *args], capture_output=True, text=True, check=False,
+                               cwd=Path(__file__).resolve().parent.parent)
+        return found.stdout.strip()
+
+    head = git("rev-parse", "--short", "HEAD") or "?"
+    changed = git("status", "--porcelain", "--untracked-files=no").splitlines()
+    return head + (f" + {len(changed)} changed files" if changed else "")
+
+
+def _cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "?"
+
+
+# -- part 1 ---------------------------------------------------------------------------------
+
+
+def part_updates(args: argparse.Namespace, report: Report, work: Path, settings: Any) -> None:
+    """Full bot vs echo through the real PTB Application."""
+    from bench import updates, whatif
+
+    result = updates.UpdatesResult(teachers=args.teachers, updates=args.updates)
+    breakdowns: dict[str, dict[str, float]] = {}
+    paced_teachers = max(1, args.paced_updates // 12)
+
+    async def go() -> None:
+        await updates.run_echo("echo", teachers=args.teachers, updates=args.updates,
+                               result=result)
+        print(f"  echo: {result.runs['echo'].rate:.0f} updates/s", flush=True)
+        await updates.run_bot(
+            "sqlite", f"sqlite:///{work / 'updates.db'}", settings, teachers=args.teachers,
+            updates=args.updates, result=result, paced_updates=args.paced_updates,
+            paced_rate=args.paced_rate, breakdown_updates=min(args.updates, 600),
+            paced_teachers=paced_teachers,
+            profile_updates=0 if args.no_profile else min(args.updates, 360))
+        print(f"  bot on SQLite: {result.runs['sqlite'].rate:.0f} updates/s", flush=True)
+        if not args.no_postgres:
+            prepare_postgres(args.pg_url)
+            pg = updates.UpdatesResult()
+            await updates.run_bot("postgres", args.pg_url, settings,
+                                  teachers=args.pg_teachers, updates=args.pg_teachers * 12,
+                                  result=pg, breakdown_updates=240)
+            result.runs["postgres"] = pg.runs["postgres"]
+            breakdowns["postgres"] = pg.breakdown
+            print(f"  bot on PostgreSQL: {pg.runs['postgres'].rate:.0f} updates/s", flush=True)
+        limited = updates.UpdatesResult()
+        await updates.run_bot("sqlite, AIORateLimiter 30/s on", f"sqlite:///{work / 'lim.db'}",
+                              settings, teachers=args.teachers, updates=args.limited_updates,
+                              result=limited, flood_limit=True)
+        result.runs.update(limited.runs)
+        if not args.no_whatif:
+            found = await updates.ab(f"sqlite:///{work / 'ab.db'}", settings,
+                                     whatif.all_code_changes, teachers=args.ab_teachers,
+                                     rounds=args.ab_rounds)
+            breakdowns.update({key: value for key, value in found.items()
+                               if key.startswith("breakdown")})
+            result.runs["A/B as is"] = found["as is"]
+            result.runs["A/B changed"] = found["changed"]
+        await updates.run_echo("echo (again)", teachers=args.teachers, updates=args.updates,
+                               result=result)
+
+    asyncio.run(go())
+    runs = result.runs
+    echo = max((runs["echo"], runs["echo (again)"]), key=lambda run: run.rate)
+    part = "1 updates"
+    n = f"{args.teachers} teachers, {args.updates} updates"
+    report.add(part, f"echo bot ({n})",
+               f"{echo.rate:.0f} updates/s, p50 {ms(echo.p(.5))}, p99 {ms(echo.p(.99))} "
+               f"(best of two runs: {runs['echo'].rate:.0f}, {runs['echo (again)'].rate:.0f}); "
+               f"CPU {echo.cpu_per_update * 1000:.2f} ms/update")
+    for label in ("sqlite", "postgres"):
+        run = runs.get(label)
+        if run is None:
+            continue
+        ratio = run.rate / echo.rate
+        size = n if label == "sqlite" else (f"{args.pg_teachers} teachers, "
+                                            f"{len(run.latencies)} updates")
+        report.add(part, f"full bot on {label} ({size}; AIORateLimiter's 30/s bucket off)",
+                   f"{run.rate:.0f} updates/s, p50 {ms(run.p(.5))}, p99 {ms(run.p(.99))}; "
+                   f"ratio to echo {ratio:.1%} (by CPU per update: "
+                   f"{echo.cpu_per_update / run.cpu_per_update:.1%})", "ratio ≥ 50%",
+                   ratio >= 0.5)
+    paced_label = f"sqlite paced {args.paced_rate:.0f}/s"
+    service, sojourn = runs[paced_label + " service"], runs[paced_label + " sojourn"]
+    report.add(part, f"paced {args.paced_rate:.0f} updates/s on SQLite, process_update time "
+               f"({args.paced_updates} updates, {paced_teachers} teachers)",
+               f"p50 {ms(service.p(.5))}, p99 {ms(service.p(.99))}", "p99 < 50 ms",
+               service.p(.99) < 0.05)
+    report.add(part, "  same run, arrival to done (queueing included)",
+               f"p50 {ms(sojourn.p(.5))}, p99 {ms(sojourn.p(.99))}; handled "
+               f"{sojourn.rate:.0f}/s of the {args.paced_rate:.0f}/s offered",
+               "p99 < 50 ms", sojourn.p(.99) < 0.05)
+    limited = runs["sqlite, AIORateLimiter 30/s on"]
+    report.add(part, f"full bot as shipped (AIORateLimiter 30/s on), burst of "
+               f"{args.limited_updates}", f"{limited.rate:.1f} updates/s, "
+               f"p99 {ms(limited.p(.99))}")
+    if "A/B changed" in runs:
+        before, after = runs["A/B as is"], runs["A/B changed"]
+        report.add(part, f"what-if A/B on SQLite ({args.ab_teachers} teachers × "
+                   f"{args.ab_rounds} rounds, alternating): as is / with bench.whatif changes",
+                   f"{before.rate:.0f} / {after.rate:.0f} updates/s "
+                   f"({after.rate / before.rate - 1:+.0%}); p50 {ms(before.p(.5))} / "
+                   f"{ms(after.p(.5))}; CPU {before.cpu_per_update * 1000:.2f} / "
+                   f"{after.cpu_per_update * 1000:.2f} ms/update; ratio to echo "
+                   f"{after.rate / echo.rate:.1%}",
+                   "ratio ≥ 50%", after.rate / echo.rate >= 0.5)
+    report.details["updates"] = {
+        label: {"updates": len(run.latencies), "rate": run.rate, "p50": run.p(.5),
+                "p90": run.p(.9), "p99": run.p(.99), "max": max(run.latencies),
+                "wall": run.wall, "calls": run.calls, "cpu_per_update": run.cpu_per_update,
+                "core_share_of_median": updates.core_share(run)}
+        for label, run in runs.items()}
+    report.details["updates_breakdown_ms"] = {"sqlite": result.breakdown, **breakdowns}
+    report.details["updates_profile"] = result.profile
+    report.details["transaction_floor_ms"] = _transaction_floor(work)
+
+
+def _transaction_floor(work: Path) -> dict[str, float]:
+    """The least an update can cost in the bot's design: one unit of work, off the loop."""
+    from sqlalchemy import text
+
+    from storage import Database
+
+    async def measure(db: Database) -> dict[str, float]:
+        for _ in range(50):
+            await db.run(lambda _s: None)
+        figures = {}
+        for label, fn in (
+                ("unit of work without a statement (thread hop only)", lambda _s: None),
+                ("unit of work with one SELECT 1 (thread hop, connection, BEGIN IMMEDIATE, "
+                 "COMMIT)", lambda s: s.execute(text("SELECT 1")).all())):
+            times = []
+            for _ in range(500):
+                started = time.perf_counter()
+                await db.run(fn)
+                times.append(time.perf_counter() - started)
+            figures[label] = median(times) * 1000
+        return figures
+
+    db = Database(f"sqlite:///{work / 'floor.db'}")
+    try:
+        return asyncio.run(measure(db))
+    finally:
+        db.close()
+
+
+# -- part 2 ---------------------------------------------------------------------------------
+
+
+def part_district(args: argparse.Namespace, report: Report, work: Path,
+                  settings: Any) -> str:
+    """Group and district progress data on SQLite and PostgreSQL; returns the SQLite URL."""
+    from bench import district
+
+    part = "2 district"
+    sqlite_url = ""
+    backends = [("sqlite", f"sqlite:///{work / 'district.db'}")]
+    if not args.no_postgres:
+        backends.append(("postgres", args.pg_url))
+    details: dict[str, Any] = {}
+    for backend, url in backends:
+        if backend == "postgres":
+            prepare_postgres(url)
+        built = district.build(url, settings, schools=args.schools, teachers=args.per_school)
+        if backend == "postgres":
+            analyze_postgres(url)
+        print(f"  {backend}: built {len(built.schools)} schools, {built.teachers} teachers, "
+              f"{built.records} records in {built.build_seconds:.1f} s", flush=True)
+        result = district.measure(backend, built, settings, district_runs=args.district_runs)
+        figures = district.summary(result)
+        size = f"{built.teachers} teachers, {built.records:,} records"
+        report.add(part, f"{backend}: one 教研组's /progress data ({result.group_size} people; "
+                   "group_report, chart excluded), median of 9",
+                   f"{ms(figures['group_report'])} (measure_people alone "
+                   f"{ms(figures['group_measure'])})", "< 50 ms",
+                   figures["group_report"] < 0.05)
+        report.add(part, f"{backend}: digest data for the district ({size}; measure_people per "
+                   f"school), median of {len(result.district_digest)}",
+                   f"{ms(figures['district_digest'])} (CPU of this process "
+                   f"{ms(figures['district_digest_cpu'])})", "< 500 ms",
+                   figures["district_digest"] < 0.5)
+        entry: dict[str, Any] = {"summary": figures, "stages_s": result.stages,
+                                 "plans": result.plans, "build_seconds": built.build_seconds,
+                                 "records": built.records, "teachers": built.teachers,
+                                 "lessons": built.lessons, "runs": {
+                                     "group_report": result.group_report,
+                                     "group_measure": result.group_measure,
+                                     "district_digest": result.district_digest}}
+        if not args.no_whatif:
+            entry["whatif"] = _district_whatifs(args, report, part, backend, built, settings)
+        details[backend] = entry
+        if backend == "sqlite":
+            cold, warm = district.chart_times(settings)
+            details["chart_seconds"] = {"first (imports matplotlib, font)": cold,
+                                        "next": warm}
+            report.add(part, "one group chart (matplotlib PNG), left out of the figures above",
+                       f"first {ms(cold)}, then {ms(warm)}")
+        built.db.close()
+        if backend == "sqlite":
+            sqlite_url = url
+    report.details["district"] = details
+    return sqlite_url
+
+
+def _district_whatifs(args: argparse.Namespace, report: Report, part: str, backend: str,
+                      built: Any, settings: Any) -> dict[str, Any]:
+    """The district re-measured with the candidate changes, one more at each step."""
+    from bench import district, whatif
+
+    steps = [("memoised school_days + covering index", [whatif.cached_school_days])]
+    found: dict[str, Any] = {}
+    for label, changes in steps:
+        if "covering index" in label:
+            whatif.add_covering_index(built.db)
+        with contextlib.ExitStack() as stack:
+            for change in changes:
+                stack.enter_context(change())
+            result = district.measure(backend, built, settings,
+                                      district_runs=args.district_runs)
+        figures = district.summary(result)
+        found[label] = {"summary": figures, "stages_s": result.stages, "plans": result.plans}
+        report.add(part, f"  what-if {backend} {label}: group / district",
+                   f"{ms(figures['group_report'])} / {ms(figures['district_digest'])}",
+                   "< 50 ms / < 500 ms",
+                   figures["group_report"] < 0.05 and figures["district_digest"] < 0.5)
+    return found
+
+
+# -- part 3 ---------------------------------------------------------------------------------
+
+
+def part_broadcast(args: argparse.Namespace, report: Report, work: Path, settings: Any) -> None:
+    """Nudges through the outbox and AIORateLimiter against enforced flood limits."""
+    from bench import broadcast, whatif
+
+    part = "3 broadcast"
+
+    async def go() -> list[broadcast.BroadcastResult]:
+        results = [await broadcast.run("as shipped", f"sqlite:///{work / 'broadcast.db'}",
+                                       settings, teachers=args.broadcast)]
+        if not args.no_whatif:
+            results.append(await broadcast.run(
+                "what-if: evenly spaced limiter, 29.5/s", f"sqlite:///{work / 'even.db'}",
+                settings, teachers=args.broadcast_whatif, even_spacing=29.5))
+        if not args.no_whatif and args.broadcast_pipelined:
+            with whatif.pipelined_delivery():
+                results.append(await broadcast.run(
+                    "what-if: evenly spaced limiter + 4 under way",
+                    f"sqlite:///{work / 'even2.db'}", settings, teachers=args.broadcast_whatif,
+                    even_spacing=29.5))
+        return results
+
+    results = asyncio.run(go())
+    for result in results:
+        report.add(part, f"{result.label}: {result.accepted} nudges in "
+                   f"{result.first_to_last:.1f} s (planned {result.planned} in "
+                   f"{result.plan_seconds:.1f} s)",
+                   f"{result.sustained:.1f} msgs/s = {result.share:.0%} of 30/s",
+                   "≥ 90%", result.share >= 0.9)
+        report.add(part, f"  {result.label}: 429 answers", f"{result.refused}", "0",
+                   result.refused == 0)
+        report.add(part, f"  {result.label}: per message", ", ".join(
+            f"{name.split()[0]} {value:.1f} ms" for name, value in result.stages.items()
+            if name.split()[0] in ("render", "send", "whole"))
+            + f", CPU {result.cpu_per_message * 1000:.1f} ms")
+    report.details["broadcast"] = [asdict(result) for result in results]
+
+
+# -- part 4 ---------------------------------------------------------------------------------
+
+
+def part_footprint(report: Report, work: Path, district_url: str) -> None:
+    """Memory and start-up, measured in fresh processes."""
+    from bench import footprint
+
+    part = "4 footprint"
+    figures = footprint.measure(district_url, work)
+    report.add(part, "RSS idle after building a Core", f"{figures['rss_core']:.0f} MB")
+    report.add(part, "RSS idle, Core + Telegram Application (as `yanxiu run`)",
+               f"{figures['rss_idle_bot']:.0f} MB", "< 150 MB",
+               float(figures["rss_idle_bot"]) < 150)
+    if "rss_after_district" in figures:
+        report.add(part, "RSS after the district workload (same process; peak VmHWM)",
+                   f"{figures['rss_after_district']:.0f} MB (peak "
+                   f"{figures['peak_rss']:.0f} MB)", "< 150 MB",
+                   float(figures["peak_rss"]) < 150)
+    report.add(part, "start-up: python -m bot check-config (median of 3)",
+               f"{figures['check_config']:.2f} s (bare python: "
+               f"{figures['python_startup']:.2f} s)")
+    report.add(part, "start-up: build a Core (migrate + sync) on a fresh SQLite file",
+               f"{figures['build_core_seconds']:.2f} s (after {figures['import_seconds']:.2f} s "
+               "of imports)")
+    report.details["footprint"] = figures
+    report.details["bench_process_rss_mb"] = rss_mb()
+
+
+# -- table ----------------------------------------------------------------------------------
+
+
+def table(report: Report) -> str:
+    """The compact table printed at the end."""
+    widths = [max(len(row.part) for row in report.rows), 0, 0, 0, 0]
+    lines = []
+    header = ("part", "figure", "measured", "target", "")
+    rows = [header, *[(r.part, r.figure, r.value, r.target, r.verdict) for r in report.rows]]
+    widths = [min(max(len(str(row[i])) for row in rows), cap)
+              for i, cap in enumerate((12, 70, 70, 20, 4))]
+    for row in rows:
+        cells = [str(cell)[:width].ljust(width) for cell, width in zip(row, widths, strict=True)]
+        lines.append(" | ".join(cells).rstrip())
+        if row is header:
+            lines.append("-+-".join("-" * width for width in widths))
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the chosen parts and print the table."""
+    args = _args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    # Rate-limit retries are counted by the bench; PTB's INFO lines would only be noise.
+    logging.getLogger("telegram").setLevel(logging.ERROR)
+    started = time.perf_counter()
+    report = Report()
+    report.machine = machine(args)
+    print("machine: " + ", ".join(f"{k} {v}" for k, v in report.machine.items()), flush=True)
+    settings = load_config()
+    work = Path(tempfile.mkdtemp(prefix="yanxiu-bench-"))
+    district_url = ""
+    try:
+        for part in PARTS:
+            if part not in args.parts:
+                continue
+            part_started = time.perf_counter()
+            print(f"\n== {part} ==", flush=True)
+            if part == "updates":
+                part_updates(args, report, work, settings)
+            elif part == "district":
+                district_url = part_district(args, report, work, settings)
+            elif part == "broadcast":
+                part_broadcast(args, report, work, settings)
+            elif part == "footprint":
+                part_footprint(report, work, district_url)
+            report.details.setdefault("part_seconds", {})[part] = (
+                time.perf_counter() - part_started)
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+    report.machine["load average at end"] = load_average()
+    report.machine["total seconds"] = f"{time.perf_counter() - started:.0f}"
+    print("\n" + table(report))
+    print(f"\nload average at start {report.machine['load average at start']}, at end "
+          f"{report.machine['load average at end']}; total "
+          f"{report.machine['total seconds']} s")
+    if args.json:
+        args.json.write_text(json.dumps(asdict(report), ensure_ascii=False, indent=1,
+                                        default=str), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
