@@ -79,3 +79,29 @@ class Driver:
 
         self.core.db.call(apply)
         return chat
+
+
+def shown(replies: list[Reply]) -> str:
+    """What a person reads: every reply's plain text, one after another."""
+    return "\n".join(plain(reply) for reply in replies)
+
+
+def labels(replies: list[Reply]) -> list[str]:
+    """The labels of every button on ``replies``."""
+    return [b.label for reply in replies for row in reply.buttons for b in row]
+
+
+def button_data(replies: list[Reply], label: str) -> str:
+    """The data of the button labelled ``label`` (the newest reply that has one)."""
+    for reply in reversed(replies):
+        for row in reply.buttons:
+            for candidate in row:
+                if candidate.label == label and candidate.data:
+                    return candidate.data
+    raise AssertionError(f"no button {label!r} among {labels(replies)}")
+
+
+async def tap(bot: Driver, name: str, replies: list[Reply], label: str,
+              **kwargs: object) -> list[Reply]:
+    """``name`` presses the button labelled ``label`` on ``replies``."""
+    return await bot.send(name, button=button_data(replies, label), **kwargs)  # type: ignore[arg-type]

@@ -35,7 +35,7 @@ from scheduler.clock import ManualClock
 from storage.repos import meetings, school
 from storage.tables import Attendance, Meeting, Pause, Teacher
 from tests.conftest import DEMO_ROSTER, EXAMPLE_CONFIG, START, ZONE, make_core
-from tests.drivers import Driver, plain
+from tests.drivers import Driver, button_data, plain, shown
 
 LIU, WANG, SUN, ZHOU, CHEN, ZHANG = "刘洋", "王芳", "孙丽", "周静", "陈主任", "张伟"
 SEMESTER = "2026-2027学年第一学期"
@@ -62,17 +62,6 @@ def day(year: int, month: int, dom: int) -> datetime:
     return datetime.combine(date(year, month, dom), datetime.min.time())
 
 
-def shown(replies: list[Reply]) -> str:
-    return "\n".join(plain(reply) for reply in replies)
-
-
-def button_data(replies: list[Reply], label: str) -> str:
-    for reply in reversed(replies):
-        for row in reply.buttons:
-            for candidate in row:
-                if candidate.label == label and candidate.data:
-                    return candidate.data
-    raise AssertionError(f"no button {label!r}")
 
 
 async def fill(bot: Driver, name: str, *steps: str, taps: tuple[str, ...] = ()) -> list[Reply]:

@@ -22,7 +22,7 @@ from scheduler.runner import Runner
 from storage.repos import lessons
 from storage.repos.outbox import OutboxItem
 from tests.conftest import ZONE, make_core
-from tests.drivers import Driver, plain
+from tests.drivers import Driver, button_data, labels, plain, shown, tap
 
 LIU, SUN, ZHOU, WANG, ZHANG, CHEN = "刘洋", "孙丽", "周静", "王芳", "张伟", "陈主任"
 LESSON_LINE = ("研讨课《秋天的雨》 · 刘洋\n"
@@ -41,26 +41,8 @@ PROCESS = ("教师用秋天的图片导入，学生说出秋天的颜色；随�
 # -- helpers --------------------------------------------------------------------------------
 
 
-def shown(replies: list[Reply]) -> str:
-    return "\n".join(plain(reply) for reply in replies)
 
 
-def labels(replies: list[Reply]) -> list[str]:
-    return [b.label for reply in replies for row in reply.buttons for b in row]
-
-
-def button_data(replies: list[Reply], label: str) -> str:
-    for reply in reversed(replies):
-        for row in reply.buttons:
-            for candidate in row:
-                if candidate.label == label and candidate.data:
-                    return candidate.data
-    raise AssertionError(f"no button {label!r} among {labels(replies)}")
-
-
-async def tap(bot: Driver, name: str, replies: list[Reply], label: str,
-              **kwargs: object) -> list[Reply]:
-    return await bot.send(name, button=button_data(replies, label), **kwargs)  # type: ignore[arg-type]
 
 
 async def answer(bot: Driver, name: str, *steps: str, replies: list[Reply] | None = None,

@@ -17,7 +17,7 @@ from handlers.settings import Period
 from handlers.types import Reply
 from scheduler.clock import ManualClock
 from tests.conftest import ZONE, make_core
-from tests.drivers import Driver, plain
+from tests.drivers import Driver, button_data, labels, shown
 
 LIU = "刘洋"  # 语文组, 教师: every quota but 听课（管理员） applies
 STATUS_WORDS = ("已完成", "进度正常", "稍落后", "落后较多")
@@ -41,21 +41,10 @@ def bot(config: Config, database_url: str, clock: ManualClock) -> Iterator[Drive
     driver.core.db.close()
 
 
-def shown(replies: list[Reply]) -> str:
-    return "\n".join(plain(reply) for reply in replies)
-
-
-def labels(replies: list[Reply]) -> list[str]:
-    return [b.label for reply in replies for row in reply.buttons for b in row]
 
 
 async def tap(bot: Driver, replies: list[Reply], label: str) -> list[Reply]:
-    for reply in reversed(replies):
-        for row in reply.buttons:
-            for candidate in row:
-                if candidate.label == label and candidate.data:
-                    return await bot.send(LIU, button=candidate.data)
-    raise AssertionError(f"no button {label!r} among {labels(replies)}")
+    return await bot.send(LIU, button=button_data(replies, label))
 
 
 async def say_all(bot: Driver, *messages: str) -> list[Reply]:

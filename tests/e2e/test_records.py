@@ -27,7 +27,7 @@ from storage.repos.drafts import DraftRow
 from storage.repos.records import RecordRow, get_record
 from storage.tables import Record
 from tests.conftest import DEMO_ROSTER, make_core
-from tests.drivers import Driver, plain
+from tests.drivers import Driver, button_data, labels, shown, tap
 
 LIU = "刘洋"  # 语文组, 教师
 SUN = "孙丽"  # 语文组, 教师
@@ -65,29 +65,8 @@ class Tap:
     label: str
 
 
-def shown(replies: list[Reply]) -> str:
-    """What the teacher reads: every reply's plain text, one after another."""
-    return "\n".join(plain(reply) for reply in replies)
 
 
-def labels(replies: list[Reply]) -> list[str]:
-    return [b.label for reply in replies for row in reply.buttons for b in row]
-
-
-def button_data(replies: list[Reply], label: str) -> str:
-    """The data of the button labelled ``label`` (the newest reply that has one)."""
-    for reply in reversed(replies):
-        for row in reply.buttons:
-            for candidate in row:
-                if candidate.label == label and candidate.data:
-                    return candidate.data
-    raise AssertionError(f"no button {label!r} among {labels(replies)}")
-
-
-async def tap(bot: Driver, name: str, replies: list[Reply], label: str,
-              **kwargs: object) -> list[Reply]:
-    """``name`` presses the button labelled ``label`` on ``replies``."""
-    return await bot.send(name, button=button_data(replies, label), **kwargs)  # type: ignore[arg-type]
 
 
 async def run(bot: Driver, name: str, script: list[str | Tap],

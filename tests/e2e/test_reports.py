@@ -29,7 +29,7 @@ from storage.repos import meetings
 from storage.repos import school as school_repo
 from storage.repos.outbox import OutboxItem
 from tests.conftest import EXAMPLE_CONFIG, ZONE, make_core
-from tests.drivers import Driver, plain
+from tests.drivers import Driver, button_data, labels, plain, shown
 
 LIU, SUN, ZHOU, WANG, CHEN, ZHANG = "刘洋", "孙丽", "周静", "王芳", "陈主任", "张伟"
 CHINESE_GROUP = (CHEN, WANG, LIU, SUN, ZHOU)  # 语文组, in roster order
@@ -38,21 +38,7 @@ SEMESTER = "2026-2027学年第一学期"
 CLOSED = "本学期已结束归档，记录不能再修改。"
 
 
-def shown(replies: list[Reply]) -> str:
-    return "\n".join(plain(reply) for reply in replies)
 
-
-def labels(replies: list[Reply]) -> list[str]:
-    return [b.label for reply in replies for row in reply.buttons for b in row]
-
-
-def button_data(replies: list[Reply], label: str) -> str:
-    for reply in reversed(replies):
-        for row in reply.buttons:
-            for candidate in row:
-                if candidate.label == label and candidate.data:
-                    return candidate.data
-    raise AssertionError(f"no button {label!r} among {labels(replies)}")
 
 
 async def tap(bot: Driver, name: str, replies: list[Reply], label: str) -> list[Reply]:
