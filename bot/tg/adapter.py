@@ -21,12 +21,13 @@ from telegram import (
 )
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 from telegram.request import BaseRequest
 
 from bot import texts as bot_texts
 from bot.app import build_runner
 from bot.config import TelegramSpec
+from bot.tg.ratelimit import PROACTIVE, FloodLimiter, Pace
 from bot.tg.translate import chat_id, keyboard, menu_keyboard, to_incoming, toast
 from handlers import texts
 from handlers.context import Where
@@ -74,14 +75,16 @@ class TelegramBridge:
     async def send_due(self, bot: Bot, reply: Reply, item: OutboxItem) -> bool:
         """Send a reply rendered from the outbox (its chat defaults to the item's person)."""
         target = reply if reply.chat is not None else replace(reply, chat=private_chat(item.chat))
-        return await self.deliver(bot, target, None)
+        return await self.deliver(bot, target, None, pace=PROACTIVE)
 
     async def deliver(
         self, bot: Bot, reply: Reply, incoming: Incoming | None, source: Message | None = None,
+        *, pace: Pace | None = None,
     ) -> bool:
         """Send one reply; a private chat the person never opened gets the fallback instead.
 
         A reply without text or file is a notice only: the toast of the pressed button.
+        ``pace`` tells the rate limiter whether the bot speaks on its own initiative.
         """
         if not reply.text.strip() and reply.attachment is None:
             return True
@@ -103,19 +106,20 @@ class TelegramBridge:
                 for index, part in enumerate(parts):
                     last = attachment is None and index == len(parts) - 1
                     await bot.send_message(to, part, parse_mode=ParseMode.HTML,
-                                           reply_markup=markup if last else None)
+                                           reply_markup=markup if last else None,
+                                           rate_limit_args=pace)
             if attachment is not None:
                 upload = InputFile(attachment.content, filename=attachment.filename)
                 send = bot.send_photo if attachment.is_photo else bot.send_document
                 await send(to, upload, caption=None if long_text else reply.text or None,
-                           parse_mode=ParseMode.HTML, reply_markup=markup)
+                           parse_mode=ParseMode.HTML, reply_markup=markup, rate_limit_args=pace)
         except (Forbidden, BadRequest) as exc:
             unreachable = isinstance(exc, Forbidden) or "chat not found" in str(exc).lower()
             if not (unreachable and target.is_private):
                 raise
             logger.info("private chat %s unreachable: %s", target.address, exc)
             if reply.fallback is not None:
-                return await self.deliver(bot, reply.fallback, incoming)
+                return await self.deliver(bot, reply.fallback, incoming, pace=pace)
             return False
         return True
 
@@ -195,7 +199,7 @@ def build_application(
         .token(token)
         .base_url(spec.base_url)
         .base_file_url(spec.base_file_url)
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        .rate_limiter(FloodLimiter())
         .post_init(start)
         .post_shutdown(stop)
     )
