@@ -178,10 +178,13 @@ def _days(start: date, end: date) -> Iterator[date]:
 class SchoolCalendar:
     """The school's calendar: national holidays plus the school's own days off and make-up days."""
 
-    __slots__ = ("_days_off", "_make_up")
+    __slots__ = ("_counts", "_days_off", "_make_up")
 
     _days_off: tuple[DayOff, ...]
     _make_up: dict[date, MakeUpDay]
+    # Per year: how many school days precede each day of the year (index 0 = 1 January),
+    # plus the year's total. Filled on first use; the calendar never changes.
+    _counts: dict[int, list[int]]
 
     def __init__(
         self, *, days_off: Sequence[DayOff] = (), make_up_days: Sequence[MakeUpDay] = ()
@@ -194,6 +197,7 @@ class SchoolCalendar:
             make_up[m.date] = m
         object.__setattr__(self, "_days_off", tuple(days_off))
         object.__setattr__(self, "_make_up", make_up)
+        object.__setattr__(self, "_counts", {})
 
     def __setattr__(self, name: str, value: object) -> None:
         """Refuse changes: the calendar is immutable after construction."""
@@ -231,8 +235,26 @@ class SchoolCalendar:
         return d.isoweekday()
 
     def school_days(self, start: date, end: date) -> int:
-        """Return the number of school days in ``[start, end]`` inclusive."""
-        return sum(1 for d in _days(start, end) if self.is_school_day(d))
+        """Return the number of school days in ``[start, end]`` inclusive.
+
+        Quotas ask this for every teacher and period, so each year is walked once.
+        """
+        total = 0
+        for year in range(start.year, end.year + 1):
+            counts = self._year_counts(year)
+            first = start.timetuple().tm_yday - 1 if year == start.year else 0
+            last = end.timetuple().tm_yday if year == end.year else len(counts) - 1
+            total += counts[last] - counts[first] if last > first else 0
+        return total
+
+    def _year_counts(self, year: int) -> list[int]:
+        counts = self._counts.get(year)
+        if counts is None:
+            counts = [0]
+            for d in _days(date(year, 1, 1), date(year, 12, 31)):
+                counts.append(counts[-1] + self.is_school_day(d))
+            self._counts[year] = counts
+        return counts
 
     def unknown_years(self, start: date, end: date) -> set[int]:
         """Return the years in ``[start, end]`` the holiday library has no data for."""

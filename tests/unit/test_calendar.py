@@ -1,8 +1,10 @@
 from dataclasses import FrozenInstanceError
-from datetime import date, time
+from datetime import date, time, timedelta
 
 import chinese_calendar
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from scheduler.calendar import (
@@ -188,6 +190,15 @@ def test_school_days(cal: SchoolCalendar, start: str, end: str, count: int) -> N
 def test_school_days_agrees_with_library_for_known_year() -> None:
     days = chinese_calendar.get_workdays(D("2026-01-01"), D("2026-12-31"))
     assert plain().school_days(D("2026-01-01"), D("2026-12-31")) == len(days)
+
+
+@given(start=st.dates(D("2025-06-01"), D("2028-06-30")), length=st.integers(-3, 800))
+def test_school_days_counts_every_day_once(start: date, length: int) -> None:
+    cal = SchoolCalendar(days_off=[SPORTS_DAY, WINTER_2027, WINTER_2026],
+                         make_up_days=[MakeUpDay(date=D("2026-10-10"), acts_as=5, name="运动会补课")])
+    end = start + timedelta(days=length)
+    walked = sum(cal.is_school_day(start + timedelta(days=n)) for n in range(length + 1))
+    assert cal.school_days(start, end) == walked
 
 
 # --- occurrences ------------------------------------------------------------------------
