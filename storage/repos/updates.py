@@ -4,22 +4,25 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, delete
 
 from storage.tables import ProcessedUpdate
 
+_INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
+
 
 def claim_update(session: Session, *, key: str, now: datetime) -> bool:
-    """Record ``key`` as processed in this transaction; False if it was processed before."""
-    if session.get(ProcessedUpdate, key) is not None:
-        return False
-    try:
-        with session.begin_nested():
-            session.add(ProcessedUpdate(key=key, at=now))
-    except IntegrityError:
-        return False
-    return True
+    """Record ``key`` as processed in this transaction; False if it was processed before.
+
+    One statement on every update (no read, no savepoint): the insert that finds the key
+    already there inserts nothing. A concurrent process holding the same key uncommitted
+    makes PostgreSQL wait for it, then do nothing.
+    """
+    insert = _INSERTS[session.get_bind().dialect.name]
+    statement = (insert(ProcessedUpdate).values(key=key, at=now).on_conflict_do_nothing()
+                 .returning(ProcessedUpdate.key))
+    return session.execute(statement).first() is not None
 
 
 def forget_updates(session: Session, *, before: datetime) -> int:
