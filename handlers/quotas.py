@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
+from functools import lru_cache
 
 from handlers.settings import Period, QuotaSpec, Unit
 from storage.repos.records import TotalsRow
@@ -65,15 +66,20 @@ def applies(quota: QuotaSpec, *, role: str, groups: Sequence[str]) -> bool:
 
 def periods(quota: QuotaSpec, *, start: date, end: date) -> list[tuple[date, date]]:
     """The periods of ``quota`` within a semester: the semester, or its months (clipped)."""
-    if quota.period is Period.SEMESTER:
-        return [(start, end)]
+    return list(_periods(quota.period, start, end))
+
+
+@lru_cache(maxsize=256)
+def _periods(period: Period, start: date, end: date) -> tuple[tuple[date, date], ...]:
+    if period is Period.SEMESTER:
+        return ((start, end),)
     found = []
     first = start
     while first <= end:
         following = (first.replace(day=1) + timedelta(days=32)).replace(day=1)
         found.append((first, min(following - timedelta(days=1), end)))
         first = following
-    return found
+    return tuple(found)
 
 
 def expected(target: int, *, start: date, end: date, today: date,
@@ -116,13 +122,13 @@ def bar(done: int, target: int, width: int = BAR_WIDTH) -> str:
     return "▓" * filled + "░" * (width - filled)
 
 
-def _measure(quota: QuotaSpec, totals: Sequence[TotalsRow], start: date, end: date,
+def _measure(quota: QuotaSpec, rows: Sequence[TotalsRow], start: date, end: date,
              lessons: Sequence[date], today: date) -> tuple[int, int]:
+    """(done, pieces too short to count) in one period; ``rows`` are of the quota's kind."""
     if quota.kind == OPEN_LESSON:  # counted once given, not when registered
         return sum(1 for day in lessons if start <= day <= min(end, today)), 0
-    first = start.replace(day=1)
-    rows = [row for row in totals
-            if row.kind == quota.kind and first <= date(row.year, row.month, 1) <= end]
+    first, last = (start.year, start.month), (end.year, end.month)
+    rows = [row for row in rows if first <= (row.year, row.month) <= last]
     short = sum(row.pieces - row.counted for row in rows)
     if quota.unit is Unit.CHARS:
         return sum(row.counted_chars for row in rows), short
@@ -143,24 +149,32 @@ def _attendance(quota: QuotaSpec, sessions: Sequence[tuple[date, bool]], start: 
 def measure(
     quotas: Sequence[QuotaSpec], *, totals: Sequence[TotalsRow], lessons: Sequence[date],
     semester: tuple[date, date], today: date, school_days: SchoolDays,
-    sessions: Sequence[tuple[date, bool]] = (),
+    sessions: Sequence[tuple[date, bool]] = (), history: bool = True,
 ) -> list[QuotaProgress]:
     """Progress on each quota for one teacher, from their monthly totals.
 
     ``sessions`` are the teacher's groups' sessions that take place, each with whether it
-    counts as attended (for the 出勤 quota).
+    counts as attended (for the 出勤 quota). Without ``history`` only the current period is
+    measured (``past`` stays empty): digests and reminders need no more.
     """
+    by_kind: dict[str, list[TotalsRow]] = {}
+    for row in totals:
+        by_kind.setdefault(row.kind, []).append(row)
     result = []
     for quota in quotas:
+        spans = _periods(quota.period, semester[0], semester[1])
+        if not history:
+            spans = (_current(spans, today),)
         measured = []
-        for start, end in periods(quota, start=semester[0], end=semester[1]):
+        for start, end in spans:
             if start > today and measured:
                 break
             if quota.kind == ATTENDANCE:
                 done, target, due = _attendance(quota, sessions, start, end, today)
                 short = 0
             else:
-                done, short = _measure(quota, totals, start, end, lessons, today)
+                done, short = _measure(quota, by_kind.get(quota.kind, ()), start, end,
+                                       lessons, today)
                 target = quota.target
                 due = expected(target, start=start, end=end, today=today,
                                school_days=school_days)
@@ -172,6 +186,14 @@ def measure(
         past = tuple(p for p in measured if p.closed and p is not current)
         result.append(QuotaProgress(quota, current, past))
     return result
+
+
+def _current(spans: Sequence[tuple[date, date]], today: date) -> tuple[date, date]:
+    """The period holding ``today``; the first before the semester, the last after it."""
+    for start, end in spans:
+        if start <= today <= end:
+            return start, end
+    return spans[0] if today < spans[0][0] else spans[-1]
 
 
 def min_chars_by_kind(quotas: Sequence[QuotaSpec]) -> dict[str, int]:

@@ -176,7 +176,9 @@ class Record(SQLModel, table=True):
     """A record handed in through a form: 教学反思, 听课记录, 读书笔记 …"""
 
     __table_args__ = (
-        Index("ix_record_teacher_semester_kind", "teacher_id", "semester_id", "kind"),
+        # Covers the quota totals (records.monthly_totals): no row is read for them.
+        Index("ix_record_totals", "teacher_id", "semester_id", "kind", "occurred_on", "chars",
+              "deleted_at"),
         Index("ix_record_semester_kind", "semester_id", "kind"),
     )
 

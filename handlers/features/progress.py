@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import date
 from typing import Protocol
@@ -37,8 +38,13 @@ class Person(Protocol):
 
 
 def measure_people(session: Session, settings: Settings, semester: SemesterRow, today: date,
-                   persons: Sequence[Person]) -> dict[int, list[quotas.QuotaProgress]]:
-    """Every applicable quota of each person, from two aggregate queries for all of them."""
+                   persons: Sequence[Person], *,
+                   history: bool = False) -> dict[int, list[quotas.QuotaProgress]]:
+    """Every applicable quota of each person, from a few aggregate queries for all of them.
+
+    ``history`` adds the months already past (as /me shows them); digests, reminders and
+    exports only need the current period.
+    """
     ids = [person.id for person in persons]
     min_chars = quotas.min_chars_by_kind(settings.quotas)
     totals: dict[int, list[records.TotalsRow]] = {}
@@ -46,32 +52,46 @@ def measure_people(session: Session, settings: Settings, semester: SemesterRow, 
                                       min_chars=min_chars):
         totals.setdefault(row.teacher_id, []).append(row)
     lesson_times = records.open_lesson_times(session, teacher_ids=ids, semester_id=semester.id)
-    wants_attendance = any(q.kind == quotas.ATTENDANCE for q in settings.quotas)
-    attended = (meetings.attendance_by_teacher(session, teacher_ids=ids,
-                                               semester_id=semester.id)
-                if wants_attendance else {})
-    away = meetings.pauses_of(session, teacher_ids=ids) if wants_attendance else {}
+    sessions = (_sessions(session, settings, semester, ids)
+                if any(q.kind == quotas.ATTENDANCE for q in settings.quotas) else {})
+    # The same few periods for everybody: count their school days once per call.
+    school_days = functools.cache(settings.school_calendar.school_days)
     measured = {}
     for person in persons:
         applicable = [q for q in settings.quotas
                       if quotas.applies(q, role=person.role, groups=person.groups)]
         lessons = [t.astimezone(settings.zone).date() for t in lesson_times.get(person.id, [])]
-        sessions = []
-        for _planned, starts_at, status in attended.get(person.id, []):
-            day = starts_at.astimezone(settings.zone).date()
-            paused = any(start <= day <= end for start, end in away.get(person.id, []))
-            sessions.append((day, status in COUNTED or paused))
         measured[person.id] = quotas.measure(
             applicable, totals=totals.get(person.id, []), lessons=lessons,
             semester=(semester.start, semester.end), today=today,
-            school_days=settings.school_calendar.school_days, sessions=sessions)
+            school_days=school_days, sessions=sessions.get(person.id, []), history=history)
     return measured
+
+
+def _sessions(session: Session, settings: Settings, semester: SemesterRow,
+              ids: Sequence[int]) -> dict[int, list[tuple[date, bool]]]:
+    """Each teacher's groups' sessions: the day, and whether it counts as attended (present,
+    on approved leave, or away on a /pause that day)."""
+    held = meetings.group_sessions(session, teacher_ids=ids, semester_id=semester.id,
+                                   counted=COUNTED)
+    away = meetings.pauses_of(session, teacher_ids=ids)
+    days = {meeting: starts.astimezone(settings.zone).date()
+            for meeting, starts in held.starts.items()}
+    found: dict[int, list[tuple[date, bool]]] = {}
+    for teacher, meeting_ids in held.of_teacher.items():
+        pauses = away.get(teacher, ())
+        found[teacher] = [
+            (days[meeting], (meeting, teacher) in held.counted
+             or any(start <= days[meeting] <= end for start, end in pauses))
+            for meeting in meeting_ids]
+    return found
 
 
 def person_progress(ctx: Ctx, person: PersonRow,
                     semester: SemesterRow) -> list[quotas.QuotaProgress]:
     """Every quota that applies to ``person``, measured for ``semester`` as of today."""
-    return measure_people(ctx.session, ctx.settings, semester, ctx.today, [person])[person.id]
+    return measure_people(ctx.session, ctx.settings, semester, ctx.today, [person],
+                          history=True)[person.id]
 
 
 def line(item: quotas.QuotaProgress) -> str:
