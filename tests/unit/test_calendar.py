@@ -194,8 +194,8 @@ def test_school_days_agrees_with_library_for_known_year() -> None:
 
 @given(start=st.dates(D("2025-06-01"), D("2028-06-30")), length=st.integers(-3, 800))
 def test_school_days_counts_every_day_once(start: date, length: int) -> None:
-    cal = SchoolCalendar(days_off=[SPORTS_DAY, WINTER_2027, WINTER_2026],
-                         make_up_days=[MakeUpDay(date=D("2026-10-10"), acts_as=5, name="运动会补课")])
+    make_up = MakeUpDay(date=D("2026-10-10"), acts_as=5, name="运动会补课")
+    cal = SchoolCalendar(days_off=[SPORTS_DAY, WINTER_2027, WINTER_2026], make_up_days=[make_up])
     end = start + timedelta(days=length)
     walked = sum(cal.is_school_day(start + timedelta(days=n)) for n in range(length + 1))
     assert cal.school_days(start, end) == walked
