@@ -1,4 +1,8 @@
-"""The ``yanxiu`` command line: run the bot, the sandbox, migrations and roster tools."""
+"""The ``yanxiu`` command line: run the bot, the sandbox, migrations and roster tools.
+
+Each command imports what it needs when it runs: ``check-config`` should not load the
+storage layer, the exports (python-docx, openpyxl) or the handlers.
+"""
 
 from __future__ import annotations
 
@@ -10,18 +14,18 @@ import sys
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from openpyxl import Workbook
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
-from bot import demo, logs, maintenance, texts
-from bot.app import build_core, import_roster, issue_codes
+from bot import logs, texts
 from bot.config import START_AT_FORMAT, TOKEN_ENV, Config, ConfigError, Loaded, load
-from handlers.dispatch import Core
-from handlers.roster import RosterEntry, RosterError, parse_roster
 from scheduler.clock import Clock, ManualClock, SystemClock
-from storage import DatabaseUnavailable
+
+if TYPE_CHECKING:
+    from handlers.dispatch import Core
+    from handlers.roster import RosterEntry, RosterError
 
 logger = logging.getLogger(__name__)
 
@@ -35,12 +39,16 @@ def _shown_url(url: str) -> str:
 
 
 def _open(loaded: Loaded, *, url: str | None = None, clock: Clock | None = None) -> Core:
+    from bot.app import build_core
+
     return build_core(loaded.config, database_url=url or loaded.database_url,
                       clock=clock or SystemClock())
 
 
 def _read_roster(config: Config, path: Path) -> list[RosterEntry]:
     """Parse a roster file before any database is touched (raises RosterError)."""
+    from handlers.roster import RosterError, parse_roster
+
     try:
         return parse_roster(path, known_groups=[group.name for group in config.groups])
     except OSError as exc:
@@ -88,6 +96,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def _maintenance(args: argparse.Namespace, loaded: Loaded) -> int:
     """export, semester, backup, restore and seed-demo."""
+    from bot import demo, maintenance
+
     try:
         if args.command == "backup":
             print(texts.BACKUP_DONE.format(path=maintenance.backup(loaded.database_url,
@@ -124,6 +134,7 @@ def _maintenance(args: argparse.Namespace, loaded: Loaded) -> int:
 
 def _sandbox(loaded: Loaded) -> int:
     from bot.console.sandbox import Sandbox
+    from handlers.roster import RosterError
 
     config = loaded.config
     zone = config.zone
@@ -175,6 +186,9 @@ def _telegram(loaded: Loaded, *, webhook: bool) -> int:
 
 
 def _roster_import(loaded: Loaded, path: Path) -> int:
+    from bot.app import import_roster
+    from handlers.roster import RosterError
+
     try:
         entries = _read_roster(loaded.config, path)
     except RosterError as exc:
@@ -190,6 +204,10 @@ def _roster_import(loaded: Loaded, path: Path) -> int:
 
 
 def _roster_codes(loaded: Loaded, out: Path | None) -> int:
+    from openpyxl import Workbook
+
+    from bot.app import issue_codes
+
     core = _open(loaded)
     try:
         rows = issue_codes(core)
@@ -232,6 +250,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(exc, file=sys.stderr)
         return EXIT_USAGE
     logs.add_secret(loaded.token)
+    if args.command == "check-config":
+        return _check_config(loaded)
+    from storage import DatabaseUnavailable
+
     try:
         return _dispatch(args, loaded)
     except (DatabaseUnavailable, OperationalError) as exc:
@@ -242,13 +264,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_FAILURE
 
 
+def _check_config(loaded: Loaded) -> int:
+    """The config is valid once loaded; nothing else is imported or opened."""
+    config = loaded.config
+    print(texts.CONFIG_OK.format(path=loaded.path, school=config.school.name,
+                                 groups=len(config.groups), quotas=len(config.quotas)))
+    return 0
+
+
 def _dispatch(args: argparse.Namespace, loaded: Loaded) -> int:
     command = args.command or "run"
-    if command == "check-config":
-        config = loaded.config
-        print(texts.CONFIG_OK.format(path=loaded.path, school=config.school.name,
-                                     groups=len(config.groups), quotas=len(config.quotas)))
-        return 0
     if command == "migrate":
         _open(loaded).db.close()
         print(texts.MIGRATED.format(url=_shown_url(loaded.database_url)))
