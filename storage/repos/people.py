@@ -12,6 +12,7 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, delete, func, select
 
+from storage.repos._core import rows_connection
 from storage.tables import (
     AuditEntry,
     BindAttempt,
@@ -99,9 +100,25 @@ def _person(session: Session, teacher: Teacher) -> PersonRow:
 
 
 def get_by_account(session: Session, *, account: str) -> PersonRow | None:
-    """The roster entry bound to ``account``."""
-    teacher = session.exec(select(Teacher).where(Teacher.account == account)).first()
-    return None if teacher is None else _person(session, teacher)
+    """The roster entry bound to ``account``: one query, as every update asks it."""
+    rows = rows_connection(session).execute(
+        select(Teacher.id, Teacher.school_id, Teacher.name, Teacher.role, Teacher.subject,
+               Teacher.active, Teacher.account, StudyGroup.name, Membership.is_leader)
+        .select_from(Teacher)
+        .outerjoin(Membership, col(Membership.teacher_id) == col(Teacher.id))
+        .outerjoin(StudyGroup, col(StudyGroup.id) == col(Membership.group_id))
+        .where(Teacher.account == account)
+        .order_by(col(StudyGroup.id))
+    ).all()
+    if not rows:
+        return None
+    first = rows[0]
+    return PersonRow(
+        id=first[0], school_id=first[1], name=first[2], role=first[3], subject=first[4],
+        active=first[5], account=first[6],
+        groups=tuple(row[7] for row in rows if row[7] is not None),
+        leads=tuple(row[7] for row in rows if row[8]),
+    )
 
 
 def get_person(session: Session, *, teacher_id: int) -> PersonRow | None:
