@@ -229,6 +229,11 @@ class Core:
             logger.warning("database unavailable while handling an update", exc_info=True)
             return [Reply(texts.DB_BUSY)]
 
+    async def move_chat(self, old: str, new: str) -> None:
+        """A group chat changed its address (a Telegram group became a supergroup)."""
+        moved = await self.db.run(functools.partial(chats.move_chat, old=old, new=new))
+        logger.info("chat %s moved to %s%s", old, new, " with its link" if moved else "")
+
     def planners(self) -> list[Planner]:
         """Everything that becomes due with time, for the scheduler's tick."""
         return [functools.partial(jobs.plan_draft_warnings, settings=self.settings),

@@ -47,6 +47,12 @@ TOO_MANY = {"ok": False, "error_code": 429, "description": "Too Many Requests: r
 SENDING = ("sendMessage", "sendDocument", "sendPhoto")
 
 
+def _upgraded(new_chat_id: int) -> dict[str, Any]:
+    return {"ok": False, "error_code": 400,
+            "description": "Bad Request: group chat was upgraded to a supergroup chat",
+            "parameters": {"migrate_to_chat_id": new_chat_id}}
+
+
 # What Telegram's HTML parse mode accepts (https://core.telegram.org/bots/api#html-style).
 _TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler", "a",
          "code", "pre", "blockquote", "tg-emoji"}
@@ -174,6 +180,7 @@ class RecordingRequest(BaseRequest):
         """Start with no calls, every chat reachable and no rate limit."""
         self.calls: list[Call] = []
         self.unreachable: set[int] = set()
+        self.migrated: dict[int, int] = {}
         self.not_editable: set[tuple[int, int]] = set()
         self.deleted: set[tuple[int, int]] = set()
         self.malformed: list[Call] = []
@@ -227,6 +234,8 @@ class RecordingRequest(BaseRequest):
             return 200, {"ok": True, "result": await self._next_updates()}
         if name in SENDING and int(params["chat_id"]) in self.unreachable:
             return 403, FORBIDDEN
+        if name in SENDING and int(params["chat_id"]) in self.migrated:
+            return 400, _upgraded(self.migrated[int(params["chat_id"])])
         problem = _refusal(name, params)
         if problem is not None:
             self.malformed.append(Call(name, params, 400))
@@ -322,14 +331,15 @@ class TgUser:
 
 @dataclass(frozen=True)
 class TgGroup:
-    """A Telegram supergroup."""
+    """A Telegram supergroup (or a basic ``group``, which Telegram may upgrade)."""
 
     id: int
     title: str
+    kind: str = "supergroup"
 
     def chat(self) -> dict[str, Any]:
         """The Bot API Chat object."""
-        return {"id": self.id, "type": "supergroup", "title": self.title}
+        return {"id": self.id, "type": self.kind, "title": self.title}
 
 
 _update_ids = itertools.count(5000)
@@ -373,6 +383,14 @@ def bot_added(user: TgUser, group: TgGroup) -> dict[str, Any]:
     """An Update with the service message of ``user`` adding the bot to ``group``."""
     return {"update_id": next_update_id(),
             "message": _message(user, group.chat(), new_chat_members=[BOT_USER])}
+
+
+def group_upgraded(user: TgUser, old: TgGroup, new: TgGroup) -> list[dict[str, Any]]:
+    """The two service messages of Telegram turning the group ``old`` into ``new``."""
+    return [{"update_id": next_update_id(),
+             "message": _message(user, old.chat(), migrate_to_chat_id=new.id)},
+            {"update_id": next_update_id(),
+             "message": _message(user, new.chat(), migrate_from_chat_id=old.id)}]
 
 
 def callback_query(user: TgUser, message: Call, data: str, *,

@@ -20,7 +20,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import BadRequest, ChatMigrated, Forbidden, TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 from telegram.request import BaseRequest
 
@@ -28,7 +28,7 @@ from bot import texts as bot_texts
 from bot.app import build_runner
 from bot.config import TelegramSpec
 from bot.tg.ratelimit import PROACTIVE, FloodLimiter, Pace
-from bot.tg.translate import chat_id, keyboard, menu_keyboard, to_incoming, toast
+from bot.tg.translate import address, chat_id, keyboard, menu_keyboard, to_incoming, toast
 from handlers import texts
 from handlers.context import Where
 from handlers.dispatch import Core, menu
@@ -58,6 +58,14 @@ class TelegramBridge:
     async def on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Handle any update: translate, dispatch, deliver."""
         bot = context.bot
+        message = update.message
+        if message is not None and (message.migrate_to_chat_id or message.migrate_from_chat_id):
+            # Telegram upgraded a group to a supergroup: both chats say so; either moves it.
+            old, new = ((message.chat.id, message.migrate_to_chat_id)
+                        if message.migrate_to_chat_id else
+                        (message.migrate_from_chat_id, message.chat.id))
+            await self.core.move_chat(address(old), address(new))
+            return
         incoming = to_incoming(update, bot_id=bot.id, bot_username=bot.username)
         query = update.callback_query
         if incoming is None:
@@ -113,6 +121,12 @@ class TelegramBridge:
                 send = bot.send_photo if attachment.is_photo else bot.send_document
                 await send(to, upload, caption=None if long_text else reply.text or None,
                            parse_mode=ParseMode.HTML, reply_markup=markup, rate_limit_args=pace)
+        except ChatMigrated as exc:
+            # The group became a supergroup before we heard of it: follow it, send again.
+            new = address(exc.new_chat_id)
+            await self.core.move_chat(target.address, new)
+            moved = replace(reply, chat=replace(target, address=new), edit=False)
+            return await self.deliver(bot, moved, incoming, pace=pace)
         except (Forbidden, BadRequest) as exc:
             unreachable = isinstance(exc, Forbidden) or "chat not found" in str(exc).lower()
             if not (unreachable and target.is_private):

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from storage.tables import AuditEntry, ChatLink, StudyGroup, UnlinkedChat
+from storage.tables import AuditEntry, ChatLink, Outbox, StudyGroup, UnlinkedChat
 
 
 @dataclass(frozen=True)
@@ -54,6 +54,35 @@ def remove_link(session: Session, *, chat: str) -> bool:
         return False
     session.delete(link)
     return True
+
+
+def move_chat(session: Session, *, old: str, new: str) -> bool:
+    """The chat ``old`` now lives at ``new`` (Telegram upgraded a group to a supergroup).
+
+    Its link follows, and so do its messages, sent or waiting: their keys name the chat,
+    and a planner that finds no sent digest for the new chat would send it again.
+    A link the new chat already has (someone linked it again) is kept; whether there was
+    a link to move.
+    """
+    link = session.get(ChatLink, old)
+    if link is not None:
+        if session.get(ChatLink, new) is None:
+            session.add(ChatLink(chat=new, school_id=link.school_id, group_id=link.group_id,
+                                 title=link.title, linked_by=link.linked_by,
+                                 linked_at=link.linked_at))
+        session.delete(link)
+    told = session.get(UnlinkedChat, old)
+    if told is not None:
+        if session.get(UnlinkedChat, new) is None:
+            session.add(UnlinkedChat(chat=new, told_at=told.told_at))
+        session.delete(told)
+    taken = set(session.exec(select(Outbox.key).where(Outbox.chat == new)))
+    for item in session.exec(select(Outbox).where(Outbox.chat == old)):
+        item.chat = new
+        if item.key.endswith(f":{old}") and (key := item.key[:-len(old)] + new) not in taken:
+            item.key = key
+        session.add(item)
+    return link is not None
 
 
 def chats_of_group(session: Session, *, group_id: int) -> list[str]:

@@ -7,6 +7,7 @@ would see: the texts and buttons of the messages Telegram accepted, and in which
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import threading
@@ -27,6 +28,7 @@ from handlers.types import Attachment, Button, Reply, private_chat
 from scheduler.clock import ManualClock
 from tests.fakes import (
     BOT_ID,
+    SENDING,
     TOKEN,
     RecordingRequest,
     Telegram,
@@ -34,6 +36,7 @@ from tests.fakes import (
     TgUser,
     bot_added,
     callback_query,
+    group_upgraded,
     next_update_id,
     photo_message,
     shown,
@@ -334,6 +337,56 @@ async def test_reminder_buttons_in_the_group(tg: Telegram, clock: ManualClock) -
     assert shown(fallback.text) == texts.LEAVE_OPEN_PRIVATE
     url = fallback.button(texts.LEAVE_BUTTON)["url"]
     assert url.startswith("https://t.me/yanxiu_test_bot?start=leave-")
+
+
+BASIC = TgGroup(-4001, "三年级语文组", kind="group")
+UPGRADED = TgGroup(-1009876543210, "三年级语文组")
+
+
+async def reminders_until_tuesday_evening(tg: Telegram, clock: ManualClock) -> None:
+    """Monday 08:00 plans the week; Tuesday 17:00 reminds 语文组 of Wednesday's session."""
+    runner = build_runner(tg.core, functools.partial(TelegramBridge(tg.core).send_due, tg.app.bot))
+    await runner.tick()
+    clock.advance(timedelta(days=1, hours=9))
+    await runner.tick()
+
+
+async def test_a_group_upgraded_to_a_supergroup_keeps_its_link(tg: Telegram,
+                                                              clock: ManualClock) -> None:
+    await tg.bind(CHEN, "陈主任")
+    await tg.feed(bot_added(CHEN, BASIC))
+    await tg.say(CHEN, "/link 语文组", group=BASIC)
+    before = len(tg.api.sent(BASIC.id))
+    for update in group_upgraded(CHEN, BASIC, UPGRADED):
+        assert await tg.feed(update) == []
+
+    [answer] = await tg.say(CHEN, "/me", group=UPGRADED)  # linked: no "please /link" notice
+    assert "/link" not in shown(answer.text)
+    await reminders_until_tuesday_evening(tg, clock)
+    assert tg.api.sent(UPGRADED.id)[-1].labels == ["参加", "请假"]
+    assert len(tg.api.sent(BASIC.id)) == before  # nothing more went to the old chat
+
+
+async def test_a_send_to_an_upgraded_group_follows_it(tg: Telegram, clock: ManualClock) -> None:
+    """Telegram's "group chat was upgraded" answer moves the link and the send."""
+    await tg.bind(CHEN, "陈主任")
+    await tg.feed(bot_added(CHEN, BASIC))
+    await tg.say(CHEN, "/link 语文组", group=BASIC)
+    tg.api.migrated[BASIC.id] = UPGRADED.id
+
+    await reminders_until_tuesday_evening(tg, clock)
+    group = [call for call in tg.api.calls
+             if call.method in SENDING and call.chat_id in (BASIC.id, UPGRADED.id)]
+    refused = next(n for n, call in enumerate(group) if not call.ok)
+    assert (group[refused].chat_id, group[refused].status) == (BASIC.id, 400)
+    # The same message again, in the supergroup (the digest's chart); later ones go there.
+    again = group[refused + 1]
+    assert (again.method, again.params) == (group[refused].method,
+                                            {**group[refused].params, "chat_id": UPGRADED.id})
+    assert {(call.chat_id, call.status) for call in group[refused + 1:]} == {(UPGRADED.id, 200)}
+    assert group[-1].labels == ["参加", "请假"]
+    [answer] = await tg.say(CHEN, "/me", group=UPGRADED)
+    assert "/link" not in shown(answer.text)
 
 
 # Escaping --------------------------------------------------------------------------------
