@@ -132,7 +132,7 @@ def _maintenance(args: argparse.Namespace, loaded: Loaded) -> int:
     return 0
 
 
-def _sandbox(loaded: Loaded) -> int:
+def _sandbox(loaded: Loaded, *, asked: bool) -> int:
     from bot.console.sandbox import Sandbox
     from handlers.roster import RosterError
 
@@ -152,7 +152,8 @@ def _sandbox(loaded: Loaded) -> int:
         return _roster_problems(exc)
     core = _open(loaded, url=url, clock=clock)
     try:
-        sandbox = Sandbox(core, clock)
+        why = texts.SANDBOX_ASKED if asked else texts.SANDBOX_NO_TOKEN
+        sandbox = Sandbox(core, clock, why=why)
         sandbox.seed(roster)
         asyncio.run(sandbox.run(sys.stdin))
     except KeyboardInterrupt:
@@ -285,5 +286,5 @@ def _dispatch(args: argparse.Namespace, loaded: Loaded) -> int:
             return _roster_import(loaded, args.file)
         return _roster_codes(loaded, args.out)
     if command == "sandbox" or loaded.token is None:
-        return _sandbox(loaded)
+        return _sandbox(loaded, asked=command == "sandbox")
     return _telegram(loaded, webhook=getattr(args, "webhook", False))

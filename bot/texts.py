@@ -5,8 +5,10 @@ from __future__ import annotations
 SANDBOX_GUEST = "访客"
 SANDBOX_SCHOOL_CHAT = "全校"
 SANDBOX_PRIVATE = "私聊"
+SANDBOX_NO_TOKEN = "没有设置 YANXIU_BOT_TOKEN，所以在终端里运行"
+SANDBOX_ASKED = "yanxiu sandbox：在终端里运行，不连接 Telegram"
 SANDBOX_BANNER = (
-    "研修助手 · 控制台沙盒（没有设置 YANXIU_BOT_TOKEN，所以在终端里运行）\n"
+    "研修助手 · 控制台沙盒（{why}）\n"
     "沙盒时间：{now}\n"
     "沙盒命令：/as 姓名（切换身份，例如 /as 王芳）  /in 语文组 | /in 全校 | /in 私聊（切换聊天）\n"
     "          /clock +2d | +3h | +30m | 2026-12-02 15:00（移动时间）  /tap 1（按第 1 个按钮）\n"

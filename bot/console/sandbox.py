@@ -41,9 +41,14 @@ def plain(text: str) -> str:
 class Sandbox:
     """A terminal session with the bot: you act as anyone on the roster, in any chat."""
 
-    def __init__(self, core: Core, clock: ManualClock, out: TextIO = sys.stdout) -> None:
-        """Talk to ``core``; ``clock`` is the bot's clock and moves only on ``/clock``."""
+    def __init__(self, core: Core, clock: ManualClock, out: TextIO = sys.stdout, *,
+                 why: str = texts.SANDBOX_NO_TOKEN) -> None:
+        """Talk to ``core``; ``clock`` is the bot's clock and moves only on ``/clock``.
+
+        ``why`` tells the banner why the bot runs in the terminal.
+        """
         self.core = core
+        self.why = why
         self.clock = clock
         self.out = out
         self.name = texts.SANDBOX_GUEST
@@ -86,7 +91,7 @@ class Sandbox:
 
     async def run(self, lines: Iterable[str]) -> None:
         """Read commands and messages until the input ends or ``/quit``."""
-        self.say(texts.SANDBOX_BANNER.format(now=self._now_text()))
+        self.say(texts.SANDBOX_BANNER.format(why=self.why, now=self._now_text()))
         await self.runner.tick()
         for raw in lines:
             line = raw.strip()

@@ -328,8 +328,12 @@ def test_readme_pipe_runs_the_sandbox(project: Project) -> None:
     assert not project.database.exists()
 
     # A second session on the same file: 王芳 is bound already, nobody is imported twice.
-    again = project.cli("sandbox", stdin="/as 王芳\n/me\n/quit\n/help\n")
+    # Asked for by name, the sandbox runs even with a token, and says why it is here.
+    again = project.cli("sandbox", stdin="/as 王芳\n/me\n/quit\n/help\n",
+                        env={"YANXIU_BOT_TOKEN": FAKE_TOKEN})
     assert again.code == 0, again.err
+    assert again.out.startswith(
+        "研修助手 · 控制台沙盒（yanxiu sandbox：在终端里运行，不连接 Telegram）\n")
     assert "还没有绑定" not in again.out
     assert "王芳（教研组长）" in again.out
     assert "我能做的事" not in again.out  # /quit ended the session
