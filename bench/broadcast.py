@@ -1,11 +1,12 @@
-"""Part 3: private nudges through the outbox, the Runner tick and AIORateLimiter.
+"""Part 3: private nudges through the outbox, the Runner tick and FloodLimiter.
 
 The bot's real path: ``reports.plan_nudges`` queues one outbox row of kind "nudge" per bound
 teacher, ``Runner.tick`` (``bot.app.build_runner``) claims and renders them, and
-``TelegramBridge.send_due`` sends each with ``application.bot`` (PTB with the
-AIORateLimiter of ``build_application``) to a fake Bot API that enforces Telegram's flood
-limits: at most 30 messages in any 1-second window, 1 per second per private chat; beyond
-that it answers 429 with ``retry_after``.
+``TelegramBridge.send_due`` sends each with ``application.bot`` (PTB with the FloodLimiter
+of ``build_application``: evenly spaced overall, one proactive message a second per private
+chat) to a fake Bot API that enforces Telegram's flood limits: at most 30 messages in any
+1-second window, 1 per second per private chat; beyond that it answers 429 with
+``retry_after``.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from aiolimiter import AsyncLimiter
 from sqlalchemy import update
 from sqlmodel import Session, col, func, select
 
@@ -96,9 +96,8 @@ def build(url: str, settings: Any, teachers: int) -> Any:
     return core
 
 
-async def run(label: str, url: str, settings: Any, *, teachers: int,
-              even_spacing: float | None = None) -> BroadcastResult:
-    """Plan and send one week's nudges; ``even_spacing`` (msgs/s) is the what-if limiter."""
+async def run(label: str, url: str, settings: Any, *, teachers: int) -> BroadcastResult:
+    """Plan and send one week's nudges through the shipped limiter."""
     core = build(url, settings, teachers)
     result = BroadcastResult(label, teachers)
     try:
@@ -117,10 +116,6 @@ async def run(label: str, url: str, settings: Any, *, teachers: int,
             .values(status="cancelled")).rowcount)
         api = FloodLimitedBotAPI()
         app = build_application(core, token=TOKEN, spec=TelegramSpec(), request=api)
-        if even_spacing:
-            limiter = app.bot.rate_limiter
-            # Capacity one, refilled evenly: never a burst above the rate.
-            limiter._base_limiter = AsyncLimiter(1, 1 / even_spacing)  # type: ignore[attr-defined]
         targets = [(core, "render", "render (Core.render)", True),
                    (TelegramBridge, "send_due", "send (limiter wait + PTB + transport)", True),
                    (api, "do_request", "transport", True),

@@ -140,7 +140,10 @@ def group_measure(db: Database, settings: Settings, school_id: int) -> int:
 
 
 def district_digest(db: Database, settings: Settings, schools: list[int]) -> int:
-    """Every teacher of the district measured: one transaction per school (its digests)."""
+    """Every teacher of the district measured: one transaction per school (its digests).
+
+    Current periods only (``measure_people``'s default ``history=False``), as the digests.
+    """
     measured = 0
     for school_id in schools:
 
@@ -203,16 +206,14 @@ def stage_targets() -> list[tuple[object, str, str, bool]]:
     from handlers import quotas
     from storage.repos import meetings, records
 
-    targets = [(records, "monthly_totals", "SQL monthly_totals", False),
-               (records, "open_lesson_times", "SQL open_lesson_times", False),
-               (groups, "members", "SQL members", False),
-               (school, "current_semester", "SQL current_semester", False),
-               (quotas, "measure", "Python quotas.measure", False)]
-    # Attendance for the 出勤 quota (newer code; timed when present).
-    for name in ("attendance_by_teacher", "pauses_of"):
-        if hasattr(meetings, name):
-            targets.append((meetings, name, f"SQL {name}", False))
-    return targets
+    return [(records, "monthly_totals", "SQL monthly_totals", False),
+            (records, "open_lesson_times", "SQL open_lesson_times", False),
+            (groups, "members", "SQL members", False),
+            (school, "current_semester", "SQL current_semester", False),
+            # the 出勤 quota: sessions and attendance, then pauses (/pause)
+            (meetings, "group_sessions", "SQL group_sessions", False),
+            (meetings, "pauses_of", "SQL pauses_of", False),
+            (quotas, "measure", "Python quotas.measure", False)]
 
 
 def measure(backend: str, district: District, settings: Settings, *, runs: int = 9,

@@ -6,18 +6,20 @@ Four parts, measured side by side in one process on this machine:
 1. ``updates``   a burst of teachers filling in 教学反思 through the real PTB Application,
                  full bot (SQLite, PostgreSQL) vs a bare PTB echo bot; p99 at a paced rate.
 2. ``district``  /progress and digest data at district scale (50 × 60 teachers).
-3. ``broadcast`` nudges through the outbox and AIORateLimiter vs enforced flood limits.
+3. ``broadcast`` nudges through the outbox and FloodLimiter vs enforced flood limits.
 4. ``footprint`` resident memory and start-up times.
 
-Each part can also be re-measured with the candidate code changes of ``bench.whatif``
-applied in this process only (``--no-whatif`` to skip). ``--json FILE`` keeps every figure.
+The code is measured as it is in the work tree. The bench changes nothing but stage timers,
+the group chart (left out of the district figures, timed apart) and, for the updates burst
+compared with echo, FloodLimiter's overall 29.5/s limiter (swapped for one that never
+waits; a separate burst measures the bot as shipped). ``--json FILE`` keeps every figure
+(breakdowns, profiles, query plans).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import logging
 import os
@@ -44,6 +46,8 @@ from bench.common import (
 )
 
 PARTS = ("updates", "district", "broadcast", "footprint")
+# The burst with the bot's limiter on, as shipped (run label).
+LIMITED = "sqlite, FloodLimiter 29.5/s on"
 
 
 @dataclass
@@ -90,23 +94,14 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--pg-teachers", type=int,
                         help="teachers in the PostgreSQL burst (150: 1800 updates)")
     parser.add_argument("--limited-updates", type=int,
-                        help="burst size with AIORateLimiter's 30/s on, as shipped (150)")
-    parser.add_argument("--ab-teachers", type=int, default=20,
-                        help="teachers in each what-if A/B chunk (20)")
-    parser.add_argument("--ab-rounds", type=int, default=4, help="what-if A/B rounds (4)")
+                        help="burst size with FloodLimiter's 29.5/s on, as shipped (150)")
     parser.add_argument("--schools", type=int, help="schools in the district (50)")
     parser.add_argument("--per-school", type=int, help="teachers per school (60)")
     parser.add_argument("--district-runs", type=int, help="timed runs of the district (3)")
     parser.add_argument("--broadcast", type=int, help="nudges to send (3000)")
-    parser.add_argument("--broadcast-whatif", type=int,
-                        help="nudges in the evenly spaced what-if broadcast (600)")
-    parser.add_argument("--broadcast-pipelined", action="store_true",
-                        help="also measure the limiter what-if with 4 messages under way")
     parser.add_argument("--pg-url", default=os.environ.get("BENCH_DATABASE_URL", PG_DEFAULT),
                         help="PostgreSQL database for the bench (must be yanxiu_bench)")
     parser.add_argument("--no-postgres", action="store_true", help="SQLite only")
-    parser.add_argument("--no-whatif", action="store_true",
-                        help="skip re-measuring with the candidate code changes")
     parser.add_argument("--no-profile", action="store_true", help="skip cProfile")
     parser.add_argument("--json", type=Path, help="write every figure to this file")
     parser.add_argument("--keep", action="store_true", help="keep the SQLite files")
@@ -115,7 +110,7 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     defaults = {"teachers": 60 if quick else 250, "paced_updates": 600 if quick else 1200,
                 "pg_teachers": 30 if quick else 150, "limited_updates": 120 if quick else 150,
                 "schools": 10 if quick else 50, "per_school": 60, "district_runs": 3,
-                "broadcast": 300 if quick else 3000, "broadcast_whatif": 150 if quick else 300}
+                "broadcast": 300 if quick else 3000}
     for key, value in defaults.items():
         if getattr(args, key) is None:
             setattr(args, key, value)
@@ -183,7 +178,7 @@ def _cpu_model() -> str:
 
 def part_updates(args: argparse.Namespace, report: Report, work: Path, settings: Any) -> None:
     """Full bot vs echo through the real PTB Application."""
-    from bench import updates, whatif
+    from bench import updates
 
     result = updates.UpdatesResult(teachers=args.teachers, updates=args.updates)
     breakdowns: dict[str, dict[str, float]] = {}
@@ -210,18 +205,10 @@ def part_updates(args: argparse.Namespace, report: Report, work: Path, settings:
             breakdowns["postgres"] = pg.breakdown
             print(f"  bot on PostgreSQL: {pg.runs['postgres'].rate:.0f} updates/s", flush=True)
         limited = updates.UpdatesResult()
-        await updates.run_bot("sqlite, AIORateLimiter 30/s on", f"sqlite:///{work / 'lim.db'}",
+        await updates.run_bot(LIMITED, f"sqlite:///{work / 'lim.db'}",
                               settings, teachers=args.teachers, updates=args.limited_updates,
                               result=limited, flood_limit=True)
         result.runs.update(limited.runs)
-        if not args.no_whatif:
-            found = await updates.ab(f"sqlite:///{work / 'ab.db'}", settings,
-                                     whatif.all_code_changes, teachers=args.ab_teachers,
-                                     rounds=args.ab_rounds)
-            breakdowns.update({key: value for key, value in found.items()
-                               if key.startswith("breakdown")})
-            result.runs["A/B as is"] = found["as is"]
-            result.runs["A/B changed"] = found["changed"]
         await updates.run_echo("echo (again)", teachers=args.teachers, updates=args.updates,
                                result=result)
 
@@ -241,7 +228,7 @@ def part_updates(args: argparse.Namespace, report: Report, work: Path, settings:
         ratio = run.rate / echo.rate
         size = n if label == "sqlite" else (f"{args.pg_teachers} teachers, "
                                             f"{len(run.latencies)} updates")
-        report.add(part, f"full bot on {label} ({size}; AIORateLimiter's 30/s bucket off)",
+        report.add(part, f"full bot on {label} ({size}; FloodLimiter's 29.5/s limiter off)",
                    f"{run.rate:.0f} updates/s, p50 {ms(run.p(.5))}, p99 {ms(run.p(.99))}; "
                    f"ratio to echo {ratio:.1%} (by CPU per update: "
                    f"{echo.cpu_per_update / run.cpu_per_update:.1%})", "ratio ≥ 50%",
@@ -256,20 +243,10 @@ def part_updates(args: argparse.Namespace, report: Report, work: Path, settings:
                f"p50 {ms(sojourn.p(.5))}, p99 {ms(sojourn.p(.99))}; handled "
                f"{sojourn.rate:.0f}/s of the {args.paced_rate:.0f}/s offered",
                "p99 < 50 ms", sojourn.p(.99) < 0.05)
-    limited = runs["sqlite, AIORateLimiter 30/s on"]
-    report.add(part, f"full bot as shipped (AIORateLimiter 30/s on), burst of "
+    limited = runs[LIMITED]
+    report.add(part, f"full bot as shipped (FloodLimiter 29.5/s on), burst of "
                f"{args.limited_updates}", f"{limited.rate:.1f} updates/s, "
                f"p99 {ms(limited.p(.99))}")
-    if "A/B changed" in runs:
-        before, after = runs["A/B as is"], runs["A/B changed"]
-        report.add(part, f"what-if A/B on SQLite ({args.ab_teachers} teachers × "
-                   f"{args.ab_rounds} rounds, alternating): as is / with bench.whatif changes",
-                   f"{before.rate:.0f} / {after.rate:.0f} updates/s "
-                   f"({after.rate / before.rate - 1:+.0%}); p50 {ms(before.p(.5))} / "
-                   f"{ms(after.p(.5))}; CPU {before.cpu_per_update * 1000:.2f} / "
-                   f"{after.cpu_per_update * 1000:.2f} ms/update; ratio to echo "
-                   f"{after.rate / echo.rate:.1%}",
-                   "ratio ≥ 50%", after.rate / echo.rate >= 0.5)
     report.details["updates"] = {
         label: {"updates": len(run.latencies), "rate": run.rate, "p50": run.p(.5),
                 "p90": run.p(.9), "p99": run.p(.99), "max": max(run.latencies),
@@ -352,8 +329,6 @@ def part_district(args: argparse.Namespace, report: Report, work: Path,
                                      "group_report": result.group_report,
                                      "group_measure": result.group_measure,
                                      "district_digest": result.district_digest}}
-        if not args.no_whatif:
-            entry["whatif"] = _district_whatifs(args, report, part, backend, built, settings)
         details[backend] = entry
         if backend == "sqlite":
             cold, warm = district.chart_times(settings)
@@ -368,55 +343,16 @@ def part_district(args: argparse.Namespace, report: Report, work: Path,
     return sqlite_url
 
 
-def _district_whatifs(args: argparse.Namespace, report: Report, part: str, backend: str,
-                      built: Any, settings: Any) -> dict[str, Any]:
-    """The district re-measured with the candidate changes, one more at each step."""
-    from bench import district, whatif
-
-    steps = [("memoised school_days + covering index", [whatif.cached_school_days])]
-    found: dict[str, Any] = {}
-    for label, changes in steps:
-        if "covering index" in label:
-            whatif.add_covering_index(built.db)
-        with contextlib.ExitStack() as stack:
-            for change in changes:
-                stack.enter_context(change())
-            result = district.measure(backend, built, settings,
-                                      district_runs=args.district_runs)
-        figures = district.summary(result)
-        found[label] = {"summary": figures, "stages_s": result.stages, "plans": result.plans}
-        report.add(part, f"  what-if {backend} {label}: group / district",
-                   f"{ms(figures['group_report'])} / {ms(figures['district_digest'])}",
-                   "< 50 ms / < 500 ms",
-                   figures["group_report"] < 0.05 and figures["district_digest"] < 0.5)
-    return found
-
-
 # -- part 3 ---------------------------------------------------------------------------------
 
 
 def part_broadcast(args: argparse.Namespace, report: Report, work: Path, settings: Any) -> None:
-    """Nudges through the outbox and AIORateLimiter against enforced flood limits."""
-    from bench import broadcast, whatif
+    """Nudges through the outbox and FloodLimiter against enforced flood limits."""
+    from bench import broadcast
 
     part = "3 broadcast"
-
-    async def go() -> list[broadcast.BroadcastResult]:
-        results = [await broadcast.run("as shipped", f"sqlite:///{work / 'broadcast.db'}",
-                                       settings, teachers=args.broadcast)]
-        if not args.no_whatif:
-            results.append(await broadcast.run(
-                "what-if: evenly spaced limiter, 29.5/s", f"sqlite:///{work / 'even.db'}",
-                settings, teachers=args.broadcast_whatif, even_spacing=29.5))
-        if not args.no_whatif and args.broadcast_pipelined:
-            with whatif.pipelined_delivery():
-                results.append(await broadcast.run(
-                    "what-if: evenly spaced limiter + 4 under way",
-                    f"sqlite:///{work / 'even2.db'}", settings, teachers=args.broadcast_whatif,
-                    even_spacing=29.5))
-        return results
-
-    results = asyncio.run(go())
+    results = [asyncio.run(broadcast.run("as shipped", f"sqlite:///{work / 'broadcast.db'}",
+                                         settings, teachers=args.broadcast))]
     for result in results:
         report.add(part, f"{result.label}: {result.accepted} nudges in "
                    f"{result.first_to_last:.1f} s (planned {result.planned} in "
