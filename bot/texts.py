@@ -62,6 +62,8 @@ CODES_WRITTEN = "绑定码已写入 {path}"
 CODES_SHEET = "绑定码"
 CODES_COLUMNS = ("姓名", "教研组", "工号", "绑定码", "状态")
 STARTING_TELEGRAM = "正在连接 Telegram（长轮询）……"
+ANONYMOUS_ADMIN = ("您以「匿名管理员」身份发言，我无法知道您是谁，所以不能执行命令。"
+                   "请在群设置里暂时关闭「保持匿名」后再发送。")
 WEBHOOK_NEEDS = "webhook 模式需要配置 telegram.webhook_url，并设置环境变量 {env}。"
 TOKEN_REJECTED = "Telegram 拒绝了环境变量 {env} 中的令牌，请向 @BotFather 核对后重新设置。"
 ROSTER_UNREADABLE = "无法读取花名册 {path}：{reason}"

@@ -385,6 +385,20 @@ def bot_added(user: TgUser, group: TgGroup) -> dict[str, Any]:
             "message": _message(user, group.chat(), new_chat_members=[BOT_USER])}
 
 
+ANONYMOUS_ADMIN_BOT = {"id": 1087968824, "is_bot": True, "first_name": "Group",
+                       "username": "GroupAnonymousBot"}
+
+
+def anonymous_admin_message(group: TgGroup, text: str) -> dict[str, Any]:
+    """An Update with ``text`` from an admin who posts as the group (Telegram's anonymity)."""
+    entities = ([{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+                if text.startswith("/") else [])
+    return {"update_id": next_update_id(),
+            "message": {"message_id": next(_message_ids), "date": int(time.time()),
+                        "chat": group.chat(), "from": ANONYMOUS_ADMIN_BOT,
+                        "sender_chat": group.chat(), "text": text, "entities": entities}}
+
+
 def group_upgraded(user: TgUser, old: TgGroup, new: TgGroup) -> list[dict[str, Any]]:
     """The two service messages of Telegram turning the group ``old`` into ``new``."""
     return [{"update_id": next_update_id(),

@@ -28,7 +28,15 @@ from bot import texts as bot_texts
 from bot.app import build_runner
 from bot.config import TelegramSpec
 from bot.tg.ratelimit import PROACTIVE, FloodLimiter, Pace
-from bot.tg.translate import address, chat_id, keyboard, menu_keyboard, to_incoming, toast
+from bot.tg.translate import (
+    address,
+    anonymous_command,
+    chat_id,
+    keyboard,
+    menu_keyboard,
+    to_incoming,
+    toast,
+)
 from handlers import texts
 from handlers.context import Where
 from handlers.dispatch import Core, menu
@@ -65,6 +73,9 @@ class TelegramBridge:
                         if message.migrate_to_chat_id else
                         (message.migrate_from_chat_id, message.chat.id))
             await self.core.move_chat(address(old), address(new))
+            return
+        if message is not None and anonymous_command(update, bot_username=bot.username):
+            await bot.send_message(message.chat.id, bot_texts.ANONYMOUS_ADMIN)
             return
         incoming = to_incoming(update, bot_id=bot.id, bot_username=bot.username)
         query = update.callback_query

@@ -89,6 +89,19 @@ def to_incoming(
                     other=other, update_key=key)
 
 
+def anonymous_command(update: Update, *, bot_username: str | None = None) -> bool:
+    """Whether this is a command from a group admin who posts anonymously (as the group).
+
+    Telegram sends those from GroupAnonymousBot with the group as ``sender_chat``: nobody
+    can be told apart, so the bot can only explain (``to_incoming`` ignores bots).
+    """
+    message = update.message
+    if message is None or message.sender_chat is None or not message.text:
+        return False
+    return (message.sender_chat.id == message.chat.id and message.text.startswith("/")
+            and not _addressed_elsewhere(message.text, bot_username))
+
+
 def keyboard(
     rows: tuple[tuple[Button, ...], ...], *, username: str
 ) -> InlineKeyboardMarkup | None:

@@ -17,6 +17,7 @@ from datetime import timedelta
 import pytest
 from telegram import Update
 
+from bot import texts as bot_texts
 from bot.app import build_runner
 from bot.config import TelegramSpec
 from bot.tg.adapter import TelegramBridge, build_application
@@ -34,6 +35,7 @@ from tests.fakes import (
     Telegram,
     TgGroup,
     TgUser,
+    anonymous_admin_message,
     bot_added,
     callback_query,
     group_upgraded,
@@ -141,6 +143,17 @@ async def test_unlinked_group_is_told_once_and_only_admins_link_it(tg: Telegram)
 
     [unknown] = await tg.say(CHEN, "/link 体育组", group=GROUP)
     assert shown(unknown.text) == f"没有名为「体育组」的教研组。可选：{GROUP_NAMES}，或 全校。"
+
+
+async def test_an_anonymous_admin_is_told_why_nothing_happens(tg: Telegram) -> None:
+    await tg.bind(CHEN, "陈主任")
+    [told] = await tg.feed(anonymous_admin_message(GROUP, "/link 语文组"))
+    assert (told.chat_id, told.text) == (GROUP.id, bot_texts.ANONYMOUS_ADMIN)
+    assert await tg.feed(anonymous_admin_message(GROUP, "/help@other_bot")) == []
+    assert await tg.feed(anonymous_admin_message(GROUP, "大家好")) == []
+    # Nothing was linked: the first word of a known admin still gets the linking hint.
+    [hint] = await tg.feed(bot_added(CHEN, GROUP))
+    assert "请管理员在群里发送 /link 语文组" in shown(hint.text)
 
 
 async def test_commands_for_another_bot_in_the_group_are_not_answered(tg: Telegram) -> None:
