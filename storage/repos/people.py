@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, delete, func, select
 
@@ -99,17 +99,20 @@ def _person(session: Session, teacher: Teacher) -> PersonRow:
     )
 
 
+_BY_ACCOUNT = (
+    select(Teacher.id, Teacher.school_id, Teacher.name, Teacher.role, Teacher.subject,
+           Teacher.active, Teacher.account, StudyGroup.name, Membership.is_leader)
+    .select_from(Teacher)
+    .outerjoin(Membership, col(Membership.teacher_id) == col(Teacher.id))
+    .outerjoin(StudyGroup, col(StudyGroup.id) == col(Membership.group_id))
+    .where(Teacher.account == bindparam("account"))
+    .order_by(col(StudyGroup.id))
+)
+
+
 def get_by_account(session: Session, *, account: str) -> PersonRow | None:
-    """The roster entry bound to ``account``: one query, as every update asks it."""
-    rows = rows_connection(session).execute(
-        select(Teacher.id, Teacher.school_id, Teacher.name, Teacher.role, Teacher.subject,
-               Teacher.active, Teacher.account, StudyGroup.name, Membership.is_leader)
-        .select_from(Teacher)
-        .outerjoin(Membership, col(Membership.teacher_id) == col(Teacher.id))
-        .outerjoin(StudyGroup, col(StudyGroup.id) == col(Membership.group_id))
-        .where(Teacher.account == account)
-        .order_by(col(StudyGroup.id))
-    ).all()
+    """The roster entry bound to ``account``: one prebuilt query, as every update asks it."""
+    rows = rows_connection(session).execute(_BY_ACCOUNT, {"account": account}).all()
     if not rows:
         return None
     first = rows[0]

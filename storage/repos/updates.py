@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, delete
 
+from storage.repos._core import INSERTS, rows_connection
 from storage.tables import ProcessedUpdate
 
-_INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
+_CLAIMS = {
+    name: insert(ProcessedUpdate).values(key=bindparam("key"), at=bindparam("at"))
+    .on_conflict_do_nothing().returning(ProcessedUpdate.key)
+    for name, insert in INSERTS.items()
+}
 
 
 def claim_update(session: Session, *, key: str, now: datetime) -> bool:
@@ -19,10 +24,9 @@ def claim_update(session: Session, *, key: str, now: datetime) -> bool:
     already there inserts nothing. A concurrent process holding the same key uncommitted
     makes PostgreSQL wait for it, then do nothing.
     """
-    insert = _INSERTS[session.get_bind().dialect.name]
-    statement = (insert(ProcessedUpdate).values(key=key, at=now).on_conflict_do_nothing()
-                 .returning(ProcessedUpdate.key))
-    return session.execute(statement).first() is not None
+    connection = rows_connection(session)
+    claimed = connection.execute(_CLAIMS[connection.dialect.name], {"key": key, "at": now})
+    return claimed.first() is not None
 
 
 def forget_updates(session: Session, *, before: datetime) -> int:
