@@ -114,7 +114,8 @@ def _with_chart(text: str, png: bytes | None, chat: Chat | None = None) -> Reply
 
 
 def progress(ctx: Ctx, arg: str) -> list[Reply]:
-    """``/progress``: a leader's group teacher by teacher; every group for an admin."""
+    """``/progress``: a leader's group teacher by teacher; every group for an admin (in
+    private or the school's chat); in a 教研组's chat, that group."""
     semester = school.current_semester(ctx.session, school_id=ctx.school_id, today=ctx.today)
     if semester is None:
         return [Reply(texts.NO_SEMESTER)]
@@ -123,7 +124,13 @@ def progress(ctx: Ctx, arg: str) -> list[Reply]:
     if wanted and wanted not in ids:
         return [Reply(texts.PROGRESS_UNKNOWN_GROUP.format(name=esc(shorten(wanted, 40)),
                                                           groups=esc("、".join(ids))))]
-    if ctx.access is Access.ADMIN and not wanted:
+    chat_group = ""
+    if not ctx.incoming.chat.is_private:
+        link = chats.get_link(ctx.session, chat=ctx.incoming.chat.address)
+        chat_group = link.group if link is not None and link.group else ""
+    # A 教研组's chat hears about that group only, whoever asks; elsewhere an admin gets
+    # the whole school.
+    if ctx.access is Access.ADMIN and not wanted and not chat_group:
         members = groups.members(ctx.session, school_id=ctx.school_id)
         lines = [texts.SCHOOL_PROGRESS_HEADER.format(today=fmt_date(ctx.today))]
         for name in [group.name for group in ctx.settings.groups if group.name in ids]:
@@ -140,8 +147,7 @@ def progress(ctx: Ctx, arg: str) -> list[Reply]:
         if ctx.access is not Access.ADMIN and wanted not in ctx.me.groups:
             return [Reply(texts.PROGRESS_NOT_YOUR_GROUP)]
     elif not ctx.incoming.chat.is_private:
-        link = chats.get_link(ctx.session, chat=ctx.incoming.chat.address)
-        name = link.group if link is not None and link.group else ""
+        name = chat_group
         if not name:
             return [Reply(texts.PROGRESS_SCHOOL_CHAT)]
     else:

@@ -242,7 +242,7 @@ def _allowed_marker(name: str, role: Role, chat: Chat) -> str:
         "addlesson": "公开课登记 · 第",
         "sessions": "近 4 周的教研活动",
         "lessons": "近期没有登记的公开课",
-        "progress": lambda: "全校研修进度" if role.access is A else "· 研修进度",
+        "progress": lambda: "全校研修进度" if role.access is A and private else "· 研修进度",
         "announce": lambda: ("要发布哪个教研组的通知？" if role.access is A
                              else "发布这次教研的通知"),
         "pending": "没有待审核的绑定申请",
@@ -651,8 +651,11 @@ async def test_a_teacher_cannot_answer_another_schools_session(world: World, how
 async def test_progress_in_a_group_chat_is_about_that_group(world: World) -> None:
     """Fixed: /progress without a name ignored the chat's link, so 张伟 (leader of 数学组)
     posted 数学组's teacher-by-teacher list into 语文组's chat."""
-    # (An admin's /progress is the whole school's anywhere: see the command table.)
     chat = world.fresh_group("语文组")
+    # 陈主任 (admin) too: the school overview would tell 语文组 how the others stand.
+    admin = _shown(await world.driver.send("陈主任", "/progress", chat=chat))
+    assert admin.startswith("语文组 · 研修进度")
+    assert "数学组" not in admin
     shown = _shown(await world.driver.send("张伟", "/progress", chat=chat))
     assert "语文组 · 研修进度" in shown
     assert "数学组" not in shown
