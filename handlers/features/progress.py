@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date
 from typing import Protocol
 
@@ -38,27 +38,31 @@ class Person(Protocol):
 
 
 def measure_people(session: Session, settings: Settings, semester: SemesterRow, today: date,
-                   persons: Sequence[Person], *,
-                   history: bool = False) -> dict[int, list[quotas.QuotaProgress]]:
+                   persons: Sequence[Person], *, history: bool = False,
+                   kinds: Collection[str] | None = None,
+                   ) -> dict[int, list[quotas.QuotaProgress]]:
     """Every applicable quota of each person, from a few aggregate queries for all of them.
 
     ``history`` adds the months already past (as /me shows them); digests, reminders and
-    exports only need the current period.
+    exports only need the current period. ``kinds`` limits the quotas (and the queries) to
+    those on these kinds of record, as after a record is handed in.
     """
     ids = [person.id for person in persons]
+    wanted = [q for q in settings.quotas if kinds is None or q.kind in kinds]
     min_chars = quotas.min_chars_by_kind(settings.quotas)
     totals: dict[int, list[records.TotalsRow]] = {}
     for row in records.monthly_totals(session, teacher_ids=ids, semester_id=semester.id,
-                                      min_chars=min_chars):
+                                      min_chars=min_chars, kinds=kinds):
         totals.setdefault(row.teacher_id, []).append(row)
-    lesson_times = records.open_lesson_times(session, teacher_ids=ids, semester_id=semester.id)
+    lesson_times = (records.open_lesson_times(session, teacher_ids=ids, semester_id=semester.id)
+                    if any(q.kind == quotas.OPEN_LESSON for q in wanted) else {})
     sessions = (_sessions(session, settings, semester, ids)
-                if any(q.kind == quotas.ATTENDANCE for q in settings.quotas) else {})
+                if any(q.kind == quotas.ATTENDANCE for q in wanted) else {})
     # The same few periods for everybody: count their school days once per call.
     school_days = functools.cache(settings.school_calendar.school_days)
     measured = {}
     for person in persons:
-        applicable = [q for q in settings.quotas
+        applicable = [q for q in wanted
                       if quotas.applies(q, role=person.role, groups=person.groups)]
         lessons = [t.astimezone(settings.zone).date() for t in lesson_times.get(person.id, [])]
         measured[person.id] = quotas.measure(
@@ -87,11 +91,11 @@ def _sessions(session: Session, settings: Settings, semester: SemesterRow,
     return found
 
 
-def person_progress(ctx: Ctx, person: PersonRow,
-                    semester: SemesterRow) -> list[quotas.QuotaProgress]:
-    """Every quota that applies to ``person``, measured for ``semester`` as of today."""
+def person_progress(ctx: Ctx, person: PersonRow, semester: SemesterRow, *,
+                    kinds: Collection[str] | None = None) -> list[quotas.QuotaProgress]:
+    """Every quota that applies to ``person`` (on ``kinds``), for ``semester`` as of today."""
     return measure_people(ctx.session, ctx.settings, semester, ctx.today, [person],
-                          history=True)[person.id]
+                          history=True, kinds=kinds)[person.id]
 
 
 def line(item: quotas.QuotaProgress) -> str:
@@ -133,8 +137,7 @@ def kind_line(ctx: Ctx, kind: str) -> str:
     semester = school.current_semester(ctx.session, school_id=ctx.school_id, today=ctx.today)
     if semester is None:
         return ""
-    items = [item for item in person_progress(ctx, ctx.me, semester) if item.quota.kind == kind]
-    return "\n".join(line(item) for item in items)
+    return "\n".join(line(item) for item in person_progress(ctx, ctx.me, semester, kinds=(kind,)))
 
 
 def me(ctx: Ctx, _arg: str) -> list[Reply]:

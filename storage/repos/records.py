@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -123,9 +123,10 @@ def semester_closed(session: Session, *, semester_id: int) -> bool:
 
 def monthly_totals(
     session: Session, *, teacher_ids: Sequence[int], semester_id: int,
-    min_chars: Mapping[str, int],
+    min_chars: Mapping[str, int], kinds: Collection[str] | None = None,
 ) -> list[TotalsRow]:
-    """Per teacher, kind and month: pieces, pieces long enough to count, and 字数.
+    """Per teacher, kind (of ``kinds``, or all) and month: pieces, pieces long enough to
+    count, and 字数.
 
     ``min_chars`` gives the minimum 字数 a piece of a kind needs to count. Read from the
     covering index ix_record_totals; run as a Core statement (a district's digest reads
@@ -147,6 +148,8 @@ def monthly_totals(
                col(Record.deleted_at).is_(None))
         .group_by(Record.teacher_id, Record.kind, month)
     )
+    if kinds is not None:
+        statement = statement.where(col(Record.kind).in_(list(kinds)))
     return [TotalsRow(t, k, int(ym[:4]), int(ym[5:7]), n, c or 0, s or 0, cs or 0)
             for t, k, ym, n, c, s, cs in rows_connection(session).execute(statement).all()]
 
