@@ -65,8 +65,8 @@ class FloodLimiter(BaseRateLimiter[Pace]):
         self._groups: dict[int | str, AsyncLimiter] = {}
         self._privates: dict[int, AsyncLimiter] = {}
         self._max_retries = max_retries
-        self._resume = asyncio.Event()
-        self._resume.set()
+        # Loop time until which every send waits (a 429's retry_after).
+        self._resume_at = 0.0
 
     async def initialize(self) -> None:
         """Nothing to set up."""
@@ -84,11 +84,16 @@ class FloodLimiter(BaseRateLimiter[Pace]):
         rate_limit_args: Pace | None,
     ) -> Result:
         """Wait for every limit that applies, send, and wait out a 429 up to the retry count."""
-        limiters = self._limiters(data.get("chat_id"), rate_limit_args or Pace())
+        chat = data.get("chat_id")
+        narrow = self._narrow(chat, rate_limit_args or Pace())
+        loop = asyncio.get_running_loop()
         for attempt in range(self._max_retries + 1):
-            for limiter in limiters:
+            for limiter in narrow:
                 await limiter.acquire()
-            await self._resume.wait()
+            if chat is not None:  # messages; getMe, answerCallbackQuery … are not counted
+                await self._overall_slot(loop)
+            else:
+                await self._paused_until(loop)
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as exc:
@@ -97,24 +102,35 @@ class FloodLimiter(BaseRateLimiter[Pace]):
                 # PTB 22 keeps the timedelta private; the public property may be an int.
                 pause = exc._retry_after.total_seconds() + 0.1
                 logger.warning("Telegram asked to wait %.1f s (429); all sends paused", pause)
-                self._resume.clear()
-                try:
-                    await asyncio.sleep(pause)
-                finally:
-                    self._resume.set()
+                self._resume_at = max(self._resume_at, loop.time() + pause)
         raise AssertionError("unreachable: the last attempt returns or raises")
 
-    def _limiters(self, chat: object, pace: Pace) -> list[AsyncLimiter]:
-        """The narrowest limit first, so a wait for one chat does not hold an overall slot."""
-        if chat is None:  # getMe, answerCallbackQuery, setMyCommands: not messages
+    async def _paused_until(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Wait while a 429 pause lasts (a later, longer pause extends it)."""
+        while (left := self._resume_at - loop.time()) > 0:  # noqa: ASYNC110 - may move later
+            await asyncio.sleep(left)
+
+    async def _overall_slot(self, loop: asyncio.AbstractEventLoop) -> None:
+        """An overall slot taken after any pause: slots handed out during one would all be
+        used the moment it ends, the very burst the even spacing prevents."""
+        while True:
+            await self._paused_until(loop)
+            await self._overall.acquire()
+            if self._resume_at <= loop.time():
+                return
+
+    def _narrow(self, chat: object, pace: Pace) -> list[AsyncLimiter]:
+        """The group's or the private chat's limit, taken before an overall slot, so that
+        a wait for one chat does not hold one."""
+        if chat is None:
             return []
         with contextlib.suppress(TypeError, ValueError):
             chat = int(chat)  # type: ignore[call-overload]
         if isinstance(chat, str) or (isinstance(chat, int) and chat < 0):
-            return [self._keyed(self._groups, chat, self._group_per_minute, 60), self._overall]
-        if pace.proactive and isinstance(chat, int):
-            return [self._keyed(self._privates, chat, 1, self._private_interval), self._overall]
-        return [self._overall]
+            return [self._keyed(self._groups, chat, self._group_per_minute, 60)]
+        if pace.proactive:
+            return [self._keyed(self._privates, chat, 1, self._private_interval)]
+        return []
 
     @staticmethod
     def _keyed(

@@ -107,6 +107,17 @@ async def test_a_429_pauses_every_send_and_is_retried() -> None:
     assert min(clock.times()) - start >= 1.1
 
 
+async def test_sends_queued_behind_a_429_do_not_burst_when_it_ends() -> None:
+    """Fixed: slots handed out during the pause were all used the moment it ended."""
+    clock = Clock()
+    clock.refuse = 1
+    await send_all(FloodLimiter(), clock, range(1, 41), PROACTIVE)
+    times = sorted(clock.times())
+    assert len(times) == 40
+    assert busiest_second(times) <= 30
+    assert times[-1] - times[0] >= 39 / 29.5 - 0.01
+
+
 async def test_the_last_429_is_raised_after_the_retries() -> None:
     clock = Clock()
     clock.refuse = 2
