@@ -46,10 +46,6 @@ from bench.common import (
 )
 
 PARTS = ("updates", "district", "broadcast", "footprint")
-# The district part runs first, in a process that has done nothing else: after the updates
-# part (thousands of PTB objects, three Applications, their database threads) the same
-# district digest measured 2.7-2.9 s instead of 1.6 s. The table keeps the parts' numbers.
-RUN_ORDER = ("district", "updates", "broadcast", "footprint")
 # The burst with the bot's limiter on, as shipped (run label).
 LIMITED = "sqlite, FloodLimiter 29.5/s on"
 
@@ -408,8 +404,7 @@ def table(report: Report) -> str:
     widths = [max(len(row.part) for row in report.rows), 0, 0, 0, 0]
     lines = []
     header = ("part", "figure", "measured", "target", "")
-    ordered = sorted(report.rows, key=lambda r: r.part)  # "1 updates" before "2 district"
-    rows = [header, *[(r.part, r.figure, r.value, r.target, r.verdict) for r in ordered]]
+    rows = [header, *[(r.part, r.figure, r.value, r.target, r.verdict) for r in report.rows]]
     widths = [min(max(len(str(row[i])) for row in rows), cap)
               for i, cap in enumerate((12, 70, 70, 20, 4))]
     for row in rows:
@@ -434,7 +429,7 @@ def main(argv: list[str] | None = None) -> int:
     work = Path(tempfile.mkdtemp(prefix="yanxiu-bench-"))
     district_url = ""
     try:
-        for part in RUN_ORDER:
+        for part in PARTS:
             if part not in args.parts:
                 continue
             part_started = time.perf_counter()
