@@ -64,13 +64,9 @@ def applies(quota: QuotaSpec, *, role: str, groups: Sequence[str]) -> bool:
     return not quota.groups or any(group in quota.groups for group in groups)
 
 
-def periods(quota: QuotaSpec, *, start: date, end: date) -> list[tuple[date, date]]:
-    """The periods of ``quota`` within a semester: the semester, or its months (clipped)."""
-    return list(_periods(quota.period, start, end))
-
-
 @lru_cache(maxsize=256)
-def _periods(period: Period, start: date, end: date) -> tuple[tuple[date, date], ...]:
+def periods(period: Period, start: date, end: date) -> tuple[tuple[date, date], ...]:
+    """The periods of a quota within a semester: the semester, or its months (clipped)."""
     if period is Period.SEMESTER:
         return ((start, end),)
     found = []
@@ -162,7 +158,7 @@ def measure(
         by_kind.setdefault(row.kind, []).append(row)
     result = []
     for quota in quotas:
-        spans = _periods(quota.period, semester[0], semester[1])
+        spans = periods(quota.period, semester[0], semester[1])
         if not history:
             spans = (_current(spans, today),)
         measured = []

@@ -114,7 +114,8 @@ def line(item: quotas.QuotaProgress) -> str:
         line += "\n" + texts.PROGRESS_SHORT.format(count=now.short, min=quota.min_chars)
     if item.past:
         months = "  ".join(
-            f"{p.start.month}月 {p.done}/{p.target}{'✓' if p.done >= p.target else '✗'}"
+            f"{texts.MONTH.format(month=p.start.month)} {p.done}/{p.target}"
+            f"{'✓' if p.done >= p.target else '✗'}"
             for p in item.past)
         line += "\n" + texts.PROGRESS_PAST.format(months=months)
     return line

@@ -115,11 +115,11 @@ def test_the_example_quotas_by_role(role: str, labels: list[str]) -> None:
 
 
 def test_a_semester_quota_has_one_period() -> None:
-    assert quotas.periods(REFLECT, start=SEMESTER[0], end=SEMESTER[1]) == [SEMESTER]
+    assert quotas.periods(REFLECT.period, SEMESTER[0], SEMESTER[1]) == (SEMESTER,)
 
 
 def test_a_monthly_quota_has_the_months_clipped() -> None:
-    assert quotas.periods(STORY, start=SEMESTER[0], end=SEMESTER[1]) == MONTHS
+    assert quotas.periods(STORY.period, SEMESTER[0], SEMESTER[1]) == tuple(MONTHS)
 
 
 @pytest.mark.parametrize(
@@ -141,7 +141,7 @@ def test_a_monthly_quota_has_the_months_clipped() -> None:
 )
 def test_monthly_periods_of_other_semesters(start: date, end: date,
                                             months: list[tuple[date, date]]) -> None:
-    assert quotas.periods(STORY, start=start, end=end) == months
+    assert quotas.periods(STORY.period, start, end) == tuple(months)
 
 
 # -- expected -----------------------------------------------------------------------------
