@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import create_engine, select
 
 from bot.app import build_core, build_runner
+from handlers.dispatch import Core
 from handlers.types import Incoming, Reply, private_chat
 from scheduler.clock import ManualClock
 from storage.db import normalise_url
@@ -89,20 +90,25 @@ def worker(url: str, folder: str) -> None:
             if step["kind"] == "tick":
                 await runner.tick()
             else:
-                account = f"test:{step['who']}"
-                text, button = step["text"], None
-                if text == "@submit":
-                    row = core.db.call(lambda s, a=account: drafts.get_draft(s, account=a))
-                    text = None
-                    button = f"f:{row.context['token']}:submit" if row else "f:x:submit"
-                await core.handle(Incoming(account=account, chat=private_chat(account),
-                                           text=text, button=button, display_name=step["who"],
-                                           update_key=step["id"]))
+                await say_step(core, step)
             append(ack, step["id"])
 
     asyncio.run(play())
     append(ack, "done")
     core.db.close()
+
+
+async def say_step(core: Core, step: dict[str, Any]) -> None:
+    """A person's step of the script: a message, or ``@submit`` pressing 提交 of their draft."""
+    account = f"test:{step['who']}"
+    text, button = step["text"], None
+    if text == "@submit":
+        row = core.db.call(lambda s: drafts.get_draft(s, account=account))
+        text = None
+        button = f"f:{row.context['token']}:submit" if row else "f:x:submit"
+    await core.handle(Incoming(account=account, chat=private_chat(account), text=text,
+                               button=button, display_name=step["who"],
+                               update_key=step["id"]))
 
 
 def prepare(url: str, folder: Path) -> None:

@@ -18,12 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from bot.app import build_core, build_runner
-from handlers.types import Incoming, Reply, private_chat
+from handlers.types import Reply, private_chat
 from scheduler.clock import ManualClock
-from storage.repos import drafts
 from storage.repos.outbox import OutboxItem
 from tests.conftest import EXAMPLE_CONFIG
-from tests.replay import TEACHERS, prepare, records_of, run_script, sent_keys
+from tests.replay import TEACHERS, prepare, records_of, run_script, say_step, sent_keys
 
 PROCESSES = 2
 
@@ -75,15 +74,7 @@ def _replica(url: str, folder: str, worker: int, barrier: Any) -> None:
             if step["kind"] == "tick":
                 await runner.tick()
                 continue
-            account = f"test:{step['who']}"
-            text, button = step["text"], None
-            if text == "@submit":
-                row = core.db.call(lambda s, a=account: drafts.get_draft(s, account=a))
-                text = None
-                button = f"f:{row.context['token']}:submit" if row else "f:x:submit"
-            await core.handle(Incoming(account=account, chat=private_chat(account), text=text,
-                                       button=button, display_name=step["who"],
-                                       update_key=step["id"]))
+            await say_step(core, step)
 
     asyncio.run(play())
     core.db.close()
