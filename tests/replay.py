@@ -1,8 +1,14 @@
 """Replaying a scripted school day in worker processes that may be killed at any moment.
 
-Used by the fault test (SIGKILL at random points) and the two-process test: a worker plays
+Used by the fault test (SIGKILL at chosen points) and the two-process test: a worker plays
 teachers filling a 教学反思 and the scheduler ticking through a 教研 day, appending each
 acknowledged step to ack.log and each delivered reminder to a sent log.
+
+Kill points are chosen by progress, not by time: a worker told to die at fault point J of
+its Kth step kills itself with SIGKILL there. Fault points are after every statement, just
+before and just after each COMMIT, before and after a message is handed to Telegram, and
+between an answer and its acknowledgement (a step's last point). However fast or slow the
+machine is, the same script and the same seed kill at the same places.
 """
 
 from __future__ import annotations
@@ -13,12 +19,12 @@ import multiprocessing
 import os
 import random
 import signal
-import time as clock_time
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, select
+from sqlalchemy import create_engine, event, select
 
 from bot.app import build_core, build_runner
 from handlers.dispatch import Core
@@ -37,7 +43,9 @@ ANSWERS = ("《秋天的雨》第{n}课时", "三年级{n}班", "昨天",
            "拓展环节时间不够，个别学生没有机会发言，下次要压缩导入时间。{n}", "完成",
            "/skip", "如果再教一次，我会先让学生找出描写颜色的句子，再小组朗读比较。{n}", "完成",
            "@submit")
-DEADLINE_SECONDS = 150
+# A kill lands in one of the next KILL_STEPS_AHEAD + 1 steps after a restart: 1.5 steps of
+# progress a kill on average, so 120 kills spread over most of the script's 200 steps.
+KILL_STEPS_AHEAD = 3
 
 
 def script() -> list[dict[str, Any]]:
@@ -58,8 +66,55 @@ def script() -> list[dict[str, Any]]:
     return steps
 
 
-def worker(url: str, folder: str) -> None:
-    """Run the script from the first unacknowledged step (in a forked child)."""
+@dataclass(frozen=True)
+class Kill:
+    """Die at fault point ``point`` (1-based) of the ``step``th step this worker plays (0 =
+    the first step not acknowledged); at the step's last point if it has fewer."""
+
+    step: int
+    point: int
+
+
+class FaultPoints:
+    """Counts the fault points of each step a worker plays; kills it at the chosen one."""
+
+    def __init__(self, kill: Kill | None) -> None:
+        """Kill at ``kill`` (never when None)."""
+        self.kill = kill
+        self.step = -1
+        self.passed = 0
+        self.profile: dict[str, int] = {}
+
+    def begin(self) -> None:
+        """A new step starts."""
+        self.step += 1
+        self.passed = 0
+
+    def __call__(self, *_args: Any, last: bool = False) -> None:
+        """One fault point: the process may die here, as a power cut or OOM kill would."""
+        self.passed += 1
+        if (self.kill is not None and self.step == self.kill.step
+                and (self.passed == self.kill.point or last)):
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    def install(self, core: Core) -> None:
+        """Fault points inside every transaction: after each statement, around COMMIT."""
+        engine = core.db.engine
+        event.listen(engine, "after_execute", self)
+        event.listen(engine, "commit", self)
+        call = core.db.call
+
+        def committed(fn: Any) -> Any:
+            result = call(fn)
+            self()
+            return result
+
+        core.db.call = committed  # type: ignore[method-assign]
+
+
+def worker(url: str, folder: str, kill: Kill | None = None) -> None:
+    """Run the script from the first unacknowledged step (in a forked child), killing itself
+    at ``kill``. A run that is not killed writes each step's fault points to points.json."""
     from bot.config import load
 
     base = Path(folder)
@@ -68,6 +123,8 @@ def worker(url: str, folder: str) -> None:
     config = load(str(EXAMPLE_CONFIG)).config
     clock = ManualClock(datetime.fromisoformat(steps[0]["at"]))
     core = build_core(config, database_url=url, clock=clock)
+    fault = FaultPoints(kill)
+    fault.install(core)
     sent = (base / "sent.log").open("a")
     ack = (base / "ack.log").open("a")
 
@@ -77,7 +134,9 @@ def worker(url: str, folder: str) -> None:
         os.fsync(log.fileno())
 
     async def send(reply: Reply, item: OutboxItem) -> bool:
+        fault()  # before Telegram has the message
         append(sent, f"{item.key}|{(reply.chat or private_chat(item.chat)).address}")
+        fault()  # Telegram has it; the outbox does not know yet
         return True
 
     runner = build_runner(core, send)
@@ -87,13 +146,18 @@ def worker(url: str, folder: str) -> None:
             if step["id"] in acked:
                 continue
             clock.set(datetime.fromisoformat(step["at"]))
+            fault.begin()
             if step["kind"] == "tick":
                 await runner.tick()
             else:
                 await say_step(core, step)
+            fault(last=True)  # answered, not yet acknowledged: the update will come again
+            fault.profile[step["id"]] = fault.passed
             append(ack, step["id"])
 
     asyncio.run(play())
+    if not acked:
+        (base / "points.json").write_text(json.dumps(fault.profile))
     append(ack, "done")
     core.db.close()
 
@@ -136,25 +200,30 @@ def prepare(url: str, folder: Path) -> None:
     (folder / "script.json").write_text(json.dumps(script()))
 
 
-def run_script(url: str, folder: Path, *, kills: int, rng: random.Random) -> tuple[int, int]:
-    """Run until the script is done, killing the worker up to ``kills`` times."""
+def run_script(url: str, folder: Path, *, kills: int, rng: random.Random,
+               profile: dict[str, int] | None = None) -> tuple[int, int]:
+    """Run until the script is done, the first ``kills`` workers each told to die at a fault
+    point drawn from ``rng`` within the steps' fault points of an undisturbed run
+    (``profile``, that run's points.json); returns the kills that landed and the workers
+    started."""
     context = multiprocessing.get_context("fork")
+    steps = [step["id"] for step in json.loads((folder / "script.json").read_text())]
     landed = restarts = 0
-    deadline = clock_time.monotonic() + DEADLINE_SECONDS
     while True:
-        assert clock_time.monotonic() < deadline, "the script did not finish in time"
-        process = context.Process(target=worker, args=(url, str(folder)))
+        kill = None
+        if restarts < kills:
+            assert profile is not None, "kills are drawn from an undisturbed run's points"
+            log = (folder / "ack.log").read_text().split() if restarts else []
+            first = len(set(log))
+            step = min(first + rng.randint(0, KILL_STEPS_AHEAD), len(steps) - 1)
+            kill = Kill(step=step - first, point=rng.randint(1, profile[steps[step]]))
+        process = context.Process(target=worker, args=(url, str(folder), kill))
         process.start()
         restarts += 1
-        if landed < kills:
-            process.join(rng.uniform(0.02, 0.2))
-            if process.is_alive():
-                assert process.pid is not None
-                os.kill(process.pid, signal.SIGKILL)
-                process.join()
-                landed += 1
-                continue
-        process.join(60)
+        process.join()
+        if process.exitcode == -signal.SIGKILL and kill is not None:
+            landed += 1
+            continue
         assert process.exitcode == 0, f"worker failed with exit code {process.exitcode}"
         log = (folder / "ack.log").read_text().split()
         if log and log[-1] == "done":
