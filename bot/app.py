@@ -40,7 +40,7 @@ def build_runner(core: Core, send: SendReply) -> Runner:
         return Delivery.SENT if all(reached) else Delivery.UNREACHABLE
 
     return Runner(db=core.db, clock=core.clock, planners=core.planners(), deliver=deliver,
-                  hold=core.quiet_until)
+                  hold=core.quiet_until, give_up=core.give_up)
 
 
 def read_roster(core: Core, path: Path) -> list[RosterEntry]:

@@ -9,7 +9,7 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 from bot import texts
-from handlers import exports
+from handlers import exports, jobs
 from handlers import texts as handler_texts
 from handlers.dispatch import Core
 from handlers.features.reports import SEMESTER_CLOSED
@@ -54,6 +54,8 @@ def set_semester(core: Core, *, name: str, closed: bool) -> bool:
         changed = semesters.set_closed(session, semester_id=found.id, closed=closed,
                                        actor=texts.CLI_ACTOR, now=now)
         if changed and closed:
+            jobs.close_drafts(session, settings=core.settings, school_id=core.school_id,
+                              now=now)
             for account in people.admin_accounts(session, school_id=core.school_id):
                 outbox.enqueue(session, key=f"{SEMESTER_CLOSED}:{found.id}:{account}",
                                kind=SEMESTER_CLOSED, chat=account,

@@ -65,8 +65,13 @@ class Command:
 
 @dataclass(frozen=True)
 class ButtonRoute:
-    """Button presses whose data starts with ``prefix:``; ``run`` gets the rest."""
+    """Button presses whose data starts with ``prefix:``; ``run`` gets the rest.
+
+    ``where`` is the kind of chat the route's buttons are sent to: a press from another kind
+    of chat is forged and refused.
+    """
 
     prefix: str
     run: Handler
     access: Access = Access.TEACHER
+    where: Where = Where.ANY

@@ -12,7 +12,8 @@ from sqlmodel import Session
 
 from handlers.settings import Settings
 from handlers.types import Reply
-from storage.repos.outbox import OutboxItem
+from handlers.wire import load_reply
+from storage.repos.outbox import RELAY, OutboxItem
 
 # A renderer turns a claimed message into what its chat sees; [] means "nothing to say".
 Renderer = Callable[[Session, Settings, OutboxItem], list[Reply]]
@@ -34,3 +35,9 @@ def render(session: Session, settings: Settings, item: OutboxItem) -> list[Reply
     """The replies for ``item`` (unknown kinds render to nothing and are logged by callers)."""
     fn = RENDERERS.get(item.kind)
     return [] if fn is None else fn(session, settings, item)
+
+
+@renderer(RELAY)
+def _relay(_session: Session, _settings: Settings, item: OutboxItem) -> list[Reply]:
+    """A message to someone else, written whole when the update that caused it committed."""
+    return [load_reply(item.payload["reply"])]

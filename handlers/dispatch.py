@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import functools
+import html
 import logging
+import re
+import uuid
+from dataclasses import replace
 from datetime import datetime
 
 from sqlmodel import Session
@@ -21,18 +25,20 @@ from handlers.features import (
 )
 from handlers.forms.catalog import FormCatalog
 from handlers.permissions import Access, access_of
-from handlers.render import esc
+from handlers.render import clean_text, esc, shorten
 from handlers.settings import Settings
-from handlers.types import Button, Incoming, Reply
+from handlers.types import Button, Incoming, Reply, private_chat
+from handlers.wire import dump_reply, load_reply
 from scheduler.clock import Clock
 from scheduler.quiet import after_quiet
 from scheduler.runner import Planner
 from storage import Database, DatabaseUnavailable
-from storage.repos import chats, people, school, updates
+from storage.repos import chats, outbox, people, school, updates
 from storage.repos.outbox import OutboxItem
 
 logger = logging.getLogger(__name__)
 
+_TAGS = re.compile(r"<[^>]+>")
 COMMAND_PAYLOAD = "cmd-"
 FORM_PAYLOAD = "form-"
 
@@ -145,14 +151,26 @@ def _run_command(ctx: Ctx, name: str, arg: str) -> list[Reply]:
 
 
 def _press(ctx: Ctx, data: str) -> list[Reply]:
+    """A button press: checked against its chat, the pressed message and the presser here,
+    once for every route. A refused press is answered on the button only (a toast), and so
+    is any press in a group that only needs the presser to know something."""
+    incoming = ctx.incoming
     prefix, _, rest = data.partition(":")
     route = BUTTONS.get(prefix)
     if route is None:
-        return [Reply(texts.BUTTON_EXPIRED, notice=texts.BUTTON_EXPIRED)]
+        return [Reply("", notice=texts.BUTTON_EXPIRED)]
     refusal = _refusal(ctx, route.access, None)
     if refusal is not None:
-        return [Reply(refusal.text, notice=refusal.text)]
-    return route.run(ctx, rest)
+        return [Reply("", notice=refusal.text)]
+    where = Where.PRIVATE if incoming.chat.is_private else Where.GROUP
+    if (route.where not in (where, Where.ANY)
+            or (incoming.offered is not None and data not in incoming.offered)):
+        return [Reply("", notice=texts.BUTTON_EXPIRED)]
+    replies = route.run(ctx, rest)
+    if where is Where.PRIVATE:
+        return replies
+    return [replace(reply, text="") if reply.notice and reply.chat is None and not reply.edit
+            else reply for reply in replies]
 
 
 def route(ctx: Ctx) -> list[Reply]:
@@ -184,6 +202,35 @@ def route(ctx: Ctx) -> list[Reply]:
     return [Reply(texts.PLAIN_TEXT_HINT)]
 
 
+def _to_sender(reply: Reply, incoming: Incoming) -> bool:
+    """Whether ``reply`` answers the person who acted (in this chat or their private one)."""
+    return reply.chat is None or reply.chat.address in (incoming.chat.address,
+                                                         incoming.account)
+
+
+def clean_incoming(incoming: Incoming) -> Incoming:
+    """What a person typed, without characters that reorder or hide text."""
+    if incoming.text is None:
+        return incoming
+    cleaned = clean_text(incoming.text)
+    return incoming if cleaned == incoming.text else replace(incoming, text=cleaned)
+
+
+def _recipient(session: Session, address: str) -> str:
+    """Who a chat address is, as people call it: a name or the group's title."""
+    link = chats.get_link(session, chat=address)
+    if link is not None:
+        return texts.GROUP_CHAT_OF.format(group=link.group or texts.LINK_SCHOOL)
+    person = people.get_by_account(session, account=address)
+    return person.name if person is not None else texts.GROUP_CHAT
+
+
+def _summary(text: str) -> str:
+    """The first line of a message, plain and short."""
+    first = _TAGS.sub("", text).strip().split("\n", 1)[0]
+    return html.unescape(shorten(first, 30))
+
+
 class Core:
     """The bot without a platform: hand it an Incoming, get back the Replies to send."""
 
@@ -193,6 +240,8 @@ class Core:
         self.settings = settings
         self.clock = clock
         self.school_id = 0
+        # Accounts whose message could not be stored, and when they were told.
+        self._busy: dict[str, datetime] = {}
 
     def prepare(self) -> None:
         """Migrate the schema and bring the school, groups and semesters in step with config."""
@@ -208,26 +257,79 @@ class Core:
         )
 
     def handle_sync(self, session: Session, incoming: Incoming) -> list[Reply]:
-        """Handle one update inside the caller's transaction."""
+        """Handle one update inside the caller's transaction.
+
+        The answer to the sender is returned and kept with the update's key (a redelivered
+        update gets it again). Everything addressed to anyone else is written to the outbox
+        in this same transaction and delivered from there, with retries.
+        """
         now = self.clock.now()
-        if incoming.update_key is not None and not updates.claim_update(
-            session, key=incoming.update_key, now=now
-        ):
-            return []
+        incoming = clean_incoming(incoming)
+        key = incoming.update_key
+        if key is not None and not updates.claim_update(session, key=key, now=now):
+            return [load_reply(data) for data in updates.answer_of(session, key=key)]
         person = people.get_by_account(session, account=incoming.account)
         if person is not None and person.school_id != self.school_id:
             person = None
         ctx = Ctx(session=session, settings=self.settings, school_id=self.school_id, now=now,
                   incoming=incoming, person=person, access=access_of(person))
-        return route(ctx)
+        answer: list[Reply] = []
+        for index, reply in enumerate(route(ctx)):
+            if _to_sender(reply, incoming):
+                answer.append(reply)
+                continue
+            assert reply.chat is not None
+            outbox.enqueue(session, key=f"relay:{key or uuid.uuid4().hex}:{index}",
+                           kind=outbox.RELAY, chat=reply.chat.address, due_at=now,
+                           payload={"reply": dump_reply(replace(reply, edit=False)),
+                                    "by": incoming.account})
+        if key is not None and answer:
+            updates.keep_answer(session, key=key,
+                                answer=[dump_reply(reply, keep_files=False) for reply in answer])
+        return answer
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
-        """Handle one update in its own transaction, off the event loop."""
+        """Handle one update in its own transaction, off the event loop.
+
+        When the database is unavailable the person is asked to send that message again.
+        Messages they sent before they could read that request are not stored either (they
+        would land in the field the failed message was meant for): they are asked to resend
+        those too, in order.
+        """
+        account, sent = incoming.account, incoming.sent_at
+        failed = self._busy.get(account)
+        if failed is not None and sent is not None and incoming.button is None:
+            if sent <= failed:
+                return [Reply(texts.DB_BUSY_LATER)]
+            del self._busy[account]
         try:
             return await self.db.run(functools.partial(self.handle_sync, incoming=incoming))
         except DatabaseUnavailable:
             logger.warning("database unavailable while handling an update", exc_info=True)
+            if incoming.button is None:
+                self._busy[account] = self.clock.now()
             return [Reply(texts.DB_BUSY)]
+
+    def give_up(self, session: Session, item: OutboxItem, status: str) -> None:
+        """A message to someone else could not be delivered: tell the person whose action it
+        reported (if on the roster), and the admins when it failed after every retry or was
+        meant for a group (inside the runner's transaction). A person who blocked the bot
+        (``unreachable``) is the sender's to chase, not the admins'."""
+        if item.kind != outbox.RELAY or "by" not in item.payload:
+            return
+        sender = item.payload["by"]
+        text = texts.NOT_DELIVERED.format(
+            whom=esc(_recipient(session, item.chat)),
+            what=esc(_summary(load_reply(item.payload["reply"]).text)))
+        told = [sender] if people.get_by_account(session, account=sender) else []
+        if status == outbox.FAILED or chats.get_link(session, chat=item.chat) is not None:
+            told += people.admin_accounts(session, school_id=self.school_id)
+        for index, to in enumerate(dict.fromkeys(told)):
+            if to == item.chat:
+                continue
+            outbox.enqueue(session, key=f"undelivered:{item.id}:{index}", kind=outbox.RELAY,
+                           chat=to, due_at=self.clock.now(),
+                           payload={"reply": dump_reply(Reply(text, chat=private_chat(to)))})
 
     async def move_chat(self, old: str, new: str) -> None:
         """A group chat changed its address (a Telegram group became a supergroup)."""

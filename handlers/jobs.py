@@ -12,11 +12,13 @@ from sqlmodel import Session
 
 from handlers import texts
 from handlers.deliveries import renderer
+from handlers.features.records import spent_key
 from handlers.render import esc, fmt_datetime
 from handlers.settings import Settings
 from handlers.types import Reply, private_chat
+from handlers.wire import dump_reply
 from scheduler.quiet import after_quiet
-from storage.repos import drafts, outbox
+from storage.repos import drafts, outbox, people, updates
 from storage.repos.outbox import OutboxItem
 
 DRAFT_WARNING = "draft-warning"
@@ -52,3 +54,31 @@ def render_draft_warning(session: Session, settings: Settings, item: OutboxItem)
     text = texts.DRAFT_WARNING.format(form=esc(label),
                                       expires=fmt_datetime(expires, settings.zone))
     return [Reply(text, chat=private_chat(item.chat))]
+
+
+def close_drafts(session: Session, *, settings: Settings, school_id: int,
+                 now: datetime) -> int:
+    """The semester was closed: close every open record form of the school's teachers.
+
+    A record can no longer be handed in, so each owner is told, with what they had written
+    (nothing typed is lost), and the draft is dropped. Returns how many were closed.
+    """
+    closed = 0
+    for row in drafts.list_idle_drafts(session, idle_since=now + timedelta(days=1)):
+        spec = settings.catalog.get(row.form)
+        person = people.get_person(session, teacher_id=row.teacher_id)
+        if spec is None or not spec.record or person is None or person.school_id != school_id:
+            continue
+        labels = {field.key: field.label for field in spec.fields}
+        lines = [texts.DRAFT_CLOSED_BY_SEMESTER.format(form=esc(spec.label))]
+        lines += [f"【{esc(labels.get(key, key))}】{esc(value)}"
+                  for key, value in row.answers.items() if value not in (None, "")]
+        reply = Reply("\n".join(lines), chat=private_chat(row.account))
+        outbox.enqueue(session, key=f"draft-closed:{row.account}:{row.context.get('token')}",
+                       kind=outbox.RELAY, chat=row.account, due_at=now,
+                       payload={"reply": dump_reply(reply)})
+        updates.claim_update(session, now=now, key=spent_key(
+            row.account, str(row.context.get("token")), closed=True))
+        drafts.delete_draft(session, account=row.account)
+        closed += 1
+    return closed

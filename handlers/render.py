@@ -15,6 +15,17 @@ def esc(text: object) -> str:
     return html.escape(str(text), quote=False)
 
 
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u200e\u200f\u061c"
+                                    "\u202a\u202b\u202c\u202d\u202e"
+                                    "\u2066\u2067\u2068\u2069"))
+
+
+def clean_text(text: str) -> str:
+    """``text`` without bidi controls and zero-width characters: they reorder or hide
+    what people read (a name that shows as another name, a title spelled backwards)."""
+    return text.translate(_INVISIBLE)
+
+
 def shorten(text: str, limit: int) -> str:
     """``text`` cut to ``limit`` characters with an ellipsis, for showing (storage keeps all)."""
     return text if len(text) <= limit else text[: max(limit - 1, 0)] + "…"

@@ -18,6 +18,8 @@ from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
+from handlers.render import clean_text
+
 
 class Role(StrEnum):
     """Role of a staff member inside the bot."""
@@ -62,7 +64,6 @@ MAX_NAME_LENGTH = 20
 _HEADER_LOOKUP = {alias: column for column, aliases in COLUMN_ALIASES.items() for alias in aliases}
 _GROUP_SEPARATORS = re.compile(r"[、,，;；/\s]+")
 _SPACE_BETWEEN_HAN = re.compile(r"(?<=[\u3400-\u9fff])\s+(?=[\u3400-\u9fff])")
-_INVISIBLE = "\ufeff\u200b"
 _HEADER_SEARCH_ROWS = 10
 
 EMPTY_MESSAGE = "花名册里没有老师"
@@ -187,7 +188,7 @@ def _cell_text(value: object) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return str(value).strip().strip(_INVISIBLE).strip()
+    return clean_text(str(value)).strip()
 
 
 def _header_key(value: object) -> str:

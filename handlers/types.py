@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 
 _COMMAND = re.compile(r"^/([A-Za-z0-9_]{1,32})(?:@[A-Za-z0-9_]+)?(?:\s+(.*))?$", re.DOTALL)
@@ -46,6 +47,11 @@ class Incoming:
     button: str | None = None
     other: str | None = None
     update_key: str | None = None
+    # The data of every button on the pressed message, when the platform tells (Telegram
+    # does): a press with data the message never offered was forged by a modified client.
+    offered: tuple[str, ...] | None = None
+    # When the person sent it (the platform's timestamp), if known.
+    sent_at: datetime | None = None
 
     @property
     def command(self) -> tuple[str, str] | None:

@@ -20,14 +20,21 @@ from sqlmodel import Session
 
 from scheduler.clock import Clock
 from storage import Database, DatabaseUnavailable
-from storage.repos import outbox
+from storage.repos import outbox, updates
 from storage.repos.outbox import OutboxItem
 
 logger = logging.getLogger(__name__)
 
 TICK_ID = "yanxiu-tick"
+HEARTBEAT_ID = "yanxiu-heartbeat"
 CLAIM_BATCH = 200
-LEASE = timedelta(minutes=10)
+# A process renews its lease every HEARTBEAT; its claims go back to the queue when the
+# lease is older than LEASE (it died), or when a claim is older than LONGEST (a stuck send).
+HEARTBEAT = timedelta(seconds=15)
+LEASE = timedelta(minutes=1)
+LONGEST = timedelta(minutes=10)
+# A send that failed (network, a 5xx) is tried again after 1, 2, 4 … minutes, this often.
+ATTEMPTS = 6
 
 # A planner writes what is due up to ``now`` into the outbox (idempotently, by key).
 Planner = Callable[[Session, datetime], None]
@@ -46,6 +53,8 @@ class Delivery(StrEnum):
 Deliver = Callable[[OutboxItem], Awaitable[Delivery]]
 # When nothing may be sent now (quiet hours): the moment to try again, else None.
 Hold = Callable[[datetime], datetime | None]
+# Called in the transaction that records a message as undeliverable for good (tell people).
+GiveUp = Callable[[Session, OutboxItem, str], None]
 
 
 @dataclass(frozen=True)
@@ -61,10 +70,11 @@ class Runner:
     """Plans and delivers on every tick; ``start`` puts the tick on APScheduler."""
 
     def __init__(self, *, db: Database, clock: Clock, planners: Sequence[Planner],
-                 deliver: Deliver, hold: Hold | None = None,
+                 deliver: Deliver, hold: Hold | None = None, give_up: GiveUp | None = None,
                  interval: timedelta = timedelta(seconds=30)) -> None:
         """Use ``planners`` to fill the outbox and ``deliver`` to send what is due."""
         self.hold = hold
+        self.give_up = give_up
         self.db = db
         self.clock = clock
         self.planners = list(planners)
@@ -75,49 +85,83 @@ class Runner:
 
     def _plan(self, session: Session) -> int:
         now = self.clock.now()
+        outbox.heartbeat(session, worker=self.worker, now=now)
         for planner in self.planners:
             planner(session, now)
-        outbox.recover_stale(session, now=now, lease=LEASE)
+        outbox.recover_stale(session, now=now, lease=LEASE, longest=LONGEST)
+        updates.forget_updates(session, before=now - updates.DEDUP_WINDOW)
         return outbox.expire_due(session, now=now)
 
     async def tick(self) -> TickReport:
         """Plan, then deliver everything due, a batch at a time."""
         try:
             expired = await self.db.run(self._plan)
-            claimed = sent = 0
-            while True:
-                now = self.clock.now()
-                batch = await self.db.run(lambda s, now=now: outbox.claim(
-                    s, now=now, worker=self.worker, limit=CLAIM_BATCH))
-                if not batch:
-                    break
-                claimed += len(batch)
-                for item in batch:
-                    sent += await self._send(item)
+            claimed, sent = await self._deliver_due()
         except DatabaseUnavailable:
             logger.warning("database unavailable during a tick; will try again next tick")
             return TickReport(0, 0, 0)
         return TickReport(claimed, sent, expired)
 
+    async def flush(self) -> int:
+        """Deliver the messages updates just queued for others, without waiting for a tick
+        (adapters call this after each update); returns how many were sent."""
+        try:
+            await self.db.run(lambda s: outbox.heartbeat(s, worker=self.worker,
+                                                         now=self.clock.now()))
+            return (await self._deliver_due(kind=outbox.RELAY))[1]
+        except DatabaseUnavailable:
+            logger.warning("database unavailable while delivering; the tick will retry")
+            return 0
+
+    async def _deliver_due(self, kind: str | None = None) -> tuple[int, int]:
+        claimed = sent = 0
+        while True:
+            now = self.clock.now()
+            batch = await self.db.run(lambda s, now=now: outbox.claim(
+                s, now=now, worker=self.worker, limit=CLAIM_BATCH, kind=kind))
+            if not batch:
+                return claimed, sent
+            claimed += len(batch)
+            for item in batch:
+                sent += await self._send(item)
+
     async def _send(self, item: OutboxItem) -> int:
-        wake = self.hold(self.clock.now()) if self.hold is not None else None
+        wake = (self.hold(self.clock.now())
+                if self.hold is not None and item.kind != outbox.RELAY else None)
         if wake is not None:
             await self.db.run(lambda s: outbox.release(s, item_id=item.id, retry_at=wake,
                                                        error="quiet hours"))
             return 0
         try:
             result = await self.deliver(item)
-        except Exception:
+        except Exception as exc:
             logger.exception("delivering outbox item %s failed", item.key)
-            result = Delivery.FAILED
+            result = Delivery.RETRY if item.attempts < ATTEMPTS else Delivery.FAILED
+            error = f"{type(exc).__name__}: {exc}"
+        else:
+            error = "" if result is not Delivery.RETRY else "retry"
         now = self.clock.now()
         if result is Delivery.RETRY:
+            backoff = timedelta(minutes=2 ** min(item.attempts - 1, 5))
             await self.db.run(lambda s: outbox.release(
-                s, item_id=item.id, retry_at=now + timedelta(minutes=1), error="retry"))
+                s, item_id=item.id, retry_at=now + backoff, error=error))
             return 0
-        await self.db.run(lambda s: outbox.finish(s, item_id=item.id, status=result.value,
-                                                  now=now))
+
+        def finish(session: Session) -> None:
+            outbox.finish(session, item_id=item.id, status=result.value, now=now, error=error)
+            if result in (Delivery.FAILED, Delivery.UNREACHABLE) and self.give_up is not None:
+                self.give_up(session, item, result.value)
+
+        await self.db.run(finish)
         return 1 if result is Delivery.SENT else 0
+
+    async def heartbeat(self) -> None:
+        """Renew this process's lease on its claims."""
+        try:
+            await self.db.run(lambda s: outbox.heartbeat(s, worker=self.worker,
+                                                         now=self.clock.now()))
+        except DatabaseUnavailable:
+            logger.warning("database unavailable for the heartbeat")
 
     def start(self) -> None:
         """Tick every ``interval`` on the running event loop (and once right away)."""
@@ -126,6 +170,9 @@ class Runner:
                           id=TICK_ID, replace_existing=True, coalesce=True, max_instances=1,
                           misfire_grace_time=int(self.interval.total_seconds() * 10),
                           next_run_time=datetime.now(UTC))
+        scheduler.add_job(self.heartbeat, "interval", seconds=HEARTBEAT.total_seconds(),
+                          id=HEARTBEAT_ID, replace_existing=True, coalesce=True,
+                          max_instances=1)
         scheduler.start()
         self._scheduler = scheduler
 

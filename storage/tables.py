@@ -271,6 +271,17 @@ class ProcessedUpdate(SQLModel, table=True):
 
     key: str = Field(primary_key=True, max_length=80)
     at: datetime = Field(index=True)
+    # What the person was answered, sent again when the platform redelivers the update.
+    answer: list[Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+
+
+class WorkerLease(SQLModel, table=True):
+    """A running process that may hold outbox claims; it renews ``seen_at`` while alive."""
+
+    __tablename__ = "worker_lease"
+
+    worker: str = Field(primary_key=True, max_length=64)
+    seen_at: datetime
 
 
 class AuditEntry(SQLModel, table=True):

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import itertools
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlmodel import Session
 
+from bot.app import build_runner
 from handlers.dispatch import Core
 from handlers.types import Chat, ChatKind, Incoming, Reply, private_chat
 from storage.repos import chats, people, school
+from storage.repos.outbox import OutboxItem
 
 _TAG = re.compile(r"<[^>]+>")
 _keys = itertools.count(1)
@@ -48,12 +50,28 @@ class Driver:
         for reply in replies:
             target = (reply.chat or incoming.chat).address
             self.seen.setdefault(target, []).append(reply)
-        return replies
+        return replies + await self.relayed()
+
+    async def relayed(self) -> list[Reply]:
+        """Deliver what the last update queued for other people (as the adapters do right
+        after each update) and return it; each reply names its chat."""
+        delivered: list[Reply] = []
+
+        async def deliver(reply: Reply, item: OutboxItem) -> bool:
+            target = reply if reply.chat is not None else replace(
+                reply, chat=private_chat(item.chat))
+            assert target.chat is not None
+            self.seen.setdefault(target.chat.address, []).append(target)
+            delivered.append(target)
+            return True
+
+        await build_runner(self.core, deliver).flush()
+        return delivered
 
     async def say(self, name: str, text: str, **kwargs: object) -> str:
         """Like ``send`` but returns the plain text of all replies joined."""
         replies = await self.send(name, text, **kwargs)  # type: ignore[arg-type]
-        return "\n".join(plain(reply) for reply in replies)
+        return shown(replies)
 
     def bind(self, *names: str) -> None:
         """Bind ``names`` to their test accounts through the real code path."""
@@ -82,8 +100,10 @@ class Driver:
 
 
 def shown(replies: list[Reply]) -> str:
-    """What a person reads: every reply's plain text, one after another."""
-    return "\n".join(plain(reply) for reply in replies)
+    """What a person reads: every reply's plain text, one after another, and the toast on
+    a pressed button where that is all there is."""
+    return "\n".join(plain(reply) if reply.text or not reply.notice else reply.notice
+                     for reply in replies)
 
 
 def labels(replies: list[Reply]) -> list[str]:

@@ -31,12 +31,17 @@ from handlers.dispatch import Core
 from handlers.types import Incoming, Reply, private_chat
 from scheduler.clock import ManualClock
 from storage.db import normalise_url
-from storage.repos import chats, drafts, people, school
-from storage.repos.outbox import OutboxItem
-from storage.tables import Record
+from storage.repos import chats, drafts, meetings, people, school
+from storage.repos.outbox import RELAY, OutboxItem
+from storage.tables import Record, School, Teacher
 from tests.conftest import DEMO_ROSTER, EXAMPLE_CONFIG, ZONE
 
 TEACHERS = ("刘洋", "孙丽", "周静", "王芳")
+ADMIN = "陈主任"
+# 刘洋 asks for leave from Wednesday's session and 陈主任 approves: a request to the admin
+# and a decision to the teacher, both messages to someone else (outbox relays).
+LEAVE = (("刘洋", "@leave"), ("刘洋", "区里教研员来校听课，需要陪同"), ("刘洋", "@submit"),
+         (ADMIN, "@approve"))
 GROUP = "test:group:语文组"
 ANSWERS = ("《秋天的雨》第{n}课时", "三年级{n}班", "昨天",
            "学生朗读很投入，小组合作读出了秋天的色彩，板书清晰呈现了课文结构。{n}", "完成",
@@ -62,6 +67,9 @@ def script() -> list[dict[str, Any]]:
     tick = start
     while tick <= datetime(2026, 12, 2, 17, 0, tzinfo=ZONE):
         steps.append({"id": f"t-{tick:%m%d%H%M}", "kind": "tick", "at": tick.isoformat()})
+        if tick == start:  # the first tick planned the sessions: now leave can be asked
+            steps += [{"id": f"l-{number}", "kind": "text", "who": who, "text": text,
+                       "at": tick.isoformat()} for number, (who, text) in enumerate(LEAVE)]
         tick += timedelta(minutes=10)
     return steps
 
@@ -151,6 +159,7 @@ def worker(url: str, folder: str, kill: Kill | None = None) -> None:
                 await runner.tick()
             else:
                 await say_step(core, step)
+                await runner.flush()  # as the adapters do after each update
             fault(last=True)  # answered, not yet acknowledged: the update will come again
             fault.profile[step["id"]] = fault.passed
             append(ack, step["id"])
@@ -163,16 +172,31 @@ def worker(url: str, folder: str, kill: Kill | None = None) -> None:
 
 
 async def say_step(core: Core, step: dict[str, Any]) -> None:
-    """A person's step of the script: a message, or ``@submit`` pressing 提交 of their draft."""
+    """A person's step of the script: a message, or a press: ``@submit`` (提交 of their
+    draft), ``@leave`` (请假 on 语文组's Wednesday session), ``@approve`` (批准 刘洋's leave)."""
     account = f"test:{step['who']}"
     text, button = step["text"], None
     if text == "@submit":
         row = core.db.call(lambda s: drafts.get_draft(s, account=account))
-        text = None
         button = f"f:{row.context['token']}:submit" if row else "f:x:submit"
+    elif text in ("@leave", "@approve"):
+        meeting, teacher = core.db.call(_wednesday_and_liu)
+        button = (f"att:leave:{meeting}" if text == "@leave" else f"lv:ok:{meeting}:{teacher}")
+    if button is not None:
+        text = None
     await core.handle(Incoming(account=account, chat=private_chat(account), text=text,
                                button=button, display_name=step["who"],
                                update_key=step["id"]))
+
+
+def _wednesday_and_liu(session: Any) -> tuple[int, int]:
+    """语文组's session on Wednesday 2026-12-02, and 刘洋's id."""
+    school_id = session.exec(select(School.id)).scalar_one()
+    group = school.group_ids(session, school_id=school_id)["语文组"]
+    day = datetime(2026, 12, 2, tzinfo=ZONE).date()
+    [meeting] = meetings.list_meetings(session, group_ids=[group], start=day, end=day)
+    liu = session.exec(select(Teacher.id).where(Teacher.name == "刘洋")).scalar_one()
+    return meeting.id, liu
 
 
 def prepare(url: str, folder: Path) -> None:
@@ -188,7 +212,7 @@ def prepare(url: str, folder: Path) -> None:
     def setup(session: Any) -> None:
         codes = {row.name: row.code for row in people.issue_codes(
             session, school_id=core.school_id)}
-        for name in TEACHERS:
+        for name in (*TEACHERS, ADMIN):
             people.bind_with_code(session, school_id=core.school_id, code=str(codes[name]),
                                   account=f"test:{name}", now=core.clock.now())
         ids = school.group_ids(session, school_id=core.school_id)
@@ -232,11 +256,13 @@ def run_script(url: str, folder: Path, *, kills: int, rng: random.Random,
 
 def sent_keys(text: str) -> list[str]:
     """Sent outbox keys without the session's row id, which differs between databases
-    (PostgreSQL sequences are not rolled back with a killed transaction)."""
+    (PostgreSQL sequences are not rolled back with a killed transaction). Relays are keyed
+    by the update that caused them, and stay whole."""
     keys = []
     for line in text.split():
         parts = line.split(":")
-        keys.append(":".join([parts[0], *parts[2:]]) if len(parts) > 2 else line)
+        whole = len(parts) <= 2 or parts[0] == RELAY
+        keys.append(line if whole else ":".join([parts[0], *parts[2:]]))
     return keys
 
 

@@ -22,7 +22,7 @@ from handlers.dispatch import Core
 from handlers.types import Button, Chat, ChatKind, Incoming, Reply, private_chat
 from scheduler.clock import ManualClock
 from storage.repos import chats, people, school
-from storage.repos.outbox import OutboxItem
+from storage.repos.outbox import RELAY, OutboxItem
 
 ACCOUNT_PREFIX = "console:"
 GROUP_PREFIX = "console:group:"
@@ -58,8 +58,10 @@ class Sandbox:
         self.runner = build_runner(core, self._deliver)
 
     async def _deliver(self, reply: Reply, item: OutboxItem) -> bool:
-        """Print a scheduled message (a reminder, a digest …) when the clock reaches it."""
-        self.say(texts.SANDBOX_SCHEDULED.format(now=self._now_text()))
+        """Print a scheduled message (a reminder, a digest …) when the clock reaches it, and
+        a message to someone else right after the update that caused it."""
+        if item.kind != RELAY:
+            self.say(texts.SANDBOX_SCHEDULED.format(now=self._now_text()))
         self._show(reply, private_chat(item.chat))
         return True
 
@@ -123,6 +125,7 @@ class Sandbox:
         """Give ``incoming`` to the bot and print what each chat sees."""
         for reply in await self.core.handle(incoming):
             self._show(reply, incoming.chat)
+        await self.runner.flush()
 
     # -- sandbox commands -------------------------------------------------------------
 

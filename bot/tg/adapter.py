@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import logging
 import os
+from collections import OrderedDict
 from dataclasses import replace
 
 from telegram import (
@@ -62,6 +63,7 @@ class TelegramBridge:
     def __init__(self, core: Core) -> None:
         """Serve ``core``."""
         self.core = core
+        self._relays: Runner | None = None
 
     async def on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Handle any update: translate, dispatch, deliver."""
@@ -90,6 +92,13 @@ class TelegramBridge:
             await _answer(query, next((r.notice for r in replies if r.notice), None))
         for reply in replies:
             await self.deliver(context.bot, reply, incoming, source)
+        await self.relay(bot)
+
+    async def relay(self, bot: Bot) -> None:
+        """Send what the update queued for other people (a failed send is retried later)."""
+        if self._relays is None:
+            self._relays = build_runner(self.core, functools.partial(self.send_due, bot))
+        await self._relays.flush()
 
     async def send_due(self, bot: Bot, reply: Reply, item: OutboxItem) -> bool:
         """Send a reply rendered from the outbox (its chat defaults to the item's person)."""
@@ -161,7 +170,17 @@ async def _set_menus(application: Application, catalog: FormCatalog) -> None:  #
                                   scope=scope)
 
 
+# Callback queries answered lately: the error handler must not answer one a second time.
+_ANSWERED: OrderedDict[str, None] = OrderedDict()
+_ANSWERED_KEPT = 1000
+
+
 async def _answer(query: CallbackQuery, notice: str | None = None) -> None:
+    if query.id in _ANSWERED:
+        return
+    _ANSWERED[query.id] = None
+    while len(_ANSWERED) > _ANSWERED_KEPT:
+        _ANSWERED.popitem(last=False)
     try:
         await query.answer(toast(notice))
     except TelegramError:

@@ -74,8 +74,13 @@ def to_incoming(
     if query is not None:
         if not isinstance(query.message, Message):
             return None
+        # What the pressed message offers; unknown (None) when Telegram no longer shows it.
+        markup = query.message.reply_markup
+        offered = (tuple(str(button.callback_data) for row in markup.inline_keyboard
+                         for button in row if button.callback_data is not None)
+                   if markup else ()) if query.message.is_accessible else None
         return Incoming(account=account, chat=_chat(query.message), display_name=name,
-                        button=query.data or "", update_key=key)
+                        button=query.data or "", update_key=key, offered=offered)
     message = update.message
     if message is None:
         return None
@@ -86,7 +91,7 @@ def to_incoming(
     if text is None and other is None:
         return None
     return Incoming(account=account, chat=_chat(message), display_name=name, text=text,
-                    other=other, update_key=key)
+                    other=other, update_key=key, sent_at=message.date)
 
 
 def anonymous_command(update: Update, *, bot_username: str | None = None) -> bool:

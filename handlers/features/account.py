@@ -158,4 +158,4 @@ COMMANDS = (
     Command("link", link, Access.ADMIN, Where.GROUP, texts.SUMMARY["link"]),
     Command("unlink", unlink, Access.ADMIN, Where.GROUP, texts.SUMMARY["unlink"]),
 )
-BUTTONS = (ButtonRoute("br", decide_request, Access.ADMIN),)
+BUTTONS = (ButtonRoute("br", decide_request, Access.ADMIN, Where.PRIVATE),)

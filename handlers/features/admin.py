@@ -149,4 +149,4 @@ COMMANDS = (
     Command("addteacher", add_teacher, Access.ADMIN, Where.PRIVATE,
             texts.SUMMARY["addteacher"]),
 )
-BUTTONS = (ButtonRoute(ROSTER_BUTTONS, press_roster, Access.ADMIN),)
+BUTTONS = (ButtonRoute(ROSTER_BUTTONS, press_roster, Access.ADMIN, Where.PRIVATE),)

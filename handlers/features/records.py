@@ -21,7 +21,7 @@ from handlers.forms.spec import FormSpec
 from handlers.permissions import Access
 from handlers.render import esc, fmt_date, shorten
 from handlers.types import Button, Reply, private_chat
-from storage.repos import drafts, people, records, school
+from storage.repos import drafts, people, records, school, updates
 
 # Forms whose submission is not a record of its own (an announcement, a leave request …)
 # register what submitting them does here.
@@ -86,8 +86,19 @@ def _apply(ctx: Ctx, spec: FormSpec, outcome: Outcome) -> list[Reply]:
 
 
 def finish_draft(ctx: Ctx) -> None:
-    """Drop the sender's draft after a submitter has used it."""
-    drafts.delete_draft(ctx.session, account=ctx.incoming.account)
+    """Drop the sender's draft after a submitter has used it; its buttons then say the
+    form was handed in (not that they expired)."""
+    account = ctx.incoming.account
+    row = drafts.get_draft(ctx.session, account=account)
+    if row is not None and row.context.get("token"):
+        updates.claim_update(ctx.session, key=spent_key(account, row.context["token"]),
+                             now=ctx.now)
+    drafts.delete_draft(ctx.session, account=account)
+
+
+def spent_key(account: str, token: str, *, closed: bool = False) -> str:
+    """The dedup key that remembers a form handed in (or closed with its semester)."""
+    return f"{'form-closed' if closed else 'form'}:{account}:{token}"
 
 
 def _begin(ctx: Ctx, spec: FormSpec, *, prefill: dict[str, Any] | None = None,
@@ -175,6 +186,13 @@ def press_form(ctx: Ctx, data: str) -> list[Reply]:
     parsed = engine.parse_button(data)
     current = _load(ctx)
     if parsed is None or current is None or parsed[0] != current[1].token:
+        account = ctx.incoming.account
+        if parsed is not None and updates.was_claimed(
+                ctx.session, key=spent_key(account, parsed[0])):
+            return [Reply("", notice=texts.FORM_ALREADY_DONE)]
+        if parsed is not None and updates.was_claimed(
+                ctx.session, key=spent_key(account, parsed[0], closed=True)):
+            return [Reply("", notice=texts.SEMESTER_CLOSED)]
         return [Reply(texts.BUTTON_EXPIRED, notice=texts.BUTTON_EXPIRED)]
     spec, draft = current
     outcome = engine.step(spec, draft, parsed[1], today=ctx.today, lookup=_lookup(ctx))
@@ -220,7 +238,7 @@ def _submit(ctx: Ctx, spec: FormSpec, draft: Draft) -> list[Reply]:
                            occurred_on=_occurred_on(spec, answers, ctx.today), now=ctx.now,
                            link=link)
         saved = texts.RECORD_SAVED
-    drafts.delete_draft(ctx.session, account=ctx.incoming.account)
+    finish_draft(ctx)
     lines = [saved.format(form=esc(spec.label), title=esc(title) or texts.NONE)]
     if spec.body_fields:
         lines.append(texts.RECORD_CHARS.format(chars=chars))
@@ -344,7 +362,7 @@ COMMANDS = (
     *(_control(name) for name in ("cancel", "back", "skip", "done")),
 )
 BUTTONS = (
-    ButtonRoute(engine.BUTTON_PREFIX, press_form, Access.TEACHER),
-    ButtonRoute(RECORD_BUTTONS, press_record, Access.TEACHER),
-    ButtonRoute(MINE_BUTTONS, press_mine, Access.TEACHER),
+    ButtonRoute(engine.BUTTON_PREFIX, press_form, Access.TEACHER, Where.PRIVATE),
+    ButtonRoute(RECORD_BUTTONS, press_record, Access.TEACHER, Where.PRIVATE),
+    ButtonRoute(MINE_BUTTONS, press_mine, Access.TEACHER, Where.PRIVATE),
 )

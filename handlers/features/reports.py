@@ -455,4 +455,4 @@ COMMANDS = (
     Command("settings", settings_command, Access.TEACHER, Where.PRIVATE,
             texts.SUMMARY["settings"]),
 )
-BUTTONS = (ButtonRoute(SETTINGS_BUTTONS, press_settings, Access.TEACHER),)
+BUTTONS = (ButtonRoute(SETTINGS_BUTTONS, press_settings, Access.TEACHER, Where.PRIVATE),)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, time, timedelta
 from typing import Any
 
@@ -247,13 +248,14 @@ def roll(ctx: Ctx, meeting: MeetingRow) -> list[Reply]:
     for row in rows:
         label = texts.ATTENDANCE_LABELS.get(row.status or "", texts.ATTENDANCE_UNKNOWN)
         lines.append(f"{esc(row.name)}：{label}")
+        # Each button carries the status it corrects, so a correction someone else made in
+        # the meantime is not overwritten unseen.
+        mark = f"{SESSION_BUTTONS}:mark:{meeting.id}:{row.teacher_id}:{{}}:{_SEEN[row.status]}"
         buttons.append((
             Button(f"{row.name} {texts.ATTENDANCE_LABELS[meetings.PRESENT]}",
-                   data=f"{SESSION_BUTTONS}:mark:{meeting.id}:{row.teacher_id}:p"),
-            Button(texts.ATTENDANCE_LABELS[meetings.ABSENT],
-                   data=f"{SESSION_BUTTONS}:mark:{meeting.id}:{row.teacher_id}:a"),
-            Button(texts.ATTENDANCE_LABELS[meetings.LEAVE],
-                   data=f"{SESSION_BUTTONS}:mark:{meeting.id}:{row.teacher_id}:l"),
+                   data=mark.format("p")),
+            Button(texts.ATTENDANCE_LABELS[meetings.ABSENT], data=mark.format("a")),
+            Button(texts.ATTENDANCE_LABELS[meetings.LEAVE], data=mark.format("l")),
         ))
     return [Reply("\n".join(lines), buttons=tuple(buttons), edit=True)]
 
@@ -276,6 +278,11 @@ def _open_minutes(ctx: Ctx, meeting: MeetingRow) -> list[Reply]:
 
 
 _MARKS = {"p": meetings.PRESENT, "a": meetings.ABSENT, "l": meetings.LEAVE}
+# Attendance as a leader saw it on the roll call, in button data ("-": no answer yet).
+_SEEN: dict[str | None, str] = {None: "-", meetings.GOING: "g", meetings.LEAVE_PENDING: "q",
+                                meetings.LEAVE: "l", meetings.LEAVE_REFUSED: "r",
+                                meetings.PRESENT: "p", meetings.ABSENT: "a"}
+_SEEN_STATUS = {code: status for status, code in _SEEN.items()}
 
 
 def press_session(ctx: Ctx, data: str) -> list[Reply]:
@@ -307,14 +314,21 @@ def press_session(ctx: Ctx, data: str) -> list[Reply]:
         return _open_minutes(ctx, meeting)
     if action == "mark":
         teacher_raw, _, mark = extra.partition(":")
+        mark, _, seen = mark.partition(":")
         status = _MARKS.get(mark)
         member = {r.teacher_id for r in meetings.members(
             ctx.session, group_id=meeting.group_id, meeting_id=meeting.id)}
-        if status is None or not is_id(teacher_raw) or int(teacher_raw) not in member:
+        if (status is None or seen not in _SEEN_STATUS or not is_id(teacher_raw)
+                or int(teacher_raw) not in member):
             return [Reply(texts.BUTTON_EXPIRED, notice=texts.BUTTON_EXPIRED)]
-        previous = meetings.set_attendance(ctx.session, meeting_id=meeting.id,
-                                           teacher_id=int(teacher_raw), status=status,
-                                           now=ctx.now, decided_by=ctx.me.id)
+        previous = _SEEN_STATUS[seen]
+        if not meetings.correct_attendance(
+                ctx.session, meeting_id=meeting.id, teacher_id=int(teacher_raw), status=status,
+                expected=previous, decided_by=ctx.me.id, now=ctx.now):
+            who = meetings.decided_by(ctx.session, meeting_id=meeting.id,
+                                      teacher_id=int(teacher_raw))
+            notice = texts.ALREADY_HANDLED_BY.format(admin=who) if who else texts.ROLL_CHANGED
+            return [replace(reply, notice=notice) for reply in roll(ctx, meeting)]
         audit(ctx.session, school_id=ctx.school_id, actor_id=ctx.me.id,
               action="correct_attendance",
               detail=f"meeting {meeting.id} teacher {teacher_raw}: {previous} → {status}",
@@ -346,8 +360,6 @@ def press_attend(ctx: Ctx, data: str) -> list[Reply]:
         return [Reply(texts.NOT_YOUR_GROUP, notice=texts.NOT_YOUR_GROUP)]
     if not meeting.held or meeting.starts_at is None:
         return [Reply(texts.SESSION_GONE, notice=texts.SESSION_GONE)]
-    current = meetings.get_attendance(ctx.session, meeting_id=meeting.id, teacher_id=ctx.me.id)
-    status = current.status if current else None
     if action == "go":
         if meeting.starts_at <= ctx.now:
             return [Reply(texts.ATTEND_TOO_LATE, notice=texts.ATTEND_TOO_LATE)]
@@ -362,10 +374,9 @@ def press_attend(ctx: Ctx, data: str) -> list[Reply]:
                                 status=meetings.PRESENT, now=ctx.now)
         return [Reply("", notice=texts.CHECKIN_OK.format(name=ctx.me.name))]
     if action == "leave":
-        if status in (meetings.LEAVE, meetings.LEAVE_PENDING):
-            return [Reply("", notice=texts.LEAVE_ALREADY)]
-        if meeting.starts_at <= ctx.now:
-            return [Reply("", notice=texts.ATTEND_TOO_LATE)]
+        refusal = _leave_refusal(ctx, meeting)
+        if refusal is not None:
+            return [Reply("", notice=refusal)]
         if ctx.incoming.chat.is_private:
             return records.open_form(ctx, "leave", link=("meeting", meeting.id))
         prompt = Reply(texts.LEAVE_OPEN_PRIVATE, buttons=((Button(
@@ -378,11 +389,28 @@ def press_attend(ctx: Ctx, data: str) -> list[Reply]:
     return [Reply(texts.BUTTON_EXPIRED, notice=texts.BUTTON_EXPIRED)]
 
 
+def _leave_refusal(ctx: Ctx, meeting: MeetingRow) -> str | None:
+    """Why this member may not ask for leave from ``meeting`` now (None when they may):
+    only before it starts, once, and never over a mark an admin made."""
+    if meeting.starts_at is None or meeting.starts_at <= ctx.now:
+        return texts.ATTEND_TOO_LATE
+    current = meetings.get_attendance(ctx.session, meeting_id=meeting.id, teacher_id=ctx.me.id)
+    if current is not None and current.status in (meetings.LEAVE, meetings.LEAVE_PENDING):
+        return texts.LEAVE_ALREADY
+    if meetings.decided_by(ctx.session, meeting_id=meeting.id, teacher_id=ctx.me.id):
+        return texts.LEAVE_ADMIN_MARKED
+    return None
+
+
 def start_leave(ctx: Ctx, raw_id: str) -> list[Reply]:
-    """The deep link from the group's 请假 fallback button opens the leave form."""
+    """The deep link from the group's 请假 fallback button opens the leave form (the same
+    rules as the button)."""
     meeting = _member_meeting(ctx, raw_id)
     if meeting is None or not meeting.held:
         return [Reply(texts.SESSION_GONE)]
+    refusal = _leave_refusal(ctx, meeting)
+    if refusal is not None:
+        return [Reply(refusal)]
     return records.open_form(ctx, "leave", link=("meeting", meeting.id))
 
 
@@ -391,6 +419,9 @@ def _submit_leave(ctx: Ctx, _spec: FormSpec, draft: Draft) -> list[Reply]:
     records.finish_draft(ctx)
     if meeting is None or not meeting.held:
         return [Reply(texts.SESSION_GONE)]
+    refusal = _leave_refusal(ctx, meeting)
+    if refusal is not None:
+        return [Reply(refusal)]
     reason = str(draft.answers["reason"])
     meetings.set_attendance(ctx.session, meeting_id=meeting.id, teacher_id=ctx.me.id,
                             status=meetings.LEAVE_PENDING, now=ctx.now, reason=reason)
@@ -414,12 +445,13 @@ def press_leave_decision(ctx: Ctx, data: str) -> list[Reply]:
     teacher = people.get_person(ctx.session, teacher_id=int(raw_teacher))
     if meeting is None or teacher is None or teacher.school_id != ctx.school_id:
         return [Reply(texts.BUTTON_EXPIRED, notice=texts.BUTTON_EXPIRED)]
-    current = meetings.get_attendance(ctx.session, meeting_id=meeting.id, teacher_id=teacher.id)
-    if current is None or current.status != meetings.LEAVE_PENDING:
-        return [Reply(texts.LEAVE_ALREADY_DECIDED, notice=texts.LEAVE_ALREADY_DECIDED)]
     status = meetings.LEAVE if verdict == "ok" else meetings.LEAVE_REFUSED
-    meetings.set_attendance(ctx.session, meeting_id=meeting.id, teacher_id=teacher.id,
-                            status=status, now=ctx.now, decided_by=ctx.me.id)
+    if not meetings.decide_leave(ctx.session, meeting_id=meeting.id, teacher_id=teacher.id,
+                                 status=status, decided_by=ctx.me.id, now=ctx.now):
+        who = meetings.decided_by(ctx.session, meeting_id=meeting.id, teacher_id=teacher.id)
+        text = (texts.ALREADY_HANDLED_BY.format(admin=esc(who)) if who
+                else texts.LEAVE_ALREADY_DECIDED)
+        return [Reply("", notice=text)]
     audit(ctx.session, school_id=ctx.school_id, actor_id=ctx.me.id, action="leave_decision",
           detail=f"{teacher.name} {meeting.group} {meeting.planned_on}: {status}", now=ctx.now)
     word = texts.LEAVE_APPROVE if verdict == "ok" else texts.LEAVE_REFUSE
@@ -469,5 +501,5 @@ COMMANDS = (
 BUTTONS = (
     ButtonRoute(SESSION_BUTTONS, press_session, Access.LEADER),
     ButtonRoute(ATTEND_BUTTONS, press_attend, Access.TEACHER),
-    ButtonRoute(LEAVE_BUTTONS, press_leave_decision, Access.ADMIN),
+    ButtonRoute(LEAVE_BUTTONS, press_leave_decision, Access.ADMIN, Where.PRIVATE),
 )

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, delete, func, select
 
+from storage.repos._core import INSERTS, rows_connection
 from storage.tables import Booking, OpenLesson, Record, Teacher
 
 PLANNED, CANCELLED = "planned", "cancelled"
@@ -101,11 +102,14 @@ def set_design_note(session: Session, *, lesson_id: int, note: str) -> None:
 
 
 def book(session: Session, *, lesson_id: int, teacher_id: int, now: datetime) -> bool:
-    """Book ``teacher_id`` on a lesson; False if already booked."""
-    if session.get(Booking, (lesson_id, teacher_id)) is not None:
-        return False
-    session.add(Booking(lesson_id=lesson_id, teacher_id=teacher_id, booked_at=now))
-    return True
+    """Book ``teacher_id`` on a lesson; False if already booked (also when two presses of
+    the same person arrive at once, in two processes)."""
+    connection = rows_connection(session)
+    booked = connection.execute(
+        INSERTS[connection.dialect.name](Booking)
+        .values(lesson_id=lesson_id, teacher_id=teacher_id, booked_at=now)
+        .on_conflict_do_nothing().returning(Booking.teacher_id))
+    return booked.first() is not None
 
 
 def unbook(session: Session, *, lesson_id: int, teacher_id: int) -> bool:

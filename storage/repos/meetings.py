@@ -6,11 +6,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select
 
-from storage.repos._core import rows_connection
+from storage.repos._core import INSERTS, rows_connection
 from storage.tables import (
     Attendance,
     Meeting,
@@ -169,6 +170,53 @@ def set_attendance(
         row.decided_by = decided_by
     session.add(row)
     return previous
+
+
+def decide_leave(session: Session, *, meeting_id: int, teacher_id: int, status: str,
+                 decided_by: int, now: datetime) -> bool:
+    """Decide a pending leave request, once: True if this call decided it.
+
+    One conditional UPDATE: of two admins deciding at once (two processes), the second
+    waits for the first's row lock and then finds the request no longer pending.
+    """
+    result = session.exec(
+        update(Attendance)
+        .where(col(Attendance.meeting_id) == meeting_id,
+               col(Attendance.teacher_id) == teacher_id,
+               col(Attendance.status) == LEAVE_PENDING)
+        .values(status=status, decided_by=decided_by, updated_at=now)
+    )
+    return (result.rowcount or 0) == 1
+
+
+def correct_attendance(session: Session, *, meeting_id: int, teacher_id: int, status: str,
+                       expected: str | None, decided_by: int, now: datetime) -> bool:
+    """Set attendance as an admin or leader saw it: only if it is still ``expected`` (None:
+    no answer yet). False when someone else changed it first (two presses at once)."""
+    if expected is None:
+        connection = rows_connection(session)
+        inserted = connection.execute(
+            INSERTS[connection.dialect.name](Attendance)
+            .values(meeting_id=meeting_id, teacher_id=teacher_id, status=status, reason="",
+                    updated_at=now, decided_by=decided_by)
+            .on_conflict_do_nothing().returning(Attendance.teacher_id))
+        return inserted.first() is not None
+    result = session.exec(
+        update(Attendance)
+        .where(col(Attendance.meeting_id) == meeting_id,
+               col(Attendance.teacher_id) == teacher_id, col(Attendance.status) == expected)
+        .values(status=status, decided_by=decided_by, updated_at=now)
+    )
+    return (result.rowcount or 0) == 1
+
+
+def decided_by(session: Session, *, meeting_id: int, teacher_id: int) -> str | None:
+    """The name of whoever decided this attendance last (an admin), if anyone."""
+    row = session.get(Attendance, (meeting_id, teacher_id))
+    if row is None or row.decided_by is None:
+        return None
+    admin = session.get(Teacher, row.decided_by)
+    return None if admin is None else admin.name
 
 
 def get_attendance(session: Session, *, meeting_id: int, teacher_id: int) -> AttendanceRow | None:

@@ -14,13 +14,17 @@ from typing import Any
 
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, delete, func, select
 
-from storage.tables import Outbox
+from storage.repos._core import INSERTS, rows_connection
+from storage.tables import Outbox, WorkerLease
 
 PENDING, SENDING, SENT = "pending", "sending", "sent"
 EXPIRED, CANCELLED, FAILED, UNREACHABLE = "expired", "cancelled", "failed", "unreachable"
 SKIPPED = "skipped"  # nothing left to say when it came due (e.g. the draft was finished)
+# A message to someone other than the person who acted, written with the change it reports
+# and delivered at once (never held for quiet hours): a notice, a request, a decision.
+RELAY = "relay"
 
 
 @dataclass(frozen=True)
@@ -84,11 +88,14 @@ def expire_due(session: Session, *, now: datetime) -> int:
     return result.rowcount or 0
 
 
-def claim(session: Session, *, now: datetime, worker: str, limit: int) -> list[OutboxItem]:
-    """Take up to ``limit`` due messages for ``worker``, oldest due first."""
+def claim(session: Session, *, now: datetime, worker: str, limit: int,
+          kind: str | None = None) -> list[OutboxItem]:
+    """Take up to ``limit`` due messages (of ``kind``, or any) for ``worker``, oldest due
+    first."""
     due = (
         select(Outbox.id)
-        .where(col(Outbox.status) == PENDING, col(Outbox.due_at) <= now)
+        .where(col(Outbox.status) == PENDING, col(Outbox.due_at) <= now,
+               *(() if kind is None else (col(Outbox.kind) == kind,)))
         .order_by(col(Outbox.due_at), col(Outbox.id))
         .limit(limit)
         .with_for_update(skip_locked=True)
@@ -125,17 +132,33 @@ def release(session: Session, *, item_id: int, retry_at: datetime, error: str) -
     )
 
 
-def recover_stale(session: Session, *, now: datetime, lease: timedelta) -> int:
+def heartbeat(session: Session, *, worker: str, now: datetime) -> None:
+    """``worker`` is alive at ``now`` (its claims stay its own). One upsert: another
+    process may have just dropped this lease as stale."""
+    connection = rows_connection(session)
+    insert = INSERTS[connection.dialect.name](WorkerLease).values(worker=worker, seen_at=now)
+    connection.execute(insert.on_conflict_do_update(index_elements=[WorkerLease.worker],
+                                                    set_={"seen_at": now}))
+
+
+def recover_stale(session: Session, *, now: datetime, lease: timedelta,
+                  longest: timedelta) -> int:
     """Return messages claimed by a dispatcher that died before sending them.
 
-    A claim is a lease: a row still ``sending`` after ``lease`` belongs to a process that
-    stopped between claiming and reporting, so it goes back to the queue.
+    Every process renews its heartbeat (``worker_lease``) while it runs. A row still
+    ``sending`` whose claimer's heartbeat is older than ``lease`` (or gone) belongs to a
+    process that stopped between claiming and reporting, so it goes back to the queue; a
+    claim older than ``longest`` goes back whatever the heartbeat says (a stuck send).
     """
+    alive = select(WorkerLease.worker).where(col(WorkerLease.seen_at) > now - lease)
     result = session.exec(
         update(Outbox)
-        .where(col(Outbox.status) == SENDING, col(Outbox.claimed_at) <= now - lease)
+        .where(col(Outbox.status) == SENDING,
+               (col(Outbox.claimed_by).not_in(alive))
+               | (col(Outbox.claimed_at) <= now - longest))
         .values(status=PENDING, claimed_by=None)
     )
+    session.exec(delete(WorkerLease).where(col(WorkerLease.seen_at) <= now - longest))
     return result.rowcount or 0
 
 

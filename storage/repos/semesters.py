@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlmodel import Session, select
+from sqlalchemy import update
+from sqlmodel import Session, col, select
 
 from storage.repos.school import SemesterRow
 from storage.tables import AuditEntry, Semester
@@ -37,12 +38,18 @@ def school_of(session: Session, *, semester_id: int) -> int | None:
 
 def set_closed(session: Session, *, semester_id: int, closed: bool, actor: str,
                now: datetime) -> bool:
-    """Close (or reopen) a semester; False if it already was."""
+    """Close (or reopen) a semester; False if it already was.
+
+    One conditional UPDATE, so of two closes at once (two processes) exactly one acts.
+    """
+    state = (col(Semester.closed_at).is_(None) if closed
+             else col(Semester.closed_at).is_not(None))
+    result = session.exec(update(Semester).where(col(Semester.id) == semester_id, state)
+                          .values(closed_at=now if closed else None))
     semester = session.get(Semester, semester_id)
-    if semester is None or (semester.closed_at is not None) == closed:
+    if semester is None or (result.rowcount or 0) != 1:
         return False
-    semester.closed_at = now if closed else None
-    session.add(semester)
+    session.refresh(semester)
     session.add(AuditEntry(school_id=semester.school_id, action="semester", at=now,
                            detail=f"{actor}：{'关闭' if closed else '重新开放'} {semester.name}"))
     return True

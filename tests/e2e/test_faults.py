@@ -38,6 +38,9 @@ def test_kills_lose_no_answer_and_no_useful_reminder(database_url: str, tmp_path
     assert len(expected_records) == len(TEACHERS)
     assert any(key.startswith("eve:") for key in expected_sent)
     assert any(key.startswith("soon:") for key in expected_sent)
+    # The leave request to the admin and the decision to the teacher: messages to others.
+    assert {key.split("|")[0] for key in expected_sent if key.startswith("relay:")} == {
+        "relay:l-2:1", "relay:l-3:1"}
 
     chaos = tmp_path / "chaos"
     chaos.mkdir()
@@ -50,7 +53,7 @@ def test_kills_lose_no_answer_and_no_useful_reminder(database_url: str, tmp_path
     assert records_of(database_url) == expected_records
     counts = Counter(sent_keys((chaos / "sent.log").read_text()))
     duplicates = sum(count - 1 for count in counts.values())
-    # Every reminder that was still useful went out.
+    # Every reminder that was still useful, and every message to others, went out.
     assert set(counts) == expected_sent
     # A duplicate needs a kill between Telegram accepting a message and the commit that
     # marks it sent (see docs/decisions.md); it can never exceed the kills that landed.

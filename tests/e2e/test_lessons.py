@@ -244,7 +244,7 @@ async def test_design_note_reaches_the_booked_privately(bot: Driver, lesson: int
     replies = await answer(bot, LIU, DESIGN, "完成")
     replies = await tap(bot, LIU, replies, "提交")
     assert shown([r for r in replies if r.chat is None]) == (
-        "✅ 说课稿已保存，并发给了预约的 2 位老师。")
+        "✅ 说课稿已保存，正在发给预约的 2 位老师。")
     for name in (SUN, ZHOU):
         (shared,) = to_chat(replies, bot.account(name))
         assert plain(shared) == ("📄 您预约的公开课发来了说课稿：\n" + LESSON_LINE + "\n\n"

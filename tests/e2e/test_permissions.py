@@ -381,7 +381,7 @@ CASES: dict[str, list[Case]] = {
                               "admin": "语文组教研 ·"}, chat="group"),
         Case("ses:menu:{MM}", {"other_leader": "数学组教研 ·", "leader": NOT_YOUR_SESSION,
                                "admin": "数学组教研 ·"}),
-        Case("ses:mark:{M}:{LIU}:a", {"other_leader": NOT_YOUR_SESSION,
+        Case("ses:mark:{M}:{LIU}:a:q", {"other_leader": NOT_YOUR_SESSION,
                                       "leader": "语文组教研考勤", "admin": "语文组教研考勤"}),
         Case("ses:roll:{M}", {"other_leader": NOT_YOUR_SESSION, "leader": "刘洋：缺席",
                               "admin": "刘洋：缺席"}),
@@ -752,9 +752,9 @@ FORM_BUTTONS_IN_GROUP = (
     ("王芳", "ses:edit:{M}", "announcement", "教研活动通知 · 第 1/"),
     ("刘洋", "bk:reflect:{LESP}", "reflection", "教学反思 · 第 4/7 项"),
     ("王芳", "ses:move:{M}", "reschedule", "教研改期 · 第 1/"),
-    ("刘洋", "rec:insight", "insight", "心得体会 · 第 1/2 项"),
-    ("刘洋", "mine:edit:{R}", "insight", "修改心得体会"),
 )
+# Buttons only ever sent in private chat: pressed in a group (forged), refused on the button.
+PRIVATE_ONLY_BUTTONS = (("刘洋", "rec:insight"), ("刘洋", "mine:edit:{R}"))
 
 
 async def _press_form_button_in_group(world: World, who: str, data: str, kind: str,
@@ -795,3 +795,10 @@ async def test_a_form_never_opens_in_a_group_chat(world: World) -> None:
     objects = {**world.ids, **await _objects(world)}
     for who, data, kind, question in FORM_BUTTONS_IN_GROUP:
         await _press_form_button_in_group(world, who, data.format(**objects), kind, question)
+    for who, data in PRIVATE_ONLY_BUTTONS:
+        group = world.fresh_group("语文组")
+        world.drop_draft(who)
+        replies = await world.driver.send(who, button=data.format(**objects), chat=group)
+        assert [(r.text, r.notice, r.chat) for r in replies] == [
+            ("", texts.BUTTON_EXPIRED, None)], (data, replies)
+        assert world.draft_form(who) is None, data

@@ -454,6 +454,10 @@ async def test_closed_semester_summary_and_no_more_edits(school: School) -> None
     assert not maintenance.set_semester(core, name=SEMESTER, closed=True)
     clock.advance(timedelta(minutes=1))
     await school.runner.tick()
+    # The forms still open were closed, and their owners got what they had written.
+    [(_, closed)] = school.sink.to(bot.account(ZHOU), "已关闭")
+    assert "读了三本书，收获很多。" in plain(closed)
+    assert school.sink.to(bot.account(SUN), "已关闭")
     summaries = school.sink.to(bot.account(CHEN), "学期总结")
     assert len(summaries) == 1
     text = plain(summaries[0][1])

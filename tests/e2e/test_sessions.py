@@ -192,7 +192,7 @@ async def test_leave_goes_to_admins_and_outcome_to_teacher(week) -> None:
     replies = await driver.send("陈主任", button=approve)
     told = [r for r in replies if r.chat and r.chat.address == driver.account("孙丽")]
     assert "已批准" in plain(told[0])
-    assert "已经处理过" in await driver.say("陈主任", "x", button=approve)
+    assert "已由陈主任处理" in await driver.say("陈主任", "x", button=approve)
     status = core.db.call(lambda s: meetings.get_attendance(
         s, meeting_id=meeting.id, teacher_id=next(
             r.teacher_id for r in meetings.members(s, group_id=meeting.group_id,
