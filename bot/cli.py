@@ -205,9 +205,8 @@ def _roster_import(loaded: Loaded, path: Path) -> int:
 
 
 def _roster_codes(loaded: Loaded, out: Path | None) -> int:
-    from openpyxl import Workbook
-
     from bot.app import issue_codes
+    from handlers.archive import sheets
 
     core = _open(loaded)
     try:
@@ -219,17 +218,16 @@ def _roster_codes(loaded: Loaded, out: Path | None) -> int:
         code = texts.CODES_BOUND if row.bound else row.code
         print(f"{row.name}\t{'、'.join(row.groups)}\t{row.staff_no or ''}\t{code}")
     if out is not None:
-        book = Workbook()
-        sheet = book.active
-        assert sheet is not None
-        sheet.title = texts.CODES_SHEET
-        sheet.append(texts.CODES_COLUMNS)
-        for row in rows:
-            sheet.append([row.name, "、".join(row.groups), row.staff_no or "",
-                          row.code or "", texts.CODES_BOUND if row.bound else ""])
-        for column, width in zip("ABCDE", (12, 20, 10, 14, 12), strict=True):
-            sheet.column_dimensions[column].width = width
-        sheet.freeze_panes = "A2"
+        today = core.clock.now().astimezone(core.settings.zone).date()
+        book = sheets.new_book()
+        sheets.write_sheet(
+            book, name=texts.CODES_SHEET, title=texts.CODES_TITLE.format(
+                school=core.settings.school.name),
+            meta=texts.CODES_META.format(today=today),
+            columns=[sheets.Column(title, width) for title, width in zip(
+                texts.CODES_COLUMNS, (12, 24, 10, 14, 12), strict=True)],
+            rows=[(row.name, "、".join(row.groups), row.staff_no or "", row.code or "",
+                   texts.CODES_BOUND if row.bound else "") for row in rows])
         try:
             out.parent.mkdir(parents=True, exist_ok=True)
             book.save(out)

@@ -23,7 +23,8 @@ class MaintenanceError(Exception):
 def export_archive(core: Core, *, semester: str | None, group: str | None,
                    teacher: str | None, out: Path) -> Path:
     """Write the archive ZIP for the scope into ``out`` and return its path."""
-    today = core.clock.now().astimezone(core.settings.zone).date()
+    now = core.clock.now()
+    today = now.astimezone(core.settings.zone).date()
 
     def build(session: Session) -> tuple[str, bytes]:
         found = (semesters.get_by_name(session, school_id=core.school_id, name=semester)
@@ -34,7 +35,8 @@ def export_archive(core: Core, *, semester: str | None, group: str | None,
         scope = exports.Scope(found, group=group, teacher=teacher)
         if group and group not in {g.name for g in core.settings.groups}:
             raise MaintenanceError(handler_texts.EXPORT_UNKNOWN.format(name=group))
-        return exports.build_archive(session, core.settings, core.school_id, scope, today)
+        return exports.build_archive(session, core.settings, core.school_id, scope, today,
+                                     now)
 
     filename, content = core.db.call(build)
     out.mkdir(parents=True, exist_ok=True)

@@ -36,7 +36,7 @@ def export(ctx: Ctx, arg: str) -> list[Reply]:
             unknown = texts.EXPORT_UNKNOWN.format(name=esc(shorten(name, 40)))
             return [Reply(unknown + "\n" + texts.EXPORT_USAGE)]
     filename, content = exports.build_archive(ctx.session, ctx.settings, ctx.school_id, scope,
-                                              ctx.today)
+                                              ctx.today, ctx.now)
     caption = texts.EXPORT_READY.format(name=esc(filename), size=max(1, len(content) // 1024))
     return [Reply(caption, attachment=Attachment(filename, content))]
 
