@@ -19,6 +19,7 @@ from sqlmodel import Session
 
 from handlers import texts
 from handlers.archive import forms, ledgers
+from handlers.archive.paper import Paper
 from handlers.archive.sheets import clean, width
 from handlers.features.progress import attendance, measure_people
 from handlers.settings import Settings
@@ -79,8 +80,10 @@ def build_archive(session: Session, settings: Settings, school_id: int, scope: S
     minutes = {r.link_id: r for r in archive.minutes_of(
         session, meeting_ids=[m.id for m in sessions]) if not r.deleted}
     observed = [r for r in found if r.kind == "observation" and not r.deleted]
+    paper = Paper(author=settings.school.name)
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as bundle:
+    # XLSX and DOCX are ZIPs already: stored as they are, not compressed twice.
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as bundle:
         bundle.writestr(texts.EXPORT_LEDGER_FILE, ledgers.build_workbook(
             term, members, attendees, found, sessions, lessons, measured, attended, pauses))
         numbers: dict[str, int] = {}
@@ -92,14 +95,14 @@ def build_archive(session: Session, settings: Settings, school_id: int, scope: S
             held = meeting.starts_at.astimezone(settings.zone)
             name = safe_name(texts.EXPORT_SESSION_FILE.format(n=number, start=held))
             bundle.writestr(f"{texts.EXPORT_SESSION_DIR}/{safe_name(meeting.group)}/{name}.docx",
-                            forms.session_form(term, meeting, number, group_people,
+                            forms.session_form(paper, term, meeting, number, group_people,
                                                minutes.get(meeting.id), pauses, now))
         for member in members:
             staff_no, subject = people.get(member.id, (None, ""))
             own = [r for r in found if r.teacher_id == member.id]
             name = safe_name(f"{member.name}_{staff_no or member.id}")
             bundle.writestr(f"{texts.EXPORT_PORTFOLIO_DIR}/{name}.docx", forms.portfolio(
-                term, forms.Person(member, staff_no, subject), measured.get(member.id, []),
+                paper, term, forms.Person(member, staff_no, subject), measured.get(member.id, []),
                 own, sessions, lessons, observed, pauses, now))
     parts = [settings.school.name, scope.semester.name, scope.group or "", scope.teacher or "",
              f"{today:%Y%m%d}"]

@@ -41,15 +41,14 @@ def _names(names: Sequence[str]) -> str:
     return "、".join(names) or texts.NONE
 
 
-def session_form(term: Term, meeting: ArchiveMeeting, number: int,
+def session_form(paper: Paper, term: Term, meeting: ArchiveMeeting, number: int,
                  members: Sequence[MemberRow], minutes: ArchiveRecord | None,
                  pauses: dict[int, list[tuple[date, date]]], now: datetime) -> bytes:
     """One 教研活动记录, like the paper form (第N次 of its group this term)."""
     settings = term.settings
     zone = settings.zone
     answers: dict[str, Any] = minutes.answers if minutes else {}
-    paper = Paper(title=texts.EXPORT_SESSION_DOC.format(group=meeting.group, n=number),
-                  author=settings.school.name, now=now)
+    paper.begin(title=texts.EXPORT_SESSION_DOC.format(group=meeting.group, n=number), now=now)
     paper.title(texts.EXPORT_SESSION_TITLE.format(school=settings.school.name))
     paper.text(texts.EXPORT_SESSION_SUBTITLE.format(group=meeting.group, n=number,
                                                     semester=term.semester.name), center=True)
@@ -105,7 +104,7 @@ def _month_cells(term: Term, item: quotas.QuotaProgress,
     return [done.get(start, "") for start, _ in months]
 
 
-def portfolio(term: Term, person: Person, items: Sequence[quotas.QuotaProgress],
+def portfolio(paper: Paper, term: Term, person: Person, items: Sequence[quotas.QuotaProgress],
               own: Sequence[ArchiveRecord], sessions: Sequence[ArchiveMeeting],
               lessons: Sequence[ArchiveLesson], observed: Sequence[ArchiveRecord],
               pauses: dict[int, list[tuple[date, date]]], now: datetime) -> bytes:
@@ -113,8 +112,7 @@ def portfolio(term: Term, person: Person, items: Sequence[quotas.QuotaProgress],
     kind, and room for 学期总结 and 评价."""
     settings = term.settings
     member = person.member
-    paper = Paper(title=texts.EXPORT_PORTFOLIO_TITLE.format(name=member.name),
-                  author=settings.school.name, now=now)
+    paper.begin(title=texts.EXPORT_PORTFOLIO_TITLE.format(name=member.name), now=now)
     # Cover
     for _ in range(4):
         paper.text()

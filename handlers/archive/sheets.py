@@ -16,12 +16,15 @@ import math
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
+from copy import copy
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
 from openpyxl import Workbook
+from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.theme import theme_xml
@@ -106,11 +109,10 @@ def _styles() -> list[NamedStyle]:
 
 
 def new_book() -> Workbook:
-    """An empty workbook with the ledger styles and a theme naming the Chinese fonts."""
-    book = Workbook()
-    default = book.active
-    if default is not None:
-        book.remove(default)
+    """An empty write-only workbook with the ledger styles and a theme naming the Chinese
+    fonts. Write-only: rows go to a temporary file as they are written, so a semester's
+    ledgers do not sit in memory as cell objects."""
+    book = Workbook(write_only=True)
     for style in _styles():
         book.add_named_style(style)
     # The theme's East Asian font slots are empty by default: name them, so text without
@@ -143,12 +145,26 @@ def _lines(value: object, column_width: float) -> int:
     return sum(max(1, math.ceil(width(line) / room)) for line in value.split("\n"))
 
 
-def _put(sheet: Worksheet, row: int, column: int, value: object, style: str) -> None:
-    cell = sheet.cell(row=row, column=column, value=_value(value))
-    cell.style = style
-    if isinstance(cell.value, str) and cell.value.startswith(FORMULA_STARTS):
-        cell.data_type = "s"  # text, not a formula
-        cell.quotePrefix = True  # and Excel keeps it text when the cell is edited
+class _Cells:
+    """Makes styled cells of one sheet; each style's array is looked up once, not per cell
+    (openpyxl resolves a named style by name on every assignment)."""
+
+    def __init__(self, sheet: Worksheet) -> None:
+        self.sheet = sheet
+        self.styles: dict[str, StyleArray] = {}
+
+    def __call__(self, value: object, style: str) -> Cell:
+        cell = WriteOnlyCell(self.sheet, _value(value))
+        found = self.styles.get(style)
+        if found is None:
+            cell.style = style
+            self.styles[style] = found = cell._style
+        cell._style = found
+        if isinstance(cell.value, str) and cell.value.startswith(FORMULA_STARTS):
+            cell.data_type = "s"  # text, not a formula
+            cell._style = copy(found)
+            cell.quotePrefix = True  # and Excel keeps it text when the cell is edited
+        return cell
 
 
 def write_sheet(book: Workbook, *, name: str, title: str, meta: str,
@@ -156,39 +172,42 @@ def write_sheet(book: Workbook, *, name: str, title: str, meta: str,
                 totals: Sequence[Sequence[object]] = ()) -> Worksheet:
     """One ledger sheet: title, meta line, header, rows, then totals rows after the filter."""
     sheet = book.create_sheet(safe_sheet_title(name))
+    make = _Cells(sheet)
     last = get_column_letter(len(columns))
+    # Written with the first row: widths, frozen panes, page properties.
     for index, column in enumerate(columns, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = column.width
-    _put(sheet, 1, 1, title, "ledger_title")
-    sheet.merge_cells(f"A1:{last}1")
+    sheet.freeze_panes = f"A{HEADER_ROW + 1}"
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
     sheet.row_dimensions[1].height = 30
-    _put(sheet, 2, 1, meta, "ledger_meta")
-    sheet.merge_cells(f"A2:{last}2")
-    head_lines = 1
-    for index, column in enumerate(columns, start=1):
-        _put(sheet, HEADER_ROW, index, column.title, "ledger_head")
-        head_lines = max(head_lines, _lines(column.title, column.width))
+    sheet.append([make(title, "ledger_title")])
+    sheet.append([make(meta, "ledger_meta")])
+    sheet.merged_cells.add(f"A1:{last}1")
+    sheet.merged_cells.add(f"A2:{last}2")
+    head_lines = max(_lines(column.title, column.width) for column in columns)
     sheet.row_dimensions[HEADER_ROW].height = head_lines * LINE_HEIGHT + 6
+    sheet.append([make(column.title, "ledger_head") for column in columns])
     styles = [f"ledger_{column.kind}" for column in columns]
     number = HEADER_ROW
     for values in rows:
         number += 1
         lines = 1
-        for index, (value, column) in enumerate(zip(values, columns, strict=True), start=1):
-            _put(sheet, number, index, value, styles[index - 1])
-            if column.kind is Kind.WRAP or isinstance(value, str):
+        for value, column in zip(values, columns, strict=True):
+            if isinstance(value, str):
                 lines = max(lines, _lines(value, column.width))
         sheet.row_dimensions[number].height = lines * LINE_HEIGHT + 4
+        sheet.append([make(value, style) for value, style in zip(values, styles, strict=True)])
     sheet.auto_filter.ref = f"A{HEADER_ROW}:{last}{max(number, HEADER_ROW + 1)}"
     for values in totals:
         number += 1
-        for index, value in enumerate(values, start=1):
-            kind = columns[index - 1].kind
-            _put(sheet, number, index, value, "ledger_total")
-            if kind in (Kind.INT, Kind.PCT):
-                sheet.cell(row=number, column=index).number_format = _FORMATS[kind]
         sheet.row_dimensions[number].height = LINE_HEIGHT + 6
-    sheet.freeze_panes = f"A{HEADER_ROW + 1}"
+        cells = []
+        for value, column in zip(values, columns, strict=False):
+            cell = make(value, "ledger_total")
+            if column.kind in (Kind.INT, Kind.PCT):
+                cell.number_format = _FORMATS[column.kind]
+            cells.append(cell)
+        sheet.append(cells)
     _page_setup(sheet, title)
     return sheet
 
@@ -196,7 +215,7 @@ def write_sheet(book: Workbook, *, name: str, title: str, meta: str,
 def _page_setup(sheet: Worksheet, title: str) -> None:
     setup = sheet.page_setup
     setup.orientation = "landscape"
-    setup.paperSize = sheet.PAPERSIZE_A4
+    setup.paperSize = Worksheet.PAPERSIZE_A4
     setup.fitToWidth = 1
     setup.fitToHeight = 0  # as many pages down as it takes
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
