@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 from datetime import datetime
@@ -221,13 +222,27 @@ class Core:
                   incoming=incoming, person=person, access=access_of(person))
         return route(ctx)
 
-    async def handle(self, incoming: Incoming) -> list[Reply]:
-        """Handle one update in its own transaction, off the event loop."""
+    async def handle(self, incoming: Incoming, *, defer: bool = False) -> list[Reply]:
+        """Handle one update in its own transaction, off the event loop.
+
+        A slow reply (an archive) is made after the transaction by ``finish``; with
+        ``defer`` it is returned unmade, for an adapter that goes on with other updates
+        while it is built.
+        """
         try:
-            return await self.db.run(functools.partial(self.handle_sync, incoming=incoming))
+            replies = await self.db.run(functools.partial(self.handle_sync, incoming=incoming))
         except DatabaseUnavailable:
             logger.warning("database unavailable while handling an update", exc_info=True)
             return [Reply(texts.DB_BUSY)]
+        if defer:
+            return replies
+        return [await self.finish(reply) if reply.later else reply for reply in replies]
+
+    async def finish(self, reply: Reply) -> Reply:
+        """Make a ``later`` reply in a worker thread: off the event loop and off the
+        database's worker, so other updates are answered meanwhile."""
+        assert reply.later is not None
+        return await asyncio.to_thread(reply.later)
 
     async def move_chat(self, old: str, new: str) -> None:
         """A group chat changed its address (a Telegram group became a supergroup)."""

@@ -22,11 +22,14 @@ from handlers.archive import forms, ledgers
 from handlers.archive.paper import Paper
 from handlers.archive.sheets import clean, width
 from handlers.features.progress import attendance, measure_people
+from handlers.quotas import QuotaProgress
 from handlers.settings import Settings
 from storage.repos import archive, groups, meetings, school
+from storage.repos.groups import MemberRow
 from storage.repos.school import SemesterRow
 
-__all__ = ["Scope", "build_archive", "clean", "safe_name", "width"]
+__all__ = ["ArchiveData", "Scope", "clean", "collect", "render", "safe_name",
+           "width"]
 
 _UNSAFE = re.compile(r'[\\/:*?"<>|\[\]]')
 
@@ -45,9 +48,29 @@ def safe_name(text: str, limit: int = 60) -> str:
     return _UNSAFE.sub("_", text).strip()[:limit] or "_"
 
 
-def build_archive(session: Session, settings: Settings, school_id: int, scope: Scope,
-                  today: date, now: datetime) -> tuple[str, bytes]:
-    """Everything for ``scope`` in one ZIP: (file name, bytes)."""
+@dataclass(frozen=True)
+class ArchiveData:
+    """Everything an archive shows, read in one transaction (plain rows, no ORM objects)."""
+
+    settings: Settings
+    scope: Scope
+    term: ledgers.Term
+    now: datetime
+    members: list[MemberRow]
+    attendees: list[MemberRow]
+    found: list[archive.ArchiveRecord]
+    sessions: list[archive.ArchiveMeeting]
+    lessons: list[archive.ArchiveLesson]
+    measured: dict[int, list[QuotaProgress]]
+    attended: dict[int, tuple[int, int]]
+    pauses: dict[int, list[tuple[date, date]]]
+    staff: dict[int, tuple[str | None, str]]
+    minutes: dict[int | None, archive.ArchiveRecord]
+
+
+def collect(session: Session, settings: Settings, school_id: int, scope: Scope,
+            today: date, now: datetime) -> ArchiveData:
+    """Read what the archive for ``scope`` shows (quick; the building is ``render``)."""
     ids = school.group_ids(session, school_id=school_id)
     if scope.group:
         members = groups.members(session, group_ids=[ids[scope.group]])
@@ -63,48 +86,57 @@ def build_archive(session: Session, settings: Settings, school_id: int, scope: S
         wanted_groups = list(ids)
     teacher_ids = [m.id for m in members]
     term = ledgers.Term(settings, scope.semester, min(today, scope.semester.end))
-    found = archive.records_of(session, semester_id=scope.semester.id, teacher_ids=teacher_ids)
     sessions = archive.meetings_of(session, semester_id=scope.semester.id,
                                    group_ids=[ids[g] for g in wanted_groups if g in ids])
     # A session lists everyone of its group, whoever the archive is for.
     attendees = groups.members(session, group_ids=[ids[g] for g in wanted_groups if g in ids])
-    pauses = meetings.pauses_of(session, teacher_ids=sorted({m.id for m in attendees}
-                                                            | set(teacher_ids)))
-    measured = measure_people(session, settings, scope.semester, term.today, members,
-                              history=True)
-    attended = attendance(session, settings, scope.semester, term.today, teacher_ids)
-    lessons = archive.lessons_of(session, semester_id=scope.semester.id,
-                                 teacher_ids=teacher_ids)
-    people = archive.staff_of(session, teacher_ids=teacher_ids)
-    # The minutes are the leader's records, whoever the archive is for.
-    minutes = {r.link_id: r for r in archive.minutes_of(
-        session, meeting_ids=[m.id for m in sessions]) if not r.deleted}
-    observed = [r for r in found if r.kind == "observation" and not r.deleted]
+    return ArchiveData(
+        settings, scope, term, now, members, attendees,
+        archive.records_of(session, semester_id=scope.semester.id, teacher_ids=teacher_ids),
+        sessions,
+        archive.lessons_of(session, semester_id=scope.semester.id, teacher_ids=teacher_ids),
+        measure_people(session, settings, scope.semester, term.today, members, history=True),
+        attendance(session, settings, scope.semester, term.today, teacher_ids),
+        meetings.pauses_of(session, teacher_ids=sorted({m.id for m in attendees}
+                                                       | set(teacher_ids))),
+        archive.staff_of(session, teacher_ids=teacher_ids),
+        # The minutes are the leader's records, whoever the archive is for.
+        {r.link_id: r for r in archive.minutes_of(
+            session, meeting_ids=[m.id for m in sessions]) if not r.deleted})
+
+
+def render(data: ArchiveData) -> tuple[str, bytes]:
+    """The archive's ZIP: (file name, bytes). Blocking work: run it in a worker thread."""
+    settings, term, now = data.settings, data.term, data.now
+    observed = [r for r in data.found if r.kind == "observation" and not r.deleted]
     paper = Paper(author=settings.school.name)
     buffer = io.BytesIO()
     # XLSX and DOCX are ZIPs already: stored as they are, not compressed twice.
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as bundle:
         bundle.writestr(texts.EXPORT_LEDGER_FILE, ledgers.build_workbook(
-            term, members, attendees, found, sessions, lessons, measured, attended, pauses))
+            term, data.members, data.attendees, data.found, data.sessions, data.lessons,
+            data.measured, data.attended, data.pauses))
         numbers: dict[str, int] = {}
-        for meeting in sessions:
+        for meeting in data.sessions:
             if not term.held(meeting) or meeting.starts_at is None:
                 continue
             numbers[meeting.group] = number = numbers.get(meeting.group, 0) + 1
-            group_people = [m for m in attendees if meeting.group in m.groups]
+            group_people = [m for m in data.attendees if meeting.group in m.groups]
             held = meeting.starts_at.astimezone(settings.zone)
             name = safe_name(texts.EXPORT_SESSION_FILE.format(n=number, start=held))
             bundle.writestr(f"{texts.EXPORT_SESSION_DIR}/{safe_name(meeting.group)}/{name}.docx",
                             forms.session_form(paper, term, meeting, number, group_people,
-                                               minutes.get(meeting.id), pauses, now))
-        for member in members:
-            staff_no, subject = people.get(member.id, (None, ""))
-            own = [r for r in found if r.teacher_id == member.id]
+                                               data.minutes.get(meeting.id), data.pauses, now))
+        for member in data.members:
+            staff_no, subject = data.staff.get(member.id, (None, ""))
+            own = [r for r in data.found if r.teacher_id == member.id]
             name = safe_name(f"{member.name}_{staff_no or member.id}")
             bundle.writestr(f"{texts.EXPORT_PORTFOLIO_DIR}/{name}.docx", forms.portfolio(
-                paper, term, forms.Person(member, staff_no, subject), measured.get(member.id, []),
-                own, sessions, lessons, observed, pauses, now))
+                paper, term, forms.Person(member, staff_no, subject),
+                data.measured.get(member.id, []), own, data.sessions, data.lessons, observed,
+                data.pauses, now))
+    scope = data.scope
     parts = [settings.school.name, scope.semester.name, scope.group or "", scope.teacher or "",
-             f"{today:%Y%m%d}"]
+             f"{now.astimezone(settings.zone):%Y%m%d}"]
     filename = safe_name("_".join(p for p in parts if p), 120) + ".zip"
     return filename, buffer.getvalue()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import io
 import re
+import threading
 import warnings
 import zipfile
 from collections.abc import Iterator
@@ -866,3 +867,31 @@ async def test_formula_like_text_is_stored_as_text_in_every_sheet(
     assert ("听课台账", strength) in seen
     assert ("考勤-语文组", "=1+2") in seen
     assert ("指标汇总", "=1+2") in seen
+
+
+# -- the bot keeps answering ------------------------------------------------------------
+
+
+async def test_others_are_answered_while_an_archive_is_built(
+        small: Driver, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The archive is built after the update's transaction, in a worker thread. Held at its
+    # start (by progress, not by time), it keeps no one else waiting.
+    from handlers import exports
+
+    started, release = threading.Event(), threading.Event()
+    real = exports.render
+
+    def held(data: exports.ArchiveData) -> tuple[str, bytes]:
+        started.set()
+        assert release.wait(60)
+        return real(data)
+
+    monkeypatch.setattr(exports, "render", held)
+    building = asyncio.create_task(small.send(CHEN, "/export"))
+    assert await asyncio.to_thread(started.wait, 60)
+    me = await small.say(LIU, "/me")
+    assert f"{LIU}" in me
+    assert not building.done()
+    release.set()
+    archive = Archive.of(await asyncio.wait_for(building, 60))
+    assert "台账.xlsx" in archive.files
