@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import io
 import re
-import threading
 import warnings
 import zipfile
 from collections.abc import Iterator
@@ -40,6 +39,7 @@ from storage.repos import meetings, school
 from storage.tables import Attendance, Meeting, Pause, Teacher
 from tests.conftest import DEMO_ROSTER, EXAMPLE_CONFIG, START, ZONE, make_core
 from tests.drivers import Driver, button_data, plain, shown
+from tests.fakes import hold_archives
 
 LIU, WANG, SUN, ZHOU, CHEN, ZHANG = "刘洋", "王芳", "孙丽", "周静", "陈主任", "张伟"
 SEMESTER = "2026-2027学年第一学期"
@@ -876,17 +876,7 @@ async def test_others_are_answered_while_an_archive_is_built(
         small: Driver, monkeypatch: pytest.MonkeyPatch) -> None:
     # The archive is built after the update's transaction, in a worker thread. Held at its
     # start (by progress, not by time), it keeps no one else waiting.
-    from handlers import exports
-
-    started, release = threading.Event(), threading.Event()
-    real = exports.render
-
-    def held(data: exports.ArchiveData) -> tuple[str, bytes]:
-        started.set()
-        assert release.wait(60)
-        return real(data)
-
-    monkeypatch.setattr(exports, "render", held)
+    started, release = hold_archives(monkeypatch)
     building = asyncio.create_task(small.send(CHEN, "/export"))
     assert await asyncio.to_thread(started.wait, 60)
     me = await small.say(LIU, "/me")

@@ -40,6 +40,7 @@ from tests.fakes import (
     bot_added,
     callback_query,
     group_upgraded,
+    hold_archives,
     next_update_id,
     photo_message,
     shown,
@@ -558,17 +559,7 @@ async def test_an_archive_is_built_while_other_updates_are_answered(
         tg: Telegram, monkeypatch: pytest.MonkeyPatch) -> None:
     # PTB handles updates one at a time: the archive is built in a task of its own, so the
     # next update is answered while it is held at its start (by progress, not by time).
-    from handlers import exports
-
-    started, release = threading.Event(), threading.Event()
-    real = exports.render
-
-    def held(data: exports.ArchiveData) -> tuple[str, bytes]:
-        started.set()
-        assert release.wait(60)
-        return real(data)
-
-    monkeypatch.setattr(exports, "render", held)
+    started, release = hold_archives(monkeypatch)
     await tg.bind(CHEN, "陈主任")
     await tg.bind(LIU, "刘洋")
     assert await tg.say(CHEN, "/export") == []  # nothing yet: the archive is being built
