@@ -72,7 +72,6 @@ def session_form(paper: Paper, term: Term, meeting: ArchiveMeeting, number: int,
     absent = names[texts.EXPORT_ABSENT] + names[texts.EXPORT_LEAVE_REFUSED]
     leader = next((m.name for m in members if meeting.group in m.leads), "")
     present = len(names[texts.EXPORT_PRESENT])
-    label, wide, value = 2.6, 5.4, 16 - 2.6
     rows: list[tuple[object, ...]] = [
         ("学期", term.semester.name, "周次", texts.EXPORT_WEEK.format(n=week_of(term, day))),
         ("时间", when, "节次", slot.periods if slot else ""),
@@ -89,10 +88,11 @@ def session_form(paper: Paper, term: Term, meeting: ArchiveMeeting, number: int,
         ("结论与改进措施", str(answers.get("conclusions") or "")),
         ("小结", ""),
     ]
-    paper.table((label, wide, label, value - wide - label), rows, labels=True,
-                min_heights=(None,) * 9 + (4.0, 5.0, 3.0, 3.0))
+    paper.table((2.4, 6.6, 2.4, 4.6), rows, labels=True,
+                min_heights=(0.8,) * 9 + (4.0, 5.0, 3.0, 3.0))
     paper.text()
     paper.text(texts.EXPORT_SIGNATURES)
+    paper.text(texts.EXPORT_SIGNATURE_DATE, right=True)
     return paper.save()
 
 
@@ -153,8 +153,8 @@ def portfolio(paper: Paper, term: Term, person: Person, items: Sequence[quotas.Q
         unit = texts.UNIT_CHARS.strip() if item.quota.unit is Unit.CHARS else ""
         rows.append([item.quota.label, *cells, f"{done}{unit}", f"{target}{unit}",
                      str(item.current.status)])
-    month_width = 1.1
-    paper.table((3.2, *(month_width,) * len(months), 1.9, 1.9, 16 - 3.2 - 3.8
+    month_width = 1.4
+    paper.table((3.0, *(month_width,) * len(months), 1.8, 1.8, 16 - 3.0 - 3.6
                  - month_width * len(months)), rows, header=True)
     paper.text(texts.EXPORT_MONTHLY_NOTE)
     # 二、attendance
@@ -223,4 +223,5 @@ def portfolio(paper: Paper, term: Term, person: Person, items: Sequence[quotas.Q
                 min_heights=(4.0, 4.0))
     paper.text()
     paper.text(texts.EXPORT_SIGNATURES)
+    paper.text(texts.EXPORT_SIGNATURE_DATE, right=True)
     return paper.save()

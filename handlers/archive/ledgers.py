@@ -247,7 +247,7 @@ def _quotas(book: Workbook, term: Term, members: Sequence[MemberRow],
     months = quotas.periods(Period.MONTH, term.semester.start, term.semester.end)
     columns = [Column(t, w, k) for t, w, k in (
         ("序号", 5, Kind.INT), ("教研组", 8, Kind.TEXT), (texts.EXPORT_TEACHER, 8, Kind.TEXT),
-        ("项目", 12, Kind.WRAP), ("每月目标", 6, Kind.INT))]
+        ("项目", 14, Kind.WRAP), ("每月目标", 6, Kind.INT))]
     columns += [Column(texts.MONTH.format(month=start.month), 6.5, Kind.INT)
                 for start, _ in months]
     columns += [Column(t, w, k) for t, w, k in (

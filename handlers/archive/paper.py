@@ -38,11 +38,11 @@ THEME_ATTRIBUTES = ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:csthem
 
 _W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 (P, PPR, PSTYLE, JC, R, RPR, B, SZ, SZCS, T, BR, TBL, TBLPR, TBLSTYLE, TBLW, TBLLAYOUT,
- TBLGRID, GRIDCOL, TR, TRPR, TRHEIGHT, TC, TCPR, TCW, GRIDSPAN, VALIGN, KEEPNEXT) = (
+ TBLGRID, GRIDCOL, TR, TRPR, TRHEIGHT, TC, TCPR, TCW, GRIDSPAN, VALIGN) = (
     f"{{{_W}}}{tag}" for tag in (
         "p", "pPr", "pStyle", "jc", "r", "rPr", "b", "sz", "szCs", "t", "br", "tbl", "tblPr",
         "tblStyle", "tblW", "tblLayout", "tblGrid", "gridCol", "tr", "trPr", "trHeight", "tc",
-        "tcPr", "tcW", "gridSpan", "vAlign", "keepNext"))
+        "tcPr", "tcW", "gridSpan", "vAlign"))
 VAL, WIDTH, TYPE, RULE = (f"{{{_W}}}{name}" for name in ("val", "w", "type", "hRule"))
 SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 
@@ -123,17 +123,15 @@ class Paper:
 
     # -- paragraphs -----------------------------------------------------------------------
 
-    def _paragraph(self, *, style: str | None = None, center: bool = False,
-                   keep: bool = False) -> etree._Element:
+    def _paragraph(self, *, style: str | None = None,
+                   align: str | None = None) -> etree._Element:
         paragraph = etree.Element(P)
-        if style or center or keep:
+        if style or align:
             ppr = etree.SubElement(paragraph, PPR)
             if style:
                 etree.SubElement(ppr, PSTYLE).set(VAL, self.style_ids[style])
-            if keep:
-                etree.SubElement(ppr, KEEPNEXT)
-            if center:
-                etree.SubElement(ppr, JC).set(VAL, "center")
+            if align:
+                etree.SubElement(ppr, JC).set(VAL, align)
         self.end.addprevious(paragraph)
         return paragraph
 
@@ -145,10 +143,10 @@ class Paper:
         """A 黑体 heading (level 1–3)."""
         _run(self._paragraph(style=f"Heading {level}"), text)
 
-    def text(self, text: str = "", *, center: bool = False, bold: bool = False,
-             size: float | None = None) -> None:
+    def text(self, text: str = "", *, center: bool = False, right: bool = False,
+             bold: bool = False, size: float | None = None) -> None:
         """A body paragraph; line breaks in ``text`` stay line breaks."""
-        paragraph = self._paragraph(center=center)
+        paragraph = self._paragraph(align="center" if center else "right" if right else None)
         if text:
             _run(paragraph, text, bold=bold, size=size)
 
@@ -189,14 +187,16 @@ class Paper:
                 size = etree.SubElement(etree.SubElement(row, TRPR), TRHEIGHT)
                 size.set(VAL, _twips(height))
                 size.set(RULE, "atLeast")
+            box = bool(height and height >= 2)  # a box to write in: text from the top
             for position, value in enumerate(values):
                 span = len(widths) - position if position == len(values) - 1 else 1
                 bold = (header and index == 0) or (labels and position % 2 == 0)
-                self._cell(row, sum(widths[position:position + span]), span, value, bold)
+                self._cell(row, sum(widths[position:position + span]), span, value, bold,
+                           top=box and not bold)
         self.end.addprevious(table)
 
     def _cell(self, row: etree._Element, width: float, span: int, value: object,
-              bold: bool) -> None:
+              bold: bool, *, top: bool) -> None:
         cell = etree.SubElement(row, TC)
         properties = etree.SubElement(cell, TCPR)
         size = etree.SubElement(properties, TCW)
@@ -204,7 +204,7 @@ class Paper:
         size.set(TYPE, "dxa")
         if span > 1:
             etree.SubElement(properties, GRIDSPAN).set(VAL, str(span))
-        etree.SubElement(properties, VALIGN).set(VAL, "center" if bold else "top")
+        etree.SubElement(properties, VALIGN).set(VAL, "top" if top else "center")
         paragraph = etree.SubElement(cell, P)
         if bold:
             etree.SubElement(etree.SubElement(paragraph, PPR), JC).set(VAL, "center")

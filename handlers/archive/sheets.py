@@ -98,14 +98,19 @@ def _styles() -> list[NamedStyle]:
                       border=_BORDER, fill=PatternFill("solid", fgColor="E7E6E6"),
                       alignment=Alignment(horizontal="center", vertical="center",
                                           wrap_text=True))
-    total = NamedStyle(name="ledger_total", font=_font(HEADING_FONT, BODY_SIZE, bold=True),
-                       border=_BORDER, alignment=Alignment(horizontal="center",
-                                                          vertical="center", wrap_text=True))
+    totals = []
+    for kind in (Kind.TEXT, Kind.INT, Kind.PCT):
+        total = NamedStyle(name=f"ledger_total_{kind}",
+                           font=_font(HEADING_FONT, BODY_SIZE, bold=True), border=_BORDER,
+                           alignment=Alignment(horizontal="center", vertical="center",
+                                               wrap_text=True))
+        total.number_format = _FORMATS.get(kind, "General")
+        totals.append(total)
     title = NamedStyle(name="ledger_title", font=_font(HEADING_FONT, 16, bold=True),
                        alignment=Alignment(horizontal="center", vertical="center"))
     meta = NamedStyle(name="ledger_meta", font=_font(BODY_FONT, BODY_SIZE),
                       alignment=Alignment(horizontal="right", vertical="center"))
-    return [*found, head, total, title, meta]
+    return [*found, *totals, head, title, meta]
 
 
 def new_book() -> Workbook:
@@ -141,7 +146,7 @@ def _lines(value: object, column_width: float) -> int:
     """How many lines ``value`` takes in a wrapped cell ``column_width`` wide."""
     if not isinstance(value, str) or not value:
         return 1
-    room = max(column_width - 1.5, 2)
+    room = max(column_width - 1, 2)
     return sum(max(1, math.ceil(width(line) / room)) for line in value.split("\n"))
 
 
@@ -159,7 +164,7 @@ class _Cells:
         if found is None:
             cell.style = style
             self.styles[style] = found = cell._style
-        cell._style = found
+        cell._style = found  # shared: a cell's own style change must copy it first
         if isinstance(cell.value, str) and cell.value.startswith(FORMULA_STARTS):
             cell.data_type = "s"  # text, not a formula
             cell._style = copy(found)
@@ -201,13 +206,9 @@ def write_sheet(book: Workbook, *, name: str, title: str, meta: str,
     for values in totals:
         number += 1
         sheet.row_dimensions[number].height = LINE_HEIGHT + 6
-        cells = []
-        for value, column in zip(values, columns, strict=False):
-            cell = make(value, "ledger_total")
-            if column.kind in (Kind.INT, Kind.PCT):
-                cell.number_format = _FORMATS[column.kind]
-            cells.append(cell)
-        sheet.append(cells)
+        sheet.append([make(value, f"ledger_total_{column.kind}" if column.kind in (
+            Kind.INT, Kind.PCT) else "ledger_total_text")
+            for value, column in zip(values, columns, strict=False)])
     _page_setup(sheet, title)
     return sheet
 

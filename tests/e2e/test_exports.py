@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import math
 import re
 import warnings
 import zipfile
@@ -319,7 +320,7 @@ def test_body_cells_are_songti_bordered_and_wrapped_tall_enough(seeded: Seeded) 
             assert cell.alignment.wrap_text
         strength = row[10]
         columns = sheet.column_dimensions["K"].width
-        lines = -(-width(strength.value) // int(columns - 1.5))
+        lines = math.ceil(width(strength.value) / (columns - 1))
         assert sheet.row_dimensions[strength.row].height >= lines * 13, strength.row
         tall = max(tall, lines)
     assert tall >= 2  # some 优点 take more than one line, and their rows grow
@@ -357,6 +358,10 @@ def test_totals_rows(seeded: Seeded) -> None:
     live = [row for row in records.data if row[8] != "已删除"]
     assert records.totals[0][:2] == ("合计", len(live))
     assert records.totals[0][6] == sum(row[6] for row in live)
+    attendance = seeded.school.book()["考勤-语文组"]
+    formats = [cell.number_format for cell in attendance[attendance.max_row]]
+    assert formats[-6:] == ["0"] * 5 + ["0.0%"]  # 应到 … 缺席 as counts, 出勤率 as percent
+    assert set(formats[2:-6]) == {"General"}  # 实到 per session
     sessions = seeded.school.table("教研活动")
     held = [row for row in sessions.data if row[5] == "已开展"]
     assert sessions.totals[0][:2] == ("合计", f"已开展{len(held)}次")
@@ -557,7 +562,7 @@ def test_session_forms_are_paper_forms(seeded: Seeded) -> None:
             assert boxes[label].height_rule == WD_ROW_HEIGHT_RULE.AT_LEAST
             assert boxes[label].height >= Cm(height - 0.01), label
         assert values["小结"] == ""  # not collected yet: an empty box to write in
-        signatures = document.paragraphs[-1].text
+        signatures = document.paragraphs[-2].text + document.paragraphs[-1].text
         assert "教研组长（签名）" in signatures
         assert "教导处审核（签名）" in signatures
         assert "日期" in signatures
