@@ -576,7 +576,9 @@ def test_session_forms_are_paper_forms(seeded: Seeded) -> None:
     assert first["研修主题"].startswith("基于核心素养的课堂教学改进")
     members = group_members(seeded.core, "语文组")
     assert re.fullmatch(rf"应到 {len(members)} 人，实到 \d 人", first["应到/实到"])
-    assert first["请假"].startswith(ZHOU)
+    assert first["缺席"]
+    # Leave names who approved it (the seeded semester's leave is approved by 陈主任).
+    assert any(f"（{CHEN}批准）" in fields(d)["请假"] for d in forms.values())
 
 
 def test_portfolio_reads_like_a_paper_file(seeded: Seeded) -> None:
