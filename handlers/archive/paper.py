@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from docx import Document
+from docx.document import Document as DocxDocument
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
@@ -65,6 +66,39 @@ def _fonts(rpr: etree._Element, font: str) -> None:
         fonts.attrib.pop(qn(theme), None)
 
 
+def _slim(document: DocxDocument, *, keep: set[str]) -> None:
+    """Leave out what python-docx's template carries but these documents never use: the
+    styles nobody refers to (the template's styles.xml is 350 KB, and every file of an
+    archive would compress it again), Word 2010's stylesWithEffects copy, the empty
+    customXml part and the thumbnail of an empty page."""
+    styles = document.styles.element
+    by_id = {style.get(qn("w:styleId")): style for style in styles.findall(qn("w:style"))}
+    wanted = set(keep) | {style.get(qn("w:styleId")) for style in by_id.values()
+                          if style.get(qn("w:default")) == "1"}
+    pending = list(wanted)
+    while pending:  # the styles these are based on, linked to or followed by
+        style = by_id.get(pending.pop())
+        for tag in ("w:basedOn", "w:link", "w:next"):
+            found = style.find(qn(tag)) if style is not None else None
+            if found is not None and found.get(qn("w:val")) not in wanted:
+                wanted.add(found.get(qn("w:val")))
+                pending.append(found.get(qn("w:val")))
+    for style_id, style in by_id.items():
+        if style_id not in wanted:
+            styles.remove(style)
+    latent = styles.find(qn("w:latentStyles"))
+    if latent is not None:
+        styles.remove(latent)
+    part = document.part
+    for rel_id, rel in list(part.rels.items()):
+        if rel.reltype.endswith(("/stylesWithEffects", "/customXml")):
+            part.drop_rel(rel_id)
+    package_rels = part.package.rels
+    for rel_id, rel in list(package_rels.items()):
+        if rel.reltype.endswith("/thumbnail"):
+            package_rels.pop(rel_id)
+
+
 def _twips(cm: float) -> str:
     return str(round(cm * TWIPS_PER_CM))
 
@@ -103,6 +137,7 @@ class Paper:
         if ppr is not None and ppr.find(qn("w:pBdr")) is not None:
             ppr.remove(ppr.find(qn("w:pBdr")))  # the template's blue rule under the title
         self.grid = styles["Table Grid"].style_id
+        _slim(document, keep={*self.style_ids.values(), self.grid})
         self.body = document.element.body
         self.end = self.body.find(qn("w:sectPr"))
         self.core = document.part.package._core_properties_part  # made now if missing
@@ -110,9 +145,8 @@ class Paper:
 
     def begin(self, *, title: str, now: datetime) -> None:
         """Start a new document (the previous one's body is dropped)."""
-        for child in list(self.body):
-            if child is not self.end:
-                self.body.remove(child)
+        self.body.clear()
+        self.body.append(self.end)
         properties = self.document.core_properties
         properties.title = title
         properties.author = properties.last_modified_by = self.author
