@@ -143,7 +143,7 @@ def _sessions(session: Session, term: _Term, start: date, end: date, now: dateti
                                 announced_at=meeting.starts_at - timedelta(days=1))
         present = []
         for member in inside:
-            roll = rng.random()
+            roll = 0.0 if member is leader else rng.random()  # the leader hosts: present
             asked = meeting.starts_at - timedelta(hours=rng.randint(5, 30))
             if roll < 0.86:
                 meetings.set_attendance(session, meeting_id=meeting.id, teacher_id=member.id,

@@ -88,8 +88,9 @@ def session_form(paper: Paper, term: Term, meeting: ArchiveMeeting, number: int,
         ("结论与改进措施", str(answers.get("conclusions") or "")),
         ("小结", ""),
     ]
-    paper.table((2.4, 6.6, 2.4, 4.6), rows, labels=True,
-                min_heights=(0.8,) * 9 + (4.0, 5.0, 3.0, 3.0))
+    # One A4 page with the signatures: boxes of 3.5 + 4.5 + 2.5 + 2.5 cm.
+    paper.table((2.4, 7.2, 2.2, 4.2), rows, labels=True,
+                min_heights=(0.7,) * 9 + (3.5, 4.5, 2.5, 2.5))
     paper.text()
     paper.text(texts.EXPORT_SIGNATURES)
     paper.text(texts.EXPORT_SIGNATURE_DATE, right=True)

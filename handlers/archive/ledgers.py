@@ -140,7 +140,7 @@ def _records(book: Workbook, term: Term, found: Sequence[ArchiveRecord],
     rows = [r for r in found if r.kind not in ("observation", "minutes")]
     columns = [Column(t, w, k) for t, w, k in (
         ("序号", 5, Kind.INT), ("教师", 8, Kind.TEXT), ("教研组", 8, Kind.TEXT),
-        ("类型", 10, Kind.TEXT), ("题目", 30, Kind.WRAP), ("日期", 11, Kind.DATE),
+        ("类型", 10, Kind.TEXT), ("题目", 36, Kind.WRAP), ("日期", 11, Kind.DATE),
         ("字数", 7, Kind.INT), ("计入指标", 9, Kind.TEXT), ("状态", 7, Kind.TEXT),
         ("提交时间", 16, Kind.TIME))]
     live = [r for r in rows if not r.deleted]

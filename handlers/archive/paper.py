@@ -29,7 +29,7 @@ from lxml import etree
 from handlers.archive.sheets import BODY_FONT, HEADING_FONT, clean
 
 LANGUAGE = "zh-CN"
-BODY_PT = 12  # 小四
+BODY_PT = 10.5  # 五号, as most school documents
 TABLE_PT = 10.5  # 五号
 TWIPS_PER_CM = 567
 _STYLES = (("Normal", BODY_FONT, BODY_PT), ("Title", HEADING_FONT, 18),

@@ -527,7 +527,7 @@ def _paper(document: docx.document.Document) -> None:
         assert fonts.get(qn("w:ascii")) == font, style
         for theme in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
             assert fonts.get(qn(theme)) is None, (style, theme)
-    assert document.styles["Normal"].font.size == Pt(12)
+    assert document.styles["Normal"].font.size == Pt(10.5)  # 五号
     title = document.styles["Title"]
     assert title.paragraph_format.alignment == WD_ALIGN_PARAGRAPH.CENTER
     assert title.font.color.rgb == RGBColor(0, 0, 0)
@@ -557,8 +557,8 @@ def test_session_forms_are_paper_forms(seeded: Seeded) -> None:
         table = document.tables[0]
         assert table.columns[0].width < Cm(3)  # a narrow label column
         boxes = {row.cells[0].text: row for row in table.rows}
-        for label, height in (("活动过程", 4), ("讨论要点", 5), ("结论与改进措施", 3),
-                              ("小结", 3)):
+        for label, height in (("活动过程", 3.5), ("讨论要点", 4.5), ("结论与改进措施", 2.5),
+                              ("小结", 2.5)):
             assert boxes[label].height_rule == WD_ROW_HEIGHT_RULE.AT_LEAST
             assert boxes[label].height >= Cm(height - 0.01), label
         assert values["小结"] == ""  # not collected yet: an empty box to write in
