@@ -66,6 +66,7 @@ class ArchiveData:
     pauses: dict[int, list[tuple[date, date]]]
     staff: dict[int, tuple[str | None, str]]
     minutes: dict[int | None, archive.ArchiveRecord]
+    lesson_notes: list[archive.ArchiveRecord]
 
 
 def collect(session: Session, settings: Settings, school_id: int, scope: Scope,
@@ -90,11 +91,12 @@ def collect(session: Session, settings: Settings, school_id: int, scope: Scope,
                                    group_ids=[ids[g] for g in wanted_groups if g in ids])
     # A session lists everyone of its group, whoever the archive is for.
     attendees = groups.members(session, group_ids=[ids[g] for g in wanted_groups if g in ids])
+    lessons = archive.lessons_of(session, semester_id=scope.semester.id,
+                                 teacher_ids=teacher_ids)
     return ArchiveData(
         settings, scope, term, now, members, attendees,
         archive.records_of(session, semester_id=scope.semester.id, teacher_ids=teacher_ids),
-        sessions,
-        archive.lessons_of(session, semester_id=scope.semester.id, teacher_ids=teacher_ids),
+        sessions, lessons,
         measure_people(session, settings, scope.semester, term.today, members, history=True),
         attendance(session, settings, scope.semester, term.today, teacher_ids),
         meetings.pauses_of(session, teacher_ids=sorted({m.id for m in attendees}
@@ -102,13 +104,14 @@ def collect(session: Session, settings: Settings, school_id: int, scope: Scope,
         archive.staff_of(session, teacher_ids=teacher_ids),
         # The minutes are the leader's records, whoever the archive is for.
         {r.link_id: r for r in archive.minutes_of(
-            session, meeting_ids=[m.id for m in sessions]) if not r.deleted})
+            session, meeting_ids=[m.id for m in sessions]) if not r.deleted},
+        # The 听课记录 on a teacher's 公开课 are the observers' records.
+        archive.lesson_notes(session, lesson_ids=[item.lesson.id for item in lessons]))
 
 
 def render(data: ArchiveData) -> tuple[str, bytes]:
     """The archive's ZIP: (file name, bytes). Blocking work: run it in a worker thread."""
     settings, term, now = data.settings, data.term, data.now
-    observed = [r for r in data.found if r.kind == "observation" and not r.deleted]
     paper = Paper(author=settings.school.name)
     buffer = io.BytesIO()
     # XLSX and DOCX are ZIPs already: stored as they are, not compressed twice.
@@ -133,8 +136,8 @@ def render(data: ArchiveData) -> tuple[str, bytes]:
             name = safe_name(f"{member.name}_{staff_no or member.id}")
             bundle.writestr(f"{texts.EXPORT_PORTFOLIO_DIR}/{name}.docx", forms.portfolio(
                 paper, term, forms.Person(member, staff_no, subject),
-                data.measured.get(member.id, []), own, data.sessions, data.lessons, observed,
-                data.pauses, now))
+                data.measured.get(member.id, []), own, data.sessions, data.lessons,
+                data.lesson_notes, data.pauses, now))
     scope = data.scope
     parts = [settings.school.name, scope.semester.name, scope.group or "", scope.teacher or "",
              f"{now.astimezone(settings.zone):%Y%m%d}"]

@@ -189,9 +189,15 @@ def portfolio(paper: Paper, term: Term, person: Person, items: Sequence[quotas.Q
                    f"{lesson.subject}　{lesson.place}")
         paper.labelled("预约听课", _names(item.observers))
         paper.labelled("说课稿/教学设计", lesson.design_note or texts.EXPORT_NOT_GIVEN)
-        notes = [r for r in observed if r.answers.get("teacher_id") == member.id
-                 and str(r.answers.get("observed_on", "")) == day.isoformat()]
+        notes = [r for r in observed if r.link_id == lesson.id]
         paper.labelled("听课记录", "、".join(r.teacher for r in notes) or texts.NONE)
+        for note in notes:
+            answers = note.answers
+            paper.labelled(texts.EXPORT_LESSON_NOTE_BY.format(name=note.teacher),
+                           texts.EXPORT_LESSON_NOTE.format(
+                               strength=answers.get("strength", ""),
+                               weakness=answers.get("weakness", ""),
+                               suggestion=answers.get("suggestion", "")))
     # 四、records by kind, each numbered and in date order, texts full width
     paper.heading(texts.EXPORT_PORTFOLIO_SECTIONS[3])
     if not live:

@@ -95,6 +95,18 @@ def minutes_of(session: Session, *, meeting_ids: Sequence[int]) -> list[ArchiveR
     return [_archived(record, name) for record, name in rows]
 
 
+def lesson_notes(session: Session, *, lesson_ids: Sequence[int]) -> list[ArchiveRecord]:
+    """The 听课记录 written on these 公开课 (linked to them), whoever wrote them."""
+    rows = session.exec(
+        select(Record, Teacher.name)
+        .join(Teacher, col(Teacher.id) == col(Record.teacher_id))
+        .where(Record.kind == "observation", Record.link_kind == "lesson",
+               col(Record.link_id).in_(lesson_ids), col(Record.deleted_at).is_(None))
+        .order_by(col(Record.id))
+    ).all()
+    return [_archived(record, name) for record, name in rows]
+
+
 def meetings_of(session: Session, *, semester_id: int,
                 group_ids: Sequence[int]) -> list[ArchiveMeeting]:
     """The semester's sessions of these groups with everyone's attendance."""

@@ -892,3 +892,20 @@ async def test_others_are_answered_while_an_archive_is_built(
     release.set()
     archive = Archive.of(await asyncio.wait_for(building, 60))
     assert "台账.xlsx" in archive.files
+
+
+def test_portfolio_shows_the_open_lessons_and_their_observers_notes(seeded: Seeded) -> None:
+    lessons = seeded.school.table("公开课台账")
+    given = next(row for row in lessons.data if row[12])  # one with observers
+    teacher, title, observers = given[4], given[9], str(given[13]).split("、")
+    name = next(n for n in seeded.school.docs("个人研修档案") if n.startswith(f"{teacher}_"))
+    for archive in (seeded.school, Archive.of(asyncio.run(
+            Driver(seeded.core).send(CHEN, f"/export {teacher}")))):
+        document = archive.docs("个人研修档案")[name]
+        texts = [p.text for p in document.paragraphs]
+        assert any(title in t and p.style.name == "Heading 2"
+                   for t, p in zip(texts, document.paragraphs, strict=True))
+        assert f"预约听课：{'、'.join(observers)}" in texts
+        assert any(t.startswith("说课稿/教学设计：说课稿：") for t in texts)
+        for observer in observers:  # their 听课记录, though the archive is the teacher's
+            assert any(t.startswith(f"{observer}的听课记录：优点：") for t in texts), observer
