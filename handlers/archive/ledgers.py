@@ -15,7 +15,15 @@ from datetime import date
 from openpyxl import Workbook
 
 from handlers import quotas, texts
-from handlers.archive.sheets import Column, Kind, meta_line, new_book, to_bytes, write_sheet
+from handlers.archive.sheets import (
+    Column,
+    Kind,
+    Subtotal,
+    meta_line,
+    new_book,
+    to_bytes,
+    write_sheet,
+)
 from handlers.features.progress import COUNTED
 from handlers.settings import Period, Settings, Unit
 from storage.repos.archive import ArchiveLesson, ArchiveMeeting, ArchiveRecord
@@ -330,13 +338,70 @@ def _leave(book: Workbook, term: Term, sessions: Sequence[ArchiveMeeting],
                 columns=columns, rows=rows, totals=[(texts.EXPORT_TOTAL, len(rows))])
 
 
+def _counts(book: Workbook, term: Term, members: Sequence[MemberRow],
+            found: Sequence[ArchiveRecord], lessons: Sequence[ArchiveLesson],
+            attendance: dict[int, tuple[int, int]]) -> None:
+    """统计汇总: per teacher the records of each kind, 字数,
+    公开课 given and 出勤; a 小计 per 教研组 and the 合计."""
+    settings = term.settings
+    live = [r for r in found if not r.deleted]
+    kinds = [spec for spec in settings.catalog
+             if spec.kind != "minutes" and any(r.kind == spec.kind for r in live)]
+    by_person: dict[tuple[int, str], int] = {}
+    chars: dict[int, int] = {}
+    for record in live:
+        if record.kind == "minutes":
+            continue
+        key = (record.teacher_id, record.kind)
+        by_person[key] = by_person.get(key, 0) + 1
+        chars[record.teacher_id] = chars.get(record.teacher_id, 0) + record.chars
+    given: dict[int, int] = {}
+    for item in lessons:
+        if item.lesson.status != CANCELLED and (
+                item.lesson.starts_at.astimezone(settings.zone).date() <= term.today):
+            given[item.lesson.teacher_id] = given.get(item.lesson.teacher_id, 0) + 1
+    columns = [Column("序号", 5, Kind.INT), Column(texts.EXPORT_GROUP, 8),
+               Column(texts.EXPORT_TEACHER, 8),
+               *(Column(spec.label, 6.5, Kind.INT) for spec in kinds),
+               *(Column(t, 7, Kind.INT) for t in texts.EXPORT_COUNT_COLUMNS),
+               Column(texts.EXPORT_ATTENDANCE_RATE, 9, Kind.PCT)]
+
+    def figures(people: Sequence[MemberRow]) -> list[object]:
+        ids = {m.id for m in people}
+        attended = sum(attendance.get(i, (0, 0))[0] for i in ids)
+        held = sum(attendance.get(i, (0, 0))[1] for i in ids)
+        return [*(sum(by_person.get((i, spec.kind), 0) for i in ids) for spec in kinds),
+                sum(chars.get(i, 0) for i in ids), sum(given.get(i, 0) for i in ids),
+                held, attended, attended / held if held else None]
+
+    rows: list[Sequence[object]] = []
+    groups = [*(g.name for g in settings.groups), ""]
+    number = 0
+    for group in groups:
+        people = [m for m in members if (m.groups[0] if m.groups else "") == group]
+        if not people:
+            continue
+        for person in people:
+            number += 1
+            own = figures([person])
+            if person.id not in attendance:  # in no group: no sessions, no figure
+                own[-3:] = [None, None, None]
+            rows.append((number, group or texts.NONE, person.name, *own))
+        rows.append(Subtotal((texts.EXPORT_SUBTOTAL, group or texts.NONE, "",
+                              *figures(people))))
+    write_sheet(book, name=texts.EXPORT_SHEET_COUNTS,
+                title=term.title(texts.EXPORT_SHEET_COUNTS), meta=term.meta(),
+                columns=columns, rows=rows,
+                totals=[(texts.EXPORT_TOTAL, "", "", *figures(members))])
+
+
 def build_workbook(term: Term, members: Sequence[MemberRow], attendees: Sequence[MemberRow],
                    found: Sequence[ArchiveRecord],
                    sessions: Sequence[ArchiveMeeting], lessons: Sequence[ArchiveLesson],
                    measured: dict[int, list[quotas.QuotaProgress]],
                    attendance: dict[int, tuple[int, int]],
                    pauses: dict[int, list[tuple[date, date]]]) -> bytes:
-    """台账.xlsx: 听课, 反思与材料, 教研活动, 考勤 per group, 请假, 公开课, 指标汇总.
+    """台账.xlsx: 听课, 反思与材料, 教研活动, 考勤 per group, 请假, 公开课, 统计汇总, 指标汇总.
 
     ``members`` are whom the export is for; ``attendees`` everyone of its groups (a
     session's 应到/实到 counts the whole group)."""
@@ -351,5 +416,6 @@ def build_workbook(term: Term, members: Sequence[MemberRow], attendees: Sequence
             _attendance(book, term, group.name, sessions, people, pauses)
     _leave(book, term, sessions, members)
     _lessons(book, term, lessons, group_of)
+    _counts(book, term, members, found, lessons, attendance)
     _quotas(book, term, members, measured, attendance)
     return to_bytes(book)

@@ -201,16 +201,31 @@ def write_sheet(book: Workbook, *, name: str, title: str, meta: str,
             if isinstance(value, str):
                 lines = max(lines, _lines(value, column.width))
         sheet.row_dimensions[number].height = lines * LINE_HEIGHT + 4
-        sheet.append([make(value, style) for value, style in zip(values, styles, strict=True)])
+        if isinstance(values, Subtotal):
+            sheet.append(_totals_row(make, values, columns))
+        else:
+            sheet.append([make(value, style)
+                          for value, style in zip(values, styles, strict=True)])
     sheet.auto_filter.ref = f"A{HEADER_ROW}:{last}{max(number, HEADER_ROW + 1)}"
     for values in totals:
         number += 1
         sheet.row_dimensions[number].height = LINE_HEIGHT + 6
-        sheet.append([make(value, f"ledger_total_{column.kind}" if column.kind in (
-            Kind.INT, Kind.PCT) else "ledger_total_text")
-            for value, column in zip(values, columns, strict=False)])
+        sheet.append(_totals_row(make, values, columns))
     _page_setup(sheet, title)
     return sheet
+
+
+class Subtotal(tuple[object, ...]):
+    """A row among the data shown as a totals row (a group's 小计)."""
+
+    __slots__ = ()
+
+
+def _totals_row(make: _Cells, values: Sequence[object],
+                columns: Sequence[Column]) -> list[Cell]:
+    return [make(value, f"ledger_total_{column.kind}" if column.kind in (Kind.INT, Kind.PCT)
+                 else "ledger_total_text")
+            for value, column in zip(values, columns, strict=False)]
 
 
 def _page_setup(sheet: Worksheet, title: str) -> None:

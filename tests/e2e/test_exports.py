@@ -45,7 +45,7 @@ from tests.fakes import hold_archives
 LIU, WANG, SUN, ZHOU, CHEN, ZHANG = "刘洋", "王芳", "孙丽", "周静", "陈主任", "张伟"
 SEMESTER = "2026-2027学年第一学期"
 SHEETS = ["听课台账", "反思与材料台账", "教研活动", "考勤-语文组", "考勤-数学组", "考勤-英语组",
-          "考勤-综合组", "请假台账", "公开课台账", "指标汇总"]
+          "考勤-综合组", "请假台账", "公开课台账", "统计汇总", "指标汇总"]
 OBSERVATION_HEADER = ("序号", "听课教师", "教研组", "听课日期", "节次", "年级班级", "学科",
                       "授课教师", "课题", "课型", "优点", "不足", "建议", "提交时间")
 SUBMITTED = datetime(2026, 11, 30, 8, 0)  # naive: what openpyxl reads back  # noqa: DTZ001
@@ -368,6 +368,41 @@ def test_totals_rows(seeded: Seeded) -> None:
     assert sessions.totals[0][11:15] == tuple(sum(row[i] for row in held) for i in range(11, 15))
 
 
+def test_counts_per_teacher_per_group_and_in_all(seeded: Seeded) -> None:
+    table = seeded.school.table("统计汇总")
+    header = list(table.header)
+    assert header[:3] == ["序号", "教研组", "教师"]
+    assert header[-5:] == ["字数合计", "公开课", "应到", "出勤", "出勤率（含准假）"]
+    kinds = header[3:-5]
+    assert "听课记录" in kinds
+    assert "教学反思" in kinds
+    assert "教研活动记录" not in kinds
+    records = seeded.school.rows("反思与材料台账")
+    observations = seeded.school.rows("听课台账")
+    people = [row for row in table.data if row[0] != "小计"]
+    for row in people:
+        name = row[2]
+        mine = [r for r in records if r[1] == name and r[8] != "已删除"]
+        assert row[header.index("教学反思")] == sum(1 for r in mine if r[3] == "教学反思")
+        assert row[header.index("听课记录")] == sum(1 for r in observations if r[1] == name)
+        assert row[header.index("字数合计")] >= sum(r[6] for r in mine)
+    # Admins in no group: no sessions, so no attendance figures rather than 0/0.
+    for row in people:
+        if row[2] in ("李校长", "赵老师"):
+            assert row[-3:] == (None, None, None)
+    # A 小计 per group sums its people; the 合计 sums everyone.
+    groups = [row for row in table.data if row[0] == "小计"]
+    assert [row[1] for row in groups] == ["语文组", "数学组", "英语组", "综合组", "无"]
+    chinese = [row for row in people if row[1] == "语文组"]
+    subtotal = groups[0]
+    for index in range(3, len(header) - 1):
+        assert subtotal[index] == sum(row[index] or 0 for row in chinese), header[index]
+    (total,) = table.totals
+    assert total[0] == "合计"
+    assert total[3:-1] == tuple(sum(row[i] or 0 for row in people)
+                                for i in range(3, len(header) - 1))
+
+
 def test_observation_row_of_a_form_record_is_exact(seeded: Seeded) -> None:
     rows = seeded.school.rows("听课台账")
     mine = [row for row in rows if row[1] == LIU and row[13] == SUBMITTED]
@@ -639,7 +674,7 @@ def test_export_of_one_group(seeded: Seeded) -> None:
     assert archive.filename == f"花城小学_{SEMESTER}_语文组_20261130.zip"
     book = archive.book()
     assert book.sheetnames == ["听课台账", "反思与材料台账", "教研活动", "考勤-语文组", "请假台账",
-                               "公开课台账", "指标汇总"]
+                               "公开课台账", "统计汇总", "指标汇总"]
     members = group_members(seeded.core, "语文组")
     assert {row[2] for row in archive.rows("指标汇总")} == set(members)
     assert {row[1] for row in archive.rows("听课台账")} <= set(members)
@@ -736,7 +771,7 @@ async def test_odd_group_names_give_valid_sheet_and_file_names(
         book = archive.book()
         assert book.sheetnames == ["听课台账", "反思与材料台账", "教研活动",
                                    "考勤-综合_组___音体美__A_", "请假台账", "公开课台账",
-                                   "指标汇总"]
+                                   "统计汇总", "指标汇总"]
         for title in book.sheetnames:
             assert not forbidden & set(title), title
             assert len(title) <= 31
