@@ -368,11 +368,12 @@ def _counts(book: Workbook, term: Term, members: Sequence[MemberRow],
 
     def figures(people: Sequence[MemberRow]) -> list[object]:
         ids = {m.id for m in people}
-        attended = sum(attendance.get(i, (0, 0))[0] for i in ids)
-        held = sum(attendance.get(i, (0, 0))[1] for i in ids)
+        counted = [attendance[i] for i in ids if i in attendance]  # in no group: no figure
+        attended, held = sum(a for a, _ in counted), sum(h for _, h in counted)
         return [*(sum(by_person.get((i, spec.kind), 0) for i in ids) for spec in kinds),
                 sum(chars.get(i, 0) for i in ids), sum(given.get(i, 0) for i in ids),
-                held, attended, attended / held if held else None]
+                *((held, attended, attended / held if held else None) if counted
+                  else (None, None, None))]
 
     rows: list[Sequence[object]] = []
     groups = [*(g.name for g in settings.groups), ""]
@@ -383,10 +384,7 @@ def _counts(book: Workbook, term: Term, members: Sequence[MemberRow],
             continue
         for person in people:
             number += 1
-            own = figures([person])
-            if person.id not in attendance:  # in no group: no sessions, no figure
-                own[-3:] = [None, None, None]
-            rows.append((number, group or texts.NONE, person.name, *own))
+            rows.append((number, group or texts.NONE, person.name, *figures([person])))
         rows.append(Subtotal((texts.EXPORT_SUBTOTAL, group or texts.NONE, "",
                               *figures(people))))
     write_sheet(book, name=texts.EXPORT_SHEET_COUNTS,

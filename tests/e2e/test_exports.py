@@ -397,6 +397,7 @@ def test_counts_per_teacher_per_group_and_in_all(seeded: Seeded) -> None:
     subtotal = groups[0]
     for index in range(3, len(header) - 1):
         assert subtotal[index] == sum(row[index] or 0 for row in chinese), header[index]
+    assert groups[-1][-3:] == (None, None, None)  # the admins in no group
     (total,) = table.totals
     assert total[0] == "合计"
     assert total[3:-1] == tuple(sum(row[i] or 0 for row in people)
