@@ -64,7 +64,13 @@ class Column:
 
 def width(text: object) -> int:
     """Display width: a CJK (wide) character counts 2, others 1."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in str(text))
+    text = str(text)
+    if text.isascii():
+        return len(text)
+    try:  # GBK stores exactly the wide characters in two bytes: counted in C
+        return len(text.encode("gbk"))
+    except UnicodeEncodeError:
+        return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 def clean(value: object) -> object:
@@ -144,8 +150,8 @@ def _value(value: object) -> object:
 
 def _lines(value: object, column_width: float) -> int:
     """How many lines ``value`` takes in a wrapped cell ``column_width`` wide."""
-    if not isinstance(value, str) or not value:
-        return 1
+    if not isinstance(value, str) or 2 * len(value) <= column_width - 1:
+        return 1  # fits on one line whatever its characters
     room = max(column_width - 1, 2)
     return sum(max(1, math.ceil(width(line) / room)) for line in value.split("\n"))
 
