@@ -1,13 +1,15 @@
 # ruff: noqa: T201 - the bench reports on the terminal
 """Run the benchmarks: ``.venv/bin/python -m bench.run`` (``--quick`` for a short run).
 
-Four parts, measured side by side in one process on this machine:
+Five parts, measured side by side on this machine:
 
 1. ``updates``   a burst of teachers filling in 教学反思 through the real PTB Application,
                  full bot (SQLite, PostgreSQL) vs a bare PTB echo bot; p99 at a paced rate.
 2. ``district``  /progress and digest data at district scale (50 × 60 teachers).
 3. ``broadcast`` nudges through the outbox and FloodLimiter vs enforced flood limits.
 4. ``footprint`` resident memory and start-up times.
+5. ``export``    the whole-school archive of a 60-teacher semester (about 5 000 records),
+                 each run in a fresh process: wall time, CPU time, peak RSS.
 
 The code is measured as it is in the work tree. The bench changes nothing but stage timers,
 the group chart (left out of the district figures, timed apart) and, for the updates burst
@@ -45,7 +47,7 @@ from bench.common import (
     rss_mb,
 )
 
-PARTS = ("updates", "district", "broadcast", "footprint")
+PARTS = ("updates", "district", "broadcast", "footprint", "export")
 # The burst with the bot's limiter on, as shipped (run label).
 LIMITED = "sqlite, FloodLimiter 29.5/s on"
 
@@ -99,6 +101,8 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--per-school", type=int, help="teachers per school (60)")
     parser.add_argument("--district-runs", type=int, help="timed runs of the district (3)")
     parser.add_argument("--broadcast", type=int, help="nudges to send (3000)")
+    parser.add_argument("--export-teachers", type=int, help="staff of the exported school (60)")
+    parser.add_argument("--export-runs", type=int, help="timed archive exports (3)")
     parser.add_argument("--pg-url", default=os.environ.get("BENCH_DATABASE_URL", PG_DEFAULT),
                         help="PostgreSQL database for the bench (must be yanxiu_bench)")
     parser.add_argument("--no-postgres", action="store_true", help="SQLite only")
@@ -110,7 +114,8 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     defaults = {"teachers": 60 if quick else 250, "paced_updates": 600 if quick else 1200,
                 "pg_teachers": 30 if quick else 150, "limited_updates": 120 if quick else 150,
                 "schools": 10 if quick else 50, "per_school": 60, "district_runs": 3,
-                "broadcast": 300 if quick else 3000}
+                "broadcast": 300 if quick else 3000, "export_teachers": 60,
+                "export_runs": 1 if quick else 3}
     for key, value in defaults.items():
         if getattr(args, key) is None:
             setattr(args, key, value)
@@ -396,6 +401,33 @@ def part_footprint(report: Report, work: Path, district_url: str) -> None:
     report.details["bench_process_rss_mb"] = rss_mb()
 
 
+# -- part 5 ---------------------------------------------------------------------------------
+
+
+def part_export(args: argparse.Namespace, report: Report, work: Path) -> None:
+    """The archive ZIP of a whole school's semester, in fresh processes."""
+    from bench import exports
+
+    part = "5 export"
+    found = exports.run(work, args.export_teachers, args.export_runs)
+    built, runs = found["built"], found["runs"]
+    print(f"  built {built['teachers']} staff, {built['records']} records, "
+          f"{built['sessions']} sessions, {built['lessons']} 公开课 in "
+          f"{built['build_seconds']:.1f} s", flush=True)
+    seconds = median([run["seconds"] for run in runs])
+    cpu = median([run["cpu_seconds"] for run in runs])
+    peak = max(run["peak_rss"] for run in runs)
+    last = runs[-1]
+    size = (f"{built['teachers']} staff, {built['records']:,} records: "
+            f"{last['files']} files, {last['bytes'] / 1e6:.1f} MB")
+    report.add(part, f"whole-school archive ({size}), median of {len(runs)}",
+               f"{seconds:.2f} s (CPU {cpu:.2f} s)", "≤ 5 s", seconds <= 5)
+    report.add(part, "  peak RSS of the exporting process (VmHWM; "
+               f"{runs[0]['rss_before']:.0f} MB before the export)",
+               f"{peak:.0f} MB", "≤ 200 MB", peak <= 200)
+    report.details["export"] = found
+
+
 # -- table ----------------------------------------------------------------------------------
 
 
@@ -442,6 +474,8 @@ def main(argv: list[str] | None = None) -> int:
                 part_broadcast(args, report, work, settings)
             elif part == "footprint":
                 part_footprint(report, work, district_url)
+            elif part == "export":
+                part_export(args, report, work)
             report.details.setdefault("part_seconds", {})[part] = (
                 time.perf_counter() - part_started)
     finally:

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import io
 import logging
 import os
 import sys
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
@@ -24,6 +25,7 @@ from bot.config import START_AT_FORMAT, TOKEN_ENV, Config, ConfigError, Loaded, 
 from scheduler.clock import Clock, ManualClock, SystemClock
 
 if TYPE_CHECKING:
+    from bot.console.sandbox import Sandbox
     from handlers.dispatch import Core
     from handlers.roster import RosterEntry, RosterError
 
@@ -95,8 +97,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _maintenance(args: argparse.Namespace, loaded: Loaded) -> int:
-    """export, semester, backup, restore and seed-demo."""
-    from bot import demo, maintenance
+    """export, semester, backup and restore."""
+    from bot import maintenance
 
     try:
         if args.command == "backup":
@@ -115,15 +117,12 @@ def _maintenance(args: argparse.Namespace, loaded: Loaded) -> int:
                                                   group=args.group, teacher=args.teacher,
                                                   out=args.out)
                 print(texts.EXPORTED.format(path=path))
-            elif args.command == "semester":
+            else:
                 changed = maintenance.set_semester(core, name=args.name,
                                                    closed=args.action == "close")
                 done = texts.SEMESTER_CLOSED_OK if args.action == "close" else (
                     texts.SEMESTER_OPENED_OK)
                 print((done if changed else texts.SEMESTER_UNCHANGED).format(name=args.name))
-            else:
-                counts = demo.seed_semester(core)
-                print(texts.SEEDED.format(**counts))
         finally:
             core.db.close()
     except maintenance.MaintenanceError as exc:
@@ -133,33 +132,63 @@ def _maintenance(args: argparse.Namespace, loaded: Loaded) -> int:
 
 
 def _sandbox(loaded: Loaded, *, asked: bool) -> int:
-    from bot.console.sandbox import Sandbox
     from handlers.roster import RosterError
+
+    try:
+        sandbox = _sandbox_core(loaded, why=texts.SANDBOX_ASKED if asked else
+                                texts.SANDBOX_NO_TOKEN)
+    except RosterError as exc:
+        return _roster_problems(exc)
+    try:
+        asyncio.run(sandbox.run(sys.stdin))
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sandbox.core.db.close()
+    return 0
+
+
+def _sandbox_core(loaded: Loaded, *, why: str, out: TextIO = sys.stdout) -> Sandbox:
+    """The sandbox's Core: its database (YANXIU_DATABASE_URL, else ``[sandbox]
+    database_url``), its clock (``start_at``), its roster and linked chats in place."""
+    from bot.console.sandbox import Sandbox
 
     config = loaded.config
     zone = config.zone
     start = (datetime.strptime(config.sandbox.start_at, START_AT_FORMAT).replace(tzinfo=zone)
              if config.sandbox.start_at else SystemClock().now())
     clock = ManualClock(start)
-    url = loaded.database_url if loaded.database_url != config.database.url else (
-        config.sandbox.database_url)
+    url = _sandbox_url(loaded)
     roster_path = Path(config.sandbox.roster)
     if not roster_path.is_absolute():
         roster_path = loaded.path.parent / roster_path
+    roster = _read_roster(config, roster_path)
+    sandbox = Sandbox(_open(loaded, url=url, clock=clock), clock, out, why=why)
+    sandbox.seed(roster)
+    return sandbox
+
+
+def _sandbox_url(loaded: Loaded) -> str:
+    """YANXIU_DATABASE_URL when set, else the sandbox's own database (not the school's)."""
+    config = loaded.config
+    return loaded.database_url if loaded.database_url != config.database.url else (
+        config.sandbox.database_url)
+
+
+def _seed_demo(loaded: Loaded) -> int:
+    """Fill the sandbox's database with a demo semester up to the sandbox's clock."""
+    from bot import demo
+    from handlers.roster import RosterError
+
     try:
-        roster = _read_roster(config, roster_path)
+        sandbox = _sandbox_core(loaded, why="", out=io.StringIO())
     except RosterError as exc:
         return _roster_problems(exc)
-    core = _open(loaded, url=url, clock=clock)
     try:
-        why = texts.SANDBOX_ASKED if asked else texts.SANDBOX_NO_TOKEN
-        sandbox = Sandbox(core, clock, why=why)
-        sandbox.seed(roster)
-        asyncio.run(sandbox.run(sys.stdin))
-    except KeyboardInterrupt:
-        pass
+        counts = demo.seed_semester(sandbox.core)
     finally:
-        core.db.close()
+        sandbox.core.db.close()
+    print(texts.SEEDED.format(**counts, url=_shown_url(_sandbox_url(loaded))))
     return 0
 
 
@@ -205,9 +234,8 @@ def _roster_import(loaded: Loaded, path: Path) -> int:
 
 
 def _roster_codes(loaded: Loaded, out: Path | None) -> int:
-    from openpyxl import Workbook
-
     from bot.app import issue_codes
+    from handlers.archive import sheets
 
     core = _open(loaded)
     try:
@@ -219,17 +247,16 @@ def _roster_codes(loaded: Loaded, out: Path | None) -> int:
         code = texts.CODES_BOUND if row.bound else row.code
         print(f"{row.name}\t{'、'.join(row.groups)}\t{row.staff_no or ''}\t{code}")
     if out is not None:
-        book = Workbook()
-        sheet = book.active
-        assert sheet is not None
-        sheet.title = texts.CODES_SHEET
-        sheet.append(texts.CODES_COLUMNS)
-        for row in rows:
-            sheet.append([row.name, "、".join(row.groups), row.staff_no or "",
-                          row.code or "", texts.CODES_BOUND if row.bound else ""])
-        for column, width in zip("ABCDE", (12, 20, 10, 14, 12), strict=True):
-            sheet.column_dimensions[column].width = width
-        sheet.freeze_panes = "A2"
+        today = core.clock.now().astimezone(core.settings.zone).date()
+        book = sheets.new_book()
+        sheets.write_sheet(
+            book, name=texts.CODES_SHEET, title=texts.CODES_TITLE.format(
+                school=core.settings.school.name),
+            meta=texts.CODES_META.format(today=today),
+            columns=[sheets.Column(title, width) for title, width in zip(
+                texts.CODES_COLUMNS, (12, 24, 10, 14, 12), strict=True)],
+            rows=[(row.name, "、".join(row.groups), row.staff_no or "", row.code or "",
+                   texts.CODES_BOUND if row.bound else "") for row in rows])
         try:
             out.parent.mkdir(parents=True, exist_ok=True)
             book.save(out)
@@ -279,7 +306,9 @@ def _dispatch(args: argparse.Namespace, loaded: Loaded) -> int:
         _open(loaded).db.close()
         print(texts.MIGRATED.format(url=_shown_url(loaded.database_url)))
         return 0
-    if command in ("export", "semester", "backup", "restore", "seed-demo"):
+    if command == "seed-demo":
+        return _seed_demo(loaded)
+    if command in ("export", "semester", "backup", "restore"):
         return _maintenance(args, loaded)
     if command == "roster":
         if args.roster_command == "import":

@@ -1,37 +1,65 @@
-"""A plausible semester for the demo school: sessions with attendance, records, open lessons.
+"""A plausible semester for the demo school: sessions, attendance and leave, records, 公开课.
 
 For the sandbox and for trying exports; never for a real school's database. Deterministic
-(a fixed random seed), so the same command gives the same semester.
+(a fixed random seed), so the same command gives the same semester. Content comes from
+``bot/demo.toml`` by subject: a 教研组's sessions are on its subject's themes (what was done,
+discussed and decided fitting the theme), and each teacher writes about their own subject's
+lessons and observes colleagues' ones. Every quota kind gets records at a pace of its own
+per teacher, as far into the semester as today.
 """
 
 from __future__ import annotations
 
 import random
+import tomllib
+from collections import Counter
 from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
 
 from sqlmodel import Session
 
-from bot import texts
 from handlers.dispatch import Core
 from handlers.forms.engine import body_chars
 from handlers.reminders import SessionPlanner
-from storage.repos import groups, lessons, meetings, records, school
+from storage.repos import archive, groups, lessons, meetings, records, school
+from storage.repos.groups import MemberRow
 
 SEED = 2026
-FORMS = ("集体备课", "说课-上课-评课", "专题讲座", "课例研讨", "读书分享")
-
-
-def _text(rng: random.Random, chars: int) -> str:
-    """Chinese prose of about ``chars`` characters from the demo phrase pool."""
-    parts: list[str] = []
-    while sum(len(p) for p in parts) < chars:
-        parts.append(rng.choice(texts.DEMO_PHRASES))
-    return "".join(parts)
+CONTENT = Path(__file__).with_name("demo.toml")
+FALLBACK_SUBJECT = "语文"
 
 
 def _days(start: date, end: date) -> list[date]:
     return [start + timedelta(days=i) for i in range((end - start).days + 1)
             if (start + timedelta(days=i)).weekday() < 5]
+
+
+class _Term:
+    """The content, the random source and who teaches what."""
+
+    def __init__(self, rng: random.Random, subjects: dict[int, str]) -> None:
+        self.rng = rng
+        self.data: dict[str, Any] = tomllib.loads(CONTENT.read_text(encoding="utf-8"))
+        self.subjects = subjects
+
+    def subject(self, teacher_id: int) -> dict[str, Any]:
+        """The content of a teacher's subject (科学 for subjects without their own)."""
+        name = self.subjects.get(teacher_id, FALLBACK_SUBJECT)
+        pools = self.data["subjects"]
+        return pools.get(name) or pools["科学"]
+
+    def pick(self, pool: list[str], count: int = 1) -> str:
+        """``count`` different sentences of ``pool``, joined."""
+        return "".join(self.rng.sample(pool, min(count, len(pool))))
+
+    def group_subject(self, members: list[MemberRow], group: str) -> dict[str, Any]:
+        """The content of a group's subject: the most common one among its members."""
+        found = Counter(self.subjects.get(m.id, FALLBACK_SUBJECT) for m in members
+                        if group in m.groups and "sessions" in self.data["subjects"].get(
+                            self.subjects.get(m.id, ""), {}))
+        name = found.most_common(1)[0][0] if found else "科学"  # 综合组: 科学, 体育, 音乐 …
+        return self.data["subjects"][name]
 
 
 def seed_semester(core: Core) -> dict[str, int]:
@@ -50,86 +78,185 @@ def seed_semester(core: Core) -> dict[str, int]:
         end = min(today, semester.end)
         school_days = [d for d in _days(semester.start, end)
                        if settings.school_calendar.is_school_day(d)]
+        all_days = [d for d in _days(semester.start, semester.end)
+                    if settings.school_calendar.is_school_day(d)]
+        share = len(school_days) / max(1, len(all_days))  # how far into the term today is
         members = groups.members(session, school_id=core.school_id)
+        staff = archive.staff_of(session, teacher_ids=[m.id for m in members])
+        term = _Term(rng, {teacher: subject for teacher, (_, subject) in staff.items()})
         ids = school.group_ids(session, school_id=core.school_id)
+        admins = [m for m in members if m.role == "admin"]
         made = {"records": 0, "sessions": 0, "lessons": 0}
 
         def add(teacher_id: int, kind: str, answers: dict[str, object], day: date,
                 link: tuple[str, int] | None = None) -> None:
             spec = settings.catalog.get(kind)
             assert spec is not None
-            title_key = spec.title_field or ""
             made["records"] += 1
             records.add_record(
                 session, teacher_id=teacher_id, semester_id=semester.id, kind=kind,
-                title=str(answers.get(title_key, "")), answers=answers,
+                title=str(answers.get(spec.title_field or "", "")), answers=answers,
                 chars=body_chars(spec, answers), occurred_on=day,
                 now=datetime.combine(day, time(17, 0), zone), link=link)
 
-        for meeting in meetings.list_meetings(session, group_ids=list(ids.values()),
-                                              start=semester.start, end=end):
-            if not meeting.held or meeting.starts_at is None or meeting.starts_at > now:
-                continue
-            made["sessions"] += 1
-            topic = rng.choice(texts.DEMO_TOPICS)
-            inside = [m for m in members if meeting.group in m.groups]
-            leader = next((m for m in inside if meeting.group in m.leads), None)
-            meetings.update_meeting(session, meeting_id=meeting.id, topic=topic,
-                                    host=leader.name if leader else "", status="announced",
-                                    form=rng.choice(FORMS), announced_at=meeting.starts_at)
-            present = []
-            for member in inside:
-                roll = rng.random()
-                status = "present" if roll < 0.86 else "leave" if roll < 0.95 else "absent"
-                meetings.set_attendance(session, meeting_id=meeting.id, teacher_id=member.id,
-                                        status=status, now=meeting.starts_at)
-                if status == "present":
-                    present.append(member.name)
-            if leader is not None:
-                day = meeting.starts_at.astimezone(zone).date()
-                minutes = {"topic": topic, "held_on": day.isoformat(), "place": meeting.place,
-                           "attendees": "、".join(present), "host": leader.name,
-                           "discussion": _text(rng, 160), "conclusions": _text(rng, 60)}
-                add(leader.id, "minutes", minutes, day, link=("meeting", meeting.id))
+        _sessions(session, term, semester.start, end, now, members, admins, ids, add, made)
+        classes = {m.id: rng.choice(term.data["classes"]) for m in members}
         for member in members:
-            pace = rng.uniform(0.5, 1.1)
-            for kind, per_week in (("reflection", 1.0), ("observation", 1.5)):
-                count = int(len(school_days) / 5 * per_week * pace)
-                for day in sorted(rng.sample(school_days, min(count, len(school_days)))):
-                    if kind == "reflection":
-                        answers: dict[str, object] = {
-                            "topic": rng.choice(texts.DEMO_LESSONS), "class_name": "三年级2班",
-                            "taught_on": day.isoformat(), "highlights": _text(rng, 80),
-                            "shortcomings": _text(rng, 60), "next_time": _text(rng, 60)}
-                    else:
-                        other = rng.choice(members)
-                        answers = {
-                            "observed_on": day.isoformat(), "period": rng.randint(1, 7),
-                            "class_name": f"{rng.choice('一二三四五六')}年级{rng.randint(1, 4)}班",
-                            "subject": rng.choice(("语文", "数学", "英语", "科学")),
-                            "teacher": other.name, "teacher_id": other.id,
-                            "title": rng.choice(texts.DEMO_LESSONS), "lesson_type": "新授课",
-                            "process": _text(rng, 120), "strength": _text(rng, 20),
-                            "weakness": _text(rng, 20), "suggestion": _text(rng, 20)}
-                    add(member.id, kind, answers, day)
-            for _ in range(int(6 * pace)):
-                day = rng.choice(school_days)
-                add(member.id, "reading_note", {"book": rng.choice(texts.DEMO_BOOKS),
-                                                "notes": _text(rng, rng.randint(500, 1500))},
-                    day)
-            for month_day in school_days[::11]:
-                if rng.random() < pace * 0.8:
-                    add(member.id, "story", {"title": rng.choice(texts.DEMO_LESSONS),
-                                             "body": _text(rng, 400)}, month_day)
+            pace = rng.uniform(0.55, 1.1)
+            _records(term, member, members, classes, school_days, share * pace, add)
             if rng.random() < 0.7 and school_days:
-                day = rng.choice(school_days)
-                starts = datetime.combine(day, time(9, 55), zone)
-                lessons.add_lesson(
-                    session, teacher_id=member.id, semester_id=semester.id, kind="研讨课",
-                    starts_at=starts, period="2", place="录播教室", class_name="四年级1班",
-                    subject="语文", title=rng.choice(texts.DEMO_LESSONS),
-                    booking_required=True, created_by=member.id, now=starts)
+                _open_lesson(session, term, member, members, classes, school_days, semester.id,
+                             zone, add)
                 made["lessons"] += 1
+        away = next((m for m in members if m.role == "teacher"), None)
+        if away is not None and len(school_days) > 40:
+            meetings.add_pause(session, teacher_id=away.id, start=school_days[30],
+                               end=school_days[34], reason=term.data["pause_reason"])
         return made
 
     return core.db.call(apply)
+
+
+def _sessions(session: Session, term: _Term, start: date, end: date, now: datetime,
+              members: list[MemberRow], admins: list[MemberRow], ids: dict[str, int],
+              add: Any, made: dict[str, int]) -> None:
+    """Each held session: a theme of its group's subject, attendance with leave asked and
+    decided, and the leader's minutes."""
+    rng, zone = term.rng, now.tzinfo
+    # Leave is decided by 教导处: an admin who is in a group (the 教导主任), else any.
+    decider = next((a for a in admins if a.groups), admins[0] if admins else None)
+    used: dict[str, int] = {}
+    for meeting in meetings.list_meetings(session, group_ids=list(ids.values()), start=start,
+                                          end=end):
+        if not meeting.held or meeting.starts_at is None or meeting.starts_at > now:
+            continue
+        made["sessions"] += 1
+        content = term.group_subject(members, meeting.group)
+        themes = content["sessions"]
+        theme = themes[used.get(meeting.group, 0) % len(themes)]
+        used[meeting.group] = used.get(meeting.group, 0) + 1
+        inside = [m for m in members if meeting.group in m.groups]
+        leader = next((m for m in inside if meeting.group in m.leads), None)
+        meetings.update_meeting(session, meeting_id=meeting.id, topic=theme["topic"],
+                                host=leader.name if leader else "", status="announced",
+                                form=rng.choice(term.data["forms"]), content=theme["process"],
+                                announced_at=meeting.starts_at - timedelta(days=1))
+        present = []
+        for member in inside:
+            roll = 0.0 if member is leader else rng.random()  # the leader hosts: present
+            asked = meeting.starts_at - timedelta(hours=rng.randint(5, 30))
+            if roll < 0.86:
+                meetings.set_attendance(session, meeting_id=meeting.id, teacher_id=member.id,
+                                        status="present", now=meeting.starts_at)
+                present.append(member.name)
+            elif roll < 0.95:
+                meetings.set_attendance(
+                    session, meeting_id=meeting.id, teacher_id=member.id, status="leave",
+                    now=asked + timedelta(hours=rng.randint(1, 4)),
+                    reason=rng.choice(term.data["leave_reasons"]),
+                    decided_by=decider.id if decider else None)
+            elif roll < 0.97:
+                meetings.set_attendance(
+                    session, meeting_id=meeting.id, teacher_id=member.id,
+                    status="leave_refused", now=asked + timedelta(hours=2),
+                    reason=rng.choice(term.data["refused_reasons"]),
+                    decided_by=decider.id if decider else None)
+            else:
+                meetings.set_attendance(session, meeting_id=meeting.id, teacher_id=member.id,
+                                        status="absent", now=meeting.starts_at)
+        if leader is not None:
+            day = meeting.starts_at.astimezone(zone).date()
+            add(leader.id, "minutes", {
+                "topic": theme["topic"], "held_on": day.isoformat(), "place": meeting.place,
+                "attendees": "、".join(present), "host": leader.name,
+                "discussion": theme["discussion"], "conclusions": theme["conclusions"]},
+                day, ("meeting", meeting.id))
+
+
+def _spread(rng: random.Random, days: list[date], count: int) -> list[date]:
+    return sorted(rng.sample(days, min(count, len(days)))) if count > 0 else []
+
+
+def _records(term: _Term, member: MemberRow, members: list[MemberRow],
+             classes: dict[int, str], days: list[date], share: float, add: Any) -> None:
+    """One teacher's records: each quota kind at about ``share`` of its semester target."""
+    rng, data = term.rng, term.data
+    own = term.subject(member.id)
+    for day in _spread(rng, days, round(20 * share)):
+        add(member.id, "reflection", {
+            "topic": rng.choice(own["lessons"]), "class_name": classes[member.id],
+            "taught_on": day.isoformat(), "highlights": term.pick(own["reflect"], 2),
+            "shortcomings": term.pick(own["weak"], 2), "next_time": term.pick(own["next"], 2)},
+            day)
+    colleagues = [m for m in members if m.id != member.id
+                  and set(m.groups) & set(member.groups)] or [
+        m for m in members if m.id != member.id]
+    for day in _spread(rng, days, round(30 * share)):
+        other = rng.choice(colleagues)
+        theirs = term.subject(other.id)
+        add(member.id, "observation", {
+            "observed_on": day.isoformat(), "period": rng.randint(1, 7),
+            "class_name": classes[other.id], "subject": term.subjects.get(other.id, ""),
+            "teacher": other.name, "teacher_id": other.id,
+            "title": rng.choice(theirs["lessons"]), "lesson_type": rng.choice(
+                data["lesson_types"]), "process": "".join(theirs["process"]),
+            "strength": term.pick(theirs["reflect"]), "weakness": term.pick(theirs["weak"]),
+            "suggestion": term.pick(theirs["next"])}, day)
+    for day in _spread(rng, days, round(15 * share)):  # about 450 字 each, 7000 a term
+        add(member.id, "reading_note", {"book": rng.choice(data["books"]),
+                                        "notes": term.pick(data["reading"], 8)}, day)
+    months = sorted({(d.year, d.month) for d in days})
+    for year, month in months:
+        in_month = [d for d in days if (d.year, d.month) == (year, month)]
+        for day in _spread(rng, in_month, rng.choice((0, 1, 2, 2, 3))):
+            title, opening = rng.choice(data["stories"])
+            add(member.id, "story", {"title": title, "body": opening + data["story_tail"]
+                                     + term.pick(own["reflect"], 2)
+                                     + term.pick(data["reading"], 1)}, day)
+        if rng.random() < 0.8:
+            book = rng.choice(data["books"])
+            add(member.id, "book_review", {"book": book, "body": term.pick(data["reading"], 6)},
+                rng.choice(in_month))
+    if days and rng.random() < share:
+        add(member.id, "insight", {"title": rng.choice(data["insights"]),
+                                   "body": term.pick(own["reflect"], 2) + term.pick(
+                                       data["reading"], 2)}, rng.choice(days))
+    for day in _spread(rng, days, round(12 * share)):  # about 400 字 each, 5000 a term
+        add(member.id, "standard_excerpt", {"source": "义务教育课程方案和课程标准（2022年版）",
+                                            "excerpt": term.pick(data["excerpts"], 8)}, day)
+    if days and rng.random() < share * 0.6:
+        add(member.id, "paper", {"title": rng.choice(data["papers"]),
+                                 "body": term.pick(data["reading"], 6)}, days[-1])
+    if days and rng.random() < share * 0.5:
+        day = rng.choice(days)
+        add(member.id, "speech", {"title": rng.choice(data["speeches"]),
+                                  "given_on": day.isoformat(), "occasion": "教师读书分享会",
+                                  "summary": term.pick(data["reading"], 2)}, day)
+
+
+def _open_lesson(session: Session, term: _Term, member: MemberRow, members: list[MemberRow],
+                 classes: dict[int, str], days: list[date], semester_id: int, zone: Any,
+                 add: Any) -> None:
+    """A 公开课 of the teacher's subject, booked by colleagues, who write their 听课记录."""
+    rng = term.rng
+    own = term.subject(member.id)
+    day = rng.choice(days)
+    starts = datetime.combine(day, time(9, 55), zone)
+    title = rng.choice(own["lessons"])
+    subject = term.subjects.get(member.id, FALLBACK_SUBJECT)
+    lesson_id = lessons.add_lesson(
+        session, teacher_id=member.id, semester_id=semester_id,
+        kind=rng.choice(("研讨课", "研讨课", "示范课", "汇报课")), starts_at=starts, period="2",
+        place="录播教室", class_name=classes[member.id], subject=subject, title=title,
+        booking_required=True, created_by=member.id, now=starts - timedelta(days=7))
+    lessons.set_design_note(session, lesson_id=lesson_id, note=own["open_note"])
+    colleagues = [m for m in members if m.id != member.id and set(m.groups) & set(member.groups)]
+    for observer in rng.sample(colleagues, min(len(colleagues), rng.randint(2, 4))):
+        lessons.book(session, lesson_id=lesson_id, teacher_id=observer.id,
+                     now=starts - timedelta(days=rng.randint(1, 5)))
+        add(observer.id, "observation", {
+            "observed_on": day.isoformat(), "period": 2, "class_name": classes[member.id],
+            "subject": subject, "teacher": member.name, "teacher_id": member.id,
+            "title": title, "lesson_type": "新授课", "process": "".join(own["process"]),
+            "strength": term.pick(own["reflect"]), "weakness": term.pick(own["weak"]),
+            "suggestion": term.pick(own["next"])}, day, ("lesson", lesson_id))

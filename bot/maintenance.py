@@ -23,9 +23,10 @@ class MaintenanceError(Exception):
 def export_archive(core: Core, *, semester: str | None, group: str | None,
                    teacher: str | None, out: Path) -> Path:
     """Write the archive ZIP for the scope into ``out`` and return its path."""
-    today = core.clock.now().astimezone(core.settings.zone).date()
+    now = core.clock.now()
+    today = now.astimezone(core.settings.zone).date()
 
-    def build(session: Session) -> tuple[str, bytes]:
+    def read(session: Session) -> exports.ArchiveData:
         found = (semesters.get_by_name(session, school_id=core.school_id, name=semester)
                  if semester else school.current_semester(session, school_id=core.school_id,
                                                           today=today))
@@ -34,9 +35,10 @@ def export_archive(core: Core, *, semester: str | None, group: str | None,
         scope = exports.Scope(found, group=group, teacher=teacher)
         if group and group not in {g.name for g in core.settings.groups}:
             raise MaintenanceError(handler_texts.EXPORT_UNKNOWN.format(name=group))
-        return exports.build_archive(session, core.settings, core.school_id, scope, today)
+        return exports.collect(session, core.settings, core.school_id, scope, today, now)
 
-    filename, content = core.db.call(build)
+    # Read in one short transaction; build the files outside it.
+    filename, content = exports.render(core.db.call(read))
     out.mkdir(parents=True, exist_ok=True)
     path = out / filename
     path.write_bytes(content)

@@ -60,6 +60,8 @@ CODES_HEADER = "姓名\t教研组\t工号\t绑定码"
 CODES_BOUND = "（已绑定）"
 CODES_WRITTEN = "绑定码已写入 {path}"
 CODES_SHEET = "绑定码"
+CODES_TITLE = "{school}教师绑定码"
+CODES_META = "每人一码，只能用一次；生成日期：{today:%Y年%m月%d日}"
 CODES_COLUMNS = ("姓名", "教研组", "工号", "绑定码", "状态")
 STARTING_TELEGRAM = "正在连接 Telegram（长轮询）……"
 ANONYMOUS_ADMIN = ("您以「匿名管理员」身份发言，我无法知道您是谁，所以不能执行命令。"
@@ -79,7 +81,7 @@ CLI_SEMESTER = "学期：open 重新开放 / close 关闭（关闭后记录不�
 CLI_BACKUP = "备份数据库（SQLite；运行中也安全）"
 CLI_BACKUP_OUT = "备份文件路径"
 CLI_RESTORE = "把备份恢复到一个空数据库"
-CLI_SEED = "为演示学校生成一个学期的模拟数据（只用于沙盒和演示）"
+CLI_SEED = "为演示学校生成一个学期的模拟数据，写入沙盒的数据库（只用于沙盒和演示）"
 EXPORTED = "档案已导出：{path}"
 SEMESTER_CLOSED_OK = "学期「{name}」已关闭：记录不能再修改，学期总结会发给管理员。"
 SEMESTER_OPENED_OK = "学期「{name}」已重新开放。"
@@ -93,11 +95,11 @@ BACKUP_NO_DATABASE = "找不到数据库文件 {path}"
 BACKUP_DONE = "已备份到 {path}"
 RESTORE_NOT_EMPTY = "{path} 里已经有数据，为免覆盖，只能恢复到空数据库。"
 RESTORE_DONE = "已恢复到 {path}"
-SEEDED = "已生成演示数据：{records} 条记录，{sessions} 次教研，{lessons} 节公开课。"
+SEEDED = ("已生成演示数据：{records} 条记录，{sessions} 次教研，{lessons} 节公开课"
+          "（数据库 {url}）。")
 
-# The demo semester's phrase pools (bot/demo.py).
-DEMO_TOPICS = ("单元整体教学设计", "作业设计与“双减”", "课堂提问的有效性", "大单元阅读教学",
-               "计算教学中的错例分析", "英语绘本教学", "跨学科主题学习", "新课标学习分享")
+# Phrase pools for the bench's bulk records (bench/populate.py); the demo semester's
+# content is bot/demo.toml.
 DEMO_LESSONS = ("秋天的雨", "认识钟表", "圆的面积", "My family", "小数的意义", "找春天",
                 "植物的一生", "分数的初步认识", "草船借箭", "观潮")
 DEMO_BOOKS = ("《给教师的建议》", "《课堂观察》", "《学习共同体》", "《教学勇气》",

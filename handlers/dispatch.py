@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import html
 import logging
@@ -288,8 +289,12 @@ class Core:
                                 answer=[dump_reply(reply, keep_files=False) for reply in answer])
         return answer
 
-    async def handle(self, incoming: Incoming) -> list[Reply]:
+    async def handle(self, incoming: Incoming, *, defer: bool = False) -> list[Reply]:
         """Handle one update in its own transaction, off the event loop.
+
+        A slow reply (an archive) is made after the transaction by ``finish``; with
+        ``defer`` it is returned unmade, for an adapter that goes on with other updates
+        while it is built.
 
         When the database is unavailable the person is asked to send that message again.
         Messages they sent before they could read that request are not stored either (they
@@ -303,12 +308,21 @@ class Core:
                 return [Reply(texts.DB_BUSY_LATER)]
             del self._busy[account]
         try:
-            return await self.db.run(functools.partial(self.handle_sync, incoming=incoming))
+            replies = await self.db.run(functools.partial(self.handle_sync, incoming=incoming))
         except DatabaseUnavailable:
             logger.warning("database unavailable while handling an update", exc_info=True)
             if incoming.button is None:
                 self._busy[account] = self.clock.now()
             return [Reply(texts.DB_BUSY)]
+        if defer:
+            return replies
+        return [await self.finish(reply) if reply.later else reply for reply in replies]
+
+    async def finish(self, reply: Reply) -> Reply:
+        """Make a ``later`` reply in a worker thread: off the event loop and off the
+        database's worker, so other updates are answered meanwhile."""
+        assert reply.later is not None
+        return await asyncio.to_thread(reply.later)
 
     def give_up(self, session: Session, item: OutboxItem, status: str) -> None:
         """A message to someone else could not be delivered: tell the person whose action it

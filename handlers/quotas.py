@@ -136,10 +136,17 @@ def _attendance(quota: QuotaSpec, sessions: Sequence[tuple[date, bool]], start: 
     """(attended, sessions required in the period, required by today) for 出勤."""
     inside = [(day, counted) for day, counted in sessions if start <= day <= end]
     share = quota.target / 100
-    done = sum(1 for day, counted in inside if counted and day <= today)
+    done, _ = attended(inside, today)
     target = math.ceil(len(inside) * share)
     due = sum(1 for day, _ in inside if day < today) * share
     return done, target, due
+
+
+def attended(sessions: Sequence[tuple[date, bool]], today: date) -> tuple[int, int]:
+    """(attended, held): of one's sessions, those held by ``today`` and how many of them
+    count as attended. Attendance figures are about these only, never planned ones."""
+    held = [counted for day, counted in sessions if day <= today]
+    return sum(held), len(held)
 
 
 def measure(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -96,6 +97,8 @@ class Reply:
     ``edit`` replaces the message whose button was pressed instead of sending a new one.
     ``notice`` is the short toast shown on the pressed button. ``keyboard`` sets the
     persistent menu of a private chat (its labels come back as plain text).
+    ``later`` makes the real reply after the update's transaction, in a worker thread
+    (an archive is built there, so the database and the bot stay free meanwhile).
     """
 
     text: str
@@ -106,6 +109,7 @@ class Reply:
     attachment: Attachment | None = None
     notice: str | None = field(default=None, compare=False)
     keyboard: tuple[tuple[str, ...], ...] = ()
+    later: Callable[[], Reply] | None = field(default=None, compare=False)
 
 
 def private_chat(account: str) -> Chat:

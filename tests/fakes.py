@@ -13,6 +13,7 @@ import html
 import itertools
 import json
 import re
+import threading
 import time
 from collections import deque
 from collections.abc import Callable
@@ -472,3 +473,20 @@ _TAG = re.compile(r"<[^>]+>")
 def shown(text: str) -> str:
     """What a Telegram client displays for HTML ``text``: tags applied, entities decoded."""
     return html.unescape(_TAG.sub("", text))
+
+
+def hold_archives(monkeypatch: Any) -> tuple[threading.Event, threading.Event]:
+    """Hold every archive at the start of its building until ``release`` is set; ``started``
+    is set once one is held (progress points for "others are answered meanwhile")."""
+    from handlers import exports
+
+    started, release = threading.Event(), threading.Event()
+    real = exports.render
+
+    def held(data: exports.ArchiveData) -> tuple[str, bytes]:
+        started.set()
+        assert release.wait(60)
+        return real(data)
+
+    monkeypatch.setattr(exports, "render", held)
+    return started, release

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 import os
@@ -64,6 +65,8 @@ class TelegramBridge:
         """Serve ``core``."""
         self.core = core
         self._relays: Runner | None = None
+        # Archives being built; a reference is kept so that a task is not collected early.
+        self.building: set[asyncio.Task[None]] = set()
 
     async def on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Handle any update: translate, dispatch, deliver."""
@@ -85,13 +88,19 @@ class TelegramBridge:
             if query is not None:
                 await _answer(query)  # every press is answered, or the client keeps spinning
             return
-        replies = await self.core.handle(incoming)
+        replies = await self.core.handle(incoming, defer=True)
         source = query.message if query is not None else None
         source = source if isinstance(source, Message) else None
         if query is not None:
             await _answer(query, next((r.notice for r in replies if r.notice), None))
         for reply in replies:
-            await self.deliver(context.bot, reply, incoming, source)
+            if reply.later is not None:  # an archive: built while other updates go on
+                task = asyncio.get_running_loop().create_task(
+                    self._deliver_later(context.bot, reply, incoming))
+                self.building.add(task)
+                task.add_done_callback(self.building.discard)
+            else:
+                await self.deliver(context.bot, reply, incoming, source)
         await self.relay(bot)
 
     async def relay(self, bot: Bot) -> None:
@@ -99,6 +108,16 @@ class TelegramBridge:
         if self._relays is None:
             self._relays = build_runner(self.core, functools.partial(self.send_due, bot))
         await self._relays.flush()
+
+    async def _deliver_later(self, bot: Bot, reply: Reply, incoming: Incoming) -> None:
+        try:
+            await self.deliver(bot, await self.core.finish(reply), incoming)
+        except Exception:  # outside PTB's handler: its error handler does not see this
+            logger.exception("unhandled error while making a reply")
+            try:
+                await bot.send_message(chat_id(incoming.chat.address), texts.INTERNAL_ERROR)
+            except TelegramError:
+                logger.warning("could not tell the user about the error", exc_info=True)
 
     async def send_due(self, bot: Bot, reply: Reply, item: OutboxItem) -> bool:
         """Send a reply rendered from the outbox (its chat defaults to the item's person)."""

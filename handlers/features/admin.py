@@ -35,10 +35,15 @@ def export(ctx: Ctx, arg: str) -> list[Reply]:
         else:
             unknown = texts.EXPORT_UNKNOWN.format(name=esc(shorten(name, 40)))
             return [Reply(unknown + "\n" + texts.EXPORT_USAGE)]
-    filename, content = exports.build_archive(ctx.session, ctx.settings, ctx.school_id, scope,
-                                              ctx.today)
-    caption = texts.EXPORT_READY.format(name=esc(filename), size=max(1, len(content) // 1024))
-    return [Reply(caption, attachment=Attachment(filename, content))]
+    data = exports.collect(ctx.session, ctx.settings, ctx.school_id, scope, ctx.today, ctx.now)
+
+    def build() -> Reply:
+        filename, content = exports.render(data)
+        caption = texts.EXPORT_READY.format(name=esc(filename),
+                                            size=max(1, len(content) // 1024))
+        return Reply(caption, attachment=Attachment(filename, content))
+
+    return [Reply("", later=build)]
 
 
 def show_audit(ctx: Ctx, _arg: str) -> list[Reply]:

@@ -72,6 +72,14 @@ def measure_people(session: Session, settings: Settings, semester: SemesterRow, 
     return measured
 
 
+def attendance(session: Session, settings: Settings, semester: SemesterRow, today: date,
+               ids: Sequence[int]) -> dict[int, tuple[int, int]]:
+    """(attended, held) per teacher over their groups' sessions held by ``today``; teachers
+    in no group are not in it."""
+    return {teacher: quotas.attended(found, today)
+            for teacher, found in _sessions(session, settings, semester, ids).items()}
+
+
 def _sessions(session: Session, settings: Settings, semester: SemesterRow,
               ids: Sequence[int]) -> dict[int, list[tuple[date, bool]]]:
     """Each teacher's groups' sessions: the day, and whether it counts as attended (present,

@@ -9,7 +9,9 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from storage.tables import Attendance, Meeting, Record, StudyGroup, Teacher
+from storage.repos import lessons
+from storage.repos.lessons import LessonRow
+from storage.tables import Attendance, Booking, Meeting, Record, StudyGroup, Teacher
 
 
 @dataclass(frozen=True)
@@ -31,14 +33,25 @@ class ArchiveRecord:
 
 
 @dataclass(frozen=True)
+class Mark:
+    """One teacher's answer or presence at a session, and who decided on their leave."""
+
+    status: str
+    reason: str
+    updated_at: datetime
+    decided_by: str | None
+
+
+@dataclass(frozen=True)
 class ArchiveMeeting:
-    """A session with its group and attendance (teacher id → status)."""
+    """A session with its group and attendance (teacher id → status, and the full marks)."""
 
     id: int
     group_id: int
     group: str
     planned_on: date
     starts_at: datetime | None
+    ends_at: datetime | None
     place: str
     status: str
     topic: str
@@ -47,6 +60,7 @@ class ArchiveMeeting:
     content: str
     note: str
     attendance: dict[int, str]
+    marks: dict[int, Mark]
 
 
 def _archived(record: Record, author: str) -> ArchiveRecord:
@@ -81,6 +95,18 @@ def minutes_of(session: Session, *, meeting_ids: Sequence[int]) -> list[ArchiveR
     return [_archived(record, name) for record, name in rows]
 
 
+def lesson_notes(session: Session, *, lesson_ids: Sequence[int]) -> list[ArchiveRecord]:
+    """The 听课记录 written on these 公开课 (linked to them), whoever wrote them."""
+    rows = session.exec(
+        select(Record, Teacher.name)
+        .join(Teacher, col(Teacher.id) == col(Record.teacher_id))
+        .where(Record.kind == "observation", Record.link_kind == "lesson",
+               col(Record.link_id).in_(lesson_ids), col(Record.deleted_at).is_(None))
+        .order_by(col(Record.id))
+    ).all()
+    return [_archived(record, name) for record, name in rows]
+
+
 def meetings_of(session: Session, *, semester_id: int,
                 group_ids: Sequence[int]) -> list[ArchiveMeeting]:
     """The semester's sessions of these groups with everyone's attendance."""
@@ -91,19 +117,45 @@ def meetings_of(session: Session, *, semester_id: int,
         .order_by(col(Meeting.planned_on), col(Meeting.group_id))
     ).all()
     ids = [m.id for m, _ in rows if m.id is not None]
-    marks: dict[int, dict[int, str]] = {}
+    marks: dict[int, dict[int, Mark]] = {}
+    deciders = dict(session.exec(
+        select(Teacher.id, Teacher.name).where(col(Teacher.id).in_(
+            select(Attendance.decided_by).where(col(Attendance.meeting_id).in_(ids))))).all())
     for mark in session.exec(select(Attendance).where(col(Attendance.meeting_id).in_(ids))):
-        marks.setdefault(mark.meeting_id, {})[mark.teacher_id] = mark.status
-    return [ArchiveMeeting(m.id, m.group_id, name, m.planned_on, m.starts_at, m.place,
-                           m.status, m.topic, m.host, m.form, m.content, m.note,
+        marks.setdefault(mark.meeting_id, {})[mark.teacher_id] = Mark(
+            mark.status, mark.reason, mark.updated_at, deciders.get(mark.decided_by))
+    return [ArchiveMeeting(m.id, m.group_id, name, m.planned_on, m.starts_at, m.ends_at,
+                           m.place, m.status, m.topic, m.host, m.form, m.content, m.note,
+                           {t: k.status for t, k in marks.get(m.id, {}).items()},
                            marks.get(m.id, {}))
             for m, name in rows if m.id is not None]
 
 
-def staff_numbers(session: Session, *, teacher_ids: Sequence[int]) -> dict[int, str]:
-    """工号 of these teachers, where the roster has one."""
-    rows = session.exec(select(Teacher.id, Teacher.staff_no).where(
-        col(Teacher.id).in_(teacher_ids)))
-    return {teacher_id: staff_no for teacher_id, staff_no in rows
-            if teacher_id is not None and staff_no}
+@dataclass(frozen=True)
+class ArchiveLesson:
+    """A 公开课 and who booked to observe it."""
 
+    lesson: LessonRow
+    observers: tuple[str, ...]
+
+
+def lessons_of(session: Session, *, semester_id: int,
+               teacher_ids: Sequence[int]) -> list[ArchiveLesson]:
+    """The semester's 公开课 of these teachers, in time order, with the booked observers."""
+    found = lessons.of_teachers(session, semester_id=semester_id, teacher_ids=teacher_ids)
+    observers: dict[int, list[str]] = {}
+    for lesson_id, name in session.exec(
+            select(Booking.lesson_id, Teacher.name)
+            .join(Teacher, col(Teacher.id) == col(Booking.teacher_id))
+            .where(col(Booking.lesson_id).in_([lesson.id for lesson in found]))
+            .order_by(col(Booking.booked_at))).all():
+        observers.setdefault(lesson_id, []).append(name)
+    return [ArchiveLesson(lesson, tuple(observers.get(lesson.id, ()))) for lesson in found]
+
+
+def staff_of(session: Session, *, teacher_ids: Sequence[int]) -> dict[int, tuple[str | None, str]]:
+    """工号 (None where the roster has none) and 学科 of these teachers."""
+    rows = session.exec(select(Teacher.id, Teacher.staff_no, Teacher.subject).where(
+        col(Teacher.id).in_(teacher_ids)))
+    return {teacher_id: (staff_no or None, subject or "") for teacher_id, staff_no, subject
+            in rows if teacher_id is not None}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -77,6 +78,13 @@ def list_upcoming(session: Session, *, school_id: int, since: datetime,
     """The school's planned lessons starting after ``since``, soonest first."""
     return _rows(session, col(Teacher.school_id) == school_id,
                  col(OpenLesson.status) == PLANNED, col(OpenLesson.starts_at) >= since)[:limit]
+
+
+def of_teachers(session: Session, *, semester_id: int,
+                teacher_ids: Sequence[int]) -> list[LessonRow]:
+    """Every lesson (cancelled ones too) of these teachers in the semester, in time order."""
+    return _rows(session, col(OpenLesson.semester_id) == semester_id,
+                 col(OpenLesson.teacher_id).in_(teacher_ids))
 
 
 def between(session: Session, *, start: datetime, end: datetime) -> list[LessonRow]:

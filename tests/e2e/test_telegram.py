@@ -7,6 +7,7 @@ would see: the texts and buttons of the messages Telegram accepted, and in which
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 import re
@@ -39,6 +40,7 @@ from tests.fakes import (
     bot_added,
     callback_query,
     group_upgraded,
+    hold_archives,
     next_update_id,
     photo_message,
     shown,
@@ -553,6 +555,27 @@ async def test_a_document_with_a_long_text_keeps_the_whole_text(tg: Telegram) ->
     short = Reply("<b>本学期听课记录</b>（共 120 节）", attachment=reply.attachment)
     await TelegramBridge(tg.core).deliver(tg.app.bot, short, incoming)
     assert tg.api.sent(LIU.id)[-1].params["caption"] == short.text
+
+
+async def test_an_archive_is_built_while_other_updates_are_answered(
+        tg: Telegram, monkeypatch: pytest.MonkeyPatch) -> None:
+    # PTB handles updates one at a time: the archive is built in a task of its own, so the
+    # next update is answered while it is held at its start (by progress, not by time).
+    started, release = hold_archives(monkeypatch)
+    await tg.bind(CHEN, "陈主任")
+    await tg.bind(LIU, "刘洋")
+    assert await tg.say(CHEN, "/export") == []  # nothing yet: the archive is being built
+    assert await asyncio.to_thread(started.wait, 60)
+    [me] = await tg.say(LIU, "/me")
+    assert shown(me.text).startswith("刘洋（教师）")
+    release.set()
+    deadline = asyncio.get_running_loop().time() + 60
+    while not [c for c in tg.api.sent(CHEN.id) if c.method == "sendDocument"]:
+        assert asyncio.get_running_loop().time() < deadline
+        await asyncio.sleep(0.05)  # waiting for the document to be sent, not assuming it is
+    (document,) = [c for c in tg.api.sent(CHEN.id) if c.method == "sendDocument"]
+    assert document.files[0].startswith("花城小学_")
+    assert "台账、教研活动记录和个人研修档案" in document.params["caption"]
 
 
 # Errors ----------------------------------------------------------------------------------

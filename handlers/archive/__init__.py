@@ -1,0 +1,1 @@
+"""The term's archive as paper: printable XLSX ledgers and DOCX forms (see handlers.exports)."""
