@@ -287,6 +287,34 @@ def bind_with_code(
     return _person(session, teacher)
 
 
+def bind_from_directory(
+    session: Session, *, school_id: int, account: str, job_number: str, name: str,
+    now: datetime,
+) -> PersonRow | None:
+    """Bind ``account`` by a directory entry: the same 工号, else the only entry of that name.
+
+    Only active, unbound roster entries are considered; a 工号 that matches wins even when
+    the name differs (people change names, 工号 stay). None when nothing matches clearly.
+    """
+    unbound = select(Teacher).where(Teacher.school_id == school_id, col(Teacher.active),
+                                    col(Teacher.account).is_(None))
+    teacher = None
+    if job_number:
+        teacher = session.exec(unbound.where(Teacher.staff_no == job_number)).first()
+    how = "工号"
+    if teacher is None and name:
+        named = session.exec(
+            select(Teacher).where(Teacher.school_id == school_id, Teacher.name == name,
+                                  col(Teacher.active))).all()
+        if len(named) == 1 and named[0].account is None:
+            teacher, how = named[0], "姓名"
+    if teacher is None or not _bind(session, teacher, account, now):
+        return None
+    session.add(AuditEntry(school_id=school_id, actor_id=teacher.id, action="bind", at=now,
+                           detail=f"{teacher.name} 按钉钉通讯录（{how}）绑定了账号"))
+    return _person(session, teacher)
+
+
 def _bind(session: Session, teacher: Teacher, account: str, now: datetime) -> bool:
     """Bind ``account`` to ``teacher``; False if the account is bound to someone already."""
     if session.exec(select(Teacher.id).where(Teacher.account == account)).first() is not None:

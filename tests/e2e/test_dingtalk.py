@@ -1,0 +1,213 @@
+"""Transcripts through the real 钉钉 adapter over a real websocket, against the fake 钉钉.
+
+The adapter runs exactly as in production (``serve``: the token, the Stream gateway, the
+websocket, the OpenAPI client); only the endpoints point at ``tests/fake_dingtalk.py``.
+Assertions read what people on 钉钉 would see in each chat.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.dingtalk.adapter import serve
+from bot.dingtalk.openapi import WrongCredentials
+from handlers.dispatch import Core
+from tests.conftest import EXAMPLE_CONFIG
+from tests.dingtalk_harness import (
+    CHEN,
+    GROUP,
+    LIU,
+    STRANGER,
+    WANG,
+    DingTalk,
+    running,
+    shown,
+    spec_for,
+)
+from tests.e2e.test_cli import Project
+from tests.fake_dingtalk import FakeDingTalk
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeDingTalk]:
+    server = FakeDingTalk().start()
+    server.groups.add(GROUP)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+async def dt(core: Core, fake: FakeDingTalk) -> AsyncIterator[DingTalk]:
+    async with running(core, fake) as harness:
+        yield harness
+    assert [r for r in fake.refused if r[1] not in ("token", "429", "90020", "flow")] == []
+
+
+async def linked_group(dt: DingTalk) -> None:
+    """陈主任 (admin) is bound and links the 钉钉 group to 语文组."""
+    await dt.bind(CHEN)
+    [linked] = await dt.say(CHEN, "/link 语文组", group=GROUP)
+    assert "语文组" in shown(linked.text)
+
+
+# Identity -------------------------------------------------------------------------------
+
+
+async def test_a_stranger_is_told_how_to_ask_and_a_teacher_is_bound_by_the_directory(
+        dt: DingTalk, fake: FakeDingTalk) -> None:
+    fake.directory[STRANGER.user_id] = STRANGER
+    [greeting] = await dt.say(STRANGER, "/start")
+    assert greeting.via == "webhook"  # the answer to a message costs no metered call
+    assert "/request 您的姓名" in shown(greeting.text)
+
+    bound = await dt.bind(LIU)
+    assert shown(bound[0].text) == "已按钉钉通讯录为您绑定花名册：刘洋。"
+    assert "刘洋老师您好" in shown(bound[1].text)
+    [me] = await dt.say(LIU, "/me")
+    assert shown(me.text).splitlines()[:3] == ["刘洋（教师）", "学校：花城小学", "教研组：语文组"]
+    # The directory was read once: later messages know the person.
+    assert fake.calls["/topapi/v2/user/get"] == 2
+
+
+async def test_a_unique_name_binds_when_the_job_number_is_missing_and_bind_still_works(
+        dt: DingTalk, fake: FakeDingTalk) -> None:
+    from tests.fake_dingtalk import Staff
+
+    no_number = Staff("u2003", "孙丽")
+    fake.directory[no_number.user_id] = no_number
+    bound = await dt.say(no_number, "/me")
+    assert shown(bound[0].text) == "已按钉钉通讯录为您绑定花名册：孙丽。"
+
+    # Not in the directory at all (outside the visible range): /bind CODE still works.
+    from storage.repos import people
+
+    codes = dt.core.db.call(lambda s: people.issue_codes(s, school_id=dt.core.school_id))
+    code = next(row.code for row in codes if row.name == "王芳")
+    [refused] = await dt.say(WANG, "/me")
+    assert "绑定" in shown(refused.text)
+    [ok] = await dt.say(WANG, f"/bind {code}")
+    assert shown(ok.text).startswith("绑定成功！王芳老师您好")
+
+
+# Groups ---------------------------------------------------------------------------------
+
+
+async def test_group_commands_need_the_at_and_work_without_the_slash(
+        dt: DingTalk, fake: FakeDingTalk) -> None:
+    await linked_group(dt)
+    await dt.bind(LIU)
+    with_slash = await dt.say(LIU, "/sessions", group=GROUP)
+    without = await dt.say(LIU, "教研活动", group=GROUP)
+    assert [shown(s.text) for s in with_slash] == [shown(s.text) for s in without]
+    assert with_slash[0].to == GROUP
+
+
+# The connection -------------------------------------------------------------------------
+
+
+async def test_a_frame_delivered_twice_acts_once_and_both_are_acknowledged(
+        dt: DingTalk, fake: FakeDingTalk) -> None:
+    fake.directory[STRANGER.user_id] = STRANGER
+    frame = fake.chatbot(STRANGER, text="/help")
+    first = await dt.send(frame)
+    again = await dt.send(frame)
+    assert first == again
+    assert first["code"] == 200
+    assert first["headers"]["messageId"] == frame["headers"]["messageId"]
+    assert len(fake.seen(STRANGER.user_id)) == 1
+
+
+async def test_malformed_frames_are_acknowledged_logged_and_ignored(
+        dt: DingTalk, fake: FakeDingTalk, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING)
+    broken = fake.frame("/v1.0/im/bot/messages/get", {"senderStaffId": "u1",
+                                                      "conversationType": "2"})
+    ack = await dt.send(broken)
+    assert ack["code"] == 400
+    await fake.push_raw("not json at all")
+    bad_type = fake.frame("/x", {}, kind="WHATEVER")
+    ack = await dt.send(bad_type)
+    assert ack["code"] == 400
+    assert "malformed" in caplog.text
+    # The connection is still the first one and still answers.
+    fake.directory[STRANGER.user_id] = STRANGER
+    assert await dt.say(STRANGER, "/help")
+    assert fake.connections == 1
+
+
+async def test_pings_are_answered_and_disconnect_or_a_drop_reconnects(
+        dt: DingTalk, fake: FakeDingTalk) -> None:
+    ping = fake.frame("ping", {"opaque": "abc"}, kind="SYSTEM")
+    ack = await dt.send(ping)
+    assert ack["code"] == 200
+    assert json.loads(ack["data"]) == {"opaque": "abc"}
+
+    await dt.send(fake.frame("disconnect", {"reason": "upgrade"}, kind="SYSTEM"))
+    await fake.wait_connected(2)
+    await fake.drop()
+    await fake.wait_connected(3)
+    fake.directory[STRANGER.user_id] = STRANGER
+    assert await dt.say(STRANGER, "/help")
+
+
+async def test_other_organisations_and_robots_are_ignored(
+        dt: DingTalk, fake: FakeDingTalk, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO)
+    fake.directory[STRANGER.user_id] = STRANGER
+    assert await dt.say(STRANGER, "/help", corp_id="dingOtherCorp") == []
+    assert await dt.say(STRANGER, "/help", robot=True) == []
+    assert "another organisation" in caplog.text
+    assert fake.calls["/topapi/v2/user/get"] == 0
+
+
+async def test_wrong_credentials_stop_at_start_without_retrying(
+        core: Core, fake: FakeDingTalk) -> None:
+    spec = spec_for(fake)
+    with pytest.raises(WrongCredentials):
+        await serve(core, spec, "wrong-secret", schedule=False)
+    assert fake.calls["/v1.0/oauth2/accessToken"] == 1
+    assert fake.connections == 0
+
+
+async def test_an_expired_token_is_fetched_again(dt: DingTalk, fake: FakeDingTalk) -> None:
+    await dt.bind(LIU)
+    fake.expire_tokens()
+    # /settings answers with buttons: a card, which needs the OpenAPI and so a fresh token.
+    [reply] = await dt.say(LIU, "/settings")
+    assert reply.kind == "card"
+    assert ("/v1.0/card/instances/createAndDeliver", "token") in fake.refused
+    assert fake.last_card(LIU.user_id).labels
+
+
+# The command line -----------------------------------------------------------------------
+
+
+def _dingtalk_section(fake: FakeDingTalk) -> str:
+    return (f'[dingtalk]\nclient_id = "{fake.client_id}"\nrobot_code = "{fake.client_id}"\n'
+            f'card_template_id = "{fake.template}"\nopenapi_endpoint = "{fake.url}"\n'
+            f'oapi_endpoint = "{fake.url}"\n\n')
+
+
+def test_run_with_a_wrong_secret_exits_2_at_once_and_never_prints_it(
+        tmp_path: Path, fake: FakeDingTalk) -> None:
+    project = Project(tmp_path)
+    shutil.copy(EXAMPLE_CONFIG, tmp_path / "config.toml")
+    config = tmp_path / "config.toml"
+    config.write_text(_dingtalk_section(fake) + config.read_text(encoding="utf-8"),
+                      encoding="utf-8")
+    secret = "wrong-secret-abcdef123456"
+    result = project.cli("run", env={"YANXIU_DINGTALK_CLIENT_SECRET": secret})
+    assert result.code == 2, result.err
+    assert "钉钉拒绝了应用凭证" in result.err
+    assert secret not in result.out + result.err
+    assert fake.calls["/v1.0/oauth2/accessToken"] == 1  # no retry loop
+    # Asking for 钉钉 without its secret names what is missing.
+    result = project.cli("run", "--platform", "dingtalk")
+    assert result.code == 2
+    assert "YANXIU_DINGTALK_CLIENT_SECRET" in result.err
