@@ -6,13 +6,13 @@ import asyncio
 import contextlib
 import re
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from bot.config import DingTalkSpec
-from bot.dingtalk.adapter import serve
-from bot.dingtalk.openapi import OpenApi
+from bot.dingtalk.adapter import DingTalkService
 from handlers.dispatch import Core
+from scheduler.runner import Runner
 from tests.fake_dingtalk import Card, FakeDingTalk, Sent, Staff
 
 _ESCAPE = re.compile(r"\\(.)")
@@ -51,8 +51,8 @@ class DingTalk:
     fake: FakeDingTalk
     core: Core
     task: asyncio.Task[None]
-    api: OpenApi
-    marks: dict[str, int] = field(default_factory=dict)
+    service: DingTalkService
+    runner: Runner
 
     async def say(self, staff: Staff, text: str, *, group: str | None = None,
                   **kwargs: Any) -> list[Sent]:
@@ -87,15 +87,11 @@ class DingTalk:
 async def running(core: Core, fake: FakeDingTalk, *, schedule: bool = False,
                   **overrides: Any) -> AsyncIterator[DingTalk]:
     """The adapter's ``serve`` as in production, connected to ``fake``."""
-    spec = spec_for(fake, **overrides)
-    api = OpenApi(client_id=spec.client_id, client_secret=fake.client_secret,
-                  robot_code=spec.robot_code, openapi=spec.openapi_endpoint,
-                  oapi=spec.oapi_endpoint)
-    task = asyncio.create_task(serve(core, spec, fake.client_secret, schedule=schedule,
-                                     api=api))
+    service = DingTalkService(core, spec_for(fake, **overrides), fake.client_secret)
+    task = asyncio.create_task(service.run(schedule=schedule))
     await fake.wait_connected()
     try:
-        yield DingTalk(fake, core, task, api)
+        yield DingTalk(fake, core, task, service, service.runner())
     finally:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):

@@ -26,6 +26,7 @@ from bot.dingtalk.stream import StreamClient
 from handlers.dispatch import COMMANDS, Core
 from handlers.render import esc
 from handlers.types import Button, Chat, ChatKind, Incoming, Reply, private_chat
+from scheduler.runner import Runner
 from storage.repos import people
 from storage.repos.outbox import OutboxItem
 
@@ -56,6 +57,7 @@ class DingTalkBridge:
         self.secret = secret
         self._looked_up: set[str] = set()  # userIds whose directory entry was read
         self._parts_sent: dict[str, int] = {}  # outbox key → parts already delivered
+        self.throttle_waits = THROTTLE_WAITS
 
     # -- frames in ---------------------------------------------------------------------------
 
@@ -246,7 +248,7 @@ class DingTalkBridge:
         chat = reply.chat or private_chat(item.chat)
         if not chat.address.startswith(protocol.PREFIX):
             return False  # bound on another platform that this process does not run
-        for wait in (*THROTTLE_WAITS, None):
+        for wait in (*self.throttle_waits, None):
             try:
                 return await self.deliver(reply, Target(chat), key=item.key)
             except Throttled as exc:
@@ -291,33 +293,47 @@ def _card_update(params: dict[str, str]) -> dict[str, Any]:
             "cardUpdateOptions": {"updateCardDataByKey": True}}
 
 
-async def serve(core: Core, spec: DingTalkSpec, secret: str, *, schedule: bool = True,
-                api: OpenApi | None = None) -> None:
-    """Run until cancelled: the Stream connection, and the reminder tick when ``schedule``.
+class DingTalkService:
+    """The adapter's parts as production wires them: API client, bridge, Stream client."""
 
-    Raises ``WrongCredentials`` at start when 钉钉 refuses the app's AppKey or AppSecret.
-    """
-    api = api or OpenApi(client_id=spec.client_id, client_secret=secret,
-                         robot_code=spec.robot_code or spec.client_id,
-                         openapi=spec.openapi_endpoint, oapi=spec.oapi_endpoint)
-    try:
-        await api.token()
-        bridge = DingTalkBridge(core, api, spec, secret)
-        stream = StreamClient(api, bridge.on_frame)
-        runner = build_runner(core, bridge.send_due) if schedule else None
-        if runner is not None:
-            runner.start()
+    def __init__(self, core: Core, spec: DingTalkSpec, secret: str, *,
+                 api: OpenApi | None = None) -> None:
+        """Build the parts; nothing connects before ``run``."""
+        self.core = core
+        self.api = api or OpenApi(client_id=spec.client_id, client_secret=secret,
+                                  robot_code=spec.robot_code or spec.client_id,
+                                  openapi=spec.openapi_endpoint, oapi=spec.oapi_endpoint)
+        self.bridge = DingTalkBridge(core, self.api, spec, secret)
+        self.stream = StreamClient(self.api, self.bridge.on_frame)
+
+    def runner(self) -> Runner:
+        """The reminder tick, delivering through this adapter."""
+        return build_runner(self.core, self.bridge.send_due)
+
+    async def run(self, *, schedule: bool = True) -> None:
+        """Run until cancelled: the Stream connection, and the reminder tick when ``schedule``.
+
+        Raises ``WrongCredentials`` at start when 钉钉 refuses the app's AppKey or AppSecret.
+        """
+        runner = None
         try:
-            await stream.run()
+            await self.api.token()
+            runner = self.runner() if schedule else None
+            if runner is not None:
+                runner.start()
+            await self.stream.run()
         finally:
             if runner is not None:
                 runner.stop()
-            await stream.stop()
-    finally:
-        await api.close()
+            await self.stream.stop()
+            await self.api.close()
+
+
+async def serve(core: Core, spec: DingTalkSpec, secret: str, *, schedule: bool = True) -> None:
+    """Run on 钉钉 until cancelled (see ``DingTalkService.run``)."""
+    await DingTalkService(core, spec, secret).run(schedule=schedule)
 
 
 def run_dingtalk(core: Core, *, spec: DingTalkSpec, secret: str) -> None:
     """Run on 钉钉 until interrupted."""
     asyncio.run(serve(core, spec, secret))
-

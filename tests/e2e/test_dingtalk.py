@@ -11,19 +11,24 @@ import json
 import logging
 import shutil
 from collections.abc import AsyncIterator, Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
+from bot import texts as bot_texts
 from bot.dingtalk.adapter import serve
 from bot.dingtalk.openapi import WrongCredentials
+from handlers import texts
 from handlers.dispatch import Core
+from scheduler.clock import ManualClock
 from tests.conftest import EXAMPLE_CONFIG
 from tests.dingtalk_harness import (
     CHEN,
     GROUP,
     LIU,
     STRANGER,
+    SUN,
     WANG,
     DingTalk,
     running,
@@ -31,7 +36,7 @@ from tests.dingtalk_harness import (
     spec_for,
 )
 from tests.e2e.test_cli import Project
-from tests.fake_dingtalk import FakeDingTalk
+from tests.fake_dingtalk import Card, FakeDingTalk
 
 
 @pytest.fixture
@@ -211,3 +216,92 @@ def test_run_with_a_wrong_secret_exits_2_at_once_and_never_prints_it(
     result = project.cli("run", "--platform", "dingtalk")
     assert result.code == 2
     assert "YANXIU_DINGTALK_CLIENT_SECRET" in result.err
+
+
+# Buttons, cards and the outbox -----------------------------------------------------------
+
+
+async def tuesday_reminder(dt: DingTalk, clock: ManualClock) -> Card:
+    """Monday 08:00 plans the week; Tuesday 17:00 reminds 语文组 of Wednesday's session."""
+    await dt.runner.tick()
+    clock.advance(timedelta(days=1, hours=9))
+    await dt.runner.tick()
+    return dt.fake.last_card(GROUP)
+
+
+async def test_reminder_card_in_the_group_presses_and_leave_approval(
+        dt: DingTalk, fake: FakeDingTalk, clock: ManualClock) -> None:
+    await linked_group(dt)
+    await dt.bind(WANG)
+    await dt.bind(SUN)
+    card = await tuesday_reminder(dt, clock)
+    assert card.group
+    assert card.labels == ["参加", "请假"]
+    assert "教研" in shown(card.text)
+
+    # 参加: 钉钉 has no toast, so the card itself says what happened, at once.
+    await dt.press(WANG, card, "参加")
+    assert shown(card.params["notice"]) == texts.ATTEND_GO_OK
+    assert fake.seen(GROUP)[-1].track == card.track  # nothing new in the group
+
+    # 请假 opens the leave form in 孙丽's private chat (a robot message she never asked for).
+    await dt.press(SUN, card, "请假")
+    assert shown(card.params["notice"]) == texts.LEAVE_SEE_PRIVATE
+    invite = fake.last_card(SUN.user_id)
+    assert fake.seen(SUN.user_id)[-1].track == invite.track
+    await dt.press(SUN, invite, invite.labels[0])
+    replies = await dt.say(SUN, "区里数学竞赛监考")
+    summary = fake.last_card(SUN.user_id)
+    assert "区里数学竞赛监考" in shown(summary.text)
+    assert replies[-1].track == summary.track
+    await dt.press(SUN, summary, "提交")
+
+    # The request reaches the admin as a card; a teacher cannot decide it, the admin can.
+    request = fake.last_card(CHEN.user_id)
+    assert "区里数学竞赛监考" in shown(request.text)
+    with pytest.raises(StopIteration):  # 孙丽 was never sent this card: no such button for her
+        fake.press(SUN, fake.last_card(SUN.user_id), "批准")
+    await dt.press(CHEN, request, "批准")
+    told = dt.texts(SUN.user_id)[-1]
+    assert "已批准" in told
+
+
+async def test_a_forged_or_foreign_press_is_refused(
+        dt: DingTalk, fake: FakeDingTalk, clock: ManualClock) -> None:
+    await dt.bind(LIU)
+    await dt.bind(WANG)
+    await dt.say(LIU, "/settings")
+    card = fake.last_card(LIU.user_id)
+    before = dict(card.params)
+
+    def tampered(params: dict[str, str]) -> None:
+        params["data"] = params["data"] + "x"
+
+    await dt.press(LIU, card, card.labels[0], tamper=tampered)
+    assert shown(card.params["notice"]) == bot_texts.DINGTALK_FORGED
+    # 王芳 presses a button of a card sent to 刘洋's private chat: refused the same way.
+    card.params.update(before)
+    await dt.press(WANG, card, card.labels[0])
+    assert shown(card.params["notice"]) == bot_texts.DINGTALK_FORGED
+    assert card.params["markdown"] == before["markdown"]
+
+
+async def test_a_throttled_reminder_is_retried_from_the_outbox_and_sent_once(
+        dt: DingTalk, fake: FakeDingTalk, clock: ManualClock) -> None:
+    await linked_group(dt)
+    await dt.bind(LIU)
+    dt.service.bridge.throttle_waits = (0.0, 0.0)  # waits in the process: none needed here
+    fake.throttle("/v1.0/card/instances/createAndDeliver", times=2, how="429")
+    fake.throttle("/v1.0/card/instances/createAndDeliver", times=1, how="90020")
+    await dt.runner.tick()
+    clock.advance(timedelta(days=1, hours=9))
+    await dt.runner.tick()
+    # Three refusals in a row: the reminder went back to the outbox, nothing was sent.
+    assert [why for _, why in fake.refused] == ["429", "429", "90020"]
+    assert [s for s in fake.seen(GROUP) if s.kind == "card"] == []
+    clock.advance(timedelta(minutes=2))
+    await dt.runner.tick()
+    card = fake.last_card(GROUP)
+    assert card.labels == ["参加", "请假"]
+    cards = [s for s in fake.seen(GROUP) if s.kind == "card"]
+    assert len(cards) == 1
