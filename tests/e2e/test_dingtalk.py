@@ -305,3 +305,39 @@ async def test_a_throttled_reminder_is_retried_from_the_outbox_and_sent_once(
     assert card.labels == ["参加", "请假"]
     cards = [s for s in fake.seen(GROUP) if s.kind == "card"]
     assert len(cards) == 1
+
+
+# Charts, files, voice, other messages ---------------------------------------------------
+
+
+async def test_progress_chart_and_export_arrive_as_uploaded_media(
+        dt: DingTalk, fake: FakeDingTalk) -> None:
+    await linked_group(dt)
+    await dt.bind(WANG)
+    replies = await dt.say(WANG, "/progress", group=GROUP)
+    image = [s for s in replies if s.kind == "image"]
+    assert len(image) == 1
+    assert image[0].via == "group"
+    name, content = fake.media[image[0].media]
+    assert content.startswith(b"\x89PNG")
+
+    replies = await dt.say(CHEN, "/export")
+    [archive] = [s for s in replies if s.kind == "file"]
+    assert archive.filename.endswith(".zip")
+    assert fake.media[archive.media][1].startswith(b"PK")
+
+
+async def test_voice_is_read_as_text_and_shown_back_and_pictures_are_explained(
+        dt: DingTalk, fake: FakeDingTalk) -> None:
+    await dt.bind(LIU)
+    await dt.say(LIU, "/reflect")
+    draft_prompt = dt.texts(LIU.user_id)[-1]
+    voice = await dt.say(LIU, "", msgtype="audio",
+                         content={"duration": 4000, "downloadCode": "dc1",
+                                  "recognition": "今天的课学生很投入"})
+    assert shown(voice[0].text) == bot_texts.DINGTALK_VOICE.format(text="今天的课学生很投入")
+    assert dt.texts(LIU.user_id)[-1] != draft_prompt  # the form moved on with that text
+
+    picture = await dt.say(LIU, "", msgtype="picture", content={"downloadCode": "dc2"})
+    assert shown(picture[0].text)
+    assert "/cancel" in shown(picture[0].text) or "文字" in shown(picture[0].text)
