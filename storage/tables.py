@@ -273,6 +273,17 @@ class ProcessedUpdate(SQLModel, table=True):
     at: datetime = Field(index=True)
 
 
+class PlatformUsage(SQLModel, table=True):
+    """Metered calls to a chat platform's API in one month (钉钉's monthly budget)."""
+
+    __tablename__ = "platform_usage"
+
+    platform: str = Field(primary_key=True, max_length=16)
+    month: str = Field(primary_key=True, max_length=7)  # "2026-12", in the school's zone
+    calls: int = 0
+    warned: bool = False
+
+
 class AuditEntry(SQLModel, table=True):
     """Who changed what: roles, bindings, attendance corrections, deletions, approvals."""
 

@@ -19,7 +19,8 @@ from bot import texts as bot_texts
 from bot.app import Postpone, build_runner
 from bot.config import DingTalkSpec
 from bot.dingtalk import protocol
-from bot.dingtalk.openapi import OpenApi, Throttled, new_track_id
+from bot.dingtalk.budget import Budget
+from bot.dingtalk.openapi import BATCH_USERS, OpenApi, Throttled, new_track_id
 from bot.dingtalk.protocol import Frame, RobotMessage
 from bot.dingtalk.render import split_bytes, title, to_markdown
 from bot.dingtalk.stream import StreamClient
@@ -53,6 +54,8 @@ class DingTalkBridge:
         """Serve ``core`` through ``api``; ``secret`` also signs card buttons."""
         self.core = core
         self.api = api
+        self.budget = Budget(core, spec)
+        api.on_call = self.budget.count
         self.spec = spec
         self.secret = secret
         self._looked_up: set[str] = set()  # userIds whose directory entry was read
@@ -63,13 +66,29 @@ class DingTalkBridge:
 
     async def on_frame(self, frame: Frame) -> Any:
         """Handle one callback frame; the result is its acknowledgement's response."""
-        if frame.topic == protocol.CHATBOT_TOPIC:
-            await self.on_message(frame.data)
+        try:
+            if frame.topic == protocol.CHATBOT_TOPIC:
+                await self.on_message(frame.data)
+                return None
+            if frame.topic == protocol.CARD_TOPIC:
+                return await self.on_card(frame)
+            logger.info("frame on topic %s ignored", frame.topic)
             return None
-        if frame.topic == protocol.CARD_TOPIC:
-            return await self.on_card(frame)
-        logger.info("frame on topic %s ignored", frame.topic)
-        return None
+        finally:
+            await self.count_calls()
+
+    async def count_calls(self) -> None:
+        """Add the calls just made to the month's count; tell the admins at the threshold."""
+        if not await self.budget.flush():
+            return
+        core = self.core
+        admins = await core.db.run(lambda s: people.admin_accounts(s, school_id=core.school_id))
+        users = [protocol.user_id(a) for a in admins if a.startswith(protocol.PREFIX)]
+        text = bot_texts.DINGTALK_BUDGET.format(used=self.budget.used, budget=self.budget.limit,
+                                                percent=self.budget.percent)
+        param = {"title": title(text), "text": to_markdown(text)}
+        for start in range(0, len(users), BATCH_USERS):  # one call for up to 20 admins
+            await self.api.batch_send(users[start:start + BATCH_USERS], "sampleMarkdown", param)
 
     async def on_message(self, data: Any) -> None:
         """A message to the robot: in a private chat, or an @ in a group."""
@@ -248,6 +267,16 @@ class DingTalkBridge:
         chat = reply.chat or private_chat(item.chat)
         if not chat.address.startswith(protocol.PREFIX):
             return False  # bound on another platform that this process does not run
+        if chat.is_private and self.budget.spent:
+            logger.warning("monthly 钉钉 budget spent: %s not sent to %s", item.kind,
+                           chat.address)
+            return False
+        try:
+            return await self._send_due(reply, item, chat)
+        finally:
+            await self.count_calls()
+
+    async def _send_due(self, reply: Reply, item: OutboxItem, chat: Chat) -> bool:
         for wait in (*self.throttle_waits, None):
             try:
                 return await self.deliver(reply, Target(chat), key=item.key)

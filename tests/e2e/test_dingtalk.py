@@ -22,6 +22,7 @@ from bot.dingtalk.openapi import WrongCredentials
 from handlers import texts
 from handlers.dispatch import Core
 from scheduler.clock import ManualClock
+from storage.repos import usage
 from tests.conftest import EXAMPLE_CONFIG
 from tests.dingtalk_harness import (
     CHEN,
@@ -318,7 +319,7 @@ async def test_progress_chart_and_export_arrive_as_uploaded_media(
     image = [s for s in replies if s.kind == "image"]
     assert len(image) == 1
     assert image[0].via == "group"
-    name, content = fake.media[image[0].media]
+    _name, content = fake.media[image[0].media]
     assert content.startswith(b"\x89PNG")
 
     replies = await dt.say(CHEN, "/export")
@@ -341,3 +342,39 @@ async def test_voice_is_read_as_text_and_shown_back_and_pictures_are_explained(
     picture = await dt.say(LIU, "", msgtype="picture", content={"downloadCode": "dc2"})
     assert shown(picture[0].text)
     assert "/cancel" in shown(picture[0].text) or "文字" in shown(picture[0].text)
+
+
+# The monthly budget ----------------------------------------------------------------------
+
+
+async def test_the_budget_warns_admins_once_and_then_private_reminders_stop_first(
+        core: Core, fake: FakeDingTalk, clock: ManualClock,
+        caplog: pytest.LogCaptureFixture) -> None:
+    fake.groups.add(GROUP)
+    async with running(core, fake, monthly_budget=40, budget_warn_percent=50) as dt:
+        await linked_group(dt)
+        await dt.bind(LIU)
+        await tuesday_reminder(dt, clock)  # 2026-12-01: a new month, a new count
+        for _ in range(22):  # cards cost a metered call each
+            await dt.say(LIU, "/settings")
+        warnings = [t for t in dt.texts(CHEN.user_id) if "钉钉接口调用本月已用" in t]
+        assert len(warnings) == 1
+        assert "预算 40 次的 50%" in warnings[0]
+        while not dt.service.bridge.budget.spent:
+            await dt.say(LIU, "/settings")
+        assert len([t for t in dt.texts(CHEN.user_id) if "钉钉接口调用本月已用" in t]) == 1
+        # Spent: on Wednesday the private reminder before the session is not sent to 刘洋,
+        # the group's posts still are, and answers to people who write still go.
+        before, group_before = len(fake.seen(LIU.user_id)), len(fake.seen(GROUP))
+        caplog.set_level(logging.WARNING)
+        for _ in range(6 * 24):
+            clock.advance(timedelta(minutes=10))
+            await dt.runner.tick()
+        assert len(fake.seen(LIU.user_id)) == before
+        assert "budget spent" in caplog.text
+        assert len(fake.seen(GROUP)) > group_before
+        [answer] = await dt.say(LIU, "/me")
+        assert answer.via == "webhook"
+    rows = core.db.call(lambda s: usage.add_calls(s, platform="dingtalk", month="2026-12",
+                                                  calls=0))
+    assert rows.calls >= 40
