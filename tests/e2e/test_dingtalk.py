@@ -7,6 +7,7 @@ Assertions read what people on 钉钉 would see in each chat.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import shutil
@@ -17,12 +18,15 @@ from pathlib import Path
 import pytest
 
 from bot import texts as bot_texts
-from bot.dingtalk.adapter import serve
+from bot.app import Postpone
+from bot.dingtalk.adapter import Target, serve
 from bot.dingtalk.openapi import WrongCredentials
 from handlers import texts
 from handlers.dispatch import Core
+from handlers.types import Reply, private_chat
 from scheduler.clock import ManualClock
 from storage.repos import usage
+from storage.repos.outbox import OutboxItem
 from tests.conftest import EXAMPLE_CONFIG
 from tests.dingtalk_harness import (
     CHEN,
@@ -37,7 +41,7 @@ from tests.dingtalk_harness import (
     spec_for,
 )
 from tests.e2e.test_cli import Project
-from tests.fake_dingtalk import Card, FakeDingTalk
+from tests.fake_dingtalk import Card, FakeDingTalk, Staff
 
 
 @pytest.fixture
@@ -83,8 +87,6 @@ async def test_a_stranger_is_told_how_to_ask_and_a_teacher_is_bound_by_the_direc
 
 async def test_a_unique_name_binds_when_the_job_number_is_missing_and_bind_still_works(
         dt: DingTalk, fake: FakeDingTalk) -> None:
-    from tests.fake_dingtalk import Staff
-
     no_number = Staff("u2003", "孙丽")
     fake.directory[no_number.user_id] = no_number
     bound = await dt.say(no_number, "/me")
@@ -378,3 +380,43 @@ async def test_the_budget_warns_admins_once_and_then_private_reminders_stop_firs
     rows = core.db.call(lambda s: usage.add_calls(s, platform="dingtalk", month="2026-12",
                                                   calls=0))
     assert rows.calls >= 40
+
+
+# Limits ---------------------------------------------------------------------------------
+
+
+async def test_a_long_reply_is_split_under_15000_bytes_not_characters(
+        dt: DingTalk, fake: FakeDingTalk) -> None:
+    await dt.bind(LIU)
+    bridge = dt.service.bridge
+    line = "研修" * 40  # 240 bytes of UTF-8 in 80 characters
+    text = "\n".join(f"{n} {line}" for n in range(150))  # ≈ 37 000 bytes, 12 600 characters
+    assert len(text) < 15_000 < len(text.encode())
+    assert await bridge.deliver(Reply(text), Target(private_chat(f"dt:{LIU.user_id}")))
+    parts = fake.seen(LIU.user_id)[-3:]
+    assert all(len(p.text.encode()) <= 15_000 for p in parts)
+    assert "\n".join(shown(p.text) for p in parts) == text
+    assert fake.refused == []
+
+
+async def test_a_broadcast_stays_under_the_rate_and_flow_control_is_retried(
+        dt: DingTalk, fake: FakeDingTalk, clock: ManualClock) -> None:
+    bridge = dt.service.bridge
+    people = [Staff(f"u9{n:03}", f"老师{n}") for n in range(45)]
+    for person in people:
+        fake.directory[person.user_id] = person
+    sends = [bridge.deliver(Reply(f"第 {n} 条"), Target(private_chat(f"dt:{p.user_id}")))
+             for n, p in enumerate(people)]
+    assert all(await asyncio.gather(*sends))
+    assert fake.refused == []  # 45 calls at once, none over 20 a second
+    assert {s.to for s in fake.sent} == {p.user_id for p in people}
+
+    # flowControlledStaffIdList: nothing was delivered; the outbox tries again later.
+    bridge.throttle_waits = ()
+    fake.throttle("/v1.0/robot/oToMessages/batchSend", times=1, how="flow")
+    item = OutboxItem(id=1, key="nudge:x", kind="nudge", chat=f"dt:{people[0].user_id}",
+                      payload={}, due_at=clock.now(), attempts=0)
+    with pytest.raises(Postpone):
+        await bridge.send_due(Reply("本周进度提醒"), item)
+    assert await bridge.send_due(Reply("本周进度提醒"), item)
+    assert [s.text for s in fake.seen(people[0].user_id)].count("本周进度提醒") == 1
