@@ -290,7 +290,7 @@ def _dispatch(args: argparse.Namespace, loaded: Loaded) -> int:
     platform = getattr(args, "platform", None)
     if command == "run" and (platform == "dingtalk" or (platform is None
                                                         and loaded.dingtalk_ready)):
-        return _dingtalk(loaded)
+        return _dingtalk(loaded, with_telegram=platform is None and loaded.token is not None)
     if command == "run" and platform == "telegram" and loaded.token is None:
         print(texts.PLATFORM_NEEDS_TOKEN.format(env=TOKEN_ENV), file=sys.stderr)
         return EXIT_USAGE
@@ -299,7 +299,10 @@ def _dispatch(args: argparse.Namespace, loaded: Loaded) -> int:
     return _telegram(loaded, webhook=getattr(args, "webhook", False))
 
 
-def _dingtalk(loaded: Loaded) -> int:
+def _dingtalk(loaded: Loaded, *, with_telegram: bool) -> int:
+    """钉钉, and Telegram in the same process when its token is set too."""
+    from telegram.error import InvalidToken
+
     from bot.config import DINGTALK_SECRET_ENV
     from bot.dingtalk.adapter import run_dingtalk
     from bot.dingtalk.openapi import DingTalkError, WrongCredentials
@@ -316,7 +319,18 @@ def _dingtalk(loaded: Loaded) -> int:
     core = _open(loaded)
     logger.info(texts.STARTING_DINGTALK)
     try:
-        run_dingtalk(core, spec=spec, secret=loaded.dingtalk_secret)
+        if with_telegram:
+            from bot.multi import run_both
+
+            assert loaded.token is not None
+            logger.info(texts.STARTING_TELEGRAM)
+            run_both(core, token=loaded.token, telegram=loaded.config.telegram, dingtalk=spec,
+                     secret=loaded.dingtalk_secret)
+        else:
+            run_dingtalk(core, spec=spec, secret=loaded.dingtalk_secret)
+    except InvalidToken:
+        print(texts.TOKEN_REJECTED.format(env=TOKEN_ENV), file=sys.stderr)
+        return EXIT_USAGE
     except WrongCredentials:
         print(texts.DINGTALK_REJECTED.format(env=DINGTALK_SECRET_ENV), file=sys.stderr)
         return EXIT_USAGE

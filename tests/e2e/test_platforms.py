@@ -23,11 +23,13 @@ import pytest
 
 from bot.app import build_runner
 from bot.config import TelegramSpec
+from bot.multi import route_sends
 from bot.tg.adapter import TelegramBridge, build_application
 from handlers import texts
 from handlers.dispatch import Core
 from scheduler.clock import ManualClock
 from scheduler.runner import Runner
+from storage.repos import chats, school
 from tests.dingtalk_harness import DingTalk, running
 from tests.dingtalk_harness import shown as dt_shown
 from tests.fake_dingtalk import Card, FakeDingTalk, Staff
@@ -267,3 +269,46 @@ async def test_reminders(platform: Platform, clock: ManualClock) -> None:
     assert texts.ATTEND_GO_OK in went
 
 
+
+
+# Both at once ----------------------------------------------------------------------------
+
+
+async def test_both_platforms_in_one_process_each_reached_where_they_bound(
+        core: Core, clock: ManualClock) -> None:
+    """刘洋 and 陈主任 on Telegram, 孙丽 on 钉钉; one tick serves both groups of 语文组."""
+    api = RecordingRequest()
+    app = build_application(core, token=TOKEN, spec=TelegramSpec(), request=api)
+    fake = FakeDingTalk().start()
+    try:
+        async with app, running(core, fake) as dt:
+            tg, ding = TelegramPlatform(Telegram(app, api, core)), DingTalkPlatform(dt)
+            await tg.link("陈主任")
+            await tg.bind("刘洋")
+            await ding.bind("孙丽")
+            # 语文组 also has a 钉钉 group (linked as an admin on 钉钉 would).
+            chats_link(core, f"dt:group:{ding.conversation}")
+            send = route_sends({
+                "tg:": functools.partial(TelegramBridge(core).send_due, app.bot),
+                "dt:": dt.service.bridge.send_due})
+            runner = build_runner(core, send)
+            await runner.tick()
+            clock.advance(timedelta(days=1, hours=9))
+            await runner.tick()
+            assert "参加" in fake.last_card(ding.conversation).labels
+            assert any("参加" in c.labels for c in api.sent(tg.group.id))
+            went = await tg.press("刘洋", "参加", group=True)
+            assert texts.ATTEND_GO_OK in went
+            went = await ding.press("孙丽", "参加", group=True)
+            assert texts.ATTEND_GO_OK in went
+    finally:
+        fake.stop()
+
+
+def chats_link(core: Core, address: str) -> None:
+    def apply(session):  # type: ignore[no-untyped-def]
+        ids = school.group_ids(session, school_id=core.school_id)
+        chats.set_link(session, chat=address, title=GROUP, school_id=core.school_id,
+                       group_id=ids[GROUP], actor_id=None, now=core.clock.now())
+
+    core.db.call(apply)
