@@ -46,7 +46,8 @@ class StreamClient:
     def __init__(self, api: OpenApi, handle: FrameHandler, *,
                  topics: list[tuple[str, str]] | None = None,
                  backoff_start: float = BACKOFF_START, backoff_max: float = BACKOFF_MAX,
-                 ping_interval: float | None = PING_INTERVAL) -> None:
+                 ping_interval: float | None = PING_INTERVAL,
+                 ping_timeout: float = PING_TIMEOUT) -> None:
         """Subscribe to the robot's messages and card callbacks unless ``topics`` says."""
         self.api = api
         self.handle = handle
@@ -55,6 +56,7 @@ class StreamClient:
         self.backoff_start = backoff_start
         self.backoff_max = backoff_max
         self.ping_interval = ping_interval
+        self.ping_timeout = ping_timeout
         self.connections = 0  # websockets opened so far
         self.connected = asyncio.Event()
         self._stopping = False
@@ -71,7 +73,7 @@ class StreamClient:
                 endpoint, ticket = await self.api.open_connection(self.topics)
                 uri = f"{endpoint}?ticket={quote_plus(ticket)}"
                 async with websockets.connect(
-                    uri, ping_interval=self.ping_interval, ping_timeout=PING_TIMEOUT,
+                    uri, ping_interval=self.ping_interval, ping_timeout=self.ping_timeout,
                     max_size=2**22,
                 ) as socket:
                     self._socket = socket

@@ -420,3 +420,31 @@ async def test_a_broadcast_stays_under_the_rate_and_flow_control_is_retried(
         await bridge.send_due(Reply("本周进度提醒"), item)
     assert await bridge.send_due(Reply("本周进度提醒"), item)
     assert [s.text for s in fake.seen(people[0].user_id)].count("本周进度提醒") == 1
+
+
+async def test_an_unanswered_ping_reconnects(core: Core, fake: FakeDingTalk) -> None:
+    fake.answer_pings = False  # the server stops answering the client's pings
+    async with running(core, fake) as dt:
+        dt.service.stream.ping_interval = 0.05
+        dt.service.stream.ping_timeout = 0.5
+        await fake.drop()  # the next connection uses the short ping settings
+        await fake.wait_connected(3)  # reconnected, and once more after the lost pong
+        fake.answer_pings = True
+        await fake.wait_connected(4)
+        fake.directory[STRANGER.user_id] = STRANGER
+        assert await dt.say(STRANGER, "/help")
+
+
+def test_the_card_template_names_what_the_adapter_sends() -> None:
+    template = json.loads((Path(__file__).parents[2] / "bot" / "dingtalk" / "cards"
+                           / "yanxiu-card.json").read_text(encoding="utf-8"))
+    from bot.dingtalk.adapter import DingTalkBridge
+    from handlers.types import Button
+
+    bridge = DingTalkBridge.__new__(DingTalkBridge)
+    bridge.secret = "s"
+    params = bridge.card_params(Reply("x", buttons=((Button("参加", data="a:1"),),)), "t", "c")
+    assert set(params) == set(template["variables"])
+    [button] = json.loads(params["buttons"])
+    assert set(button) - {"label"} <= set(template["button_action"]["params"])
+    assert set(template["button_action"]["params"]) <= set(template["variables"]["buttons"]["item"])
