@@ -447,4 +447,5 @@ def test_the_card_template_names_what_the_adapter_sends() -> None:
     assert set(params) == set(template["variables"])
     [button] = json.loads(params["buttons"])
     assert set(button) - {"label"} <= set(template["button_action"]["params"])
-    assert set(template["button_action"]["params"]) <= set(template["variables"]["buttons"]["item"])
+    item = template["variables"]["buttons"]["item"]
+    assert set(template["button_action"]["params"]) <= set(item)
