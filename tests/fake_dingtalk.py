@@ -315,8 +315,9 @@ class FakeDingTalk:
                 throttle.times -= 1
                 self.refused.append((path, throttle.how))
                 if throttle.how == "90020":
-                    return web.json_response({"code": "90020", "message": "发送消息过于频繁"},
-                                             status=400)
+                    return web.json_response({
+                        "code": "90020", "message": "您的企业本月api调用量已超过限制，"
+                        "调用量：10001次，额度：10000次"}, status=400)
                 return web.json_response({"code": "Throttling", "message": "限流"}, status=429)
         return None
 

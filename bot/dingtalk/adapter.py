@@ -281,7 +281,9 @@ class DingTalkBridge:
             try:
                 return await self.deliver(reply, Target(chat), key=item.key)
             except Throttled as exc:
-                if wait is None:
+                if exc.quota_spent:
+                    self.budget.spend_all()
+                if wait is None or exc.quota_spent:
                     raise Postpone(str(exc)) from exc
                 logger.info("钉钉 throttled %s; waiting %.0f s", item.key, wait)
                 await asyncio.sleep(wait)

@@ -34,6 +34,7 @@ class Budget:
         self.pending = 0
         self.used = 0
         self.month = ""
+        self.exhausted = ""  # the month 钉钉 said its calls are used up
 
     def count(self, _what: str) -> None:
         """One metered call made (``OpenApi.on_call``)."""
@@ -42,10 +43,18 @@ class Budget:
     def _month(self, now: datetime) -> str:
         return now.astimezone(self.core.settings.zone).strftime("%Y-%m")
 
+    def spend_all(self) -> None:
+        """钉钉 itself says the month's calls are used up (error 90020)."""
+        month = self._month(self.core.clock.now())
+        if self.exhausted != month:
+            logger.warning("钉钉 reports this month's API calls used up")
+            self.exhausted = month
+
     @property
     def spent(self) -> bool:
         """Whether this month's budget is used up."""
-        return self.used + self.pending >= self.limit
+        return (self.used + self.pending >= self.limit
+                or self.exhausted == self._month(self.core.clock.now()))
 
     async def flush(self) -> bool:
         """Write the count down; True when the admins should be told now (once a month)."""

@@ -33,7 +33,11 @@ BATCH_USERS = 20
 HTTP_TIMEOUT = 30.0
 _TOKEN_INVALID_CODES = {"InvalidAuthentication"}
 _OAPI_TOKEN_ERRORS = {40014, 42001, 40001}
-_THROTTLE_CODES = {"90020", "90018", "Throttling", "Forbidden.AccessDenied.QpsLimitForApi",
+# 90020 is the organisation's monthly quota spent (钉钉 help: "您的企业本月api调用量已超过
+# 限制"), also Forbidden.AccessDenied.ApiCountLimitForOrg: retried from the outbox like a
+# throttle (a bought package applies at once), and the budget counts as spent.
+QUOTA_CODES = {"90020", "Forbidden.AccessDenied.ApiCountLimitForOrg"}
+_THROTTLE_CODES = {*QUOTA_CODES, "90018", "Throttling", "Forbidden.AccessDenied.QpsLimitForApi",
                    "Forbidden.AccessDenied.QpsLimitForAppkeyAndApi"}
 
 
@@ -57,6 +61,11 @@ class Throttled(DingTalkError):
         """Describe a throttled call."""
         super().__init__(what, code, message)
         self.staff = staff
+
+    @property
+    def quota_spent(self) -> bool:
+        """Whether 钉钉 says the organisation's calls for this month are used up."""
+        return self.code in QUOTA_CODES
 
 
 @dataclass(frozen=True)
