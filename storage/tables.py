@@ -35,6 +35,8 @@ class Teacher(SQLModel, table=True):
     school_id: int = Field(foreign_key="school.id", index=True)
     name: str = Field(max_length=40)
     staff_no: str | None = Field(default=None, max_length=40)
+    # 手机号 from the roster (optional): 钉钉 binds by it when the 工号 does not match.
+    mobile: str | None = Field(default=None, max_length=20)
     subject: str = Field(default="", max_length=40)
     role: str = Field(default="teacher", max_length=16)
     active: bool = True

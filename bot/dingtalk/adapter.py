@@ -26,6 +26,7 @@ from bot.dingtalk.render import split_bytes, title, to_markdown
 from bot.dingtalk.stream import StreamClient
 from handlers.dispatch import COMMANDS, Core
 from handlers.render import esc
+from handlers.roster import mobile_number
 from handlers.types import Button, Chat, ChatKind, Incoming, Reply, private_chat
 from scheduler.runner import Runner
 from storage.repos import people
@@ -124,7 +125,7 @@ class DingTalkBridge:
         core = self.core
         person = await core.db.run(lambda s: people.bind_from_directory(
             s, school_id=core.school_id, account=account, job_number=entry.job_number,
-            name=entry.name, now=core.clock.now()))
+            mobile=mobile_number(entry.mobile) or "", name=entry.name, now=core.clock.now()))
         if person is None:
             return []
         logger.info("%s bound by the directory", account)

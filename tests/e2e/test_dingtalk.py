@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from bot import texts as bot_texts
-from bot.app import Postpone
+from bot.app import Postpone, import_roster, read_roster
 from bot.dingtalk.adapter import Target, serve
 from bot.dingtalk.openapi import WrongCredentials
 from handlers import texts
@@ -451,3 +451,20 @@ def test_the_card_template_names_what_the_adapter_sends() -> None:
     assert set(button) - {"label"} <= set(template["button_action"]["params"])
     item = template["variables"]["buttons"]["item"]
     assert set(template["button_action"]["params"]) <= set(item)
+
+
+async def test_the_roster_mobile_number_binds_when_the_job_number_differs(
+        dt: DingTalk, fake: FakeDingTalk, tmp_path: Path) -> None:
+    lines = (Path(__file__).parents[2] / "examples" / "roster.csv").read_text(
+        encoding="utf-8").splitlines()
+    lines[0] += ",手机号"
+    lines = [line + (",138-0000-2003" if line.startswith("孙丽,") else ",") if n else line
+             for n, line in enumerate(lines)]
+    roster = tmp_path / "roster.csv"
+    roster.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    import_roster(dt.core, read_roster(dt.core, roster))
+    # The directory spells the name differently and has another 工号; the 手机号 matches.
+    sun = Staff("u5003", "孙丽丽", "+86 13800002003", "D-77")
+    fake.directory[sun.user_id] = sun
+    bound = await dt.say(sun, "/me")
+    assert shown(bound[0].text) == "已按钉钉通讯录为您绑定花名册：孙丽。"

@@ -1,4 +1,4 @@
-"""platform usage: metered calls to 钉钉's API per month (issue 11)
+"""钉钉 (issue 11): metered calls per month; the roster's optional 手机号
 
 Revision ID: 0003
 Revises: 0002
@@ -26,7 +26,12 @@ def upgrade() -> None:
         sa.Column("warned", sa.Boolean(), nullable=False),
         sa.PrimaryKeyConstraint("platform", "month"),
     )
+    with op.batch_alter_table("teacher", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("mobile", sqlmodel.sql.sqltypes.AutoString(length=20),
+                                      nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("teacher", schema=None) as batch_op:
+        batch_op.drop_column("mobile")
     op.drop_table("platform_usage")
