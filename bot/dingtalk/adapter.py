@@ -62,6 +62,8 @@ class DingTalkBridge:
         self._looked_up: set[str] = set()  # userIds whose directory entry was read
         self._parts_sent: dict[str, int] = {}  # outbox key → parts already delivered
         self.throttle_waits = THROTTLE_WAITS
+        # The newest sessionWebhook of each chat: valid for about 90 minutes, and free.
+        self._webhooks: dict[str, Target] = {}
 
     # -- frames in ---------------------------------------------------------------------------
 
@@ -101,6 +103,8 @@ class DingTalkBridge:
             logger.warning("message from another organisation %s ignored", message.corp_id)
             return
         target = Target(message.chat, message.session_webhook, message.webhook_expires_ms)
+        if target.webhook:
+            self._webhooks[message.chat.address] = target
         notes = await self._identify(message)
         text = _normalise(message)
         if message.msgtype == "audio" and message.chat.is_private:
@@ -190,6 +194,8 @@ class DingTalkBridge:
             return True
         if reply.chat is not None and reply.chat.address != target.chat.address:
             target = Target(reply.chat)
+        if not target.webhook:
+            target = self._webhooks.get(target.chat.address, target)
         steps = self._steps(reply)
         done = self._parts_sent.get(key, 0) if key else 0
         for index, step in enumerate(steps):
