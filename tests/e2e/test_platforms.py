@@ -51,6 +51,7 @@ ROSTER = {"王芳": "2001", "刘洋": "2002", "孙丽": "2003", "陈主任": "10
 GROUP = "语文组"
 _TAG = re.compile(r"<[^>]+>")
 REASON = "区里数学竞赛监考"
+PICTURE, FILE = "[图片]", "[文件 {name}]"  # how the scenarios see an attachment
 LONG = "学生在小组讨论中表现积极，提问设计层层递进，板书清楚，课堂气氛活跃，达成了教学目标。"
 
 
@@ -82,6 +83,9 @@ class TelegramPlatform:
     @staticmethod
     def _shown(calls: list[Call]) -> str:
         seen = [c.text for c in calls if c.method in (*SENDING, "editMessageText") and c.ok]
+        seen += [PICTURE for c in calls if c.method == "sendPhoto" and c.ok]
+        seen += [FILE.format(name=name) for c in calls if c.method == "sendDocument" and c.ok
+                 for name in c.files]
         seen += [str(c.params.get("text") or "") for c in calls
                  if c.method == "answerCallbackQuery"]
         return "\n".join(html.unescape(_TAG.sub("", text)) for text in seen)
@@ -137,7 +141,12 @@ class DingTalkPlatform:
                 seen.append(pressed.text)
             seen.append(pressed.params.get("notice", ""))
         for sent in fake.sent[before:]:
-            seen.append(fake.cards[sent.track].text if sent.kind == "card" else sent.text)
+            if sent.kind == "image":
+                seen.append(PICTURE)
+            elif sent.kind == "file":
+                seen.append(FILE.format(name=sent.filename))
+            else:
+                seen.append(fake.cards[sent.track].text if sent.kind == "card" else sent.text)
         return "\n".join(dt_shown(text) for text in seen)
 
     async def bind(self, person: str) -> str:
@@ -269,6 +278,37 @@ async def test_reminders(platform: Platform, clock: ManualClock) -> None:
     assert texts.ATTEND_GO_OK in went
 
 
+
+
+
+async def test_an_open_lesson_and_booking(platform: Platform) -> None:
+    await platform.link("陈主任")
+    for person in ("刘洋", "孙丽"):
+        await platform.bind(person)
+    await platform.say("刘洋", "/addlesson")
+    for value in ("研讨课", "下周三", "2", "9:55", "录播教室", "三年级2班", "语文", "秋天的雨",
+                  "需要预约"):
+        if value in ("研讨课", "语文", "需要预约"):  # choices are buttons
+            await platform.press("刘洋", value)
+        else:
+            await platform.say("刘洋", value)
+    posted = await platform.press("刘洋", "提交")
+    assert "公开课预告" in posted
+    assert "秋天的雨" in posted
+    booked = await platform.press("孙丽", "预约听课", group=True)
+    assert "预约" in booked
+    listed = await platform.say("孙丽", "/lessons")
+    assert "秋天的雨" in listed
+
+
+async def test_progress_with_its_chart_and_export_as_a_file(platform: Platform) -> None:
+    await platform.link("陈主任")
+    await platform.bind("王芳")
+    progress = await platform.say("王芳", "/progress", group=True)
+    assert PICTURE in progress
+    exported = await platform.say("陈主任", "/export")
+    assert any(line.startswith("[文件 ") and line.endswith(".zip]")
+               for line in exported.splitlines()), exported
 
 
 # Both at once ----------------------------------------------------------------------------
