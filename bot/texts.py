@@ -128,6 +128,7 @@ DINGTALK_VOICE_EMPTY = "这条语音没有识别出文字，请再说一遍或�
 DINGTALK_FORGED = "这个按钮不是发给您的，或已经失效。"
 DINGTALK_PRESSED = "已收到：{label}"
 DINGTALK_CARD_TITLE = "研修助手"
+DINGTALK_NO_BUTTONS = "（本月钉钉接口额度已用完，这条消息的按钮暂时无法显示，请联系教导处。）"
 DINGTALK_BUDGET = (
     "钉钉接口调用本月已用 {used} 次，达到预算 {budget} 次的 {percent}%。"
     "预算用完后，群消息照常发送，私聊提醒会先停。"

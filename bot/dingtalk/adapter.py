@@ -253,9 +253,18 @@ class DingTalkBridge:
         track = new_track_id()
         group = protocol.is_group(chat)
         space = protocol.conversation_id(chat) if group else protocol.user_id(chat)
-        await self.api.card(template=self.spec.card_template_id, track_id=track,
-                            params=self.card_params(reply, track, chat), chat=space,
-                            group=group)
+        try:
+            await self.api.card(template=self.spec.card_template_id, track_id=track,
+                                params=self.card_params(reply, track, chat), chat=space,
+                                group=group)
+        except Throttled as exc:
+            if not (exc.quota_spent and target.webhook):
+                raise
+            # The month's calls are used up: the text still reaches the person who wrote,
+            # through the free webhook, without its buttons.
+            self.budget.spend_all()
+            text = f"{reply.text}\n\n{bot_texts.DINGTALK_NO_BUTTONS}"
+            return await self._markdown(target, title(reply.text), to_markdown(text))
         return True
 
     async def _attachment(self, target: Target, reply: Reply) -> bool:

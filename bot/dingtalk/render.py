@@ -11,6 +11,8 @@ from __future__ import annotations
 import html
 import re
 
+from bot import texts as bot_texts
+
 # One robot message may hold 15 000 bytes of UTF-8 (not characters); a margin for the
 # line-break spaces added here and the JSON around it.
 MESSAGE_LIMIT = 15_000
@@ -51,7 +53,7 @@ def to_markdown(text: str) -> str:
 def title(text: str) -> str:
     """A message's title (钉钉 shows it in the chat list): its first line, plain."""
     first = html.unescape(re.sub(r"<[^>]+>", "", text)).strip().split("\n", 1)[0]
-    return first[:TITLE_CHARS] or "研修助手"
+    return first[:TITLE_CHARS] or bot_texts.DINGTALK_CARD_TITLE
 
 
 def split_bytes(markdown: str, limit: int = _PART_BYTES) -> list[str]:

@@ -468,3 +468,13 @@ async def test_the_roster_mobile_number_binds_when_the_job_number_differs(
     fake.directory[sun.user_id] = sun
     bound = await dt.say(sun, "/me")
     assert shown(bound[0].text) == "已按钉钉通讯录为您绑定花名册：孙丽。"
+
+
+async def test_when_the_months_quota_is_spent_an_answer_still_arrives_without_buttons(
+        dt: DingTalk, fake: FakeDingTalk) -> None:
+    await dt.bind(LIU)
+    fake.throttle("/v1.0/card/instances/createAndDeliver", times=1, how="90020")
+    [reply] = await dt.say(LIU, "/settings")
+    assert reply.via == "webhook"
+    assert shown(reply.text).endswith(bot_texts.DINGTALK_NO_BUTTONS)
+    assert dt.service.bridge.budget.spent
