@@ -20,7 +20,6 @@ import asyncio
 import contextlib
 import tempfile
 from collections import Counter
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -29,22 +28,13 @@ from bot.app import build_core
 from bot.dingtalk.adapter import DingTalkService
 from scheduler.clock import ManualClock
 from storage.repos import people, school
-from tests.dingtalk_harness import shown, spec_for
+from tests.dingtalk_harness import Line, shown, spec_for
 from tests.fake_dingtalk import FakeDingTalk, Staff
 
 START = datetime(2026, 11, 30, 7, 0, tzinfo=ZONE)  # a Monday of the demo semester
 PER_GROUP = 15
 FREE = ("sessionWebhook", "/v1.0/gateway/connections/open")
 ANSWER = "学生在小组讨论中表现积极，提问设计层层递进，板书清楚，课堂气氛活跃，达成了教学目标。"
-
-
-@dataclass(frozen=True)
-class _Line:
-    name: str
-    groups: tuple[str, ...]
-    role: str
-    subject: str
-    staff_no: str | None
 
 
 class School:
@@ -134,10 +124,10 @@ async def measure(weeks: int) -> list[Counter[str]]:
                 number += 1
                 person = Staff(f"u{number}", f"{group[:1]}老师{index:02d}", "", str(number))
                 staff[group].append(person)
-                lines.append(_Line(person.name, (group,), "leader" if index == 0 else "teacher",
+                lines.append(Line(person.name, (group,), "leader" if index == 0 else "teacher",
                                    group[:-1], person.job_number))
         admins = [Staff("u1", "教导主任", "", "1"), Staff("u2", "校长", "", "2")]
-        lines += [_Line(a.name, (), "admin", "", a.job_number) for a in admins]
+        lines += [Line(a.name, (), "admin", "", a.job_number) for a in admins]
         ids = core.db.call(lambda s: school.group_ids(s, school_id=core.school_id))
         core.db.call(lambda s: people.import_roster(s, school_id=core.school_id, lines=lines,
                                                     group_ids=ids, now=clock.now()))

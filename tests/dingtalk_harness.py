@@ -44,6 +44,17 @@ def spec_for(fake: FakeDingTalk, **overrides: Any) -> DingTalkSpec:
     return DingTalkSpec(**values)
 
 
+@dataclass(frozen=True)
+class Line:
+    """A roster line made in code (``people.RosterLine``)."""
+
+    name: str
+    groups: tuple[str, ...]
+    role: str
+    subject: str
+    staff_no: str | None
+
+
 @dataclass
 class DingTalk:
     """The adapter running against the fake; ``say`` and ``press`` wait for the ack."""
