@@ -16,13 +16,15 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from bot import texts as bot_texts
 from bot.app import Postpone, import_roster, read_roster
 from bot.dingtalk.adapter import Target, serve
 from bot.dingtalk.openapi import WrongCredentials
 from handlers import texts
-from handlers.dispatch import Core
+from handlers.dispatch import COMMANDS, Core
 from handlers.types import Reply, private_chat
 from scheduler.clock import ManualClock
 from storage.repos import usage
@@ -478,3 +480,55 @@ async def test_when_the_months_quota_is_spent_an_answer_still_arrives_without_bu
     assert reply.via == "webhook"
     assert shown(reply.text).endswith(bot_texts.DINGTALK_NO_BUTTONS)
     assert dt.service.bridge.budget.spent
+
+
+# Fuzz -------------------------------------------------------------------------------------
+
+@pytest.fixture
+async def fuzz_world(dt: DingTalk) -> DingTalk:
+    """One school for all examples (created once per test: state piling up is the point)."""
+    await linked_group(dt)
+    await dt.bind(LIU)
+    await dt.bind(WANG)
+    dt.fake.directory[STRANGER.user_id] = STRANGER
+    return dt
+
+
+_WORDS = st.sampled_from([
+    "/help", "/start", "/me", "/mine", "/bind ABCD2345", "/link 语文组", "/unlink", "/reflect",
+    "/observe", "/cancel", "/back", "/skip", "/done", "/settings", "/sessions", "/lessons",
+    "/progress", "/announce", "/pending", "/audit", "/request 王芳", "进度", "活动", "公开课",
+    "**粗体** # 标题 <b>x</b> &amp; [链接](http://x) `代码` > 引用\n- 列表", "今天", "2"])
+_TEXT = st.one_of(_WORDS, st.text(max_size=300),
+                  st.builds(lambda c: f"/{c}", st.sampled_from(sorted(COMMANDS))))
+_STEP = st.tuples(st.sampled_from([LIU, WANG, CHEN, STRANGER]), _TEXT, st.booleans(),
+                  st.sampled_from(["text", "text", "text", "audio", "picture", "file",
+                                   "richText", "video"]),
+                  st.integers(min_value=0, max_value=3))
+
+
+@settings(max_examples=60, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=st.lists(_STEP, min_size=1, max_size=6))
+async def test_fuzz_every_frame_is_acknowledged_and_every_message_fits(
+        fuzz_world: DingTalk, steps: list[tuple[Staff, str, bool, str, int]]) -> None:
+    """Anything anyone sends or presses: acknowledged with 200, nothing 钉钉 would refuse."""
+    dt = fuzz_world
+    fake = dt.fake
+    for who, text, in_group, msgtype, press in steps:
+        cards = [c for c in fake.cards.values() if c.labels]
+        if press and cards:
+            card = cards[(press * 7 + len(text)) % len(cards)]
+            label = card.labels[press % len(card.labels)]
+            button = next(b for b in card.buttons if b["label"] == label)
+            if "url" in button:
+                continue
+            ack = await fake.push_press(fake.press(who, card, label))
+        else:
+            content = {"recognition": text} if msgtype == "audio" else {"downloadCode": "x"}
+            frame = fake.chatbot(who, text=text or " ", group=GROUP if in_group else None,
+                                 msgtype=msgtype, content=content)
+            ack = await fake.push(frame)
+        assert ack["code"] == 200, ack
+    assert [r for r in fake.refused if r[1] != "token"] == []
+    assert all(len(s.text.encode()) <= 15_000 for s in fake.sent)
