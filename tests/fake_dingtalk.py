@@ -50,6 +50,11 @@ class Card:
     group: bool
     params: dict[str, str]
     template: str
+    private: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def seen_by(self, user_id: str) -> dict[str, str]:
+        """The card's parameters as ``user_id`` sees them (their private data on top)."""
+        return {**self.params, **self.private.get(user_id, {})}
 
     @property
     def text(self) -> str:
@@ -384,7 +389,8 @@ class FakeDingTalk:
             ack = json.loads(message.data)
             self.acks.setdefault(ack["headers"].get("messageId", ""), []).append(ack)
             response = json.loads(ack.get("data") or "{}").get("response")
-            if isinstance(response, dict) and "cardData" in response:
+            if isinstance(response, dict) and ("cardData" in response
+                                               or "privateData" in response):
                 self._apply_update(response)
             self._changed()
         if self._socket is socket:
@@ -394,9 +400,12 @@ class FakeDingTalk:
 
     def _apply_update(self, response: dict[str, Any]) -> None:
         """A callback's answer updates the card that was pressed (the last pressed one)."""
-        track = self._pressed
-        if track in self.cards:
-            self.cards[track].params.update(response["cardData"]["cardParamMap"])
+        card = self.cards.get(self._pressed)
+        if card is None:
+            return
+        card.params.update((response.get("cardData") or {}).get("cardParamMap") or {})
+        for user, data in (response.get("privateData") or {}).items():
+            card.private.setdefault(user, {}).update(data["cardParamMap"])
 
     _pressed = ""
 

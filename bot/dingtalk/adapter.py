@@ -12,7 +12,7 @@ import asyncio
 import json
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from bot import texts as bot_texts
@@ -46,6 +46,7 @@ class Target:
     chat: Chat
     webhook: str = ""
     webhook_until_ms: int = 0
+    answer: bool = False  # to someone who just wrote or pressed: never dropped
 
 
 class DingTalkBridge:
@@ -102,9 +103,10 @@ class DingTalkBridge:
         if self.spec.corp_id and message.corp_id != self.spec.corp_id:
             logger.warning("message from another organisation %s ignored", message.corp_id)
             return
-        target = Target(message.chat, message.session_webhook, message.webhook_expires_ms)
+        target = Target(message.chat, message.session_webhook, message.webhook_expires_ms,
+                        answer=True)
         if target.webhook:
-            self._webhooks[message.chat.address] = target
+            self._webhooks[message.chat.address] = replace(target, answer=False)
         notes = await self._identify(message)
         text = _normalise(message)
         if message.msgtype == "audio" and message.chat.is_private:
@@ -141,7 +143,8 @@ class DingTalkBridge:
         press = protocol.card_press(frame.data, secret=self.secret)
         if press is None:
             logger.warning("forged or foreign card press refused: %.300s", frame.data)
-            return _card_update({"notice": bot_texts.DINGTALK_FORGED})
+            presser = str(frame.data.get("userId") or "") if isinstance(frame.data, dict) else ""
+            return _card_update({}, presser, bot_texts.DINGTALK_FORGED)
         account = protocol.person(press.staff_id)
         if press.data.startswith(START_PREFIX):
             chat = private_chat(account)
@@ -155,16 +158,16 @@ class DingTalkBridge:
                                 update_key=f"{protocol.PREFIX}{frame.message_id}")
         replies = await self.core.handle(incoming)
         notice = next((r.notice for r in replies if r.notice), None)
-        update: dict[str, str] = {"notice": _plain(notice or bot_texts.DINGTALK_PRESSED.format(
-            label=_label_of(press.data, replies)))}
+        notice = notice or bot_texts.DINGTALK_PRESSED.format(label=_label_of(press.data, replies))
+        update: dict[str, str] = {}
         for reply in replies:
             if reply.edit and reply.chat is None and reply.attachment is None:
                 update.update(self.card_params(reply, press.track_id, chat.address))
                 continue
             if not reply.text.strip() and reply.attachment is None:
                 continue  # a notice only: it is on the card
-            await self.deliver(reply, Target(chat))
-        return _card_update(update)
+            await self.deliver(reply, Target(chat, answer=True))
+        return _card_update(update, press.staff_id, notice)
 
     # -- replies out ---------------------------------------------------------------------------
 
@@ -194,8 +197,9 @@ class DingTalkBridge:
             return True
         if reply.chat is not None and reply.chat.address != target.chat.address:
             target = Target(reply.chat)
-        if not target.webhook:
-            target = self._webhooks.get(target.chat.address, target)
+        cached = self._webhooks.get(target.chat.address)
+        if not target.webhook and cached is not None:
+            target = replace(cached, answer=target.answer)
         steps = self._steps(reply)
         done = self._parts_sent.get(key, 0) if key else 0
         for index, step in enumerate(steps):
@@ -258,7 +262,7 @@ class DingTalkBridge:
                                 params=self.card_params(reply, track, chat), chat=space,
                                 group=group)
         except Throttled as exc:
-            if not (exc.quota_spent and target.webhook):
+            if not (exc.quota_spent and target.webhook and target.answer):
                 raise
             # The month's calls are used up: the text still reaches the person who wrote,
             # through the free webhook, without its buttons.
@@ -321,10 +325,6 @@ def _normalise(message: RobotMessage) -> str | None:
     return f"/{command} {rest}".strip() if command else text
 
 
-def _plain(text: str) -> str:
-    return to_markdown(text)
-
-
 def _label_of(data: str, replies: list[Reply]) -> str:
     for reply in replies:
         for row in reply.buttons:
@@ -334,10 +334,19 @@ def _label_of(data: str, replies: list[Reply]) -> str:
     return "✓"
 
 
-def _card_update(params: dict[str, str]) -> dict[str, Any]:
-    """A callback acknowledgement that changes the pressed card (no extra API call)."""
-    return {"cardData": {"cardParamMap": params},
-            "cardUpdateOptions": {"updateCardDataByKey": True}}
+def _card_update(shared: dict[str, str], presser: str, notice: str) -> dict[str, Any]:
+    """A callback acknowledgement that changes the pressed card (no extra API call).
+
+    ``shared`` is what everyone sees (an edit); the notice is the presser's own
+    (``privateData``): in a group, the others do not see someone else's 已收到.
+    """
+    answer: dict[str, Any] = {"cardUpdateOptions": {"updateCardDataByKey": True,
+                                                    "updatePrivateDataByKey": True}}
+    if shared:
+        answer["cardData"] = {"cardParamMap": shared}
+    if presser:
+        answer["privateData"] = {presser: {"cardParamMap": {"notice": to_markdown(notice)}}}
+    return answer
 
 
 class DingTalkService:

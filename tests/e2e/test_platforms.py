@@ -32,7 +32,7 @@ from scheduler.runner import Runner
 from storage.repos import chats, school
 from tests.dingtalk_harness import DingTalk, running
 from tests.dingtalk_harness import shown as dt_shown
-from tests.fake_dingtalk import Card, FakeDingTalk, Staff
+from tests.fake_dingtalk import FakeDingTalk, Staff
 from tests.fakes import (
     SENDING,
     TOKEN,
@@ -132,14 +132,16 @@ class DingTalkPlatform:
                       for name, number in ROSTER.items()}
         dt.fake.groups.add(self.conversation)
 
-    def _new(self, before: int, pressed: Card | None = None,
+    def _new(self, before: int, pressed: dict[str, str] | None = None,
              old: dict[str, str] | None = None) -> str:
+        """What appeared since ``before``; after a press, the pressed card as the presser
+        sees it now (its text when it changed, and its notice line)."""
         fake = self.dt.fake
         seen = []
         if pressed is not None and old is not None:
-            if pressed.params.get("markdown") != old.get("markdown"):
-                seen.append(pressed.text)
-            seen.append(pressed.params.get("notice", ""))
+            if pressed.get("markdown") != old.get("markdown"):
+                seen.append(pressed.get("markdown", ""))
+            seen.append(pressed.get("notice", ""))
         for sent in fake.sent[before:]:
             if sent.kind == "image":
                 seen.append(PICTURE)
@@ -166,13 +168,14 @@ class DingTalkPlatform:
 
     async def press(self, person: str, label: str, *, group: bool = False) -> str:
         fake = self.dt.fake
+        user = self.staff[person].user_id
         to = self.conversation if group else self.staff[person].user_id
         card = next(fake.cards[s.track] for s in reversed(fake.sent)
                     if s.to == to and s.kind == "card" and label in fake.cards[s.track].labels)
-        old = dict(card.params)
+        old = card.seen_by(user)
         before = len(fake.sent)
         await self.dt.press(self.staff[person], card, label)
-        return self._new(before, card, old)
+        return self._new(before, card.seen_by(user), old)
 
     def runner(self) -> Runner:
         return self.dt.runner
