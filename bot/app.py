@@ -29,6 +29,12 @@ def build_core(config: Config, *, database_url: str, clock: Clock) -> Core:
 SendReply = Callable[[Reply, OutboxItem], Awaitable[bool]]
 
 
+class Postpone(Exception):
+    """Raised by a ``SendReply`` when the platform asked to slow down: the outbox item is
+    released and tried again later (nothing of it was delivered, or the adapter remembers
+    which parts were)."""
+
+
 def build_runner(core: Core, send: SendReply) -> Runner:
     """The tick that plans reminders into the outbox and sends them through ``send``."""
 
@@ -36,7 +42,10 @@ def build_runner(core: Core, send: SendReply) -> Runner:
         replies = await core.render(item)
         if not replies:
             return Delivery.SKIPPED
-        reached = [await send(reply, item) for reply in replies]
+        try:
+            reached = [await send(reply, item) for reply in replies]
+        except Postpone:
+            return Delivery.RETRY
         return Delivery.SENT if all(reached) else Delivery.UNREACHABLE
 
     return Runner(db=core.db, clock=core.clock, planners=core.planners(), deliver=deliver,

@@ -71,6 +71,7 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command")
     run = commands.add_parser("run", help=texts.CLI_RUN)
     run.add_argument("--webhook", action="store_true", help=texts.CLI_WEBHOOK)
+    run.add_argument("--platform", choices=("dingtalk", "telegram"), help=texts.CLI_PLATFORM)
     commands.add_parser("sandbox", help=texts.CLI_SANDBOX)
     commands.add_parser("migrate", help=texts.CLI_MIGRATE)
     commands.add_parser("check-config", help=texts.CLI_CHECK)
@@ -278,6 +279,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(exc, file=sys.stderr)
         return EXIT_USAGE
     logs.add_secret(loaded.token)
+    logs.add_secret(loaded.dingtalk_secret)
     if args.command == "check-config":
         return _check_config(loaded)
     from storage import DatabaseUnavailable
@@ -314,6 +316,59 @@ def _dispatch(args: argparse.Namespace, loaded: Loaded) -> int:
         if args.roster_command == "import":
             return _roster_import(loaded, args.file)
         return _roster_codes(loaded, args.out)
+    platform = getattr(args, "platform", None)
+    if command == "run" and (platform == "dingtalk" or (platform is None
+                                                        and loaded.dingtalk_ready)):
+        return _dingtalk(loaded, with_telegram=platform is None and loaded.token is not None)
+    if command == "run" and platform == "telegram" and loaded.token is None:
+        print(texts.PLATFORM_NEEDS_TOKEN.format(env=TOKEN_ENV), file=sys.stderr)
+        return EXIT_USAGE
     if command == "sandbox" or loaded.token is None:
         return _sandbox(loaded, asked=command == "sandbox")
     return _telegram(loaded, webhook=getattr(args, "webhook", False))
+
+
+def _dingtalk(loaded: Loaded, *, with_telegram: bool) -> int:
+    """钉钉, and Telegram in the same process when its token is set too."""
+    from telegram.error import InvalidToken
+
+    from bot.config import DINGTALK_SECRET_ENV
+    from bot.dingtalk.adapter import run_dingtalk
+    from bot.dingtalk.openapi import DingTalkError, WrongCredentials
+
+    spec = loaded.config.dingtalk
+    missing = [what for what, value in (("[dingtalk] client_id", spec.client_id),
+                                        ("[dingtalk] card_template_id", spec.card_template_id),
+                                        (DINGTALK_SECRET_ENV, loaded.dingtalk_secret))
+               if not value]
+    if missing:
+        print(texts.DINGTALK_NEEDS.format(missing="、".join(missing)), file=sys.stderr)
+        return EXIT_USAGE
+    assert loaded.dingtalk_secret is not None
+    core = _open(loaded)
+    logger.info(texts.STARTING_DINGTALK)
+    try:
+        if with_telegram:
+            from bot.multi import run_both
+
+            assert loaded.token is not None
+            logger.info(texts.STARTING_TELEGRAM)
+            run_both(core, token=loaded.token, telegram=loaded.config.telegram, dingtalk=spec,
+                     secret=loaded.dingtalk_secret)
+        else:
+            run_dingtalk(core, spec=spec, secret=loaded.dingtalk_secret)
+    except InvalidToken:
+        print(texts.TOKEN_REJECTED.format(env=TOKEN_ENV), file=sys.stderr)
+        return EXIT_USAGE
+    except WrongCredentials:
+        print(texts.DINGTALK_REJECTED.format(env=DINGTALK_SECRET_ENV), file=sys.stderr)
+        return EXIT_USAGE
+    except (OSError, DingTalkError) as exc:
+        print(texts.DINGTALK_UNREACHABLE.format(endpoint=spec.openapi_endpoint,
+                                                reason=logs.redact(str(exc))), file=sys.stderr)
+        return EXIT_FAILURE
+    except KeyboardInterrupt:
+        pass
+    finally:
+        core.db.close()
+    return 0

@@ -19,6 +19,7 @@ from handlers.settings import GroupSpec, SemesterSpec, Settings
 DEFAULT_CONFIG = "config.toml"
 FALLBACK_CONFIG = "config.example.toml"
 TOKEN_ENV = "YANXIU_BOT_TOKEN"
+DINGTALK_SECRET_ENV = "YANXIU_DINGTALK_CLIENT_SECRET"
 CONFIG_ENV = "YANXIU_CONFIG"
 DATABASE_ENV = "YANXIU_DATABASE_URL"
 START_AT_FORMAT = "%Y-%m-%d %H:%M"
@@ -61,6 +62,32 @@ class TelegramSpec(_Spec):
     webhook_port: int = Field(default=8443, ge=1, le=65535)
 
 
+class DingTalkSpec(_Spec):
+    """An 企业内部应用 robot in Stream mode; the AppSecret only comes from the environment.
+
+    ``client_id`` empty means 钉钉 is not configured. ``corp_id``, when set, is the only
+    organisation whose messages are answered. ``card_template_id`` is the imported template
+    (bot/dingtalk/cards/) that carries buttons. ``monthly_budget`` is the metered OpenAPI
+    calls a month; admins are told at ``budget_warn_percent`` of it.
+    """
+
+    client_id: str = ""
+    robot_code: str = ""
+    corp_id: str = ""
+    card_template_id: str = ""
+    openapi_endpoint: str = "https://api.dingtalk.com"
+    oapi_endpoint: str = "https://oapi.dingtalk.com"
+    monthly_budget: int = Field(default=10_000, ge=1)
+    budget_warn_percent: int = Field(default=80, ge=1, le=100)
+
+    @field_validator("openapi_endpoint", "oapi_endpoint")
+    @classmethod
+    def _http(cls, value: str) -> str:
+        if not value.startswith(("https://", "http://")):
+            raise ValueError("应为 https:// 开头的地址")
+        return value.rstrip("/")
+
+
 class SandboxSpec(_Spec):
     """The console sandbox: the demo roster and where its clock starts."""
 
@@ -91,6 +118,7 @@ class Config(Settings):
 
     database: DatabaseSpec = DatabaseSpec()
     telegram: TelegramSpec = TelegramSpec()
+    dingtalk: DingTalkSpec = DingTalkSpec()
     sandbox: SandboxSpec = SandboxSpec()
 
     # The same rule as Settings' own check, but as field validators, so that the message
@@ -126,6 +154,12 @@ class Loaded:
     path: Path
     token: str | None
     database_url: str
+    dingtalk_secret: str | None = None
+
+    @property
+    def dingtalk_ready(self) -> bool:
+        """Whether [dingtalk] names an app and its secret is in the environment."""
+        return bool(self.config.dingtalk.client_id and self.dingtalk_secret)
 
 
 _MESSAGES = {
@@ -229,6 +263,10 @@ def load(explicit: str | None = None) -> Loaded:
         raise ConfigError(
             f"配置项 telegram.token：令牌不能写在配置文件里，请用环境变量 {TOKEN_ENV}"
         )
+    dingtalk = raw.get("dingtalk")
+    if isinstance(dingtalk, dict) and "client_secret" in dingtalk:
+        raise ConfigError(f"配置项 dingtalk.client_secret：密钥不能写在配置文件里，"
+                          f"请用环境变量 {DINGTALK_SECRET_ENV}")
     try:
         config = Config.model_validate(raw)
     except ValidationError as exc:
@@ -239,7 +277,9 @@ def load(explicit: str | None = None) -> Loaded:
         check_database_url(database_url)
     except ValueError as exc:
         raise ConfigError(f"环境变量 {DATABASE_ENV}：{exc}") from None
-    return Loaded(config=config, path=path, token=token, database_url=database_url)
+    secret = os.environ.get(DINGTALK_SECRET_ENV, "").strip() or None
+    return Loaded(config=config, path=path, token=token, database_url=database_url,
+                  dingtalk_secret=secret)
 
 
 def _toml_position(error: tomllib.TOMLDecodeError) -> str:

@@ -41,6 +41,11 @@ SANDBOX_ATTACHMENT = "  📎 {name}（{size} 字节）"
 CLI_DESCRIPTION = "研修助手：学校校本研修的聊天机器人"
 CLI_CONFIG_HELP = "配置文件路径（默认 config.toml，没有则用 config.example.toml）"
 CLI_RUN = "运行机器人：设置了 YANXIU_BOT_TOKEN 则连接 Telegram，否则进入控制台沙盒"
+CLI_PLATFORM = (
+    "只在这个平台上运行（默认：配置了 [dingtalk] 和密钥就用钉钉，否则有令牌就用 Telegram）"
+)
+PLATFORM_NEEDS_TOKEN = "要在 Telegram 上运行，请先设置环境变量 {env}。"
+DINGTALK_NEEDS = "要在钉钉上运行，还缺：{missing}。步骤见 README 的「在钉钉上运行」。"
 CLI_WEBHOOK = "用 webhook 接收更新（在反向代理后部署）"
 CLI_SANDBOX = "控制台沙盒：在终端里使用整个机器人"
 CLI_MIGRATE = "把数据库结构升级到最新"
@@ -111,3 +116,27 @@ DEMO_PHRASES = (
     "朗读指导细致，学生读出了课文的情感。", "时间分配上前松后紧，拓展环节没有充分展开。",
     "评价语言具体，能够激励学生继续思考。", "下一次可以增加动手操作，让学生在做中学。",
 )
+
+# 钉钉 ---------------------------------------------------------------------------------------
+STARTING_DINGTALK = "研修助手正在连接钉钉（Stream 模式）……"
+DINGTALK_REJECTED = (
+    "钉钉拒绝了应用凭证：请检查 config.toml 里 [dingtalk] 的 client_id（AppKey）"
+    "和环境变量 {env}（AppSecret）。"
+)
+DINGTALK_UNREACHABLE = "连不上钉钉开放平台（{endpoint}）：{reason}"
+DINGTALK_BOUND = "已按钉钉通讯录为您绑定花名册：<b>{name}</b>。"
+DINGTALK_VOICE = "🎤 语音识别为：{text}\n如有错字，可以再发一次（表单里可发 /back 重填这一项）。"
+DINGTALK_VOICE_EMPTY = "这条语音没有识别出文字，请再说一遍或打字。"
+DINGTALK_FORGED = "这个按钮不是发给您的，或已经失效。"
+DINGTALK_PRESSED = "已收到：{label}"
+DINGTALK_CARD_TITLE = "研修助手"
+DINGTALK_NO_BUTTONS = "（本月钉钉接口额度已用完，这条消息的按钮暂时无法显示，请联系教导处。）"
+DINGTALK_BUDGET = (
+    "钉钉接口调用本月已用 {used} 次，达到预算 {budget} 次的 {percent}%。"
+    "预算用完后，群消息照常发送，私聊提醒会先停。"
+)
+# Words that mean a command in a group without its slash (@研修助手 进度).
+DINGTALK_GROUP_WORDS = {
+    "进度": "progress", "研修进度": "progress", "活动": "sessions", "教研活动": "sessions",
+    "公开课": "lessons", "帮助": "help",
+}

@@ -57,6 +57,7 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
     "角色": ("角色", "职务", "身份"),
     "学科": ("学科", "任教学科"),
     "工号": ("工号", "教师编号", "编号"),
+    "手机号": ("手机号", "手机", "手机号码"),
 }
 REQUIRED_COLUMNS: tuple[str, ...] = ("姓名", "教研组", "角色", "学科")
 MAX_NAME_LENGTH = 20
@@ -81,6 +82,7 @@ class RosterEntry:
         role: Role inside the bot.
         subject: Subject taught, may be "".
         staff_no: 工号, or None when the column is missing or the cell empty.
+        mobile: 手机号 (11 digits), or None; 钉钉 binds by it when 工号 does not match.
     """
 
     row: int
@@ -89,6 +91,7 @@ class RosterEntry:
     role: Role
     subject: str
     staff_no: str | None
+    mobile: str | None = None
 
 
 class RosterError(ValueError):
@@ -199,6 +202,13 @@ def _split_groups(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(part for part in _GROUP_SEPARATORS.split(text) if part))
 
 
+def mobile_number(text: str) -> str | None:
+    """A mainland mobile number as 11 digits (spaces, dashes, +86 dropped); None if not one."""
+    digits = re.sub(r"[\s\-()（）]", "", text).removeprefix("+86").removeprefix("0086")
+    digits = re.sub(r"^(\d+)\.0+$", r"\1", digits)
+    return digits if re.fullmatch(r"1\d{10}", digits) else None
+
+
 def _staff_no(text: str) -> str | None:
     text = re.sub(r"^(\d+)\.0+$", r"\1", text)
     return text or None
@@ -276,7 +286,11 @@ def _parse_rows(
         role_text = re.sub(r"\s+", "", value["角色"])
         role = ROLE_ALIASES.get(role_text, Role.TEACHER)
         staff_no = _staff_no(value.get("工号", ""))
+        mobile_text = value.get("手机号", "").strip()
+        mobile = mobile_number(mobile_text)
         found: list[str] = []
+        if mobile_text and mobile is None:
+            found.append(f"手机号「{mobile_text}」格式不对（应为 11 位手机号码）")
 
         if not name:
             found.append("姓名为空")
@@ -293,7 +307,7 @@ def _parse_rows(
                 found.append(f"工号「{staff_no}」与第 {rows_by_staff_no[staff_no]} 行重复")
             else:
                 rows_by_staff_no[staff_no] = row_no
-        entry = RosterEntry(row_no, name, groups, role, value["学科"], staff_no)
+        entry = RosterEntry(row_no, name, groups, role, value["学科"], staff_no, mobile)
         if name:
             same_name = rows_by_name.setdefault(name, [])
             clash = next((e for e in same_name if e.staff_no is None or staff_no is None), None)

@@ -102,23 +102,26 @@ class Runner:
             return TickReport(0, 0, 0)
         return TickReport(claimed, sent, expired)
 
-    async def flush(self) -> int:
+    async def flush(self, chat_prefix: str | None = None) -> int:
         """Deliver the messages updates just queued for others, without waiting for a tick
-        (adapters call this after each update); returns how many were sent."""
+        (adapters call this after each update, for the chats of their platform:
+        ``chat_prefix``; the tick delivers the rest); returns how many were sent."""
         try:
             await self.db.run(lambda s: outbox.heartbeat(s, worker=self.worker,
                                                          now=self.clock.now()))
-            return (await self._deliver_due(kind=outbox.RELAY))[1]
+            return (await self._deliver_due(kind=outbox.RELAY, chat_prefix=chat_prefix))[1]
         except DatabaseUnavailable:
             logger.warning("database unavailable while delivering; the tick will retry")
             return 0
 
-    async def _deliver_due(self, kind: str | None = None) -> tuple[int, int]:
+    async def _deliver_due(self, kind: str | None = None,
+                           chat_prefix: str | None = None) -> tuple[int, int]:
         claimed = sent = 0
         while True:
             now = self.clock.now()
             batch = await self.db.run(lambda s, now=now: outbox.claim(
-                s, now=now, worker=self.worker, limit=CLAIM_BATCH, kind=kind))
+                s, now=now, worker=self.worker, limit=CLAIM_BATCH, kind=kind,
+                chat_prefix=chat_prefix))
             if not batch:
                 return claimed, sent
             claimed += len(batch)

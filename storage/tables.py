@@ -35,6 +35,8 @@ class Teacher(SQLModel, table=True):
     school_id: int = Field(foreign_key="school.id", index=True)
     name: str = Field(max_length=40)
     staff_no: str | None = Field(default=None, max_length=40)
+    # 手机号 from the roster (optional): 钉钉 binds by it when the 工号 does not match.
+    mobile: str | None = Field(default=None, max_length=20)
     subject: str = Field(default="", max_length=40)
     role: str = Field(default="teacher", max_length=16)
     active: bool = True
@@ -282,6 +284,17 @@ class WorkerLease(SQLModel, table=True):
 
     worker: str = Field(primary_key=True, max_length=64)
     seen_at: datetime
+
+
+class PlatformUsage(SQLModel, table=True):
+    """Metered calls to a chat platform's API in one month (钉钉's monthly budget)."""
+
+    __tablename__ = "platform_usage"
+
+    platform: str = Field(primary_key=True, max_length=16)
+    month: str = Field(primary_key=True, max_length=7)  # "2026-12", in the school's zone
+    calls: int = 0
+    warned: bool = False
 
 
 class AuditEntry(SQLModel, table=True):

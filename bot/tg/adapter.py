@@ -31,6 +31,7 @@ from bot.app import build_runner
 from bot.config import TelegramSpec
 from bot.tg.ratelimit import PROACTIVE, FloodLimiter, Pace
 from bot.tg.translate import (
+    PREFIX,
     address,
     anonymous_command,
     chat_id,
@@ -107,7 +108,7 @@ class TelegramBridge:
         """Send what the update queued for other people (a failed send is retried later)."""
         if self._relays is None:
             self._relays = build_runner(self.core, functools.partial(self.send_due, bot))
-        await self._relays.flush()
+        await self._relays.flush(chat_prefix=PREFIX)
 
     async def _deliver_later(self, bot: Bot, reply: Reply, incoming: Incoming) -> None:
         try:

@@ -89,13 +89,14 @@ def expire_due(session: Session, *, now: datetime) -> int:
 
 
 def claim(session: Session, *, now: datetime, worker: str, limit: int,
-          kind: str | None = None) -> list[OutboxItem]:
-    """Take up to ``limit`` due messages (of ``kind``, or any) for ``worker``, oldest due
-    first."""
+          kind: str | None = None, chat_prefix: str | None = None) -> list[OutboxItem]:
+    """Take up to ``limit`` due messages (of ``kind``, to chats starting ``chat_prefix``,
+    or any) for ``worker``, oldest due first."""
+    only = ([] if kind is None else [col(Outbox.kind) == kind]) + (
+        [] if chat_prefix is None else [col(Outbox.chat).startswith(chat_prefix)])
     due = (
         select(Outbox.id)
-        .where(col(Outbox.status) == PENDING, col(Outbox.due_at) <= now,
-               *(() if kind is None else (col(Outbox.kind) == kind,)))
+        .where(col(Outbox.status) == PENDING, col(Outbox.due_at) <= now, *only)
         .order_by(col(Outbox.due_at), col(Outbox.id))
         .limit(limit)
         .with_for_update(skip_locked=True)

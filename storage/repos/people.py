@@ -191,9 +191,10 @@ def import_roster(
     for line, teacher in zip(lines, matched, strict=True):
         role = str(line.role)
         wanted = {group_ids[group]: role == "leader" for group in line.groups}
+        mobile = getattr(line, "mobile", None)  # an optional column
         if teacher is None:
             teacher = Teacher(school_id=school_id, name=line.name, staff_no=line.staff_no,
-                              subject=line.subject, role=role)
+                              subject=line.subject, role=role, mobile=mobile)
             session.add(teacher)
             session.flush()
             added += 1
@@ -205,9 +206,9 @@ def import_roster(
                 )
             }
             before = (teacher.name, teacher.staff_no, teacher.subject, teacher.role,
-                      teacher.active, current)
+                      teacher.active, current, teacher.mobile)
             after = (line.name, line.staff_no or teacher.staff_no, line.subject, role, True,
-                     wanted)
+                     wanted, mobile or teacher.mobile)
             if before == after:
                 unchanged += 1
                 assert teacher.id is not None
@@ -216,6 +217,7 @@ def import_roster(
             teacher.name, teacher.subject, teacher.role, teacher.active = (
                 line.name, line.subject, role, True)
             teacher.staff_no = line.staff_no or teacher.staff_no
+            teacher.mobile = mobile or teacher.mobile
             session.add(teacher)
             updated += 1
         assert teacher.id is not None
@@ -284,6 +286,37 @@ def bind_with_code(
         return None
     session.add(AuditEntry(school_id=school_id, actor_id=teacher.id, action="bind", at=now,
                            detail=f"{teacher.name} 用绑定码绑定了账号"))
+    return _person(session, teacher)
+
+
+def bind_from_directory(
+    session: Session, *, school_id: int, account: str, job_number: str, mobile: str,
+    name: str, now: datetime,
+) -> PersonRow | None:
+    """Bind ``account`` by a directory entry: the same 工号, else the same 手机号, else the
+    only entry of that name.
+
+    Only active, unbound roster entries are considered; a 工号 that matches wins even when
+    the name differs (people change names, 工号 stay). None when nothing matches clearly.
+    """
+    unbound = select(Teacher).where(Teacher.school_id == school_id, col(Teacher.active),
+                                    col(Teacher.account).is_(None))
+    teacher = None
+    if job_number:
+        teacher = session.exec(unbound.where(Teacher.staff_no == job_number)).first()
+    how = "工号"
+    if teacher is None and mobile:
+        teacher, how = session.exec(unbound.where(Teacher.mobile == mobile)).first(), "手机号"
+    if teacher is None and name:
+        named = session.exec(
+            select(Teacher).where(Teacher.school_id == school_id, Teacher.name == name,
+                                  col(Teacher.active))).all()
+        if len(named) == 1 and named[0].account is None:
+            teacher, how = named[0], "姓名"
+    if teacher is None or not _bind(session, teacher, account, now):
+        return None
+    session.add(AuditEntry(school_id=school_id, actor_id=teacher.id, action="bind", at=now,
+                           detail=f"{teacher.name} 按钉钉通讯录（{how}）绑定了账号"))
     return _person(session, teacher)
 
 

@@ -359,3 +359,14 @@ def test_roster_error_accepts_single_message() -> None:
     error = RosterError("花名册里没有老师")
     assert error.problems == ["花名册里没有老师"]
     assert str(error) == "花名册里没有老师"
+
+
+def test_mobile_numbers_are_read_as_eleven_digits_and_bad_ones_reported() -> None:
+    rows = [[*HEADER, "手机号"], ["王芳", "语文组", "", "语文", "1", "+86 138-0000-2001"],
+            ["刘洋", "语文组", "", "语文", "2", ""]]
+    parsed = parse_roster_bytes(csv_bytes(rows), filename="a.csv", known_groups=KNOWN)
+    assert [e.mobile for e in parsed] == ["13800002001", None]
+    rows.append(["孙丽", "语文组", "", "语文", "3", "2003"])
+    with pytest.raises(RosterError) as caught:
+        parse_roster_bytes(csv_bytes(rows), filename="a.csv", known_groups=KNOWN)
+    assert caught.value.problems == ["第 4 行：手机号「2003」格式不对（应为 11 位手机号码）"]

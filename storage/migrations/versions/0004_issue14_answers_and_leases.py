@@ -5,8 +5,8 @@ the same answer again instead of silence. ``worker_lease`` holds each running pr
 heartbeat: outbox rows claimed by a process whose heartbeat stopped go back to the queue
 within a minute, instead of after a fixed ten minutes.
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: 0004
+Revises: 0003
 Create Date: 2026-12-04 23:20:00
 """
 
@@ -16,8 +16,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision: str = "0003"
-down_revision: str | None = "0002"
+revision: str = "0004"
+down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

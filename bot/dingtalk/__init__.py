@@ -1,0 +1,1 @@
+"""The 钉钉 (DingTalk) adapter: Stream mode, OpenAPI, cards."""
