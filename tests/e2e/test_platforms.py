@@ -213,7 +213,7 @@ async def fill(platform: Platform, person: str, first: str, *, most: int = 30) -
     for _ in itertools.repeat(None, most):
         if "请核对" in seen:
             return await platform.press(person, "提交")
-        if "写完了点「完成」" in seen:
+        if "写完了点「完成」" in seen and "字数不足" not in seen:
             seen = await platform.press(person, "完成")
             continue
         prompt = seen.strip().splitlines()[-3:] if seen.strip() else [""]
@@ -242,6 +242,27 @@ async def test_a_whole_form(platform: Platform) -> None:
     await fill(platform, "刘洋", opened)
     mine = await platform.say("刘洋", "/mine")
     assert "（共 1 份，第 1/1 页）" in mine
+
+
+@pytest.mark.parametrize("label", ["读书笔记", "教育故事", "读书心得", "心得体会", "教育教学论文",
+                                   "课标摘抄", "教学随笔", "专题演讲"])
+async def test_every_record_form(platform: Platform, label: str) -> None:
+    await platform.bind("孙丽")
+    opened = await platform.say("孙丽", f"/record {label}")
+    assert label in opened
+    saved = await fill(platform, "孙丽", opened)
+    assert f"已提交{label}" in saved
+    assert "（共 1 份，第 1/1 页）" in await platform.say("孙丽", "/mine")
+
+
+async def test_an_observation_with_its_choices(platform: Platform) -> None:
+    await platform.bind("孙丽")
+    seen = await platform.say("孙丽", "/observe")
+    for answer in ("今天", "2", "三年级2班", "@语文", "王芳", "秋天的雨", "@新授课"):
+        seen = (await platform.press("孙丽", answer[1:]) if answer.startswith("@")
+                else await platform.say("孙丽", answer))
+    saved = await fill(platform, "孙丽", seen)
+    assert "已提交听课记录" in saved
 
 
 async def test_announce_attend_leave_and_approval(platform: Platform,

@@ -601,3 +601,21 @@ async def test_an_error_in_a_handler_is_logged_and_the_user_told(
     pressed = await tg.press(CHEN, to_chen, "批准")
     assert [call.method for call in pressed] == ["answerCallbackQuery", "sendMessage"]
     assert pressed[1].text == texts.INTERNAL_ERROR
+
+
+async def test_a_press_that_fails_after_its_answer_is_answered_once(
+        tg: Telegram, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    await tg.bind(CHEN, "陈主任")
+    sent = await tg.say(TgUser(7003, "小红"), "/request 孙丽")
+    [to_chen] = [call for call in sent if call.chat_id == CHEN.id]
+
+    async def broken(*_args: object, **_kwargs: object) -> bool:
+        raise RuntimeError("the network went away mid-update")
+
+    monkeypatch.setattr(TelegramBridge, "deliver", broken)
+    with caplog.at_level(logging.ERROR):
+        calls = await tg.press(CHEN, to_chen, "批准")
+    # The toast went out before the failure; the error handler does not answer it again
+    # (Telegram would refuse a second answer), it only says something went wrong.
+    assert [call.method for call in calls] == ["answerCallbackQuery", "sendMessage"]
+    assert shown(calls[1].text) == texts.INTERNAL_ERROR
