@@ -40,6 +40,7 @@ from storage.repos.outbox import OutboxItem
 logger = logging.getLogger(__name__)
 
 _TAGS = re.compile(r"<[^>]+>")
+_RELAYED = "yanxiu.relayed"  # Session.info key: this unit of work queued relays
 COMMAND_PAYLOAD = "cmd-"
 FORM_PAYLOAD = "form-"
 
@@ -243,6 +244,7 @@ class Core:
         self.school_id = 0
         # Accounts whose message could not be stored, and when they were told.
         self._busy: dict[str, datetime] = {}
+        self._relays_waiting = False
 
     def prepare(self) -> None:
         """Migrate the schema and bring the school, groups and semesters in step with config."""
@@ -284,6 +286,7 @@ class Core:
                            kind=outbox.RELAY, chat=reply.chat.address, due_at=now,
                            payload={"reply": dump_reply(replace(reply, edit=False)),
                                     "by": incoming.account})
+            session.info[_RELAYED] = True
         if key is not None and answer:
             updates.keep_answer(session, key=key,
                                 answer=[dump_reply(reply, keep_files=False) for reply in answer])
@@ -307,16 +310,30 @@ class Core:
             if sent <= failed:
                 return [Reply(texts.DB_BUSY_LATER)]
             del self._busy[account]
+        def unit(session: Session) -> list[Reply]:
+            answer = self.handle_sync(session, incoming)
+            relayed.append(session.info.pop(_RELAYED, False))
+            return answer
+
+        relayed: list[bool] = []
         try:
-            replies = await self.db.run(functools.partial(self.handle_sync, incoming=incoming))
+            replies = await self.db.run(unit)
         except DatabaseUnavailable:
             logger.warning("database unavailable while handling an update", exc_info=True)
             if incoming.button is None:
                 self._busy[account] = self.clock.now()
             return [Reply(texts.DB_BUSY)]
+        # Committed: an adapter's next take_relays() sees them (and delivers them).
+        self._relays_waiting = self._relays_waiting or any(relayed)
         if defer:
             return replies
         return [await self.finish(reply) if reply.later else reply for reply in replies]
+
+    def take_relays(self) -> bool:
+        """Whether updates queued messages for others since the last call: an adapter then
+        delivers them at once, and skips the outbox's transactions when there are none."""
+        waiting, self._relays_waiting = self._relays_waiting, False
+        return waiting
 
     async def finish(self, reply: Reply) -> Reply:
         """Make a ``later`` reply in a worker thread: off the event loop and off the

@@ -121,6 +121,8 @@ class DingTalkBridge:
     async def relay(self) -> None:
         """Send what the update queued for other people on 钉钉 (a failed send, and messages
         for people on another platform, go out with the tick)."""
+        if not self.core.take_relays():
+            return
         if self._relays is None:
             self._relays = build_runner(self.core, self.send_due)
         await self._relays.flush(chat_prefix=protocol.PREFIX)

@@ -106,6 +106,8 @@ class TelegramBridge:
 
     async def relay(self, bot: Bot) -> None:
         """Send what the update queued for other people (a failed send is retried later)."""
+        if not self.core.take_relays():
+            return
         if self._relays is None:
             self._relays = build_runner(self.core, functools.partial(self.send_due, bot))
         await self._relays.flush(chat_prefix=PREFIX)
