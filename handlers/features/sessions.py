@@ -188,10 +188,16 @@ def _submit_announcement(ctx: Ctx, _spec: FormSpec, draft: Draft) -> list[Reply]
 
 def _menu(ctx: Ctx, meeting: MeetingRow) -> list[Reply]:
     data = f"{SESSION_BUTTONS}:{{}}:{meeting.id}"
-    buttons = ((Button(texts.SESSION_EDIT_NOTICE, data=data.format("edit")),
-                Button(texts.SESSION_MOVE, data=data.format("move"))),
-               (Button(texts.SESSION_CANCEL, data=data.format("cancel")),
-                Button(texts.SESSION_ROLL, data=data.format("roll"))))
+    if meeting.starts_at is not None and meeting.starts_at <= ctx.now:
+        # Held (or under way): nothing to announce, move or cancel any more.
+        buttons: tuple[tuple[Button, ...], ...] = ((
+            Button(texts.SESSION_ROLL, data=data.format("roll")),
+            Button(texts.MINUTES_BUTTON, data=data.format("minutes"))),)
+    else:
+        buttons = ((Button(texts.SESSION_EDIT_NOTICE, data=data.format("edit")),
+                    Button(texts.SESSION_MOVE, data=data.format("move"))),
+                   (Button(texts.SESSION_CANCEL, data=data.format("cancel")),
+                    Button(texts.SESSION_ROLL, data=data.format("roll"))))
     return [Reply(describe(meeting, ctx.settings.zone), buttons=buttons)]
 
 
@@ -432,7 +438,16 @@ def _submit_leave(ctx: Ctx, _spec: FormSpec, draft: Draft) -> list[Reply]:
                 Button(texts.LEAVE_REFUSE, data=data.format("no"))),)
     admins = people.admin_accounts(ctx.session, school_id=ctx.school_id)
     return [Reply(texts.LEAVE_SENT, edit=True),
-            *(Reply(ask, buttons=buttons, chat=private_chat(a)) for a in admins)]
+            *(Reply(ask, buttons=buttons, chat=private_chat(a)) for a in admins),
+            *_to_leaders(ctx, meeting, admins, texts.LEAVE_TO_LEADER.format(
+                name=esc(ctx.me.name), day=fmt_date(meeting.planned_on), reason=esc(reason)))]
+
+
+def _to_leaders(ctx: Ctx, meeting: MeetingRow, skip: list[str], text: str) -> list[Reply]:
+    """``text`` to the leaders of the session's group (who are not in ``skip``)."""
+    return [Reply(text, chat=private_chat(account))
+            for account in meetings.leader_accounts(ctx.session, group_id=meeting.group_id)
+            if account not in skip and account != ctx.incoming.account]
 
 
 def press_leave_decision(ctx: Ctx, data: str) -> list[Reply]:
@@ -458,7 +473,8 @@ def press_leave_decision(ctx: Ctx, data: str) -> list[Reply]:
     summary = texts.LEAVE_DECIDED.format(name=esc(teacher.name), group=esc(meeting.group),
                                          day=fmt_date(meeting.planned_on), admin=esc(ctx.me.name),
                                          verdict=word)
-    replies = [Reply(summary, edit=True, notice=word)]
+    replies = [Reply(summary, edit=True, notice=word),
+               *_to_leaders(ctx, meeting, [teacher.account or ""], summary)]
     if teacher.account:
         told = texts.LEAVE_APPROVED if verdict == "ok" else texts.LEAVE_REFUSED
         replies.append(Reply(told.format(group=esc(meeting.group),

@@ -442,3 +442,32 @@ async def test_every_route_pressed_in_every_chat_changes_a_group_only_where_allo
                     assert in_group == [], (name, data, replies)
                 if not allowed or chat is None:
                     assert not [r for r in in_group if r.edit], (name, data, replies)
+
+
+# Issue 15's attendance items that sit with these decisions -----------------------------
+
+
+async def test_the_leader_hears_of_leave_in_the_group_and_its_decision(school_day) -> None:
+    core, driver, _clock = school_day
+    await plan(core)
+    meeting = meeting_on(core, "语文组", "2026-09-30")
+    asked = await ask_leave(driver, meeting.id)
+    [to_leader] = [r for r in asked if r.chat and r.chat.address == driver.account("王芳")]
+    assert "孙丽" in plain(to_leader)
+    assert "区里数学竞赛监考" in plain(to_leader)
+    decided = await driver.send("陈主任", button=f"lv:ok:{meeting.id}:{member_id(core, '孙丽')}")
+    [told] = [r for r in decided if r.chat and r.chat.address == driver.account("王芳")]
+    assert "陈主任" in plain(told)
+    assert "批准" in plain(told)
+
+
+async def test_a_held_session_offers_roll_call_and_minutes_not_cancel(school_day) -> None:
+    core, driver, clock = school_day
+    await plan(core)
+    meeting = meeting_on(core, "语文组", "2026-09-30")
+    before = await driver.send("王芳", button=f"ses:menu:{meeting.id}")
+    assert "取消本次" in [b.label for r in before for row in r.buttons for b in row]
+    clock.set(datetime(2026, 10, 1, 9, 0, tzinfo=ZONE))
+    after = await driver.send("王芳", button=f"ses:menu:{meeting.id}")
+    assert [b.label for r in after for row in r.buttons for b in row] == [
+        texts.SESSION_ROLL, texts.MINUTES_BUTTON]
