@@ -319,6 +319,12 @@ LESSON_AFTER = "听完课了吗？请写一份听课记录（已按这节课预�
 LESSON_WRITE_OBSERVATION = "写听课记录"
 LESSON_ASK_REFLECTION = "您的公开课结束了，辛苦了！请写一份教学反思：\n{lesson}"
 LESSON_WRITE_REFLECTION = "写教学反思"
+LESSONS_GIVEN_HEADER = "<b>我上过的公开课</b>"
+LESSON_REVIEW_COUNT = "\n已收到评课 {count} 份"
+LESSON_GIVEN_BUTTON = "{title} · 评课 {count} 份"
+LESSON_FIRST_REVIEW = "💬 您的公开课收到了第一份评课（{name}）：\n{lesson}"
+LESSON_ALL_REVIEWED = "✅ 预约听课的 {count} 位老师都写完了评课：\n{lesson}"
+LESSON_REFLECT_REVIEWS = "\n\n已收到评课 {count} 份，点按钮时会先给您看。"
 
 # -- progress, digest, nudges -------------------------------------------------------------
 GROUP_PROGRESS_HEADER = "<b>{group} · 研修进度</b>（{today}，{people} 人）"

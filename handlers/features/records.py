@@ -65,7 +65,7 @@ def _apply(ctx: Ctx, spec: FormSpec, outcome: Outcome) -> list[Reply]:
     account = ctx.incoming.account
     if outcome.submitted is not None:
         # The submitter deletes the draft once it has saved what it needed.
-        return SUBMITTERS.get(spec.kind, _submit)(ctx, spec, outcome.submitted)
+        return SUBMITTERS.get(spec.kind, save_record)(ctx, spec, outcome.submitted)
     if outcome.draft is None:
         drafts.delete_draft(ctx.session, account=account)
     else:
@@ -190,7 +190,8 @@ def _occurred_on(spec: FormSpec, answers: dict[str, Any], fallback: date) -> dat
     return fallback
 
 
-def _submit(ctx: Ctx, spec: FormSpec, draft: Draft) -> list[Reply]:
+def save_record(ctx: Ctx, spec: FormSpec, draft: Draft) -> list[Reply]:
+    """Save a record form's answers as a new record (or over the one being edited)."""
     answers = dict(draft.answers)
     title = shorten(str(answers.get(spec.title_field, "")) if spec.title_field else "", 200)
     chars = engine.body_chars(spec, answers)

@@ -126,6 +126,23 @@ def bookings(session: Session, *, lesson_id: int) -> list[tuple[int, str, str | 
     return [(t, n, a) for t, n, a in rows if t is not None]
 
 
+def reviewers(session: Session, *, lesson_id: int) -> set[int]:
+    """Who has written a 听课记录 linked to a lesson."""
+    return set(session.exec(
+        select(Record.teacher_id)
+        .where(Record.link_kind == "lesson", Record.link_id == lesson_id,
+               col(Record.deleted_at).is_(None), Record.kind == "observation")
+    ).all())
+
+
+def list_given(session: Session, *, teacher_id: int, before: datetime,
+               limit: int = 10) -> list[LessonRow]:
+    """The planned lessons ``teacher_id`` has given before ``before``, latest first."""
+    found = _rows(session, col(OpenLesson.teacher_id) == teacher_id,
+                  col(OpenLesson.status) == PLANNED, col(OpenLesson.starts_at) < before)
+    return found[::-1][:limit]
+
+
 def reviews(session: Session, *, lesson_id: int) -> list[tuple[str, dict[str, object]]]:
     """The 听课记录 linked to a lesson: (observer, answers)."""
     rows = session.exec(
