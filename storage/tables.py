@@ -178,7 +178,7 @@ class Record(SQLModel, table=True):
     __table_args__ = (
         # Covers the quota totals (records.monthly_totals): no row is read for them.
         Index("ix_record_totals", "teacher_id", "semester_id", "kind", "occurred_on", "chars",
-              "deleted_at"),
+              "deleted_at", "review_status"),
         Index("ix_record_semester_kind", "semester_id", "kind"),
     )
 
@@ -195,6 +195,11 @@ class Record(SQLModel, table=True):
     created_at: datetime
     updated_at: datetime
     deleted_at: datetime | None = None
+    # 检查: None until reviewed; "pass" 合格, "excellent" 优秀, "returned" 退回修改.
+    review_status: str | None = Field(default=None, max_length=16)
+    review_comment: str | None = Field(default=None, max_length=500)
+    reviewed_by: int | None = Field(default=None, foreign_key="teacher.id")
+    reviewed_at: datetime | None = None
 
 
 class OpenLesson(SQLModel, table=True):

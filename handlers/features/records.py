@@ -301,6 +301,10 @@ def _view(ctx: Ctx, found: records.RecordRow, page: str) -> Reply:
     # the adapter, so no tag or entity is ever cut.
     text = texts.RECORD_VIEW.format(form=esc(ctx.settings.catalog.label(found.kind)),
                                     day=fmt_date(found.occurred_on), body=body)
+    if found.review_status:
+        text += texts.REVIEW_CURRENT.format(status=texts.REVIEW_MARKS[found.review_status])
+        if found.review_comment:
+            text += "\n" + texts.REVIEW_COMMENT.format(comment=esc(found.review_comment))
     closed = records.semester_closed(ctx.session, semester_id=found.semester_id)
     actions = [] if closed else [
         Button(texts.RECORD_EDIT, data=f"{MINE_BUTTONS}:edit:{found.id}"),
@@ -324,7 +328,10 @@ def press_mine(ctx: Ctx, data: str) -> list[Reply]:
     if records.semester_closed(ctx.session, semester_id=found.semester_id):
         return [Reply(texts.SEMESTER_CLOSED, notice=texts.SEMESTER_CLOSED)]
     if action == "edit":
-        return open_form(ctx, found.kind, prefill=found.answers, record_id=found.id)
+        # A record returned by 检查 opens with what to change above it.
+        note = ([Reply(texts.REVIEW_RETURNED_NOTE.format(comment=esc(found.review_comment)))]
+                if found.review_status == "returned" else [])
+        return note + open_form(ctx, found.kind, prefill=found.answers, record_id=found.id)
     if action == "del":
         buttons = ((Button(texts.RECORD_DELETE_YES, data=f"{MINE_BUTTONS}:delok:{found.id}"),
                     Button(texts.RECORD_DELETE_NO,
