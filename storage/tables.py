@@ -220,6 +220,8 @@ class OpenLesson(SQLModel, table=True):
     status: str = Field(default="planned", max_length=16)
     created_by: int | None = Field(default=None, foreign_key="teacher.id")
     created_at: datetime
+    # 一课多研: a second or third round (二次、三次试教) points at the first lesson.
+    follows_id: int | None = Field(default=None, foreign_key="openlesson.id")
 
 
 class Booking(SQLModel, table=True):

@@ -16,7 +16,7 @@ from handlers.features.sessions import group_chats
 from handlers.forms.engine import Draft
 from handlers.forms.spec import FormSpec
 from handlers.permissions import Access, may_lead
-from handlers.render import esc, fmt_datetime, shorten
+from handlers.render import esc, fmt_date, fmt_datetime, shorten
 from handlers.settings import Settings
 from handlers.types import Button, Reply, private_chat
 from storage.repos import lessons, outbox, people, school
@@ -77,8 +77,13 @@ def _submit_lesson(ctx: Ctx, _spec: FormSpec, draft: Draft) -> list[Reply]:
                                  ctx.settings.zone)
     if starts_at <= ctx.now:
         return [Reply(texts.LESSON_IN_PAST)]
+    follows = (lessons.get_lesson(ctx.session, lesson_id=draft.link_id)
+               if draft.link_kind == "lesson" and draft.link_id else None)
+    if follows is not None and follows.teacher_id != teacher.id:
+        follows = None  # a round of one's own lesson only; otherwise a lesson of its own
     lesson_id = lessons.add_lesson(
         ctx.session, teacher_id=teacher.id, semester_id=semester.id,
+        follows_id=(follows.follows_id or follows.id) if follows else None,
         kind=str(answers["lesson_kind"]), starts_at=starts_at,
         period=str(answers.get("period") or ""), place=str(answers["place"]),
         class_name=str(answers["class_name"]), subject=str(answers["subject"]),
@@ -86,13 +91,35 @@ def _submit_lesson(ctx: Ctx, _spec: FormSpec, draft: Draft) -> list[Reply]:
         created_by=ctx.me.id, now=ctx.now)
     lesson = lessons.get_lesson(ctx.session, lesson_id=lesson_id)
     assert lesson is not None
-    announcement = texts.LESSON_ANNOUNCED.format(lesson=_line(lesson, ctx.settings))
+    line = _line(lesson, ctx.settings) + _round_note(ctx, lesson)
+    announcement = texts.LESSON_ANNOUNCED.format(lesson=line)
     ids = school.group_ids(ctx.session, school_id=ctx.school_id)
     posts = [Reply(announcement, buttons=_book_buttons(lesson), chat=chat)
              for group in teacher.groups if group in ids
              for chat in group_chats(ctx, ids[group])]
-    return [Reply(texts.LESSON_SAVED.format(lesson=_line(lesson, ctx.settings)), edit=True),
-            *posts]
+    return [Reply(texts.LESSON_SAVED.format(lesson=line), edit=True), *posts]
+
+
+def _round_note(ctx: Ctx, lesson: LessonRow) -> str:
+    """「一课多研第 N 次」 for a later round, empty for a lesson of one round."""
+    if lesson.follows_id is None:
+        return ""
+    ids = [row.id for row in lessons.rounds(ctx.session, lesson_id=lesson.id)]
+    return texts.LESSON_ROUND.format(n=ids.index(lesson.id) + 1) if lesson.id in ids else ""
+
+
+def _rounds_line(ctx: Ctx, lesson: LessonRow) -> str | None:
+    """The rounds of a lesson taught more than once (一课多研), each with its 评课 count."""
+    found = lessons.rounds(ctx.session, lesson_id=lesson.id)
+    if len(found) < 2:
+        return None
+    zone = ctx.settings.zone
+    parts = [texts.LESSON_ROUND_ITEM.format(
+        n=n, day=fmt_date(row.starts_at.astimezone(zone).date()),
+        count=len(lessons.reviewers(ctx.session, lesson_id=row.id)),
+        mark=texts.LESSON_ROUND_THIS if row.id == lesson.id else "")
+        for n, row in enumerate(found, start=1)]
+    return texts.LESSON_ROUNDS.format(rounds="；".join(parts))
 
 
 # -- listing and booking ---------------------------------------------------------------
@@ -143,6 +170,9 @@ def _page(ctx: Ctx, lesson: LessonRow) -> Reply:
     names = "、".join(name for _, name, _ in booked) or texts.NONE
     lines.append(texts.LESSON_BOOKED.format(count=len(booked), names=esc(names)))
     lines.append(texts.LESSON_REVIEWS.format(count=len(reviews)))
+    rounds = _rounds_line(ctx, lesson)
+    if rounds:
+        lines.append(rounds)
     mine = ctx.me.id in {teacher_id for teacher_id, _, _ in booked}
     row = [Button(texts.LESSON_UNBOOK if mine else texts.LESSON_BOOK,
                   data=f"{BOOK_BUTTONS}:{'unbook' if mine else 'book'}:{lesson.id}")]
@@ -151,7 +181,10 @@ def _page(ctx: Ctx, lesson: LessonRow) -> Reply:
         row.append(Button(texts.LESSON_ADD_NOTE, data=f"{BOOK_BUTTONS}:note:{lesson.id}"))
     if reviews and (owner or ctx.access is Access.ADMIN):
         row.append(Button(texts.LESSON_READ_REVIEWS, data=f"{BOOK_BUTTONS}:reviews:{lesson.id}"))
-    return Reply("\n".join(lines), buttons=(tuple(row),))
+    rows: tuple[tuple[Button, ...], ...] = (tuple(row),)
+    if owner and lesson.starts_at <= ctx.now:
+        rows += ((Button(texts.LESSON_NEXT_ROUND, data=f"{BOOK_BUTTONS}:again:{lesson.id}"),),)
+    return Reply("\n".join(lines), buttons=rows)
 
 
 def _reviews_text(ctx: Ctx, lesson: LessonRow) -> str:
@@ -217,6 +250,12 @@ def press_lesson(ctx: Ctx, data: str) -> list[Reply]:
         return records.open_form(ctx, "design_note", link=("lesson", lesson.id))
     if action == "observe":
         return open_observation(ctx, raw_id)
+    if action == "again" and lesson.teacher_id == ctx.me.id:
+        # 一课多研: the next round of the same lesson, registered like a new one.
+        prefill = {"teacher": lesson.teacher, "teacher_id": lesson.teacher_id,
+                   "lesson_kind": lesson.kind, "class_name": lesson.class_name,
+                   "subject": lesson.subject, "title": lesson.title}
+        return records.open_form(ctx, "new_lesson", prefill=prefill, link=("lesson", lesson.id))
     if action == "reflect" and lesson.teacher_id == ctx.me.id:
         if lesson.starts_at > ctx.now:
             return [Reply(texts.LESSON_NOT_YET)]

@@ -31,19 +31,20 @@ class LessonRow:
     design_note: str
     status: str
     booked: int
+    follows_id: int | None = None
 
 
 def add_lesson(
     session: Session, *, teacher_id: int, semester_id: int, kind: str, starts_at: datetime,
     period: str, place: str, class_name: str, subject: str, title: str,
-    booking_required: bool, created_by: int, now: datetime,
+    booking_required: bool, created_by: int, now: datetime, follows_id: int | None = None,
 ) -> int:
-    """Store a new open lesson and return its id."""
+    """Store a new open lesson (a later round of ``follows_id``'s, if given); its id."""
     lesson = OpenLesson(teacher_id=teacher_id, semester_id=semester_id, kind=kind,
                         starts_at=starts_at, period=period, place=place,
                         class_name=class_name, subject=subject, title=title,
                         booking_required=booking_required, created_by=created_by,
-                        created_at=now)
+                        created_at=now, follows_id=follows_id)
     session.add(lesson)
     session.flush()
     assert lesson.id is not None
@@ -61,7 +62,8 @@ def _rows(session: Session, *conditions: object) -> list[LessonRow]:
     ).all()
     return [LessonRow(row.id, row.teacher_id, name, row.semester_id, row.kind, row.starts_at,
                       row.period, row.place, row.class_name, row.subject, row.title,
-                      row.booking_required, row.design_note, row.status, int(count or 0))
+                      row.booking_required, row.design_note, row.status, int(count or 0),
+                      row.follows_id)
             for row, name, count in rows if row.id is not None]
 
 
@@ -82,6 +84,16 @@ def between(session: Session, *, start: datetime, end: datetime) -> list[LessonR
     """Planned lessons starting in [start, end) (for reminders)."""
     return _rows(session, col(OpenLesson.status) == PLANNED,
                  col(OpenLesson.starts_at) >= start, col(OpenLesson.starts_at) < end)
+
+
+def rounds(session: Session, *, lesson_id: int) -> list[LessonRow]:
+    """Every round (一课多研) of the lesson ``lesson_id`` belongs to, first round first."""
+    lesson = session.get(OpenLesson, lesson_id)
+    if lesson is None:
+        return []
+    first = lesson.follows_id or lesson_id
+    return _rows(session, (col(OpenLesson.id) == first) | (col(OpenLesson.follows_id) == first),
+                 col(OpenLesson.status) == PLANNED)
 
 
 def set_status(session: Session, *, lesson_id: int, status: str) -> None:

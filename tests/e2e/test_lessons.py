@@ -563,3 +563,39 @@ async def test_single_booked_observer_gives_one_notice(bot: Driver, lesson: int,
     replies = await write_observation(bot, SUN, lesson)
     (told,) = to_chat(replies, bot.account(LIU))
     assert plain(told) == "✅ 预约听课的 1 位老师都写完了评课：\n" + LESSON_LINE
+
+
+# -- 一课多研 ---------------------------------------------------------------------------------
+
+
+async def test_second_round_is_linked_to_the_first(bot: Driver, lesson: int,
+                                                  clock: ManualClock) -> None:
+    await bot.send(SUN, button=f"bk:book:{lesson}")
+    # Before the lesson is given there is no next round to register.
+    assert "登记下一次试教（一课多研）" not in labels(
+        await bot.send(LIU, button=f"bk:view:{lesson}"))
+    clock.set(STARTS + timedelta(hours=1))
+    await write_observation(bot, SUN, lesson)
+    page = await bot.send(LIU, button=f"bk:view:{lesson}")
+    # Only its teacher registers the next round.
+    assert "登记下一次试教（一课多研）" not in labels(
+        await bot.send(SUN, button=f"bk:view:{lesson}"))
+    replies = await tap(bot, LIU, page, "登记下一次试教（一课多研）")
+    # Teacher, type, class, subject and title come from the first round.
+    assert "公开课登记 · 第 3/10 项 · 日期" in shown(replies)
+    replies = await answer(bot, LIU, "下周三", "2", "9:55", "录播教室", "需要预约",
+                           replies=replies, taps=("需要预约",))
+    replies = await tap(bot, LIU, replies, "提交")
+    second_line = ("研讨课《秋天的雨》 · 刘洋\n"
+                   "12月16日（周三）09:55（第2节，录播教室）· 三年级2班 · 语文")
+    own = [r for r in replies if r.chat is None]
+    assert plain(own[0]) == "✅ 已登记：\n" + second_line + "\n一课多研第 2 次"
+    (group,) = to_chat(replies, bot.group("语文组").address)
+    assert "一课多研第 2 次" in plain(group)
+    (second,) = [i for i in lesson_ids(bot) if i != lesson]
+    # Each round keeps its own 评课; both pages show the rounds together.
+    page = await bot.send(ZHOU, button=f"bk:view:{second}")
+    assert ("一课多研：第1次 12月9日（周三），评课 1 份；"
+            "第2次 12月16日（周三），评课 0 份（本次）") in shown(page)
+    page = await bot.send(ZHOU, button=f"bk:view:{lesson}")
+    assert "第1次 12月9日（周三），评课 1 份（本次）；第2次" in shown(page)

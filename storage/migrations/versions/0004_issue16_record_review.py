@@ -1,4 +1,5 @@
-"""record review: 检查 marks (合格, 优秀, 退回修改) with a comment, who and when
+"""record review and lesson rounds: 检查 marks (合格, 优秀, 退回修改) with a comment, who
+and when; 一课多研 rounds of an open lesson point at its first round
 
 The quota totals index gains review_status, so that quotas which leave out returned (or
 unreviewed) records still read the covering index alone.
@@ -33,9 +34,16 @@ def upgrade() -> None:
                                     ["reviewed_by"], ["id"])
         batch_op.drop_index("ix_record_totals")
         batch_op.create_index("ix_record_totals", [*OLD_TOTALS, "review_status"], unique=False)
+    with op.batch_alter_table("openlesson", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("follows_id", sa.Integer(), nullable=True))
+        batch_op.create_foreign_key("fk_openlesson_follows_id_openlesson", "openlesson",
+                                    ["follows_id"], ["id"])
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("openlesson", schema=None) as batch_op:
+        batch_op.drop_constraint("fk_openlesson_follows_id_openlesson", type_="foreignkey")
+        batch_op.drop_column("follows_id")
     with op.batch_alter_table("record", schema=None) as batch_op:
         batch_op.drop_index("ix_record_totals")
         batch_op.create_index("ix_record_totals", OLD_TOTALS, unique=False)
