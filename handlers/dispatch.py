@@ -22,6 +22,7 @@ from handlers.features import (
     progress,
     records,
     reports,
+    review,
     sessions,
 )
 from handlers.forms.catalog import FormCatalog
@@ -73,6 +74,7 @@ COMMANDS: dict[str, Command] = {
         *sessions.COMMANDS,
         *lessons.COMMANDS,
         *reports.COMMANDS,
+        *review.COMMANDS,
         *admin.COMMANDS,
         Command("help", _help, Access.STRANGER, Where.ANY, texts.SUMMARY["help"]),
     )
@@ -80,7 +82,7 @@ COMMANDS: dict[str, Command] = {
 BUTTONS: dict[str, ButtonRoute] = {
     route.prefix: route
     for route in (*account.BUTTONS, *records.BUTTONS, *sessions.BUTTONS, *lessons.BUTTONS,
-                  *reports.BUTTONS, *admin.BUTTONS)
+                  *reports.BUTTONS, *admin.BUTTONS, *review.BUTTONS)
 }
 # Form controls make sense only inside a form: they stay out of menus.
 _UNLISTED = {"start", "cancel", "back", "skip", "done"}

@@ -120,6 +120,12 @@ class LessonsSpec(_Spec):
     lesson_minutes: int = Field(default=40, ge=10, le=180)
 
 
+class ReviewSpec(_Spec):
+    """检查: whether records not yet checked count toward quotas (returned ones never do)."""
+
+    count_unreviewed: bool = True
+
+
 class DigestSpec(_Spec):
     """The weekly digest posted in each linked group chat."""
 
@@ -186,6 +192,7 @@ class Settings(_Spec):
     quotas: tuple[QuotaSpec, ...] = ()
     reminders: RemindersSpec = RemindersSpec()
     lessons: LessonsSpec = LessonsSpec()
+    review: ReviewSpec = ReviewSpec()
     digest: DigestSpec = DigestSpec()
     nudges: NudgesSpec = NudgesSpec()
     charts: ChartsSpec = ChartsSpec()

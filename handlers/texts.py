@@ -116,6 +116,7 @@ SUMMARY = {
     "pause": "外出期间暂停提醒：/pause 开始日期 结束日期 原因",
     "addlesson": "登记公开课、研讨课",
     "lessons": "近期的公开课和预约听课",
+    "check": "检查本月的记录：合格、优秀或退回修改（教研组长、教导处）",
     "progress": "教研组的研修进度",
     "settings": "提醒设置：哪天提醒、是否提醒",
     "export": "导出本学期档案（管理员）",
@@ -333,6 +334,17 @@ LESSON_AFTER = "听完课了吗？请写一份听课记录（已按这节课预�
 LESSON_WRITE_OBSERVATION = "写听课记录"
 LESSON_ASK_REFLECTION = "您的公开课结束了，辛苦了！请写一份教学反思：\n{lesson}"
 LESSON_WRITE_REFLECTION = "写教学反思"
+LESSONS_GIVEN_HEADER = "<b>我上过的公开课</b>"
+LESSON_NEXT_ROUND = "登记下一次试教（一课多研）"
+LESSON_ROUND = "\n一课多研第 {n} 次"
+LESSON_ROUNDS = "一课多研：{rounds}"
+LESSON_ROUND_ITEM = "第{n}次 {day}，评课 {count} 份{mark}"
+LESSON_ROUND_THIS = "（本次）"
+LESSON_REVIEW_COUNT = "\n已收到评课 {count} 份"
+LESSON_GIVEN_BUTTON = "{title} · 评课 {count} 份"
+LESSON_FIRST_REVIEW = "💬 您的公开课收到了第一份评课（{name}）：\n{lesson}"
+LESSON_ALL_REVIEWED = "✅ 预约听课的 {count} 位老师都写完了评课：\n{lesson}"
+LESSON_REFLECT_REVIEWS = "\n\n已收到评课 {count} 份，点按钮时会先给您看。"
 
 # -- progress, digest, nudges -------------------------------------------------------------
 GROUP_PROGRESS_HEADER = "<b>{group} · 研修进度</b>（{today}，{people} 人）"
@@ -472,3 +484,25 @@ ADD_TEACHER_USAGE = (
 )
 ADD_TEACHER_EXISTS = "花名册里已经有「{name}」了，用 /teacher {name} 修改。"
 ADD_TEACHER_OK = "已添加「{name}」，把下面的绑定码交给他/她："
+
+# -- 检查 (review) ---------------------------------------------------------------------
+REVIEW_MARKS = {"pass": "合格", "excellent": "优秀", "returned": "退回修改"}
+REVIEW_UNCHECKED = "未检查"
+REVIEW_ALL = "全校"
+REVIEW_HEADER = "<b>{month}月记录检查</b>（{scope}）"
+REVIEW_NOTHING = "本月还没有需要检查的记录。"
+REVIEW_TEACHER_LINE = "{name}：{count} 份，未检查 {unchecked} 份"
+REVIEW_TEACHER_HEADER = "<b>{name}</b> {month}月的记录（{count} 份），点一份查看并检查："
+REVIEW_RECORD_BUTTON = "{status} · {form} · {title} · {day}"
+REVIEW_RECORD = "<b>{name}</b> · {form} · {day}\n\n{body}"
+REVIEW_CURRENT = "\n检查结果：{status}"
+REVIEW_COMMENT = "评语：{comment}"
+REVIEW_GONE = "这份记录已删除，或不在您的检查范围内。"
+REVIEW_SAVED = "✅ 已检查{name}的{form}「{title}」：{mark}"
+REVIEW_BACK_TO_TEACHER = "返回{name}的记录"
+REVIEW_TOLD = "📋 您的{form}「{title}」已检查：{mark}（{reviewer}）\n评语：{comment}"
+REVIEW_TOLD_RETURNED = (
+    "↩️ 您的{form}「{title}」被退回修改（{reviewer}）：\n{comment}\n\n"
+    "修改后重新提交，才会再计入任务。")
+REVIEW_REVISE = "修改"
+REVIEW_RETURNED_NOTE = "↩️ 这份记录被退回修改：{comment}\n改好后提交，就会重新计入任务。"

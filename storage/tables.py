@@ -180,7 +180,7 @@ class Record(SQLModel, table=True):
     __table_args__ = (
         # Covers the quota totals (records.monthly_totals): no row is read for them.
         Index("ix_record_totals", "teacher_id", "semester_id", "kind", "occurred_on", "chars",
-              "deleted_at"),
+              "deleted_at", "review_status"),
         Index("ix_record_semester_kind", "semester_id", "kind"),
     )
 
@@ -197,6 +197,11 @@ class Record(SQLModel, table=True):
     created_at: datetime
     updated_at: datetime
     deleted_at: datetime | None = None
+    # 检查: None until reviewed; "pass" 合格, "excellent" 优秀, "returned" 退回修改.
+    review_status: str | None = Field(default=None, max_length=16)
+    review_comment: str | None = Field(default=None, max_length=500)
+    reviewed_by: int | None = Field(default=None, foreign_key="teacher.id")
+    reviewed_at: datetime | None = None
 
 
 class OpenLesson(SQLModel, table=True):
@@ -217,6 +222,8 @@ class OpenLesson(SQLModel, table=True):
     status: str = Field(default="planned", max_length=16)
     created_by: int | None = Field(default=None, foreign_key="teacher.id")
     created_at: datetime
+    # 一课多研: a second or third round (二次、三次试教) points at the first lesson.
+    follows_id: int | None = Field(default=None, foreign_key="openlesson.id")
 
 
 class Booking(SQLModel, table=True):

@@ -16,7 +16,7 @@ from handlers.features.sessions import group_chats
 from handlers.forms.engine import Draft
 from handlers.forms.spec import FormSpec
 from handlers.permissions import Access, may_lead
-from handlers.render import esc, fmt_datetime, shorten
+from handlers.render import esc, fmt_date, fmt_datetime, shorten
 from handlers.settings import Settings
 from handlers.types import Button, Reply, private_chat
 from storage.repos import lessons, outbox, people, school
@@ -77,8 +77,13 @@ def _submit_lesson(ctx: Ctx, _spec: FormSpec, draft: Draft) -> list[Reply]:
                                  ctx.settings.zone)
     if starts_at <= ctx.now:
         return [Reply(texts.LESSON_IN_PAST)]
+    follows = (lessons.get_lesson(ctx.session, lesson_id=draft.link_id)
+               if draft.link_kind == "lesson" and draft.link_id else None)
+    if follows is not None and follows.teacher_id != teacher.id:
+        follows = None  # a round of one's own lesson only; otherwise a lesson of its own
     lesson_id = lessons.add_lesson(
         ctx.session, teacher_id=teacher.id, semester_id=semester.id,
+        follows_id=(follows.follows_id or follows.id) if follows else None,
         kind=str(answers["lesson_kind"]), starts_at=starts_at,
         period=str(answers.get("period") or ""), place=str(answers["place"]),
         class_name=str(answers["class_name"]), subject=str(answers["subject"]),
@@ -86,32 +91,74 @@ def _submit_lesson(ctx: Ctx, _spec: FormSpec, draft: Draft) -> list[Reply]:
         created_by=ctx.me.id, now=ctx.now)
     lesson = lessons.get_lesson(ctx.session, lesson_id=lesson_id)
     assert lesson is not None
-    announcement = texts.LESSON_ANNOUNCED.format(lesson=_line(lesson, ctx.settings))
+    line = _line(lesson, ctx.settings) + _round_note(ctx, lesson)
+    announcement = texts.LESSON_ANNOUNCED.format(lesson=line)
     ids = school.group_ids(ctx.session, school_id=ctx.school_id)
     posts = [Reply(announcement, buttons=_book_buttons(lesson), chat=chat)
              for group in teacher.groups if group in ids
              for chat in group_chats(ctx, ids[group])]
-    return [Reply(texts.LESSON_SAVED.format(lesson=_line(lesson, ctx.settings)), edit=True),
-            *posts]
+    return [Reply(texts.LESSON_SAVED.format(lesson=line), edit=True), *posts]
+
+
+def _round_note(ctx: Ctx, lesson: LessonRow) -> str:
+    """「一课多研第 N 次」 for a later round, empty for a lesson of one round."""
+    if lesson.follows_id is None:
+        return ""
+    ids = [row.id for row in lessons.rounds(ctx.session, lesson_id=lesson.id)]
+    return texts.LESSON_ROUND.format(n=ids.index(lesson.id) + 1) if lesson.id in ids else ""
+
+
+def _rounds_line(ctx: Ctx, lesson: LessonRow) -> str | None:
+    """The rounds of a lesson taught more than once (一课多研), each with its 评课 count."""
+    found = lessons.rounds(ctx.session, lesson_id=lesson.id)
+    if len(found) < 2:
+        return None
+    zone = ctx.settings.zone
+    parts = [texts.LESSON_ROUND_ITEM.format(
+        n=n, day=fmt_date(row.starts_at.astimezone(zone).date()),
+        count=len(lessons.reviewers(ctx.session, lesson_id=row.id)),
+        mark=texts.LESSON_ROUND_THIS if row.id == lesson.id else "")
+        for n, row in enumerate(found, start=1)]
+    return texts.LESSON_ROUNDS.format(rounds="；".join(parts))
 
 
 # -- listing and booking ---------------------------------------------------------------
 
 
+def _given(ctx: Ctx) -> tuple[list[str], list[tuple[Button, ...]]]:
+    """The sender's own lessons already given, each with its 评课 count and a button."""
+    if ctx.person is None:
+        return [], []
+    given = lessons.list_given(ctx.session, teacher_id=ctx.me.id, before=ctx.now,
+                               limit=LIST_LIMIT)
+    lines, buttons = [], []
+    for lesson in given:
+        count = len(lessons.reviewers(ctx.session, lesson_id=lesson.id))
+        lines.append(_line(lesson, ctx.settings) + texts.LESSON_REVIEW_COUNT.format(count=count))
+        data = f"{BOOK_BUTTONS}:{'reviews' if count else 'view'}:{lesson.id}"
+        buttons.append((Button(shorten(texts.LESSON_GIVEN_BUTTON.format(
+            title=lesson.title, count=count), 40), data=data),))
+    return lines, buttons
+
+
 def list_lessons(ctx: Ctx, _arg: str) -> list[Reply]:
-    """``/lessons``: what is coming, with how many have booked."""
+    """``/lessons``: what is coming, with how many have booked; and one's own given lessons
+    with their 评课 (in private chat)."""
     coming = lessons.list_upcoming(ctx.session, school_id=ctx.school_id, since=ctx.now,
                                    limit=LIST_LIMIT)
-    if not coming:
+    given, given_buttons = _given(ctx) if ctx.incoming.chat.is_private else ([], [])
+    if not coming and not given:
         return [Reply(texts.LESSONS_NONE)]
-    lines = [texts.LESSONS_HEADER]
+    lines = [texts.LESSONS_HEADER] if coming else []
     buttons = []
     for lesson in coming:
         lines.append(_line(lesson, ctx.settings) + texts.LESSON_BOOKED_COUNT.format(
             count=lesson.booked))
         buttons.append((Button(shorten(f"{lesson.title} · {lesson.teacher}", 40),
                                data=f"{BOOK_BUTTONS}:view:{lesson.id}"),))
-    return [Reply("\n\n".join(lines), buttons=tuple(buttons))]
+    if given:
+        lines += [texts.LESSONS_GIVEN_HEADER, *given]
+    return [Reply("\n\n".join(lines), buttons=(*buttons, *given_buttons))]
 
 
 def _page(ctx: Ctx, lesson: LessonRow) -> Reply:
@@ -123,6 +170,9 @@ def _page(ctx: Ctx, lesson: LessonRow) -> Reply:
     names = "、".join(name for _, name, _ in booked) or texts.NONE
     lines.append(texts.LESSON_BOOKED.format(count=len(booked), names=esc(names)))
     lines.append(texts.LESSON_REVIEWS.format(count=len(reviews)))
+    rounds = _rounds_line(ctx, lesson)
+    if rounds:
+        lines.append(rounds)
     mine = ctx.me.id in {teacher_id for teacher_id, _, _ in booked}
     row = [Button(texts.LESSON_UNBOOK if mine else texts.LESSON_BOOK,
                   data=f"{BOOK_BUTTONS}:{'unbook' if mine else 'book'}:{lesson.id}")]
@@ -131,10 +181,13 @@ def _page(ctx: Ctx, lesson: LessonRow) -> Reply:
         row.append(Button(texts.LESSON_ADD_NOTE, data=f"{BOOK_BUTTONS}:note:{lesson.id}"))
     if reviews and (owner or ctx.access is Access.ADMIN):
         row.append(Button(texts.LESSON_READ_REVIEWS, data=f"{BOOK_BUTTONS}:reviews:{lesson.id}"))
-    return Reply("\n".join(lines), buttons=(tuple(row),))
+    rows: tuple[tuple[Button, ...], ...] = (tuple(row),)
+    if owner and lesson.starts_at <= ctx.now:
+        rows += ((Button(texts.LESSON_NEXT_ROUND, data=f"{BOOK_BUTTONS}:again:{lesson.id}"),),)
+    return Reply("\n".join(lines), buttons=rows)
 
 
-def _reviews(ctx: Ctx, lesson: LessonRow) -> list[Reply]:
+def _reviews_text(ctx: Ctx, lesson: LessonRow) -> str:
     found = lessons.reviews(ctx.session, lesson_id=lesson.id)
     lines = [texts.LESSON_REVIEWS_HEADER.format(title=esc(lesson.title))]
     for name, answers in found:
@@ -142,7 +195,11 @@ def _reviews(ctx: Ctx, lesson: LessonRow) -> list[Reply]:
             name=esc(name), strength=esc(shorten(str(answers.get("strength", "")), 300)),
             weakness=esc(shorten(str(answers.get("weakness", "")), 300)),
             suggestion=esc(shorten(str(answers.get("suggestion", "")), 300))))
-    return [Reply("\n\n".join(lines))]
+    return "\n\n".join(lines)
+
+
+def _reviews(ctx: Ctx, lesson: LessonRow) -> list[Reply]:
+    return [Reply(_reviews_text(ctx, lesson))]
 
 
 def _observe_prefill(lesson: LessonRow, zone: Any) -> dict[str, Any]:
@@ -193,14 +250,52 @@ def press_lesson(ctx: Ctx, data: str) -> list[Reply]:
         return records.open_form(ctx, "design_note", link=("lesson", lesson.id))
     if action == "observe":
         return open_observation(ctx, raw_id)
+    if action == "again" and lesson.teacher_id == ctx.me.id:
+        # 一课多研: the next round of the same lesson, registered like a new one.
+        prefill = {"teacher": lesson.teacher, "teacher_id": lesson.teacher_id,
+                   "lesson_kind": lesson.kind, "class_name": lesson.class_name,
+                   "subject": lesson.subject, "title": lesson.title}
+        return records.open_form(ctx, "new_lesson", prefill=prefill, link=("lesson", lesson.id))
     if action == "reflect" and lesson.teacher_id == ctx.me.id:
         if lesson.starts_at > ctx.now:
             return [Reply(texts.LESSON_NOT_YET)]
         zone = ctx.settings.zone
         prefill = {"topic": lesson.title, "class_name": lesson.class_name,
                    "taught_on": lesson.starts_at.astimezone(zone).date().isoformat()}
-        return records.open_form(ctx, "reflection", prefill=prefill, link=("lesson", lesson.id))
+        # The 评课 received so far come first: the 反思 is written with them at hand.
+        heard = ([Reply(_reviews_text(ctx, lesson))]
+                 if lessons.reviewers(ctx.session, lesson_id=lesson.id) else [])
+        return heard + records.open_form(ctx, "reflection", prefill=prefill,
+                                         link=("lesson", lesson.id))
     return [Reply(texts.BUTTON_EXPIRED, notice=texts.BUTTON_EXPIRED)]
+
+
+def _submit_observation(ctx: Ctx, spec: FormSpec, draft: Draft) -> list[Reply]:
+    """Save a 听课记录; one linked to a lesson tells its teacher of the first 评课 and of
+    the moment every booked observer has written."""
+    lesson_id = draft.link_id if draft.link_kind == "lesson" and draft.record_id is None else 0
+    before = lessons.reviewers(ctx.session, lesson_id=lesson_id) if lesson_id else set()
+    replies = records.save_record(ctx, spec, draft)
+    lesson = lessons.get_lesson(ctx.session, lesson_id=lesson_id) if lesson_id else None
+    if lesson is None:
+        return replies
+    after = lessons.reviewers(ctx.session, lesson_id=lesson.id)
+    giver = people.get_person(ctx.session, teacher_id=lesson.teacher_id)
+    if after == before or giver is None or not giver.account:
+        return replies
+    booked = {teacher_id for teacher_id, _, _ in lessons.bookings(ctx.session,
+                                                                 lesson_id=lesson.id)}
+    line = _line(lesson, ctx.settings)
+    if booked and booked <= after and not booked <= before:
+        text = texts.LESSON_ALL_REVIEWED.format(count=len(booked), lesson=line)
+    elif not before:
+        text = texts.LESSON_FIRST_REVIEW.format(name=esc(ctx.me.name), lesson=line)
+    else:
+        return replies
+    buttons = ((Button(texts.LESSON_READ_REVIEWS, data=f"{BOOK_BUTTONS}:reviews:{lesson.id}"),
+                Button(texts.LESSON_WRITE_REFLECTION,
+                       data=f"{BOOK_BUTTONS}:reflect:{lesson.id}")),)
+    return [*replies, Reply(text, buttons=buttons, chat=private_chat(giver.account))]
 
 
 def _submit_note(ctx: Ctx, _spec: FormSpec, draft: Draft) -> list[Reply]:
@@ -292,11 +387,14 @@ def render_reflect(session: Session, settings: Settings, item: OutboxItem) -> li
     if lesson is None:
         return []
     button = Button(texts.LESSON_WRITE_REFLECTION, data=f"{BOOK_BUTTONS}:reflect:{lesson.id}")
-    return [Reply(texts.LESSON_ASK_REFLECTION.format(lesson=_line(lesson, settings)),
+    count = len(lessons.reviewers(session, lesson_id=lesson.id))
+    heard = texts.LESSON_REFLECT_REVIEWS.format(count=count) if count else ""
+    return [Reply(texts.LESSON_ASK_REFLECTION.format(lesson=_line(lesson, settings)) + heard,
                   buttons=((button,),), chat=private_chat(item.chat))]
 
 
-records.SUBMITTERS.update({"new_lesson": _submit_lesson, "design_note": _submit_note})
+records.SUBMITTERS.update({"new_lesson": _submit_lesson, "design_note": _submit_note,
+                           "observation": _submit_observation})
 
 COMMANDS = (
     Command("addlesson", add_lesson, Access.TEACHER, Where.PRIVATE,

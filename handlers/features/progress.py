@@ -52,7 +52,8 @@ def measure_people(session: Session, settings: Settings, semester: SemesterRow, 
     min_chars = quotas.min_chars_by_kind(settings.quotas)
     totals: dict[int, list[records.TotalsRow]] = {}
     for row in records.monthly_totals(session, teacher_ids=ids, semester_id=semester.id,
-                                      min_chars=min_chars, kinds=kinds):
+                                      min_chars=min_chars, kinds=kinds,
+                                      count_unreviewed=settings.review.count_unreviewed):
         totals.setdefault(row.teacher_id, []).append(row)
     lesson_times = (records.open_lesson_times(session, teacher_ids=ids, semester_id=semester.id)
                     if any(q.kind == quotas.OPEN_LESSON for q in wanted) else {})

@@ -65,7 +65,7 @@ def _apply(ctx: Ctx, spec: FormSpec, outcome: Outcome) -> list[Reply]:
     account = ctx.incoming.account
     if outcome.submitted is not None:
         # The submitter deletes the draft once it has saved what it needed.
-        return SUBMITTERS.get(spec.kind, _submit)(ctx, spec, outcome.submitted)
+        return SUBMITTERS.get(spec.kind, save_record)(ctx, spec, outcome.submitted)
     if outcome.draft is None:
         drafts.delete_draft(ctx.session, account=account)
     else:
@@ -208,7 +208,8 @@ def _occurred_on(spec: FormSpec, answers: dict[str, Any], fallback: date) -> dat
     return fallback
 
 
-def _submit(ctx: Ctx, spec: FormSpec, draft: Draft) -> list[Reply]:
+def save_record(ctx: Ctx, spec: FormSpec, draft: Draft) -> list[Reply]:
+    """Save a record form's answers as a new record (or over the one being edited)."""
     answers = dict(draft.answers)
     title = shorten(str(answers.get(spec.title_field, "")) if spec.title_field else "", 200)
     chars = engine.body_chars(spec, answers)
@@ -318,6 +319,10 @@ def _view(ctx: Ctx, found: records.RecordRow, page: str) -> Reply:
     # the adapter, so no tag or entity is ever cut.
     text = texts.RECORD_VIEW.format(form=esc(ctx.settings.catalog.label(found.kind)),
                                     day=fmt_date(found.occurred_on), body=body)
+    if found.review_status:
+        text += texts.REVIEW_CURRENT.format(status=texts.REVIEW_MARKS[found.review_status])
+        if found.review_comment:
+            text += "\n" + texts.REVIEW_COMMENT.format(comment=esc(found.review_comment))
     closed = records.semester_closed(ctx.session, semester_id=found.semester_id)
     actions = [] if closed else [
         Button(texts.RECORD_EDIT, data=f"{MINE_BUTTONS}:edit:{found.id}"),
@@ -341,7 +346,10 @@ def press_mine(ctx: Ctx, data: str) -> list[Reply]:
     if records.semester_closed(ctx.session, semester_id=found.semester_id):
         return [Reply(texts.SEMESTER_CLOSED, notice=texts.SEMESTER_CLOSED)]
     if action == "edit":
-        return open_form(ctx, found.kind, prefill=found.answers, record_id=found.id)
+        # A record returned by 检查 opens with what to change above it.
+        note = ([Reply(texts.REVIEW_RETURNED_NOTE.format(comment=esc(found.review_comment)))]
+                if found.review_status == "returned" else [])
+        return note + open_form(ctx, found.kind, prefill=found.answers, record_id=found.id)
     if action == "del":
         buttons = ((Button(texts.RECORD_DELETE_YES, data=f"{MINE_BUTTONS}:delok:{found.id}"),
                     Button(texts.RECORD_DELETE_NO,

@@ -33,19 +33,20 @@ class LessonRow:
     design_note: str
     status: str
     booked: int
+    follows_id: int | None = None
 
 
 def add_lesson(
     session: Session, *, teacher_id: int, semester_id: int, kind: str, starts_at: datetime,
     period: str, place: str, class_name: str, subject: str, title: str,
-    booking_required: bool, created_by: int, now: datetime,
+    booking_required: bool, created_by: int, now: datetime, follows_id: int | None = None,
 ) -> int:
-    """Store a new open lesson and return its id."""
+    """Store a new open lesson (a later round of ``follows_id``'s, if given); its id."""
     lesson = OpenLesson(teacher_id=teacher_id, semester_id=semester_id, kind=kind,
                         starts_at=starts_at, period=period, place=place,
                         class_name=class_name, subject=subject, title=title,
                         booking_required=booking_required, created_by=created_by,
-                        created_at=now)
+                        created_at=now, follows_id=follows_id)
     session.add(lesson)
     session.flush()
     assert lesson.id is not None
@@ -63,7 +64,8 @@ def _rows(session: Session, *conditions: object) -> list[LessonRow]:
     ).all()
     return [LessonRow(row.id, row.teacher_id, name, row.semester_id, row.kind, row.starts_at,
                       row.period, row.place, row.class_name, row.subject, row.title,
-                      row.booking_required, row.design_note, row.status, int(count or 0))
+                      row.booking_required, row.design_note, row.status, int(count or 0),
+                      row.follows_id)
             for row, name, count in rows if row.id is not None]
 
 
@@ -91,6 +93,16 @@ def between(session: Session, *, start: datetime, end: datetime) -> list[LessonR
     """Planned lessons starting in [start, end) (for reminders)."""
     return _rows(session, col(OpenLesson.status) == PLANNED,
                  col(OpenLesson.starts_at) >= start, col(OpenLesson.starts_at) < end)
+
+
+def rounds(session: Session, *, lesson_id: int) -> list[LessonRow]:
+    """Every round (一课多研) of the lesson ``lesson_id`` belongs to, first round first."""
+    lesson = session.get(OpenLesson, lesson_id)
+    if lesson is None:
+        return []
+    first = lesson.follows_id or lesson_id
+    return _rows(session, (col(OpenLesson.id) == first) | (col(OpenLesson.follows_id) == first),
+                 col(OpenLesson.status) == PLANNED)
 
 
 def set_status(session: Session, *, lesson_id: int, status: str) -> None:
@@ -136,6 +148,23 @@ def bookings(session: Session, *, lesson_id: int) -> list[tuple[int, str, str | 
         .order_by(col(Booking.booked_at))
     ).all()
     return [(t, n, a) for t, n, a in rows if t is not None]
+
+
+def reviewers(session: Session, *, lesson_id: int) -> set[int]:
+    """Who has written a 听课记录 linked to a lesson."""
+    return set(session.exec(
+        select(Record.teacher_id)
+        .where(Record.link_kind == "lesson", Record.link_id == lesson_id,
+               col(Record.deleted_at).is_(None), Record.kind == "observation")
+    ).all())
+
+
+def list_given(session: Session, *, teacher_id: int, before: datetime,
+               limit: int = 10) -> list[LessonRow]:
+    """The planned lessons ``teacher_id`` has given before ``before``, latest first."""
+    found = _rows(session, col(OpenLesson.teacher_id) == teacher_id,
+                  col(OpenLesson.status) == PLANNED, col(OpenLesson.starts_at) < before)
+    return found[::-1][:limit]
 
 
 def reviews(session: Session, *, lesson_id: int) -> list[tuple[str, dict[str, object]]]:

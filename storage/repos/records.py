@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import case
+from sqlalchemy import case, or_
 from sqlmodel import Session, col, func, select
 
 from storage.repos._core import rows_connection
@@ -29,6 +29,8 @@ class RecordRow:
     created_at: datetime
     updated_at: datetime
     deleted: bool
+    review_status: str | None = None
+    review_comment: str = ""
 
 
 @dataclass(frozen=True)
@@ -49,7 +51,8 @@ def _row(record: Record) -> RecordRow:
     assert record.id is not None
     return RecordRow(record.id, record.teacher_id, record.semester_id, record.kind, record.title,
                      dict(record.answers), record.chars, record.occurred_on, record.created_at,
-                     record.updated_at, record.deleted_at is not None)
+                     record.updated_at, record.deleted_at is not None, record.review_status,
+                     record.review_comment or "")
 
 
 def add_record(
@@ -84,6 +87,9 @@ def update_record(
         raise LookupError(record_id)
     record.title, record.answers, record.chars = title, dict(answers), chars
     record.occurred_on, record.updated_at = occurred_on, now
+    if record.review_status == "returned":
+        # Handed in again after 退回修改: it counts again and waits for the next 检查.
+        record.review_status = None
     session.add(record)
 
 
@@ -124,11 +130,14 @@ def semester_closed(session: Session, *, semester_id: int) -> bool:
 def monthly_totals(
     session: Session, *, teacher_ids: Sequence[int], semester_id: int,
     min_chars: Mapping[str, int], kinds: Collection[str] | None = None,
+    count_unreviewed: bool = True,
 ) -> list[TotalsRow]:
     """Per teacher, kind (of ``kinds``, or all) and month: pieces, pieces long enough to
     count, and 字数.
 
-    ``min_chars`` gives the minimum 字数 a piece of a kind needs to count. Read from the
+    ``min_chars`` gives the minimum 字数 a piece of a kind needs to count. A record returned
+    for 修改 (退回修改) never counts; one not yet checked counts if ``count_unreviewed``. Read
+    from the
     covering index ix_record_totals; run as a Core statement (a district's digest reads
     some 80 000 of these rows, and ORM row loading would double its time).
     """
@@ -150,6 +159,10 @@ def monthly_totals(
     )
     if kinds is not None:
         statement = statement.where(col(Record.kind).in_(list(kinds)))
+    reviewed = col(Record.review_status).in_(("pass", "excellent"))
+    statement = statement.where(
+        reviewed if not count_unreviewed
+        else or_(col(Record.review_status).is_(None), reviewed))
     return [TotalsRow(t, k, int(ym[:4]), int(ym[5:7]), n, c or 0, s or 0, cs or 0)
             for t, k, ym, n, c, s, cs in rows_connection(session).execute(statement).all()]
 

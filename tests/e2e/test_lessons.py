@@ -495,3 +495,107 @@ async def test_admin_registers_a_lesson_for_someone_in_no_group(bot: Driver) -> 
     replies = await tap(bot, WANG, await fill_lesson(bot, WANG, teacher="李校长"), "提交")
     assert shown(replies) == "只有李校长本人、其教研组长或管理员可以登记这节课。"
     assert lesson_ids(bot) == [lesson_id]
+
+
+# -- 评课 reach the teacher ----------------------------------------------------------------
+
+
+async def write_observation(bot: Driver, name: str, lesson: int) -> list[Reply]:
+    """``name`` writes the 听课记录 of ``lesson`` from its deep link and hands it in."""
+    replies = await bot.send(name, f"/start observe-{lesson}")
+    replies = await answer(bot, name, "新授课", PROCESS, "完成", STRENGTH, "完成", WEAKNESS,
+                           "完成", SUGGESTION, "完成", replies=replies, taps=("新授课",))
+    return await tap(bot, name, replies, "提交")
+
+
+async def test_teacher_hears_of_first_and_last_review(bot: Driver, lesson: int,
+                                                      clock: ManualClock) -> None:
+    for name in (SUN, ZHOU):
+        await bot.send(name, button=f"bk:book:{lesson}")
+    clock.set(STARTS + timedelta(hours=1))
+    replies = await write_observation(bot, SUN, lesson)
+    (first,) = to_chat(replies, bot.account(LIU))
+    assert plain(first) == "💬 您的公开课收到了第一份评课（孙丽）：\n" + LESSON_LINE
+    assert labels([first]) == ["看评课", "写教学反思"]
+    reviews = await tap(bot, LIU, [first], "看评课")
+    assert shown(reviews) == (f"《秋天的雨》的评课\n\n孙丽\n优点：{STRENGTH}\n"
+                              f"不足：{WEAKNESS}\n建议：{SUGGESTION}")
+    # 王芳 did not book: her 评课 is read, but the booked are not all done yet.
+    replies = await write_observation(bot, WANG, lesson)
+    assert not to_chat(replies, bot.account(LIU))
+    replies = await write_observation(bot, ZHOU, lesson)
+    (last,) = to_chat(replies, bot.account(LIU))
+    assert plain(last) == "✅ 预约听课的 2 位老师都写完了评课：\n" + LESSON_LINE
+    # Only the teacher heard: nobody else got a message.
+    assert {r.chat.address for r in replies if r.chat} == {bot.account(LIU)}
+
+    # /lessons, the lesson now past: her own lessons with their 评课, opened from a button.
+    text = await bot.say(LIU, "/lessons")
+    assert text == "我上过的公开课\n\n" + LESSON_LINE + "\n已收到评课 3 份"
+    assert "我上过的公开课" not in await bot.say(SUN, "/lessons")
+    listing = await bot.send(LIU, "/lessons")
+    reviews = await tap(bot, LIU, listing, "秋天的雨 · 评课 3 份")
+    assert [name for name in (SUN, WANG, ZHOU) if f"\n\n{name}\n优点" in shown(reviews)] == [
+        SUN, WANG, ZHOU]
+
+    # Her 反思 request: the 评课 come first, then the form.
+    replies = await tap(bot, LIU, [last], "写教学反思")
+    assert shown([replies[0]]).startswith("《秋天的雨》的评课\n\n孙丽\n优点：")
+    assert "教学反思 · 第 4/7 项 · 闪光点" in shown(replies[1:])
+
+
+async def test_reflection_request_counts_reviews(bot: Driver, lesson: int,
+                                                 clock: ManualClock) -> None:
+    await bot.send(SUN, button=f"bk:book:{lesson}")
+    clock.set(STARTS + timedelta(minutes=20))
+    await write_observation(bot, SUN, lesson)
+    sink = Sink(clock, [])
+    runner = build_runner(bot.core, sink.send)
+    await run_until(runner, clock, datetime(2026, 12, 9, 11, 0, tzinfo=ZONE))
+    (reflect,) = sink.to(bot, LIU, "请写一份教学反思")
+    assert plain(reflect[1]).endswith("已收到评课 1 份，点按钮时会先给您看。")
+
+
+async def test_single_booked_observer_gives_one_notice(bot: Driver, lesson: int,
+                                                       clock: ManualClock) -> None:
+    await bot.send(SUN, button=f"bk:book:{lesson}")
+    clock.set(STARTS + timedelta(hours=1))
+    replies = await write_observation(bot, SUN, lesson)
+    (told,) = to_chat(replies, bot.account(LIU))
+    assert plain(told) == "✅ 预约听课的 1 位老师都写完了评课：\n" + LESSON_LINE
+
+
+# -- 一课多研 ---------------------------------------------------------------------------------
+
+
+async def test_second_round_is_linked_to_the_first(bot: Driver, lesson: int,
+                                                  clock: ManualClock) -> None:
+    await bot.send(SUN, button=f"bk:book:{lesson}")
+    # Before the lesson is given there is no next round to register.
+    assert "登记下一次试教（一课多研）" not in labels(
+        await bot.send(LIU, button=f"bk:view:{lesson}"))
+    clock.set(STARTS + timedelta(hours=1))
+    await write_observation(bot, SUN, lesson)
+    page = await bot.send(LIU, button=f"bk:view:{lesson}")
+    # Only its teacher registers the next round.
+    assert "登记下一次试教（一课多研）" not in labels(
+        await bot.send(SUN, button=f"bk:view:{lesson}"))
+    replies = await tap(bot, LIU, page, "登记下一次试教（一课多研）")
+    # Teacher, type, class, subject and title come from the first round.
+    assert "公开课登记 · 第 3/10 项 · 日期" in shown(replies)
+    replies = await answer(bot, LIU, "下周三", "2", "9:55", "录播教室", "需要预约",
+                           replies=replies, taps=("需要预约",))
+    replies = await tap(bot, LIU, replies, "提交")
+    second_line = ("研讨课《秋天的雨》 · 刘洋\n"
+                   "12月16日（周三）09:55（第2节，录播教室）· 三年级2班 · 语文")
+    own = [r for r in replies if r.chat is None]
+    assert plain(own[0]) == "✅ 已登记：\n" + second_line + "\n一课多研第 2 次"
+    (group,) = to_chat(replies, bot.group("语文组").address)
+    assert "一课多研第 2 次" in plain(group)
+    (second,) = [i for i in lesson_ids(bot) if i != lesson]
+    # Each round keeps its own 评课; both pages show the rounds together.
+    page = await bot.send(ZHOU, button=f"bk:view:{second}")
+    assert ("一课多研：第1次 12月9日（周三），评课 1 份；"
+            "第2次 12月16日（周三），评课 0 份（本次）") in shown(page)
+    page = await bot.send(ZHOU, button=f"bk:view:{lesson}")
+    assert "第1次 12月9日（周三），评课 1 份（本次）；第2次" in shown(page)

@@ -63,6 +63,7 @@ COMMAND_TABLE: dict[str, tuple[Access, Where]] = {
     "lessons": (T, ANY),
     "progress": (T, ANY),
     "announce": (L, PRIVATE),
+    "check": (L, PRIVATE),
     "pending": (A, PRIVATE),
     "export": (A, PRIVATE),
     "audit": (A, PRIVATE),
@@ -74,7 +75,7 @@ COMMAND_TABLE: dict[str, tuple[Access, Where]] = {
 # button prefix -> the least access that may press it.
 BUTTON_TABLE: dict[str, Access] = {
     "f": T, "rec": T, "mine": T, "att": T, "bk": T, "set": T,
-    "ses": L,
+    "ses": L, "chk": L,
     "lv": A, "br": A, "ro": A,
 }
 # Arguments that keep a cell cheap and free of side effects (a bare /export takes seconds).
@@ -245,6 +246,7 @@ def _allowed_marker(name: str, role: Role, chat: Chat) -> str:
         "progress": lambda: "全校研修进度" if role.access is A and private else "· 研修进度",
         "announce": lambda: ("要发布哪个教研组的通知？" if role.access is A
                              else "发布这次教研的通知"),
+        "check": "月记录检查",
         "pending": "没有待审核的绑定申请",
         "export": "📦 花城小学",
         "audit": "条操作记录",
@@ -365,6 +367,7 @@ EXPIRED = "这个按钮已经失效了"
 NOT_YOUR_SESSION = "只有本组教研组长或管理员可以操作"
 NOT_YOUR_GROUP = "这不是您所在教研组的活动"
 GONE = "这条记录不存在或已删除"
+REVIEW_GONE = "这份记录已删除，或不在您的检查范围内"
 MEMBERS_OK = {"teacher": "已记下您参加", "peer": "已记下您参加", "leader": "已记下您参加",
               "admin": "已记下您参加", "other_leader": NOT_YOUR_GROUP}
 
@@ -435,6 +438,17 @@ CASES: dict[str, list[Case]] = {
         Case("bk:note:{LES}", _everyone(EXPIRED, teacher="说课稿 · 第 1/1 项")),
         Case("bk:reviews:{LES}", _everyone(EXPIRED, teacher="《秋天的雨》的评课",
                                            admin="《秋天的雨》的评课")),
+    ],
+    "chk": [
+        Case("chk:t:{LIU}", {"other_leader": REVIEW_GONE, "leader": "刘洋 11月的记录",
+                             "admin": "刘洋 11月的记录"}),
+        Case("chk:r:{R}", {"other_leader": REVIEW_GONE, "leader": "刘洋 · 心得体会",
+                           "admin": "刘洋 · 心得体会"}),
+        Case("chk:m:{R}:excellent", {"other_leader": REVIEW_GONE,
+                                     "leader": "检查意见 · 第 2/2 项",
+                                     "admin": "检查意见 · 第 2/2 项"}),
+        Case("chk:all:0", {"other_leader": "11月记录检查（数学组）",
+                           "leader": "11月记录检查（语文组）", "admin": "11月记录检查（全校）"}),
     ],
     "ro": [
         Case("ro:code:{GAO}", {"admin": "高远（教师）"}),
