@@ -108,6 +108,8 @@ class RemindersSpec(_Spec):
     day_before_at: time = time(17, 0)
     before_start_minutes: int = Field(default=30, ge=0, le=24 * 60)
     checkin_window_minutes: int = Field(default=30, ge=5, le=240)
+    # 签到 this long after the start is recorded as 迟到 (with the time); None: not shown.
+    late_after_minutes: int | None = Field(default=None, ge=0, le=240)
     ask_minutes: bool = True
     quiet_hours: QuietHours = QuietHours()
 

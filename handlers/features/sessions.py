@@ -253,7 +253,8 @@ def roll(ctx: Ctx, meeting: MeetingRow) -> list[Reply]:
     buttons = []
     for row in rows:
         label = texts.ATTENDANCE_LABELS.get(row.status or "", texts.ATTENDANCE_UNKNOWN)
-        lines.append(f"{esc(row.name)}：{label}")
+        late = row.status == meetings.PRESENT and row.reason.startswith(texts.LATE)
+        lines.append(f"{esc(row.name)}：{label}" + (f"（{esc(row.reason)}）" if late else ""))
         # Each button carries the status it corrects, so a correction someone else made in
         # the meantime is not overwritten unseen.
         mark = f"{SESSION_BUTTONS}:mark:{meeting.id}:{row.teacher_id}:{{}}:{_SEEN[row.status]}"
@@ -373,12 +374,7 @@ def press_attend(ctx: Ctx, data: str) -> list[Reply]:
                                 status=meetings.GOING, now=ctx.now, reason="")
         return [Reply("", notice=texts.ATTEND_GO_OK)]
     if action == "in":
-        window = timedelta(minutes=ctx.settings.reminders.checkin_window_minutes)
-        if not meeting.starts_at - timedelta(minutes=15) <= ctx.now <= meeting.starts_at + window:
-            return [Reply("", notice=texts.CHECKIN_CLOSED)]
-        meetings.set_attendance(ctx.session, meeting_id=meeting.id, teacher_id=ctx.me.id,
-                                status=meetings.PRESENT, now=ctx.now)
-        return [Reply("", notice=texts.CHECKIN_OK.format(name=ctx.me.name))]
+        return _check_in(ctx, meeting)
     if action == "leave":
         refusal = _leave_refusal(ctx, meeting)
         if refusal is not None:
@@ -393,6 +389,26 @@ def press_attend(ctx: Ctx, data: str) -> list[Reply]:
                                        data=f"{ATTEND_BUTTONS}:leave:{meeting.id}"),),),
                       fallback=prompt)]
     return [Reply(texts.BUTTON_EXPIRED, notice=texts.BUTTON_EXPIRED)]
+
+
+def _check_in(ctx: Ctx, meeting: MeetingRow) -> list[Reply]:
+    """签到: from a quarter of an hour before the start until the session ends, so a teacher
+    who comes late still signs in; where the school wants it, that is marked 迟到."""
+    assert meeting.starts_at is not None
+    reminders = ctx.settings.reminders
+    end = meeting.ends_at or meeting.starts_at + timedelta(
+        minutes=reminders.checkin_window_minutes)
+    if not meeting.starts_at - timedelta(minutes=15) <= ctx.now <= end:
+        return [Reply("", notice=texts.CHECKIN_CLOSED)]
+    late = (reminders.late_after_minutes is not None and ctx.now > meeting.starts_at
+            + timedelta(minutes=reminders.late_after_minutes))
+    at = ctx.now.astimezone(ctx.settings.zone).strftime("%H:%M")
+    meetings.set_attendance(ctx.session, meeting_id=meeting.id, teacher_id=ctx.me.id,
+                            status=meetings.PRESENT, now=ctx.now,
+                            reason=texts.LATE_AT.format(at=at) if late else "")
+    if late:
+        return [Reply("", notice=texts.CHECKIN_LATE.format(name=ctx.me.name, at=at))]
+    return [Reply("", notice=texts.CHECKIN_OK.format(name=ctx.me.name))]
 
 
 def _leave_refusal(ctx: Ctx, meeting: MeetingRow) -> str | None:

@@ -471,3 +471,33 @@ async def test_a_held_session_offers_roll_call_and_minutes_not_cancel(school_day
     after = await driver.send("王芳", button=f"ses:menu:{meeting.id}")
     assert [b.label for r in after for row in r.buttons for b in row] == [
         texts.SESSION_ROLL, texts.MINUTES_BUTTON]
+
+
+async def test_a_late_teacher_signs_in_until_the_end_and_is_marked_late(
+        config: Config, sqlite_url: str) -> None:
+    reminders = config.reminders.model_copy(update={"late_after_minutes": 10})
+    clock = ManualClock(TUESDAY)
+    core = make_core(config.model_copy(update={"reminders": reminders}), sqlite_url, clock)
+    driver = Driver(core)
+    driver.bind("王芳", "刘洋", "孙丽")
+    try:
+        await plan(core)
+        meeting = meeting_on(core, "语文组", "2026-09-30")
+        assert meeting.starts_at is not None
+        assert meeting.ends_at is not None
+        clock.set(meeting.starts_at + timedelta(minutes=5))
+        [on_time] = await driver.send("刘洋", button=f"att:in:{meeting.id}")
+        assert on_time.notice == texts.CHECKIN_OK.format(name="刘洋")
+        clock.set(meeting.ends_at - timedelta(minutes=5))  # long after the 签到 window
+        [late] = await driver.send("孙丽", button=f"att:in:{meeting.id}")
+        at = clock.now().astimezone(ZONE).strftime("%H:%M")
+        assert late.notice == texts.CHECKIN_LATE.format(name="孙丽", at=at)
+        clock.set(meeting.ends_at + timedelta(minutes=1))
+        [closed] = await driver.send("王芳", button=f"att:in:{meeting.id}")
+        assert closed.notice == texts.CHECKIN_CLOSED
+        roll = await driver.say("王芳", "", button=f"ses:roll:{meeting.id}")
+        assert "刘洋：出席\n" in roll
+        assert f"孙丽：出席（迟到 {at}）" in roll
+        assert "王芳：未回复" in roll
+    finally:
+        core.db.close()
