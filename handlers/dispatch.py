@@ -149,6 +149,12 @@ def _run_command(ctx: Ctx, name: str, arg: str) -> list[Reply]:
     if command.where is Where.GROUP and chat.is_private:
         return [Reply(texts.GROUP_ONLY.format(command=name))]
     refusal = _refusal(ctx, command.access, name)
+    if refusal is not None and not chat.is_private:
+        # Said to the person, not the group; a short pointer in the group if their private
+        # chat was never opened.
+        button = Button(texts.PRIVATE_ONLY_BUTTON, start=f"{COMMAND_PAYLOAD}help")
+        return [replace(refusal, chat=private_chat(ctx.incoming.account),
+                        fallback=Reply(texts.SEE_PRIVATE_REFUSAL, buttons=((button,),)))]
     if refusal is not None:
         return [refusal]
     return command.run(ctx, arg)

@@ -105,7 +105,12 @@ def list_sessions(ctx: Ctx, _arg: str) -> list[Reply]:
             label = texts.SESSION_MANAGE.format(day=fmt_date(meeting.planned_on),
                                                 group=meeting.group)
             buttons.append((Button(label, data=f"{SESSION_BUTTONS}:menu:{meeting.id}"),))
-    return [Reply("\n\n".join(lines), buttons=tuple(buttons))]
+    text = "\n\n".join(lines)
+    if ctx.incoming.chat.is_private or not buttons:
+        return [Reply(text, buttons=tuple(buttons))]
+    # In a group everyone sees the list; the 管理 buttons are the leader's, in private chat.
+    return [Reply(text), Reply(texts.SESSIONS_MANAGE_HERE, buttons=tuple(buttons),
+                               chat=private_chat(ctx.incoming.account))]
 
 
 # -- leaders: announce, change, cancel ---------------------------------------------------

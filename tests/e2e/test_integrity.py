@@ -501,3 +501,21 @@ async def test_a_late_teacher_signs_in_until_the_end_and_is_marked_late(
         assert "王芳：未回复" in roll
     finally:
         core.db.close()
+
+
+async def test_errors_in_a_group_go_to_the_person(school_day) -> None:
+    core, driver, _clock = school_day
+    await plan(core)
+    group = driver.group("语文组")
+    # A stranger's command: the reason goes to their private chat, not to the group.
+    [refused] = await driver.send("路人", "/progress", chat=group)
+    assert refused.chat == private_chat(driver.account("路人"))
+    assert refused.fallback is not None
+    assert refused.fallback.text == texts.SEE_PRIVATE_REFUSAL
+    # A leader's /sessions in the group: the list for all, the 管理 buttons in private.
+    listed = await driver.send("王芳", "/sessions", chat=group)
+    in_group = [r for r in listed if r.chat is None]
+    private = [r for r in listed if r.chat == private_chat(driver.account("王芳"))]
+    assert [r.buttons for r in in_group] == [()]
+    assert private[0].text == texts.SESSIONS_MANAGE_HERE
+    assert private[0].buttons
