@@ -25,6 +25,15 @@ def fmt_date(day: date) -> str:
     return f"{day.month}月{day.day}日（周{WEEKDAYS[day.weekday()]}）"
 
 
+def book_title(title: str) -> str:
+    """A title in exactly one pair of 《》: 富饶的西沙群岛 → 《富饶的西沙群岛》, and one typed
+    with its own 《》 (《富饶的西沙群岛》（第二次试教）) stays as typed, never 《《…》》."""
+    bare = title.strip()
+    while bare.startswith("《《") and bare.endswith("》》"):
+        bare = bare[1:-1]
+    return bare if bare.startswith("《") and "》" in bare else f"《{bare}》"
+
+
 def fmt_datetime(moment: datetime, zone: ZoneInfo) -> str:
     """An instant in the school's zone: 12月3日（周四）15:30."""
     local = moment.astimezone(zone)
