@@ -21,7 +21,7 @@ from handlers.forms.spec import FormSpec
 from handlers.permissions import Access
 from handlers.render import esc, fmt_date, shorten
 from handlers.types import Button, Reply, private_chat
-from storage.repos import drafts, people, records, school
+from storage.repos import drafts, meetings, people, records, school
 
 # Forms whose submission is not a record of its own (an announcement, a leave request …)
 # register what submitting them does here.
@@ -34,6 +34,9 @@ MINE_BUTTONS = "mine"
 
 
 # -- drafts ----------------------------------------------------------------------------
+
+
+REPEATS_SHOWN = 3  # repeated sentences quoted to the leader
 
 
 def _lookup(ctx: Ctx) -> engine.Lookup:
@@ -193,7 +196,8 @@ def _occurred_on(spec: FormSpec, answers: dict[str, Any], fallback: date) -> dat
 def _submit(ctx: Ctx, spec: FormSpec, draft: Draft) -> list[Reply]:
     answers = dict(draft.answers)
     title = shorten(str(answers.get(spec.title_field, "")) if spec.title_field else "", 200)
-    chars = engine.body_chars(spec, answers)
+    counted = engine.body_counted(spec, answers)
+    chars = counted.total
     if draft.record_id is not None:
         record = records.get_record(ctx.session, record_id=draft.record_id)
         if record is None or record.teacher_id != ctx.me.id or record.deleted:
@@ -224,10 +228,32 @@ def _submit(ctx: Ctx, spec: FormSpec, draft: Draft) -> list[Reply]:
     lines = [saved.format(form=esc(spec.label), title=esc(title) or texts.NONE)]
     if spec.body_fields:
         lines.append(texts.RECORD_CHARS.format(chars=chars))
+        if counted.cut:
+            lines[-1] += texts.FORM_REPEATS_CUT.format(chars=counted.cut_chars)
     progress = kind_line(ctx, spec.kind)
     if progress:
         lines.append(progress)
-    return [Reply("\n".join(lines), edit=True)]
+    return [Reply("\n".join(lines), edit=True),
+            *_repeats_shown(ctx, spec, title, counted)]
+
+
+def _repeats_shown(ctx: Ctx, spec: FormSpec, title: str,
+                   counted: engine.Counted) -> list[Reply]:
+    """The pieces cut as repeats, shown to the teacher's 教研组长 and 教导处."""
+    if not counted.cut:
+        return []
+    ids = school.group_ids(ctx.session, school_id=ctx.school_id)
+    readers = set(people.admin_accounts(ctx.session, school_id=ctx.school_id))
+    for group in ctx.me.groups:
+        if group in ids:
+            readers.update(meetings.leader_accounts(ctx.session, group_id=ids[group]))
+    readers.discard(ctx.incoming.account)
+    pieces = [texts.REPEATS_PIECE.format(sentence=esc(shorten(sentence, 40)), times=times)
+              for sentence, times in counted.cut[:REPEATS_SHOWN]]
+    text = "\n".join([texts.REPEATS_TO_READERS.format(
+        name=esc(ctx.me.name), form=esc(spec.label), title=esc(title) or texts.NONE,
+        chars=counted.cut_chars), *pieces])
+    return [Reply(text, chat=private_chat(account)) for account in sorted(readers)]
 
 
 # -- commands --------------------------------------------------------------------------

@@ -18,9 +18,10 @@ from handlers import texts
 from handlers.callback_data import is_id
 from handlers.forms.spec import FieldKind, FieldSpec, FormSpec
 from handlers.forms.validators import (
+    Counted,
     InvalidInput,
     check_length,
-    count_chars,
+    count_unique,
     parse_date,
     parse_int,
     parse_time,
@@ -152,9 +153,15 @@ def parse_button(data: str) -> tuple[str, Press] | None:
     return token, Press(action, arg)
 
 
+def body_counted(spec: FormSpec, answers: Mapping[str, Any]) -> Counted:
+    """The 字数 of the form's long-text fields together, every sentence once (what quotas
+    count), with the repeated sentences that were cut."""
+    return count_unique(*(str(answers.get(f.key, "")) for f in spec.body_fields))
+
+
 def body_chars(spec: FormSpec, answers: Mapping[str, Any]) -> int:
     """The 字数 of the form's long-text fields together (what quotas count)."""
-    return sum(count_chars(str(answers.get(f.key, ""))).total for f in spec.body_fields)
+    return body_counted(spec, answers).total
 
 
 # -- showing ------------------------------------------------------------------------------
@@ -166,7 +173,7 @@ def _value_text(spec_field: FieldSpec, value: Any) -> str:
         return f"{day.year}年{day.month}月{day.day}日"
     text = str(value)
     if spec_field.kind is FieldKind.LONG_TEXT:
-        chars = count_chars(text).total
+        chars = count_unique(text).total
         return f"{esc(shorten(text, SUMMARY_VALUE))}（{chars} 字）"
     return esc(shorten(text, SUMMARY_VALUE))
 
@@ -221,7 +228,10 @@ def summary(spec: FormSpec, answers: Mapping[str, Any]) -> str:
         shown = texts.FORM_EMPTY if value in (None, "") else _value_text(spec_field, value)
         lines.append(f"<b>{esc(spec_field.label)}</b>：{shown}")
     if spec.body_fields:
-        lines.append(texts.FORM_TOTAL_CHARS.format(chars=body_chars(spec, answers)))
+        counted = body_counted(spec, answers)
+        lines.append(texts.FORM_TOTAL_CHARS.format(chars=counted.total))
+        if counted.cut:
+            lines[-1] += texts.FORM_REPEATS_CUT.format(chars=counted.cut_chars)
     return "\n".join(lines)
 
 
@@ -381,9 +391,12 @@ def _long_text(spec: FormSpec, draft: Draft, text: str) -> Outcome:
     except InvalidInput as exc:
         return Outcome(draft, [_ask(spec, draft, str(exc))])
     kept = replace(draft, answers={**draft.answers, spec_field.key: value}, replacing=False)
-    chars = count_chars(value).total
+    counted = count_unique(value)
+    chars = counted.total
     missing = (spec_field.min_chars or 0) - chars
     note = texts.FORM_LONG_SO_FAR.format(label=esc(spec_field.label), chars=chars)
+    if counted.cut:
+        note += texts.FORM_REPEATS_CUT.format(chars=counted.cut_chars)
     note += texts.FORM_LONG_MISSING.format(missing=missing) if missing > 0 else ""
     note += texts.FORM_LONG_MORE
     return Outcome(kept, [Reply(note, buttons=((button(kept, texts.FORM_DONE, "done"),),))])

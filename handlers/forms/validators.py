@@ -13,9 +13,11 @@ from datetime import date, time, timedelta
 
 __all__ = [
     "CharCount",
+    "Counted",
     "InvalidInput",
     "check_length",
     "count_chars",
+    "count_unique",
     "parse_date",
     "parse_int",
     "parse_time",
@@ -82,10 +84,54 @@ def count_chars(text: str) -> CharCount:
     return CharCount(han=han, punct=punct, words=words)
 
 
+# Padding: a sentence (up to 。！？；!?; or a line break) that already appeared in the same
+# record is counted once. Nothing else is guessed: the rule is simple enough to explain.
+_SENTENCE_RE = re.compile(r"[^。！？；!?;\n]+[。！？；!?;]*")
+
+
+@dataclass(frozen=True)
+class Counted:
+    """The 字数 that counts: repeated sentences once; and the repeats that were cut."""
+
+    total: int
+    cut: tuple[tuple[str, int], ...] = ()  # (sentence, extra times it appeared)
+
+    @property
+    def cut_chars(self) -> int:
+        """字数 not counted because it repeated a sentence."""
+        return sum(count_chars(sentence).total * times for sentence, times in self.cut)
+
+
+def count_unique(*texts: str, seen: set[str] | None = None) -> Counted:
+    """字数 of ``texts`` with every sentence counted once (across all of them)."""
+    seen = set() if seen is None else seen
+    total = 0
+    extra: dict[str, int] = {}
+    for text in texts:
+        for match in _SENTENCE_RE.finditer(unicodedata.normalize("NFC", text)):
+            sentence = " ".join(match.group().split())
+            if not sentence:
+                continue
+            if sentence in seen:
+                if count_chars(sentence).total:
+                    extra[sentence] = extra.get(sentence, 0) + 1
+                continue
+            seen.add(sentence)
+            total += count_chars(sentence).total
+    return Counted(total, tuple(extra.items()))
+
+
 def check_length(text: str, *, min_chars: int | None, max_chars: int | None = None) -> CharCount:
-    """Return the CharCount of text, or raise InvalidInput if its total is out of bounds."""
+    """Return the CharCount of text, or raise InvalidInput if it is out of bounds: at least
+    ``min_chars`` counted (repeated sentences once), at most ``max_chars`` as typed."""
     count = count_chars(text)
     total = count.total
+    if min_chars is not None and total >= min_chars:
+        counted = count_unique(text)
+        if counted.total < min_chars:
+            raise InvalidInput(
+                f"字数不足：重复的句子只计一次，现在计 {counted.total} 字，"
+                f"至少需要 {min_chars} 字，还差 {min_chars - counted.total} 字。")
     if min_chars is not None and total < min_chars:
         raise InvalidInput(
             f"字数不足：现在 {total} 字，至少需要 {min_chars} 字，还差 {min_chars - total} 字。"

@@ -13,11 +13,12 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from bot.config import Config
+from handlers.forms.spec import FieldPatch
 from handlers.settings import Period
 from handlers.types import Reply
 from scheduler.clock import ManualClock
 from tests.conftest import ZONE, from_semester_start, make_core
-from tests.drivers import Driver, button_data, labels, shown
+from tests.drivers import Driver, button_data, labels, plain, prose, shown
 
 LIU = "刘洋"  # 语文组, 教师: every quota but 听课（管理员） applies
 STATUS_WORDS = ("已完成", "进度正常", "未到期", "稍落后", "落后较多")
@@ -128,11 +129,11 @@ async def test_reading_notes_count_their_characters(bot: Driver) -> None:
     assert "读书笔记 · 第 1/3 项 · 书名" in opened
     await say_all(bot, "《给教师的建议》")
     assert "第 3/3 项 · 笔记内容" in await bot.say(LIU, "/skip")
-    short = await bot.say(LIU, NOTE_SENTENCE * 3)
+    short = await bot.say(LIU, prose(NOTE_SENTENCE, 3))
     assert "共 60 字，还差 40 字" in short
     refused = await bot.say(LIU, "完成")
     assert "字数不足：现在 60 字，至少需要 100 字" in refused
-    summary = await say_all(bot, NOTE_SENTENCE * 3, "完成")
+    summary = await say_all(bot, prose(NOTE_SENTENCE, 3, start=3), "完成")
     assert "正文合计：120 字" in shown(summary)
     assert "章节：（未填）" in shown(summary)
     done = shown(await tap(bot, summary, "提交"))
@@ -147,7 +148,8 @@ async def test_reading_notes_count_their_characters(bot: Driver) -> None:
 
 
 async def test_a_short_insight_is_kept_but_not_counted(bot: Driver) -> None:
-    summary = await say_all(bot, "/record 心得体会", "学习课标的体会", NOTE_SENTENCE * 10, "完成")
+    summary = await say_all(bot, "/record 心得体会", "学习课标的体会", prose(NOTE_SENTENCE, 10),
+                            "完成")
     done = shown(await tap(bot, summary, "提交"))
     assert "✅ 已提交心得体会「学习课标的体会」。" in done
     assert "正文 200 字。" in done
@@ -157,7 +159,8 @@ async def test_a_short_insight_is_kept_but_not_counted(bot: Driver) -> None:
     assert "另有 1 篇不足 1500 字，未计入" in line
     assert "（共 1 份" in await bot.say(LIU, "/mine")
 
-    summary = await say_all(bot, "/record 心得体会", "再谈单元教学", NOTE_SENTENCE * 75, "完成")
+    summary = await say_all(bot, "/record 心得体会", "再谈单元教学", prose(NOTE_SENTENCE, 75),
+                            "完成")
     assert "正文合计：1500 字" in shown(summary)
     await tap(bot, summary, "提交")
     me = await bot.say(LIU, "/me")
@@ -171,7 +174,8 @@ async def test_a_short_insight_is_kept_but_not_counted(bot: Driver) -> None:
 async def test_stories_count_per_month(bot: Driver, clock: ManualClock) -> None:
     choose = await bot.send(LIU, "交材料")
     assert "教育故事 · 第 1/2 项 · 题目" in shown(await tap(bot, choose, "教育故事"))
-    summary = await say_all(bot, "留下来的小明", STORY_SENTENCE * 8, STORY_SENTENCE * 8, "完成")
+    summary = await say_all(bot, "留下来的小明", prose(STORY_SENTENCE, 8),
+                            prose(STORY_SENTENCE, 8, start=8), "完成")
     assert "正文合计：320 字" in shown(summary)
     done = shown(await tap(bot, summary, "提交"))
     assert "教育故事（本月）1/2" in done
@@ -192,7 +196,7 @@ async def test_stories_count_per_month(bot: Driver, clock: ManualClock) -> None:
 
 async def test_a_speech_done_shows_done_without_pace(bot: Driver) -> None:
     summary = await say_all(bot, "/record 专题演讲", "做一个会倾听的老师", "上周五", "/skip",
-                            NOTE_SENTENCE * 3, "完成")
+                            prose(NOTE_SENTENCE, 3), "完成")
     done = shown(await tap(bot, summary, "提交"))
     assert "专题演讲（本学期）1/1 ▓▓▓▓▓▓▓▓▓▓ 已完成" in done
     line = block_after(await bot.say(LIU, "/me"), "专题演讲")
@@ -324,3 +328,45 @@ async def test_mid_semester_pace_and_status_words(bot: Driver, clock: ManualCloc
     assert me["教育故事"].owed == 2
     assert me["教育故事"].status == "落后较多"
     assert all(line.status in STATUS_WORDS for line in me.values())
+
+
+# -- padding: a sentence pasted over and over counts once (issue 15) ------------------------
+
+
+async def test_padding_counts_once_and_the_leader_sees_what_was_cut(bot: Driver) -> None:
+    bot.bind("王芳", "陈主任")
+    padded = NOTE_SENTENCE * 400  # 8 000 字 of one sentence
+    await say_all(bot, "/record 读书笔记", "《给教师的建议》", "/skip")
+    so_far = await bot.say(LIU, padded)
+    assert "共 20 字（重复的句子只计一次，7980 字未计入）" in so_far
+    refused = await bot.say(LIU, "完成")
+    assert "字数不足：重复的句子只计一次，现在计 20 字，至少需要 100 字" in refused
+    summary = await say_all(bot, prose(NOTE_SENTENCE, 5), "完成")
+    assert "正文合计：120 字（重复的句子只计一次，7980 字未计入）" in shown(summary)
+    done = await tap(bot, summary, "提交")
+    assert "正文 120 字。（重复的句子只计一次，7980 字未计入）" in shown(done)
+    assert "读书笔记（本学期）120/7000 字" in shown(done)
+    # The leader of 语文组 and 教导处 see the pieces that were cut; nobody else.
+    told = {reply.chat.address: plain(reply) for reply in done if reply.chat is not None}
+    assert set(told) == {bot.account("王芳"), bot.account("陈主任")}
+    assert told[bot.account("王芳")] == (
+        "📝 刘洋的读书笔记「《给教师的建议》」有重复的句子，只计一次（7980 字未计入）：\n"
+        f"·「{NOTE_SENTENCE}」又出现 399 次")
+    assert quota_lines(await bot.say(LIU, "/me"))["读书笔记"].done == 120
+
+
+async def test_a_field_longer_than_the_school_allows_is_refused(
+        config: Config, sqlite_url: str, clock: ManualClock) -> None:
+    # [[form_patches]] sets an upper length per field; the message says how much to cut.
+    patch = FieldPatch(form="reading_note", field="notes", max_chars=150)
+    changed = from_semester_start(config).model_copy(update={"form_patches": (patch,)})
+    changed = type(changed).model_validate(changed.model_dump())
+    driver = Driver(make_core(changed, sqlite_url, clock))
+    driver.bind(LIU)
+    try:
+        for text in ("/record 读书笔记", "《给教师的建议》", "/skip"):
+            await driver.send(LIU, text)
+        answer = await driver.say(LIU, prose(NOTE_SENTENCE, 8))
+        assert "字数超出：现在 160 字，最多 150 字，请删减 10 字。" in answer
+    finally:
+        driver.core.db.close()

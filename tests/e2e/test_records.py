@@ -27,7 +27,7 @@ from storage.repos.drafts import DraftRow
 from storage.repos.records import RecordRow, get_record
 from storage.tables import Record
 from tests.conftest import DEMO_ROSTER, make_core
-from tests.drivers import Driver, button_data, labels, shown, tap
+from tests.drivers import Driver, button_data, labels, prose, shown, tap
 
 LIU = "刘洋"  # 语文组, 教师
 SUN = "孙丽"  # 语文组, 教师
@@ -332,11 +332,14 @@ async def test_an_update_delivered_twice_is_taken_once(bot: Driver) -> None:
     part = HIGHLIGHT_PARTS[0]
     assert f"共 {len(part)} 字" in shown(await bot.send(LIU, part, key="tg:1002"))
     assert await bot.send(LIU, part, key="tg:1002") == []
-    assert f"共 {len(part) * 2} 字" in shown(await bot.send(LIU, part, key="tg:1003"))
+    # A new update with the same text is taken (and, repeated, counted once).
+    assert f"共 {len(part)} 字（重复的句子只计一次，{len(part)} 字未计入）" in shown(
+        await bot.send(LIU, part, key="tg:1003"))
     draft = draft_of(bot, LIU)
     assert draft is not None
     assert draft.answers["topic"] == TOPIC
     assert draft.answers["highlights"] == f"{part}\n{part}"
+    await bot.send(LIU, HIGHLIGHT_PARTS[1], key="tg:1000")
 
     summary = await run(bot, LIU, ["完成", SHORTCOMINGS, "完成", "/skip", NEXT_TIME, "完成"])
     submit = button_data(summary, "提交")
@@ -346,7 +349,7 @@ async def test_an_update_delivered_twice_is_taken_once(bot: Driver) -> None:
     # A second tap (a new update) on the same 提交 finds the form already handed in.
     assert "这个按钮已经失效了" in shown(await bot.send(LIU, button=submit, key="tg:1005"))
     [record] = stored(bot, LIU)
-    assert record.answers["highlights"] == f"{part}\n{part}"
+    assert record.answers["highlights"] == f"{part}\n{part}\n{HIGHLIGHT_PARTS[1]}"
     assert "教学反思（本学期）1/20" in await bot.say(LIU, "/me")
 
 
@@ -562,7 +565,7 @@ async def test_bad_input_is_refused_and_the_draft_stays(bot: Driver) -> None:
 
 async def test_a_very_long_text_is_kept_whole_and_shown_short(bot: Driver) -> None:
     sentence = "学生在朗读中体会到了秋雨的美，课堂气氛热烈。"  # 22 字
-    long_text = (sentence * 910)[:20_000]
+    long_text = prose(sentence, 910)[:20_000]
     assert len(long_text) == 20_000
     await run(bot, LIU, ["写反思", TOPIC, CLASS, "今天"])
     assert "已记下「闪光点」，共 20000 字" in await bot.say(LIU, long_text)
@@ -708,7 +711,7 @@ async def test_viewing_a_record_full_of_special_characters_is_valid_html(bot: Dr
 
 
 async def test_viewing_a_record_with_a_very_long_text_shows_every_field(bot: Driver) -> None:
-    long_text = ("学生在朗读中体会到了秋雨的美，课堂气氛热烈。" * 910)[:20_000]
+    long_text = prose("学生在朗读中体会到了秋雨的美，课堂气氛热烈。", 910)[:20_000]
     await run(bot, LIU, ["写反思", TOPIC, CLASS, "今天", long_text, "完成", SHORTCOMINGS,
                          "完成", STUDENT_ERRORS, "完成", NEXT_TIME, "完成"])
     await bot.send(LIU, button=button_data(bot.seen[bot.account(LIU)], "提交"))

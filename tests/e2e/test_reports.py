@@ -30,7 +30,7 @@ from storage.repos import meetings
 from storage.repos import school as school_repo
 from storage.repos.outbox import OutboxItem
 from tests.conftest import EXAMPLE_CONFIG, ZONE, from_semester_start, make_core
-from tests.drivers import Driver, button_data, labels, plain, shown
+from tests.drivers import Driver, button_data, labels, plain, prose, shown
 
 LIU, SUN, ZHOU, WANG, CHEN, ZHANG = "刘洋", "孙丽", "周静", "王芳", "陈主任", "张伟"
 CHINESE_GROUP = (CHEN, WANG, LIU, SUN, ZHOU)  # 语文组, in roster order
@@ -758,7 +758,7 @@ async def test_the_digest_congratulates_who_handed_something_in(school: School) 
     clock.set(at("2026-12-03", 10, 0))
     from tests.e2e.test_progress import NOTE_SENTENCE
     summary = await bot.send(SUN, "/record 读书笔记")
-    for text in ("《给教师的建议》", "/skip", NOTE_SENTENCE * 6, "完成"):
+    for text in ("《给教师的建议》", "/skip", prose(NOTE_SENTENCE, 6), "完成"):
         summary = await bot.send(SUN, text)
     assert "✅" in shown(await tap(bot, SUN, summary, "提交"))
     clock.set(at("2026-12-07", 7, 30))

@@ -706,9 +706,10 @@ def _highlights_at_most(max_chars: int) -> FormSpec:
 
 def test_long_text_max_chars_counts_zishu_not_characters() -> None:
     spec = _highlights_at_most(30)
-    outcome = run(spec, at(spec, "highlights"), [Text(H10), Text(H10), Text(H10)])
+    lines = (H10, "很" * 10, "棒" * 10)
+    outcome = run(spec, at(spec, "highlights"), [Text(line) for line in lines])
     # 32 characters with the two joining line breaks, but 30 字: within the limit.
-    assert live(outcome).answers == {"highlights": f"{H10}\n{H10}\n{H10}"}
+    assert live(outcome).answers == {"highlights": "\n".join(lines)}
     assert said(outcome).startswith("已记下「闪光点」，共 30 字。")
     words = " ".join(["good"] * 30)  # 149 characters, 30 words: 30 字
     english = step(spec, at(spec, "highlights"), Text(words))
@@ -1376,3 +1377,19 @@ def test_the_longest_button_data() -> None:
 def test_spec_field_kinds_of_the_builtin_forms_are_all_covered() -> None:
     kinds = {field.kind for spec in builtin_forms() for field in spec.fields}
     assert kinds == set(FieldKind)
+
+
+# -- padding: repeated sentences count once -------------------------------------------------
+
+
+def test_a_repeated_sentence_counts_once() -> None:
+    spec = REFLECTION
+    sentence = "学生在小组合作中表现积极。"  # 13 字
+    outcome = step(spec, at(spec, "highlights"), Text(sentence * 5))
+    assert said(outcome).startswith(
+        "已记下「闪光点」，共 13 字（重复的句子只计一次，52 字未计入），还差 17 字。")
+    assert engine.body_chars(spec, {"highlights": sentence * 5}) == 13
+    counted = engine.body_counted(spec, {"highlights": sentence * 3, "next_time": sentence})
+    assert (counted.total, counted.cut, counted.cut_chars) == (13, ((sentence, 3),), 39)
+    refused = step(spec, live(outcome), Text("完成"))
+    assert "字数不足：重复的句子只计一次，现在计 13 字，至少需要 30 字" in said(refused)
