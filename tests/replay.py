@@ -105,7 +105,7 @@ async def say_step(core: Core, step: dict[str, Any]) -> None:
     if text == "@submit":
         row = core.db.call(lambda s: drafts.get_draft(s, account=account))
         text = None
-        button = f"f:{row.context['token']}:submit" if row else "f:x:submit"
+        button = f"f:{row.context['token']}:@confirm:submit" if row else "f:x:@confirm:submit"
     await core.handle(Incoming(account=account, chat=private_chat(account), text=text,
                                button=button, display_name=step["who"],
                                update_key=step["id"]))

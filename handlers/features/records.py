@@ -152,12 +152,37 @@ def on_message(ctx: Ctx) -> list[Reply] | None:
     """Text (or a photo …) in private chat answers the open form; None if none is open."""
     current = _load(ctx)
     if current is None:
-        return None
+        return _by_label(ctx)
     spec, draft = current
     text = ctx.incoming.text
     event: engine.Event = engine.NotText() if text is None else engine.Text(text)
     outcome = engine.step(spec, draft, event, today=ctx.today, lookup=_lookup(ctx))
     return _apply(ctx, spec, outcome)
+
+
+def _by_label(ctx: Ctx) -> list[Reply] | None:
+    """With no form open, typing a form's name (a label of /record's menu, "读书笔记")
+    works as pressing it; None for any other text."""
+    typed = (ctx.incoming.text or "").strip()
+    chosen = next((form for form in ctx.settings.catalog
+                   if form.record and form.listed and form.label == typed), None)
+    return None if chosen is None else open_listed_form(ctx, chosen.kind)
+
+
+def reask(ctx: Ctx) -> list[Reply]:
+    """The open form's current question again (after another command in the middle of
+    it), so that what the person types next is clearly its answer."""
+    current = _load(ctx)
+    if current is None:
+        return []
+    spec, draft = current
+    return [Reply(texts.FORM_BACK_TO.format(form=esc(spec.label))), engine.show(spec, draft)]
+
+
+def draft_state(ctx: Ctx) -> tuple[str, str] | None:
+    """(token, step) of the open form, to tell whether a command moved it."""
+    current = _load(ctx)
+    return None if current is None else (current[1].token, current[1].step)
 
 
 def _control(name: str) -> Command:

@@ -104,6 +104,7 @@ class Press:
 
     action: str
     arg: str = ""
+    step: str = ""  # the step the button was shown at ("": any, as in older tests)
 
 
 @dataclass(frozen=True)
@@ -139,18 +140,20 @@ class Outcome:
 
 
 def button(draft: Draft, label: str, action: str, arg: str = "") -> Button:
-    """A button that comes back as ``Press(action, arg)`` for this draft only."""
-    data = f"{BUTTON_PREFIX}:{draft.token}:{action}" + (f":{arg}" if arg else "")
+    """A button that comes back as ``Press(action, arg, step)`` for this draft and this
+    step only: pressed later, on an older question, it asks the current one again."""
+    data = f"{BUTTON_PREFIX}:{draft.token}:{draft.step}:{action}" + (f":{arg}" if arg else "")
     return Button(label, data=data)
 
 
 def parse_button(data: str) -> tuple[str, Press] | None:
     """The token and press in a form button's data (without the ``f:`` prefix)."""
     token, _, rest = data.partition(":")
+    at_step, _, rest = rest.partition(":")
     action, _, arg = rest.partition(":")
-    if not token or not action:
+    if not token or not at_step or not action:
         return None
-    return token, Press(action, arg)
+    return token, Press(action, arg, at_step)
 
 
 def body_counted(spec: FormSpec, answers: Mapping[str, Any]) -> Counted:
@@ -190,12 +193,15 @@ def _ask(spec: FormSpec, draft: Draft, error: str = "") -> Reply:
     current = draft.answers.get(spec_field.key)
     if current not in (None, ""):
         lines.append(texts.FORM_CURRENT.format(value=_value_text(spec_field, current)))
-        if spec_field.kind is FieldKind.LONG_TEXT:
+        if spec_field.kind is FieldKind.LONG_TEXT and not spec_field.one_message:
             lines.append(texts.FORM_LONG_REPLACE if draft.replacing else texts.FORM_LONG_APPEND)
     hints = []
     if not spec_field.required:
         hints.append(texts.FORM_HINT_SKIP)
-    if spec_field.kind is FieldKind.LONG_TEXT:
+    if spec_field.kind is FieldKind.LONG_TEXT and spec_field.one_message:
+        if spec_field.min_chars:
+            hints.append(texts.FORM_HINT_SHORT.format(min=spec_field.min_chars))
+    elif spec_field.kind is FieldKind.LONG_TEXT:
         hints.append(texts.FORM_HINT_LONG.format(min=spec_field.min_chars)
                      if spec_field.min_chars else texts.FORM_HINT_LONG_NO_MIN)
     if draft.history:
@@ -211,7 +217,8 @@ def _ask(spec: FormSpec, draft: Draft, error: str = "") -> Reply:
         other_day = texts.FORM_TOMORROW if spec.future_dates else texts.FORM_YESTERDAY
         rows.append((button(draft, texts.FORM_TODAY, "date", "0"),
                      button(draft, other_day, "date", "1")))
-    if spec_field.kind is FieldKind.LONG_TEXT and current not in (None, ""):
+    if (spec_field.kind is FieldKind.LONG_TEXT and not spec_field.one_message
+            and current not in (None, "")):
         rows.append((button(draft, texts.FORM_DONE, "done"),))
     elif current not in (None, ""):
         rows.append((button(draft, texts.FORM_KEEP_VALUE, "keep_value"),))
@@ -381,6 +388,13 @@ def _long_text(spec: FormSpec, draft: Draft, text: str) -> Outcome:
         return _finish_long(spec, draft)
     if not text.strip():
         return Outcome(draft, [_ask(spec, draft, texts.FORM_EMPTY_ANSWER)])
+    if spec_field.one_message:  # a short field: this message is the answer
+        value = text.strip()
+        try:
+            check_length(value, min_chars=spec_field.min_chars, max_chars=spec_field.max_chars)
+        except InvalidInput as exc:
+            return Outcome(draft, [_ask(spec, draft, str(exc))])
+        return _advance(spec, draft, {**draft.answers, spec_field.key: value})
     old = "" if draft.replacing else str(draft.answers.get(spec_field.key, ""))
     value = f"{old}\n{text}" if old else text
     if len(value) > LONG_TEXT_MAX:
@@ -565,8 +579,27 @@ def _special(spec: FormSpec, draft: Draft, event: Event, today: date) -> Outcome
     return Outcome(draft, [Reply(texts.FORM_USE_BUTTONS), show(spec, draft)])
 
 
+def _as_press(spec: FormSpec, draft: Draft, event: Text) -> Event:
+    """Typing the label of a button on the current question works as pressing it (提交,
+    跳过, 放弃 …); any other text stays text."""
+    typed = event.text.strip()
+    for row in show(spec, draft).buttons:
+        for offered in row:
+            if offered.label == typed and offered.data:
+                parsed = parse_button(offered.data.removeprefix(f"{BUTTON_PREFIX}:"))
+                if parsed is not None:
+                    return parsed[1]
+    return event
+
+
 def step(spec: FormSpec, draft: Draft, event: Event, *, today: date, lookup: Lookup) -> Outcome:
     """Apply one event to a draft: the pure heart of every form."""
+    if isinstance(event, Text):
+        event = _as_press(spec, draft, event)
+    if isinstance(event, Press) and event.step and event.step != draft.step:
+        # A button of an earlier question: never applied to this one; ask this one again.
+        return Outcome(draft, [Reply(texts.FORM_OLD_BUTTON, notice=texts.FORM_OLD_BUTTON),
+                               show(spec, draft)])
     if isinstance(event, Control):
         handled = _control(spec, draft, event.name)
         if handled is not None:

@@ -992,9 +992,9 @@ async def test_an_odd_number_on_a_real_form_button_is_refused_politely(
         replies = await driver.send("刘洋", answer)
     choice = _button(replies, "语文")
     assert choice is not None
-    token = choice.split(":")[1]
+    token, at_step = choice.split(":")[1:3]
     for odd in ("²", "١", TWENTY_DIGITS, TEN_DIGITS):
-        refused = await driver.send("刘洋", button=f"f:{token}:choice:{odd}")
+        refused = await driver.send("刘洋", button=f"f:{token}:{at_step}:choice:{odd}")
         assert [(r.text, r.notice) for r in refused] == [
             (texts.BUTTON_EXPIRED, texts.BUTTON_EXPIRED)], (odd, refused)
     # The question is still open and its real buttons still work.

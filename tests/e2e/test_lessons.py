@@ -289,8 +289,8 @@ async def test_reminders_and_follow_up_forms(bot: Driver, lesson: int,
     replies = await bot.send(SUN, button=button_data([sink.to(bot, SUN, "听课记录")[0][1]],
                                                      "写听课记录"))
     assert "听课记录 · 第 7/11 项 · 课型" in shown(replies)
-    replies = await answer(bot, SUN, "新授课", PROCESS, "完成", STRENGTH, "完成", WEAKNESS,
-                           "完成", SUGGESTION, "完成", replies=replies, taps=("新授课",))
+    replies = await answer(bot, SUN, "新授课", PROCESS, "完成", STRENGTH, WEAKNESS,
+                           SUGGESTION, replies=replies, taps=("新授课",))
     summary = shown(replies)
     for line in ("听课日期：2026年12月9日", "节次：2", "年级班级：三年级2班", "学科：语文",
                  "授课教师：刘洋", "课题：秋天的雨", "课型：新授课"):

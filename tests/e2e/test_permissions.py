@@ -593,7 +593,8 @@ async def test_a_forms_buttons_act_only_on_their_owners_draft(world: World) -> N
         if role.key == "teacher":
             continue
         for action in ("cancel", "submit", "skip", "date:0"):
-            replies = await world.driver.send(role.name, button=f"f:{token}:{action}")
+            replies = await world.driver.send(role.name,
+                                              button=f"f:{token}:{before.step}:{action}")
             expected = _button_refusal("f", role) or EXPIRED
             assert expected in _shown(replies), (role.key, action, _shown(replies))
     after = world.core.db.call(lambda s: drafts.get_draft(s, account=account))
@@ -602,7 +603,7 @@ async def test_a_forms_buttons_act_only_on_their_owners_draft(world: World) -> N
                                                           before.context)
     # The owner's own press is taken: 课题 is required, so it cannot be skipped.
     assert "这一项必须填写，不能跳过" in _shown(
-        await world.driver.send("刘洋", button=f"f:{token}:skip"))
+        await world.driver.send("刘洋", button=f"f:{token}:{before.step}:skip"))
 
 
 async def test_the_other_schools_admin_gets_nothing(world: World) -> None:

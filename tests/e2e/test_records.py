@@ -138,9 +138,10 @@ def observation_script(teacher: str) -> list[tuple[str, list[str | Tap]]]:
         ("title", ["分数的初步认识"]),
         ("lesson_type", [Tap("新授课")]),
         ("process", [*PROCESS_PARTS, "完成"]),
-        ("strength", [STRENGTH, "完成"]),
-        ("weakness", [WEAKNESS, "完成"]),
-        ("suggestion", [SUGGESTION, Tap("完成")]),
+        # The "三个一" are short: one message each, and the form moves on.
+        ("strength", [STRENGTH]),
+        ("weakness", [WEAKNESS]),
+        ("suggestion", [SUGGESTION]),
     ]
 
 
@@ -507,8 +508,9 @@ async def test_cancel_at_the_switch_question_then_keep_resumes_the_field(bot: Dr
     asked = await bot.send(LIU, "/cancel")
     assert "确定放弃这份教学反思吗？" in shown(asked)
     assert "第 2/7 项 · 班级" in shown(await tap(bot, LIU, asked, "继续填写"))
-    # The switch question's buttons are spent.
-    assert "这个按钮已经失效了" in shown(await tap(bot, LIU, switch, "放弃它，开始新的"))
+    # The switch question's buttons are spent: the current question is asked again.
+    again = shown(await tap(bot, LIU, switch, "放弃它，开始新的"))
+    assert again.startswith("这是前面问题的按钮，请回答现在这一项。\n教学反思 · 第 2/7 项 · 班级")
     draft = draft_of(bot, LIU)
     assert draft is not None
     assert (draft.form, draft.step, draft.answers) == ("reflection", "class_name",
@@ -739,7 +741,7 @@ async def test_observation_links_the_roster_teacher_or_notes_a_visitor(bot: Driv
     assert "花名册里没有" not in roster
     assert "第 6/11 项 · 课题" in roster
     summary = await run(bot, LIU, ["秋天的雨", "精读课", *PROCESS_PARTS, "完成",
-                                   STRENGTH, "完成", WEAKNESS, "完成", SUGGESTION, "完成"])
+                                   STRENGTH, WEAKNESS, SUGGESTION])
     assert "授课教师：王芳" in shown(summary)
     assert "课型：精读课" in shown(summary)
     await tap(bot, LIU, summary, "提交")
@@ -749,7 +751,7 @@ async def test_observation_links_the_roster_teacher_or_notes_a_visitor(bot: Driv
     assert "花名册里没有「李明」，已按校外教师记录。" in visitor
     assert "第 6/11 项 · 课题" in visitor
     summary = await run(bot, LIU, ["桂林山水", "新授课", *PROCESS_PARTS, "完成",
-                                   STRENGTH, "完成", WEAKNESS, "完成", SUGGESTION, "完成"])
+                                   STRENGTH, WEAKNESS, SUGGESTION])
     done = shown(await tap(bot, LIU, summary, "提交"))
     assert "听课（本学期）2/30" in done
 

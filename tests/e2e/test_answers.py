@@ -1,0 +1,130 @@
+"""Answers where people expect them (issue 15): short fields take one message, old buttons
+act only on their own question, typing a button's label works as pressing it, and a form
+asks its question again after another command.
+
+The demo school; the clock stands on Monday 2026-11-30 08:00; 刘洋 is a teacher of 语文组.
+"""
+
+from __future__ import annotations
+
+from handlers.types import Reply
+from tests.drivers import Driver, button_data, prose, shown, tap
+from tests.e2e.test_progress import NOTE_SENTENCE
+from tests.e2e.test_records import (
+    HIGHLIGHT_PARTS,
+    PROCESS_PARTS,
+    SHORTCOMINGS,
+    STRENGTH,
+    draft_of,
+)
+
+LIU = "刘洋"
+
+
+async def say(bot: Driver, *messages: str) -> list[Reply]:
+    replies: list[Reply] = []
+    for message in messages:
+        replies = await bot.send(LIU, message)
+    return replies
+
+
+async def observation_until(bot: Driver, step: str) -> list[Reply]:
+    """刘洋 fills a 听课记录 up to the field ``step`` (its question is the last reply)."""
+    script = [("observed_on", "今天"), ("period", "3"), ("class_name", "四年级1班"),
+              ("subject", "数学"), ("teacher", "王芳"), ("title", "分数的初步认识"),
+              ("lesson_type", "新授课"), ("process", "\n".join(PROCESS_PARTS)),
+              ("process-done", "完成")]
+    replies = await bot.send(LIU, "/observe")
+    for key, answer in script:
+        draft = draft_of(bot, LIU)
+        assert draft is not None
+        if draft.step == step:
+            return replies
+        replies = await bot.send(LIU, answer)
+        assert "⚠️" not in shown(replies), (key, shown(replies))
+    return replies
+
+
+async def test_the_three_short_fields_take_one_message_each(driver: Driver) -> None:
+    driver.bind(LIU)
+    asked = await observation_until(driver, "strength")
+    assert "第 9/11 项 · 一个优点" in shown(asked)
+    assert "写完点「完成」" not in shown(asked)
+    moved = shown(await driver.send(LIU, STRENGTH))
+    assert "第 10/11 项 · 一个不足" in moved
+    # What was typed next is the 不足, not more of the 优点.
+    await driver.send(LIU, "时间分配不太合理，练习来不及做完。")
+    draft = draft_of(driver, LIU)
+    assert draft is not None
+    assert draft.answers["strength"] == STRENGTH
+    assert draft.answers["weakness"] == "时间分配不太合理，练习来不及做完。"
+    assert draft.step == "suggestion"
+
+
+async def test_an_old_button_asks_the_current_question_again(driver: Driver) -> None:
+    driver.bind(LIU)
+    subject = await observation_until(driver, "subject")
+    old = button_data(subject, "语文")
+    await say(driver, "数学", "王芳", "分数的初步认识")
+    draft = draft_of(driver, LIU)
+    assert draft is not None
+    assert draft.step == "lesson_type"
+    # The 学科 button, pressed now, picks no 课型: the 课型 question is asked again.
+    again = await driver.send(LIU, button=old)
+    assert again[0].notice == "这是前面问题的按钮，请回答现在这一项。"
+    assert "第 7/11 项 · 课型" in shown(again)
+    after = draft_of(driver, LIU)
+    assert after is not None
+    assert (after.step, after.answers.get("lesson_type"), after.answers["subject"]) == (
+        "lesson_type", None, "数学")
+
+
+async def test_an_old_skip_is_not_applied_to_a_required_question(driver: Driver) -> None:
+    driver.bind(LIU)
+    errors = await say(driver, "写反思", "认识钟表", "三年级2班", "今天", *HIGHLIGHT_PARTS,
+                       "完成", SHORTCOMINGS, "完成")
+    skip = button_data(errors, "跳过")  # 学生错例 may be skipped
+    await driver.send(LIU, "/skip")
+    draft = draft_of(driver, LIU)
+    assert draft is not None
+    assert draft.step == "next_time"
+    again = shown(await driver.send(LIU, button=skip))
+    assert again.startswith("这是前面问题的按钮，请回答现在这一项。\n")
+    assert "二次教学建议" in again
+    kept = draft_of(driver, LIU)
+    assert kept is not None
+    assert kept.step == "next_time"
+
+
+async def test_typing_a_buttons_label_works_as_pressing_it(driver: Driver) -> None:
+    driver.bind(LIU)
+    menu = await driver.send(LIU, "/record")
+    assert "读书笔记" in [b.label for reply in menu for row in reply.buttons for b in row]
+    opened = shown(await driver.send(LIU, "读书笔记"))
+    assert "读书笔记 · 第 1/3 项 · 书名" in opened
+    summary = await say(driver, "《给教师的建议》", "跳过", prose(NOTE_SENTENCE, 6), "完成")
+    assert "提交" in [b.label for reply in summary for row in reply.buttons for b in row]
+    done = shown(await driver.send(LIU, "提交"))
+    assert "✅ 已提交读书笔记「《给教师的建议》」。" in done
+
+
+async def test_after_another_command_the_form_asks_again(driver: Driver) -> None:
+    driver.bind(LIU)
+    await say(driver, "写反思", "认识钟表")
+    me = await driver.send(LIU, "/me")
+    text = shown(me)
+    assert text.startswith("刘洋（教师）")
+    assert text.endswith("在哪个班上的课？例如 三年级2班\n（/back 返回上一项，/cancel 放弃）")
+    assert "回到还没填完的教学反思：" in text
+    # The keyboard's 我的进度 too; then free text answers the form as asked.
+    assert "回到还没填完的教学反思：" in shown(await driver.send(LIU, "我的进度"))
+    await driver.send(LIU, "三年级2班")
+    draft = draft_of(driver, LIU)
+    assert draft is not None
+    assert draft.answers["class_name"] == "三年级2班"
+    # Form controls and the form's own command do not repeat the question.
+    resumed = shown(await driver.send(LIU, "/reflect"))
+    assert resumed.count("第 3/7 项") == 1
+    assert "回到还没填完" not in resumed
+    await tap(driver, LIU, await driver.send(LIU, "/cancel"), "放弃")
+    assert "回到还没填完" not in shown(await driver.send(LIU, "/me"))
