@@ -438,11 +438,14 @@ def press_leave_decision(ctx: Ctx, data: str) -> list[Reply]:
 def pause(ctx: Ctx, arg: str) -> list[Reply]:
     """``/pause 2026-12-01 2026-12-05 外出培训``: no reminders, sessions excused."""
     parts = arg.split(maxsplit=2)
-    if len(parts) < 2:
+    if not parts:
         return [Reply(texts.PAUSE_USAGE)]
     try:
         start = parse_date(parts[0], today=ctx.today)
-        end = parse_date(parts[1], today=ctx.today)
+        try:
+            end = parse_date(parts[1], today=ctx.today) if len(parts) > 1 else start
+        except InvalidInput:  # /pause 12月3日 外出培训: a single day, then the reason
+            end, parts = start, [parts[0], parts[0], " ".join(parts[1:])]
     except InvalidInput as exc:
         return [Reply(f"{esc(str(exc))}\n{texts.PAUSE_USAGE}")]
     if end < start:
@@ -451,8 +454,9 @@ def pause(ctx: Ctx, arg: str) -> list[Reply]:
         return [Reply(texts.PAUSE_TOO_LONG)]
     reason = parts[2].strip()[:200] if len(parts) > 2 else ""
     meetings.add_pause(ctx.session, teacher_id=ctx.me.id, start=start, end=end, reason=reason)
-    return [Reply(texts.PAUSE_OK.format(start=fmt_date(start), end=fmt_date(end),
-                                        reason=esc(reason or texts.NONE)))]
+    said = texts.PAUSE_OK_DAY if end == start else texts.PAUSE_OK
+    return [Reply(said.format(start=fmt_date(start), end=fmt_date(end),
+                              reason=esc(reason or texts.NONE)))]
 
 
 records.SUBMITTERS.update({

@@ -342,7 +342,7 @@ def _accept(spec: FormSpec, spec_field: FieldSpec, text: str, *, today: date) ->
     if not text:
         raise InvalidInput(texts.FORM_EMPTY_ANSWER)
     if spec_field.kind is FieldKind.DATE:
-        day = parse_date(text, today=today)
+        day = parse_date(text, today=today, past=not spec.future_dates)
         if spec.future_dates and day < today:
             raise InvalidInput(texts.FORM_PAST_DATE)
         if not spec.future_dates and day > today:
@@ -390,6 +390,9 @@ def _long_text(spec: FormSpec, draft: Draft, text: str) -> Outcome:
         return Outcome(draft, [_ask(spec, draft, texts.FORM_EMPTY_ANSWER)])
     if spec_field.one_message:  # a short field: this message is the answer
         value = text.strip()
+        if len(value) > LONG_TEXT_MAX:
+            return Outcome(draft, [_ask(spec, draft, texts.FORM_TOO_LONG.format(
+                limit=LONG_TEXT_MAX, length=len(value)))])
         try:
             check_length(value, min_chars=spec_field.min_chars, max_chars=spec_field.max_chars)
         except InvalidInput as exc:

@@ -128,3 +128,35 @@ async def test_after_another_command_the_form_asks_again(driver: Driver) -> None
     assert "回到还没填完" not in resumed
     await tap(driver, LIU, await driver.send(LIU, "/cancel"), "放弃")
     assert "回到还没填完" not in shown(await driver.send(LIU, "/me"))
+
+
+# -- dates and numbers ------------------------------------------------------------------------
+
+
+async def test_dates_and_periods_as_teachers_write_them(driver: Driver) -> None:
+    driver.bind(LIU)
+    # Monday 11-30: a 听课 date is in the past, so 周三 is last Wednesday (11-25).
+    for typed in ("周三", "25号", "25日", "十一月二十五日"):
+        await driver.send(LIU, "/observe")
+        await driver.send(LIU, typed)
+        draft = draft_of(driver, LIU)
+        assert draft is not None
+        assert (draft.step, draft.answers.get("observed_on")) == ("period", "2026-11-25"), typed
+        if typed == "周三":
+            await driver.send(LIU, "第三节")
+            draft = draft_of(driver, LIU)
+            assert draft is not None
+            assert draft.answers["period"] == 3
+        await tap(driver, LIU, await driver.send(LIU, "/cancel"), "放弃")
+    # An example that is itself refused would mislead: they stay within 1 to 9.
+    await say(driver, "/observe", "今天")
+    refused = shown(await driver.send(LIU, "下午"))
+    assert "请输入 1 到 9 之间的数字，例如 1、5 或 九。" in refused
+
+
+async def test_pause_for_a_single_day(driver: Driver) -> None:
+    driver.bind(LIU)
+    answer = shown(await driver.send(LIU, "/pause 12月3日 外出培训"))
+    assert answer == "好的，12月3日（周四）不再给您发提醒，当天的教研记为请假（外出培训）。"
+    both = shown(await driver.send(LIU, "/pause 12月8日 12月9日 外出培训"))
+    assert both.startswith("好的，12月8日（周二）至12月9日（周三）不再给您发提醒")

@@ -344,7 +344,9 @@ def test_a_time_field_refuses_nonsense() -> None:
         ("3", 3), ("１", 1), ("九", 9), ("9", 9),
         ("0", "0 超出了范围，请输入 1 到 9 之间的数字。"),
         ("10", "10 超出了范围，请输入 1 到 9 之间的数字。"),
-        ("第三节", "没看懂这个数字，请输入 1 到 9 之间的数字，例如 3、12 或 二十三。"),
+        ("第三节", 3), ("第3节", 3),
+        # The examples stay inside the range (not "3、12 或 二十三" for 1 to 9).
+        ("节", "没看懂这个数字，请输入 1 到 9 之间的数字，例如 1、5 或 九。"),
     ],
 )
 def test_number_field(typed: str, result: int | str) -> None:
