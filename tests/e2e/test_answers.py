@@ -7,8 +7,11 @@ The demo school; the clock stands on Monday 2026-11-30 08:00; 刘洋 is a teache
 
 from __future__ import annotations
 
+from datetime import date
+
+from bot.app import build_runner
 from handlers.types import Reply
-from tests.drivers import Driver, button_data, prose, shown, tap
+from tests.drivers import Driver, button_data, plain, prose, shown, tap
 from tests.e2e.test_progress import NOTE_SENTENCE
 from tests.e2e.test_records import (
     HIGHLIGHT_PARTS,
@@ -160,3 +163,26 @@ async def test_pause_for_a_single_day(driver: Driver) -> None:
     assert answer == "好的，12月3日（周四）不再给您发提醒，当天的教研记为请假（外出培训）。"
     both = shown(await driver.send(LIU, "/pause 12月8日 12月9日 外出培训"))
     assert both.startswith("好的，12月8日（周二）至12月9日（周三）不再给您发提醒")
+
+
+# -- 2027 holidays ------------------------------------------------------------------------------
+
+
+async def test_2027s_holidays_come_from_the_law_and_only_its_tiaoxiu_is_unknown(
+        driver: Driver) -> None:
+    driver.bind("陈主任")
+    sent: list[tuple[str, str]] = []
+
+    async def sink(reply: Reply, item: object) -> bool:
+        sent.append((reply.chat.address if reply.chat else "", plain(reply)))
+        return True
+
+    await build_runner(driver.core, sink).tick()
+    told = [text for chat, text in sent if chat == driver.account("陈主任")]
+    assert told == [
+        "提醒：2027年的法定节假日已按国家放假办法排好，只有调休（周末上班）还不知道。"
+        "国务院公布后请升级机器人；在此之前可在配置的 [calendar] make_up_days 中设置调休。"]
+    calendar = driver.core.settings.school_calendar
+    assert calendar.day_off_reason(date(2027, 1, 1)) == "元旦"
+    # The semester's pace no longer counts 元旦 as a school day.
+    assert calendar.school_days(date(2027, 1, 1), date(2027, 1, 1)) == 0
