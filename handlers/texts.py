@@ -46,6 +46,9 @@ REQUEST_FILED = (
     "已收到申请。教导处核对后我会通知您；如果一天内没有消息，请直接联系教导处。"
 )
 REQUEST_PENDING = "您的申请正在等待教导处审核，请耐心等候。"
+REQUEST_UNKNOWN_TO_ADMIN = (
+    "绑定申请：{display} 申请绑定为「{name}」，但花名册上没有这个名字。"
+    "如果是新同事，请把他加入花名册并重新导入，再给他绑定码。")
 REQUEST_TO_ADMIN = "绑定申请：Telegram 用户 {display} 申请绑定为 <b>{name}</b>（{groups}）。"
 PENDING_NONE = "没有待审核的绑定申请。"
 PENDING_HEADER = "有 {count} 条绑定申请等待审核："

@@ -4,15 +4,21 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlmodel import Session
+
 from handlers import texts
 from handlers.callback_data import is_id
 from handlers.context import ButtonRoute, Command, Ctx, Where
+from handlers.deliveries import renderer
 from handlers.permissions import Access
 from handlers.render import esc, shorten
+from handlers.settings import Settings
 from handlers.types import Button, Chat, Reply, private_chat
-from storage.repos import chats, people, school
+from storage.repos import chats, outbox, people, school
+from storage.repos.outbox import OutboxItem
 
 BIND_PAYLOAD = "bind-"
+UNKNOWN_REQUEST = "request-unknown"
 
 
 def _group_names(ctx: Ctx) -> str:
@@ -68,6 +74,15 @@ def request(ctx: Ctx, arg: str) -> list[Reply]:
         return [Reply(texts.REQUEST_USAGE)]
     matches = [p for p in people.find_by_name(ctx.session, school_id=ctx.school_id, name=name)
                if p.account is None]
+    if not matches and not people.find_by_name(ctx.session, school_id=ctx.school_id,
+                                               name=name):
+        # Not on the roster (a new hire?): 教导处 hears of it once per account, as an
+        # unknown name; the answer is the same as for any request.
+        display = ctx.incoming.display_name or ctx.incoming.account
+        for account in people.admin_accounts(ctx.session, school_id=ctx.school_id):
+            outbox.enqueue(ctx.session, key=f"{UNKNOWN_REQUEST}:{ctx.incoming.account}:{account}",
+                           kind=UNKNOWN_REQUEST, chat=account,
+                           payload={"display": display, "name": name}, due_at=ctx.now)
     if len(matches) != 1:
         return [Reply(texts.REQUEST_FILED)]
     target = matches[0]
@@ -81,6 +96,15 @@ def request(ctx: Ctx, arg: str) -> list[Reply]:
     to_admins = [_request_reply(row, chat=private_chat(account))
                  for account in people.admin_accounts(ctx.session, school_id=ctx.school_id)]
     return [Reply(texts.REQUEST_FILED), *to_admins]
+
+
+@renderer(UNKNOWN_REQUEST)
+def render_unknown_request(_session: Session, _settings: Settings,
+                           item: OutboxItem) -> list[Reply]:
+    """An admin hears that someone asked to bind to a name not on the roster."""
+    return [Reply(texts.REQUEST_UNKNOWN_TO_ADMIN.format(
+        display=esc(str(item.payload["display"])), name=esc(str(item.payload["name"]))),
+        chat=private_chat(item.chat))]
 
 
 def _request_reply(row: people.RequestRow, *, chat: Chat | None = None) -> Reply:

@@ -132,6 +132,10 @@ def announce(ctx: Ctx, arg: str) -> list[Reply]:
     ids = school.group_ids(ctx.session, school_id=ctx.school_id)
     led = list(ids) if ctx.access is Access.ADMIN else list(ctx.me.leads)
     if arg.strip():
+        if arg.strip() not in ids:  # a typo: say so, as /link, /progress and /export do
+            return [Reply(texts.PROGRESS_UNKNOWN_GROUP.format(
+                name=esc(shorten(arg.strip(), 40)), groups=esc("、".join(
+                    g.name for g in ctx.settings.groups if g.name in (led or ids)))))]
         if arg.strip() not in led:
             return [Reply(texts.ANNOUNCE_NOT_YOURS.format(group=esc(shorten(arg.strip(), 40))))]
         led = [arg.strip()]

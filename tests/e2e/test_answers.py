@@ -186,3 +186,38 @@ async def test_2027s_holidays_come_from_the_law_and_only_its_tiaoxiu_is_unknown(
     assert calendar.day_off_reason(date(2027, 1, 1)) == "元旦"
     # The semester's pace no longer counts 元旦 as a school day.
     assert calendar.school_days(date(2027, 1, 1), date(2027, 1, 1)) == 0
+
+
+# -- wrong names --------------------------------------------------------------------------------
+
+
+async def test_announce_with_a_mistyped_group_says_there_is_none(driver: Driver) -> None:
+    driver.bind("王芳", "陈主任")
+    assert shown(await driver.send("王芳", "/announce 语问组")) == (
+        "没有名为「语问组」的教研组。可选：语文组。")
+    assert shown(await driver.send("陈主任", "/announce 语问组")).startswith(
+        "没有名为「语问组」的教研组。可选：语文组、数学组")
+    assert shown(await driver.send("王芳", "/announce 数学组")) == (
+        "您不是「数学组」的教研组长，不能发布它的通知。")
+
+
+async def test_a_request_for_a_name_not_on_the_roster_reaches_the_admins(
+        driver: Driver) -> None:
+    driver.bind("陈主任")
+    sent: list[tuple[str, str]] = []
+
+    async def sink(reply: Reply, item: object) -> bool:
+        sent.append((reply.chat.address if reply.chat else "", plain(reply)))
+        return True
+
+    stranger = await driver.send("新老师", "/request 张三")
+    known = await driver.send("另一人", "/request 刘洋")
+    # The answer reveals nothing: the same for a name on the roster and one that is not.
+    assert shown(stranger) == shown(known[:1])
+    await driver.send("新老师", "/request 张三")  # asked twice: the admins hear once
+    runner = build_runner(driver.core, sink)
+    await runner.tick()
+    told = [text for chat, text in sent
+            if chat == driver.account("陈主任") and text.startswith("绑定申请")]
+    assert told == ["绑定申请：新老师 申请绑定为「张三」，但花名册上没有这个名字。"
+                    "如果是新同事，请把他加入花名册并重新导入，再给他绑定码。"]

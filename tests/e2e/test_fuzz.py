@@ -1026,7 +1026,7 @@ LONG_ECHOES = [
     ("刘洋", "/progress " + "&" * 5000, "&", texts.PROGRESS_UNKNOWN_GROUP, False),
     ("陈主任", "/export " + "<" * 5000, "<", texts.EXPORT_UNKNOWN, False),
     ("陈主任", "/teacher " + "&" * 5000, "&", texts.TEACHER_NOT_FOUND, False),
-    ("王芳", "/announce " + "&" * 5000, "&", texts.ANNOUNCE_NOT_YOURS, False),
+    ("王芳", "/announce " + "&" * 5000, "&", texts.PROGRESS_UNKNOWN_GROUP, False),
     ("陈主任", "/link " + "<" * 5000, "<", texts.LINK_UNKNOWN, True),
 ]
 
