@@ -16,7 +16,7 @@ GREETING_STRANGER = (
     "请先绑定花名册：发送 <code>/bind 绑定码</code>（绑定码由教导处发放）。\n"
     "没有绑定码？发送 <code>/request 您的姓名</code>，由教导处审核。"
 )
-GREETING_BOUND = "{name}老师您好！我是<b>{bot}</b>。发送 /help 看看我能做什么。"
+GREETING_BOUND = "{name}您好！我是<b>{bot}</b>。发送 /help 看看我能做什么。"
 STRANGER_REFUSED = (
     "您还没有绑定花名册，暂时不能使用这个功能。\n"
     "请私聊我发送 <code>/bind 绑定码</code>；没有绑定码请联系教导处。"
@@ -36,7 +36,7 @@ DB_BUSY = "系统正忙，您的内容没有丢失，请过一会儿再发一次
 INTERNAL_ERROR = "抱歉，出了点问题，已记录下来。请稍后再试。"
 
 BIND_USAGE = "请这样发送：<code>/bind 绑定码</code>，绑定码由教导处发放（8 位字母和数字）。"
-BIND_OK = "绑定成功！{name}老师您好，欢迎使用{bot}。发送 /help 看看我能做什么。"
+BIND_OK = "绑定成功！{name}您好，欢迎使用{bot}。发送 /help 看看我能做什么。"
 BIND_ALREADY = "这个账号已经绑定为 {name}。如需更换，请联系教导处解绑。"
 BIND_OTHER_SCHOOL = "这个账号已经绑定在另一所学校。如需更换，请联系那所学校的管理员解绑。"
 BIND_WRONG = "绑定码不正确，请核对后再试（本小时内还可以再试 {left} 次）。"
@@ -54,7 +54,7 @@ PENDING_NONE = "没有待审核的绑定申请。"
 PENDING_HEADER = "有 {count} 条绑定申请等待审核："
 REQUEST_APPROVE = "批准"
 REQUEST_REFUSE = "拒绝"
-REQUEST_DECIDED = "{text}\n\n已由 {admin} {verdict}。"
+REQUEST_DECIDED = "{text}\n\n{admin}{verdict}。"
 REQUEST_ALREADY_DECIDED = "这条申请已经处理过了。"
 REQUEST_APPROVED_TO_USER = "教导处已批准：您已绑定为 {name}。发送 /help 看看我能做什么。"
 REQUEST_REFUSED_TO_USER = "教导处没有批准这次绑定申请。如有疑问，请直接联系教导处。"
@@ -183,7 +183,7 @@ FORM_EDITING = "修改{form}：请点「修改某项」选择要改的内容，�
 FORM_SEE_PRIVATE = "请到与我的私聊中填写。"
 FORM_IN_PRIVATE = "在这里填写："
 FORM_CONTINUE_HERE = "开始填写"
-FORM_OPEN_PRIVATE_FIRST = "{name}老师，请先点下面的按钮打开与我的私聊，再回来点一次。"
+FORM_OPEN_PRIVATE_FIRST = "{name}，请先点下面的按钮打开与我的私聊，再回来点一次。"
 FORM_RESUMED = "接着写上次没写完的{form}："
 NO_OPEN_FORM = "现在没有正在填写的表单。"
 RECORD_SAVED = "✅ 已提交{form}「{title}」。"
@@ -228,6 +228,11 @@ SESSION_LINE = "<b>{group}教研</b> · {when} · {place}"
 SESSION_TOPIC = "专题：{topic}（主讲：{host}，形式：{form}）"
 SESSION_CONTENT = "内容：{content}"
 SESSION_MATERIALS = "请准备：{materials}"
+# What a decision reads as after the decider's name: "陈主任未批准".
+DECIDED = {"批准": "已批准", "拒绝": "已拒绝", "不批准": "未批准"}
+# Titles that already say how to address someone: no 老师 after them ("陈主任您好").
+TITLES = ("老师", "主任", "校长", "书记", "组长", "园长")
+TEACHER_SUFFIX = "老师"
 ATTEND_GO = "参加"
 ATTEND_LEAVE = "请假"
 SESSIONS_NO_GROUP = "您还没有加入任何教研组。"
@@ -273,7 +278,7 @@ LEAVE_APPROVE = "批准"
 LEAVE_REFUSE = "不批准"
 LEAVE_SENT = "已把请假申请发给教导处，审批后会通知您。"
 LEAVE_ALREADY_DECIDED = "这条请假申请已经处理过了。"
-LEAVE_DECIDED = "{name} 的请假（{group}，{day}）已由 {admin} {verdict}。"
+LEAVE_DECIDED = "{name}的请假（{group}，{day}）：{admin}{verdict}。"
 LEAVE_APPROVED = "教导处已批准您不参加{day}的{group}教研。"
 LEAVE_REFUSED = "教导处没有批准您{day}的{group}教研请假，请按时参加。"
 PAUSE_USAGE = (
@@ -298,7 +303,7 @@ CALENDAR_UNKNOWN_YEAR = (
 # -- 公开课 --------------------------------------------------------------------------------
 LESSON_PERIOD = "第{period}节，"
 LESSON_LINE = (
-    "<b>{kind}</b>《{title}》 · {teacher}\n{when}（{period}{place}）· {class_name} · {subject}"
+    "<b>{kind}</b>{title} · {teacher}\n{when}（{period}{place}）· {class_name} · {subject}"
 )
 LESSON_BOOKED_COUNT = "\n已预约 {count} 人"
 LESSON_BOOK = "预约听课"
@@ -316,7 +321,7 @@ LESSON_BOOKED = "已预约（{count} 人）：{names}"
 LESSON_REVIEWS = "已收到评课 {count} 份"
 LESSON_ADD_NOTE = "写说课稿"
 LESSON_READ_REVIEWS = "看评课"
-LESSON_REVIEWS_HEADER = "《{title}》的评课"
+LESSON_REVIEWS_HEADER = "{title}的评课"
 LESSON_REVIEW = "<b>{name}</b>\n优点：{strength}\n不足：{weakness}\n建议：{suggestion}"
 LESSON_GONE = "这节课已取消或不存在。"
 LESSON_NOT_YET = "这节课还没有上，上完课后再写吧。"
@@ -360,7 +365,7 @@ DIGEST_NO_TOPIC = "（专题待发布）"
 DIGEST_TOPIC = "「{topic}」"
 DIGEST_NO_SESSION = "本周没有教研活动。"
 DIGEST_FOR_LEADER = "（给教研组长的完整名单）\n"
-NUDGE_HEADER = "{name}老师，这周的研修小提醒："
+NUDGE_HEADER = "{name}，这周的研修小提醒："
 NUDGE_LINE = "· {item}，还差约 {amount}"
 NUDGE_BUTTON = "写{label}"
 NUDGE_FOOTER = "不想收到提醒？发送 /settings 调整。"
@@ -423,6 +428,11 @@ AUDIT_EMPTY = "还没有操作记录。"
 AUDIT_HEADER = "<b>最近 {count} 条操作记录</b>"
 AUDIT_LINE = "{when} {who}：{action} {detail}"
 AUDIT_SYSTEM = "系统"
+AUDIT_ATTENDANCE = "{name}，{group}{day}的教研：{before} → {after}"
+AUDIT_LEAVE = "{name}，{group}{day}的教研：{verdict}"
+AUDIT_MOVE = "{group}{day}的教研改到 {new}"
+AUDIT_SESSION = "{group}{day}的教研"
+AUDIT_NOTHING = "未记录"
 AUDIT_ACTIONS = {"roster_import": "导入花名册", "bind": "绑定账号", "bind_request": "审核绑定",
                  "link_chat": "关联群聊", "delete_record": "删除记录",
                  "move_session": "教研改期", "cancel_session": "取消教研",
@@ -430,7 +440,7 @@ AUDIT_ACTIONS = {"roster_import": "导入花名册", "bind": "绑定账号", "bi
                  "roster_add": "添加老师", "roster_change": "修改花名册", "semester": "学期"}
 SEMESTER_SUMMARY_HEADER = "<b>{semester} · 学期总结</b>（各组完成全部指标的人数，及未完成的老师）"
 SEMESTER_SUMMARY_GROUP = "\n<b>{group}</b>：{done}/{people} 人完成全部指标"
-PERIOD_CLOSING = "{name}老师，{day}这一期就要结束了，下面几项还没完成："
+PERIOD_CLOSING = "{name}，{day}这一期就要结束了，下面几项还没完成："
 MONTH_SUMMARY_HEADER = "<b>{month}月研修情况</b>（各组各项指标）"
 ROSTER_CARD = (
     "<b>{name}</b>（{role}）\n教研组：{groups}\n学科：{subject}\n状态：{active}，{state}"

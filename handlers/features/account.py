@@ -11,7 +11,7 @@ from handlers.callback_data import is_id
 from handlers.context import ButtonRoute, Command, Ctx, Where
 from handlers.deliveries import renderer
 from handlers.permissions import Access
-from handlers.render import esc, shorten
+from handlers.render import esc, polite, shorten
 from handlers.settings import Settings
 from handlers.types import Button, Chat, Reply, private_chat
 from storage.repos import chats, outbox, people, school
@@ -45,7 +45,7 @@ def bind(ctx: Ctx, arg: str) -> list[Reply]:
         people.add_wrong_code(ctx.session, account=account, now=ctx.now)
         left = limit - wrong - 1
         return [Reply(texts.BIND_LIMITED if left <= 0 else texts.BIND_WRONG.format(left=left))]
-    return [Reply(texts.BIND_OK.format(name=esc(person.name), bot=texts.BOT_NAME),
+    return [Reply(texts.BIND_OK.format(name=esc(polite(person.name)), bot=texts.BOT_NAME),
                   keyboard=texts.MENU)]
 
 
@@ -57,7 +57,8 @@ def start(ctx: Ctx, arg: str) -> list[Reply]:
         return [Reply(texts.GREETING_STRANGER.format(bot=texts.BOT_NAME))]
     if not ctx.person.active:
         return [Reply(texts.DEACTIVATED)]
-    return [Reply(texts.GREETING_BOUND.format(name=esc(ctx.person.name), bot=texts.BOT_NAME),
+    hello = texts.GREETING_BOUND.format(name=esc(polite(ctx.person.name)), bot=texts.BOT_NAME)
+    return [Reply(hello,
                   keyboard=texts.MENU)]
 
 
@@ -141,7 +142,7 @@ def decide_request(ctx: Ctx, arg: str) -> list[Reply]:
     verdict_text = texts.REQUEST_APPROVE if decision.approved else texts.REQUEST_REFUSE
     summary = texts.REQUEST_DECIDED.format(
         text=f"绑定申请：{esc(decision.teacher_name)}", admin=esc(ctx.me.name),
-        verdict=verdict_text,
+        verdict=texts.DECIDED[verdict_text],
     )
     to_user = (texts.REQUEST_APPROVED_TO_USER.format(name=esc(decision.teacher_name))
                if decision.approved else texts.REQUEST_REFUSED_TO_USER)

@@ -19,7 +19,7 @@ from handlers.forms import engine
 from handlers.forms.engine import Draft, Outcome
 from handlers.forms.spec import FormSpec
 from handlers.permissions import Access
-from handlers.render import esc, fmt_date, shorten
+from handlers.render import esc, fmt_date, polite, shorten
 from handlers.types import Button, Reply, private_chat
 from storage.repos import drafts, meetings, people, records, school
 
@@ -143,7 +143,7 @@ def _to_private(ctx: Ctx) -> list[Reply]:
     private = Reply(texts.FORM_IN_PRIVATE, chat=private_chat(ctx.incoming.account),
                     buttons=((again,),) if again else (),
                     fallback=Reply(texts.FORM_OPEN_PRIVATE_FIRST.format(
-                        name=esc(ctx.me.name)), buttons=((Button(
+                        name=esc(polite(ctx.me.name))), buttons=((Button(
                             texts.PRIVATE_ONLY_BUTTON, start="cmd-start"),),)))
     return [Reply("", notice=texts.FORM_SEE_PRIVATE), private]
 

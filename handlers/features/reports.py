@@ -13,7 +13,7 @@ from handlers.context import ButtonRoute, Command, Ctx, Where
 from handlers.deliveries import renderer
 from handlers.features.progress import amount, measure_people
 from handlers.permissions import Access
-from handlers.render import book_title, esc, fmt_date, shorten
+from handlers.render import book_title, esc, fmt_date, polite, shorten
 from handlers.settings import NudgesSpec, Settings, Unit
 from handlers.types import Attachment, Button, Chat, ChatKind, Reply, private_chat
 from scheduler.quiet import after_quiet
@@ -349,7 +349,7 @@ def render_nudge(session: Session, settings: Settings, item: OutboxItem) -> list
     behind = quotas.behind(items)
     if not behind:
         return []
-    lines = [texts.NUDGE_HEADER.format(name=esc(member.name))]
+    lines = [texts.NUDGE_HEADER.format(name=esc(polite(member.name)))]
     lines += [texts.NUDGE_LINE.format(item=_behind_text(i),
                                       amount=amount(i.quota, i.current.owed))
               for i in behind]
@@ -418,7 +418,7 @@ def render_period_closing(session: Session, settings: Settings,
                   and i.current.done < i.current.target]
     if not open_items:
         return []
-    lines = [texts.PERIOD_CLOSING.format(name=esc(member.name), day=fmt_date(closes))]
+    lines = [texts.PERIOD_CLOSING.format(name=esc(polite(member.name)), day=fmt_date(closes))]
     lines += [f"· {_behind_text(i)}" for i in open_items]
     return [Reply("\n".join(lines), chat=private_chat(item.chat))]
 

@@ -13,7 +13,7 @@ from handlers.forms.engine import Draft
 from handlers.forms.spec import FormSpec
 from handlers.forms.validators import InvalidInput, parse_date
 from handlers.permissions import Access, may_lead
-from handlers.render import esc, fmt_date, fmt_datetime, shorten
+from handlers.render import esc, fmt_date, fmt_datetime, materials, shorten
 from handlers.types import Button, Chat, ChatKind, Reply, private_chat
 from storage.repos import chats, meetings, outbox, people, school
 from storage.repos.audit import audit
@@ -54,7 +54,7 @@ def describe(meeting: MeetingRow, ctx_zone: Any) -> str:
     if meeting.content:
         lines.append(texts.SESSION_CONTENT.format(content=esc(meeting.content)))
     if meeting.materials:
-        lines.append(texts.SESSION_MATERIALS.format(materials=esc(meeting.materials)))
+        lines.append(texts.SESSION_MATERIALS.format(materials=esc(materials(meeting.materials))))
     return "\n".join(lines)
 
 
@@ -213,7 +213,8 @@ def _submit_reschedule(ctx: Ctx, _spec: FormSpec, draft: Draft) -> list[Reply]:
     meetings.update_meeting(ctx.session, meeting_id=meeting.id, starts_at=start, ends_at=end,
                             place=str(draft.answers["place"]))
     audit(ctx.session, school_id=ctx.school_id, actor_id=ctx.me.id, action="move_session",
-          detail=f"{meeting.group} {meeting.planned_on} → {start.isoformat()}", now=ctx.now)
+          detail=texts.AUDIT_MOVE.format(group=meeting.group, day=fmt_date(meeting.planned_on),
+                                         new=fmt_datetime(start, zone)), now=ctx.now)
     text = texts.SESSION_MOVED.format(group=esc(meeting.group),
                                       old=fmt_date(meeting.planned_on),
                                       new=fmt_datetime(start, zone),
@@ -235,7 +236,8 @@ def _cancel(ctx: Ctx, meeting: MeetingRow, *, confirmed: bool) -> list[Reply]:
     cancel_reminders(ctx, meeting.id)
     meetings.update_meeting(ctx.session, meeting_id=meeting.id, status=meetings.CANCELLED)
     audit(ctx.session, school_id=ctx.school_id, actor_id=ctx.me.id, action="cancel_session",
-          detail=f"{meeting.group} {meeting.planned_on}", now=ctx.now)
+          detail=texts.AUDIT_SESSION.format(group=meeting.group,
+                                            day=fmt_date(meeting.planned_on)), now=ctx.now)
     text = texts.SESSION_CANCELLED.format(group=esc(meeting.group),
                                           day=fmt_date(meeting.planned_on))
     return [Reply(texts.SESSION_CHANGED_OK, edit=True),
@@ -312,7 +314,7 @@ def press_session(ctx: Ctx, data: str) -> list[Reply]:
     if action == "mark":
         teacher_raw, _, mark = extra.partition(":")
         status = _MARKS.get(mark)
-        member = {r.teacher_id for r in meetings.members(
+        member = {r.teacher_id: r.name for r in meetings.members(
             ctx.session, group_id=meeting.group_id, meeting_id=meeting.id)}
         if status is None or not is_id(teacher_raw) or int(teacher_raw) not in member:
             return [Reply(texts.BUTTON_EXPIRED, notice=texts.BUTTON_EXPIRED)]
@@ -321,7 +323,11 @@ def press_session(ctx: Ctx, data: str) -> list[Reply]:
                                            now=ctx.now, decided_by=ctx.me.id)
         audit(ctx.session, school_id=ctx.school_id, actor_id=ctx.me.id,
               action="correct_attendance",
-              detail=f"meeting {meeting.id} teacher {teacher_raw}: {previous} → {status}",
+              detail=texts.AUDIT_ATTENDANCE.format(
+                  name=member[int(teacher_raw)], group=meeting.group,
+                  day=fmt_date(meeting.planned_on),
+                  before=texts.ATTENDANCE_LABELS.get(previous or "", texts.AUDIT_NOTHING),
+                  after=texts.ATTENDANCE_LABELS.get(status, status)),
               now=ctx.now)
         return roll(ctx, meeting)
     return [Reply(texts.BUTTON_EXPIRED, notice=texts.BUTTON_EXPIRED)]
@@ -425,11 +431,14 @@ def press_leave_decision(ctx: Ctx, data: str) -> list[Reply]:
     meetings.set_attendance(ctx.session, meeting_id=meeting.id, teacher_id=teacher.id,
                             status=status, now=ctx.now, decided_by=ctx.me.id)
     audit(ctx.session, school_id=ctx.school_id, actor_id=ctx.me.id, action="leave_decision",
-          detail=f"{teacher.name} {meeting.group} {meeting.planned_on}: {status}", now=ctx.now)
+          detail=texts.AUDIT_LEAVE.format(name=teacher.name, group=meeting.group,
+                                          day=fmt_date(meeting.planned_on),
+                                          verdict=texts.ATTENDANCE_LABELS.get(status, status)),
+          now=ctx.now)
     word = texts.LEAVE_APPROVE if verdict == "ok" else texts.LEAVE_REFUSE
     summary = texts.LEAVE_DECIDED.format(name=esc(teacher.name), group=esc(meeting.group),
                                          day=fmt_date(meeting.planned_on), admin=esc(ctx.me.name),
-                                         verdict=word)
+                                         verdict=texts.DECIDED[word])
     replies = [Reply(summary, edit=True, notice=word)]
     if teacher.account:
         told = texts.LEAVE_APPROVED if verdict == "ok" else texts.LEAVE_REFUSED

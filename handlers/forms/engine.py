@@ -170,12 +170,12 @@ def body_chars(spec: FormSpec, answers: Mapping[str, Any]) -> int:
 # -- showing ------------------------------------------------------------------------------
 
 
-def _value_text(spec_field: FieldSpec, value: Any) -> str:
+def _value_text(spec_field: FieldSpec, value: Any, *, counted: bool = True) -> str:
     if spec_field.kind is FieldKind.DATE:
         day = date.fromisoformat(str(value))
         return f"{day.year}年{day.month}月{day.day}日"
     text = str(value)
-    if spec_field.kind is FieldKind.LONG_TEXT:
+    if spec_field.kind is FieldKind.LONG_TEXT and counted:
         chars = count_unique(text).total
         return f"{esc(shorten(text, SUMMARY_VALUE))}（{chars} 字）"
     return esc(shorten(text, SUMMARY_VALUE))
@@ -232,9 +232,11 @@ def summary(spec: FormSpec, answers: Mapping[str, Any]) -> str:
     lines = []
     for spec_field in spec.fields:
         value = answers.get(spec_field.key)
-        shown = texts.FORM_EMPTY if value in (None, "") else _value_text(spec_field, value)
+        # 字数 only where quotas count them: a notice (an announcement …) has none.
+        shown = texts.FORM_EMPTY if value in (None, "") else _value_text(
+            spec_field, value, counted=spec.record)
         lines.append(f"<b>{esc(spec_field.label)}</b>：{shown}")
-    if spec.body_fields:
+    if spec.body_fields and spec.record:
         counted = body_counted(spec, answers)
         lines.append(texts.FORM_TOTAL_CHARS.format(chars=counted.total))
         if counted.cut:

@@ -223,7 +223,7 @@ async def test_on_the_second_day_a_fraction_is_not_behind(bot: Driver, clock: Ma
                                                           config: Config) -> None:
     me = await me_at(bot, clock, datetime(2026, 9, 2, 8, 0, tzinfo=ZONE))
     lines = quota_lines(me)
-    # One of the semester's 95 school days (of September's 22) has passed: 0.3 听课 and
+    # One of the semester's 94 school days (of September's 22) has passed: 0.3 听课 and
     # 0.1 教育故事 are due, which in whole pieces is nothing. 字数 are owed from day two.
     assert pace(config, "听课", date(2026, 9, 2)) == 0.3
     assert pace(config, "教育故事", date(2026, 9, 2)) == 0.1
@@ -245,8 +245,8 @@ async def test_on_the_last_day_nothing_done_is_far_behind(bot: Driver, clock: Ma
         if label in TERM_END:  # due by the end of today
             assert (line.status, line.due) == ("未到期", "1月22日"), label
             continue
-        # Due by the start of the day: all but the last day itself (94 of 95 school days,
-        # 12 of January's 13), e.g. 听课 29.7 of 30, that is 30.
+        # Due by the start of the day: all but the last day itself (93 of 94 school days,
+        # 11 of January's 12), e.g. 听课 29.7 of 30, that is 30.
         due = pace(config, label, today)
         assert due is not None
         assert line.owed == (round(due, -1) if line.chars else round(due)), label
@@ -270,13 +270,14 @@ async def test_on_the_last_day_a_missing_single_piece_is_far_behind(
 async def test_a_missing_single_piece_turns_behind_past_half_the_semester(
     bot: Driver, clock: ManualClock, config: Config
 ) -> None:
-    # 95 school days: by the start of 11-13, 47 have passed; by 11-16 (a Monday), 48.
+    # 94 school days (元旦 2027 is off): by the start of 11-12, 46 have passed; of 11-13, 47.
     school_days = config.school_calendar.school_days
+    assert school_days(*SEMESTER) == 94
+    assert school_days(SEMESTER[0], date(2026, 11, 11)) == 46
     assert school_days(SEMESTER[0], date(2026, 11, 12)) == 47
-    assert school_days(SEMESTER[0], date(2026, 11, 15)) == 48
-    before = quota_lines(await me_at(bot, clock, datetime(2026, 11, 13, 8, 0, tzinfo=ZONE)))
-    after = quota_lines(await me_at(bot, clock, datetime(2026, 11, 16, 8, 0, tzinfo=ZONE)))
-    # 47/95 of one piece is less than half: nothing owed; 48/95 is one whole piece.
+    before = quota_lines(await me_at(bot, clock, datetime(2026, 11, 12, 8, 0, tzinfo=ZONE)))
+    after = quota_lines(await me_at(bot, clock, datetime(2026, 11, 13, 8, 0, tzinfo=ZONE)))
+    # 46/94 of one piece is less than half: nothing owed; 47/94 is half, one whole piece.
     assert (before["组内研讨课"].owed, before["组内研讨课"].status) == (None, "进度正常")
     assert (after["组内研讨课"].owed, after["组内研讨课"].status) == (1, "落后较多")
     assert after["专题演讲"].status == "未到期"
@@ -315,14 +316,14 @@ async def test_on_the_last_day_of_a_month_it_is_still_this_month(bot: Driver,
 
 async def test_mid_semester_pace_and_status_words(bot: Driver, clock: ManualClock,
                                                   config: Config) -> None:
-    # By the start of 11-30, 58 of the semester's 95 school days (61 %) have passed.
+    # By the start of 11-30, 58 of the semester's 94 school days (62 %) have passed.
     me = quota_lines(await me_at(bot, clock, datetime(2026, 11, 30, 8, 0, tzinfo=ZONE)))
     reflection = me["教学反思"]
-    # 12.2 reflections due: 12 owed, never a decimal.
-    assert pace(config, "教学反思", date(2026, 11, 30)) == 12.2
+    # 12.3 reflections due: 12 owed, never a decimal.
+    assert pace(config, "教学反思", date(2026, 11, 30)) == 12.3
     assert (reflection.owed, reflection.status) == (12, "落后较多")
-    assert pace(config, "听课", date(2026, 11, 30)) == 18.3
-    assert me["听课"].owed == 18
+    assert pace(config, "听课", date(2026, 11, 30)) == 18.5
+    assert me["听课"].owed == 19
     # November: 18 of its 19 school days have passed.
     assert pace(config, "教育故事", date(2026, 11, 30)) == 1.9
     assert me["教育故事"].owed == 2

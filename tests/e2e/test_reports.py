@@ -167,8 +167,8 @@ async def test_leader_sees_teacher_by_teacher(bot: Driver) -> None:
     text = plain(replies[0])
     lines = text.splitlines()
     assert lines[0] == "语文组 · 研修进度（11月30日（周一），5 人）"
-    assert "听课：平均完成 0%（应有 61%），已完成 0/4 人，落后 4 人" in lines
-    assert "教学反思：平均完成 0%（应有 61%），已完成 0/5 人，落后 5 人" in lines
+    assert "听课：平均完成 0%（应有 62%），已完成 0/4 人，落后 4 人" in lines
+    assert "教学反思：平均完成 0%（应有 62%），已完成 0/5 人，落后 5 人" in lines
     # Written at term end: not due, nobody behind.
     assert "心得体会：平均完成 0%（应有 0%），已完成 0/5 人，落后 0 人" in lines
     people = [line.split("：")[0] for line in lines[lines.index("") + 1:]]
@@ -299,7 +299,7 @@ async def test_weekly_digest_goes_to_the_group_once_with_names_to_the_leader(
     assert len(private) == 1
     copy = plain(private[0][1])
     assert copy.startswith("（给教研组长的完整名单）\n📊 语文组周报")
-    assert "\n听课：平均完成 0%（应有 66%），已完成 0/4 人，落后 4 人" in copy
+    assert "\n听课：平均完成 0%（应有 67%），已完成 0/4 人，落后 4 人" in copy
     for name in CHINESE_GROUP:
         assert f"\n{name}：" in copy
     # Nobody else of 语文组 gets a copy.
@@ -342,7 +342,7 @@ async def test_wednesday_nudge_lists_what_is_missing_with_buttons(school: School
     lines = plain(reply).splitlines()
     assert lines[0] == "刘洋老师，这周的研修小提醒："
     assert "· 听课 0/30，还差约 19 节" in lines
-    assert "· 读书笔记 0/7000 字，还差约 4 420 字" in lines
+    assert "· 读书笔记 0/7000 字，还差约 4 470 字" in lines
     # 心得体会 and 论文 are written at term end: not due, so not in the nudge.
     assert not [line for line in lines if "心得体会" in line or "论文" in line]
     assert lines[-1] == "不想收到提醒？发送 /settings 调整。"
@@ -674,7 +674,7 @@ async def test_progress_before_any_session_exists(config: Config, sqlite_url: st
     lines = (await bot.say(WANG, "/progress")).splitlines()
     assert lines[0] == "语文组 · 研修进度（11月30日（周一），5 人）"
     assert attendance in lines
-    assert "听课：平均完成 0%（应有 61%），已完成 0/4 人，落后 4 人" in lines
+    assert "听课：平均完成 0%（应有 62%），已完成 0/4 人，落后 4 人" in lines
     # 出勤 is not among what 刘洋 is behind on.
     assert f"\n刘洋：{paced_quotas(bot) - 1} 项落后（" in "\n".join(lines)
     own = (await bot.say(LIU, "/progress")).split("\n\n我的进度\n")[1].splitlines()

@@ -287,7 +287,7 @@ async def test_admin_approves_a_request_with_a_tap(box: Sandbox) -> None:
         "── 研修助手 → 与陈主任的私聊（修改了上一条）\n"
         "  绑定申请：刘洋\n"
         "  \n"
-        "  已由 陈主任 批准。\n"
+        "  陈主任已批准。\n"
         "── 研修助手 → 与路人的私聊\n"
         "  教导处已批准：您已绑定为 刘洋。发送 /help 看看我能做什么。\n"
     )
@@ -314,7 +314,7 @@ async def test_bound_admin_is_asked_at_once_and_can_refuse(box: Sandbox) -> None
     # 路人 cannot press the admin's buttons: they are in another chat.
     assert await talk(box, "/tap 2") == "用法：/tap 序号（本聊天最近一条消息有 0 个按钮）\n"
     refused = await talk(box, "/as 陈主任", "/tap 2")
-    assert "  已由 陈主任 拒绝。\n" in refused
+    assert "  陈主任已拒绝。\n" in refused
     assert ("── 研修助手 → 与路人的私聊\n"
             "  教导处没有批准这次绑定申请。如有疑问，请直接联系教导处。\n") in refused
     assert "没有待审核的绑定申请。" in await talk(box, "/pending")

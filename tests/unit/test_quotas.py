@@ -26,10 +26,10 @@ MONTHS = [
 # School days of the example calendar, counted by hand: September 22 weekdays minus 中秋
 # (Friday 09-25) plus the 调休 Sunday 09-20; October 22 weekdays minus 国庆 1, 2, 5, 6, 7
 # plus the 调休 Saturday 10-10; November 21 weekdays minus the 秋季运动会 on 11-05 and
-# 11-06; December 23; January 1-22: 16 weekdays (2027 has no national data, so 元旦 is
-# not known) minus the 期末考试 18-20.
-DAYS_IN = {9: 22, 10: 18, 11: 19, 12: 23, 1: 13}
-SEMESTER_DAYS = 95
+# 11-06; December 23; January 1-22: 16 weekdays minus 元旦 (Friday 01-01, from the law's
+# holidays: chinese-calendar has no 2027 data) and the 期末考试 18-20.
+DAYS_IN = {9: 22, 10: 18, 11: 19, 12: 23, 1: 12}
+SEMESTER_DAYS = 94
 
 OBSERVE = QuotaSpec(kind="observation", label="听课", target=30, roles=("teacher", "leader"))
 REFLECT = QuotaSpec(kind="reflection", label="教学反思", target=20)
@@ -185,8 +185,8 @@ def test_expected_after_national_day_is_the_share_of_school_days() -> None:
     due = quotas.expected(30, start=SEMESTER[0], end=SEMESTER[1], today=date(2026, 10, 8),
                           school_days=SCHOOL_DAYS)
     # All of September's 22 school days have passed; the 国庆 week added none.
-    assert due == pytest.approx(30 * 22 / 95)
-    assert due == pytest.approx(6.947, abs=1e-3)
+    assert due == pytest.approx(30 * 22 / 94)
+    assert due == pytest.approx(7.021, abs=1e-3)
     assert due == quotas.expected(30, start=SEMESTER[0], end=SEMESTER[1],
                                   today=date(2026, 10, 1), school_days=SCHOOL_DAYS)
 
@@ -337,7 +337,7 @@ def test_a_chars_quota_sums_counted_chars() -> None:
     progress = measure_one(READING, TOTALS, date(2027, 1, 22))
     # The last day: all but the day itself has passed (6926 due; 2426 behind > 1750).
     due = 7000 * passed_before(SEMESTER[0], date(2027, 1, 22)) / SEMESTER_DAYS
-    assert due == pytest.approx(7000 * 94 / 95)
+    assert due == pytest.approx(7000 * 93 / 94)
     assert progress.current == PeriodProgress(
         SEMESTER[0], SEMESTER[1], done=4500, target=7000, expected=pytest.approx(due),
         short=1, status=Status.FAR_BEHIND, closed=False, owed=2426)
@@ -346,7 +346,7 @@ def test_a_chars_quota_sums_counted_chars() -> None:
 def test_a_quota_without_records() -> None:
     progress = measure_one(OBSERVE, [row("reflection", 2026, 9, 5, 5)], date(2026, 10, 8))
     assert (progress.current.done, progress.current.short) == (0, 0)
-    assert progress.current.expected == pytest.approx(30 * 22 / 95)
+    assert progress.current.expected == pytest.approx(30 * 22 / 94)
     assert progress.current.status is Status.SLIGHTLY_BEHIND  # gap 6.95 ≤ 25% of 30
 
 
@@ -470,11 +470,11 @@ def test_a_single_missing_piece_is_behind_from_half_its_period(quota: QuotaSpec)
 
 
 def test_a_single_piece_turns_behind_after_the_middle_school_day() -> None:
-    # 95 school days: by the start of the 48th, 47 have passed (< half); of the 49th, 48.
+    # 94 school days: by the start of the 47th, 46 have passed (< half); of the 48th, 47.
     days = [SEMESTER[0] + timedelta(days=n) for n in range((SEMESTER[1] - SEMESTER[0]).days)]
     school = [day for day in days if SCHOOL_DAYS(day, day)]
     assert len(school) == SEMESTER_DAYS - 1  # the range stops before the last day
-    last_on_track, first_far = school[47], school[48]
+    last_on_track, first_far = school[46], school[47]
     assert measure_one(OPEN, [], last_on_track).current.status is Status.ON_TRACK
     assert measure_one(OPEN, [], first_far).current.status is Status.FAR_BEHIND
 
