@@ -7,6 +7,7 @@ The demo school; the clock stands on Monday 2026-11-30 08:00; 刘洋 is a teache
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from bot.app import build_runner
@@ -221,3 +222,60 @@ async def test_a_request_for_a_name_not_on_the_roster_reaches_the_admins(
             if chat == driver.account("陈主任") and text.startswith("绑定申请")]
     assert told == ["绑定申请：新老师 申请绑定为「张三」，但花名册上没有这个名字。"
                     "如果是新同事，请把他加入花名册并重新导入，再给他绑定码。"]
+
+
+# -- wording -------------------------------------------------------------------------------------
+
+
+async def test_a_title_typed_with_its_own_book_marks_has_one_pair(driver: Driver) -> None:
+    from tests.e2e.test_lessons import answer
+    driver.bind(LIU)
+    replies = await driver.send(LIU, "/addlesson")
+    replies = await answer(driver, LIU, "研讨课", "下周三", "2", "9:55", "录播教室",
+                           "三年级2班", "语文", "《富饶的西沙群岛》（第二次试教）", "需要预约",
+                           replies=replies, taps=("研讨课", "语文", "需要预约"))
+    await tap(driver, LIU, replies, "提交")
+    listed = shown(await driver.send(LIU, "/lessons"))
+    assert "《富饶的西沙群岛》（第二次试教）" in listed
+    assert "《《" not in listed
+    assert "》》" not in listed
+
+
+async def test_a_notice_reads_naturally(driver: Driver) -> None:
+    driver.bind("王芳", "陈主任")
+    assert shown(await driver.send("陈主任", "/start")).startswith("陈主任您好！")
+    assert "陈主任老师" not in shown(await driver.send("陈主任", "/start"))
+
+    async def nowhere(_reply: Reply, _item: object) -> bool:
+        return True
+
+    await build_runner(driver.core, nowhere).tick()
+    driver.link("语文组")
+    await driver.send("王芳", "/announce")
+    for text in ("《秋天的雨》一课多研", "王芳", "说课-上课-评课", "先说课，再上课，最后评课"):
+        replies = await driver.send("王芳", text)
+    replies = await tap(driver, "王芳", replies, "完成")
+    replies = await driver.send("王芳", "请提前阅读课文《秋天的雨》")
+    summary = shown(replies)
+    assert "字）" not in summary
+    assert "正文合计" not in summary
+    posted = shown(await tap(driver, "王芳", replies, "提交"))
+    assert "请准备：阅读课文《秋天的雨》" in posted
+    assert "请准备：请" not in posted
+
+
+async def test_the_audit_log_speaks_chinese(driver: Driver) -> None:
+    driver.bind("王芳", "陈主任")
+
+    async def nowhere(_reply: Reply, _item: object) -> bool:
+        return True
+
+    await build_runner(driver.core, nowhere).tick()
+    sessions = await driver.send("王芳", "/sessions")
+    menu = await tap(driver, "王芳", sessions, next(
+        b.label for reply in sessions for row in reply.buttons for b in row))
+    asked = await tap(driver, "王芳", menu, "取消本次")
+    await tap(driver, "王芳", asked, "确定取消")
+    log = shown(await driver.send("陈主任", "/audit"))
+    assert "王芳：取消教研 语文组12月2日（周三）的教研" in log
+    assert not re.search(r"meeting|teacher|None|\d{4}-\d{2}-\d{2}", log)
