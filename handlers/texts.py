@@ -433,6 +433,11 @@ AUDIT_LEAVE = "{name}，{group}{day}的教研：{verdict}"
 AUDIT_MOVE = "{group}{day}的教研改到 {new}"
 AUDIT_SESSION = "{group}{day}的教研"
 AUDIT_NOTHING = "未记录"
+RESCHEDULE_CHECK = "⚠️ 请再确认一下：{problems}。仍然改到这个时间吗？"
+RESCHEDULE_DAY_OFF = "{day}是{reason}"
+RESCHEDULE_CLASH = "{group}{when}也在{place}活动"
+RESCHEDULE_ANYWAY = "仍然改到这个时间"
+RESCHEDULE_CHANGE = "修改"
 AUDIT_ACTIONS = {"roster_import": "导入花名册", "bind": "绑定账号", "bind_request": "审核绑定",
                  "link_chat": "关联群聊", "delete_record": "删除记录",
                  "move_session": "教研改期", "cancel_session": "取消教研",

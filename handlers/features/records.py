@@ -88,6 +88,13 @@ def _apply(ctx: Ctx, spec: FormSpec, outcome: Outcome) -> list[Reply]:
     return replies
 
 
+def keep_draft(ctx: Ctx, draft: Draft) -> None:
+    """Store ``draft`` as the sender's open form (a submitter that asks once more)."""
+    drafts.save_draft(ctx.session, account=ctx.incoming.account, teacher_id=ctx.me.id,
+                      form=draft.form, step=draft.step, answers=draft.answers,
+                      context=draft.context(), now=ctx.now)
+
+
 def finish_draft(ctx: Ctx) -> None:
     """Drop the sender's draft after a submitter has used it."""
     drafts.delete_draft(ctx.session, account=ctx.incoming.account)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, time, timedelta
 from typing import Any
 
@@ -9,6 +10,7 @@ from handlers import texts
 from handlers.callback_data import is_id
 from handlers.context import ButtonRoute, Command, Ctx, Where
 from handlers.features import records
+from handlers.forms import engine
 from handlers.forms.engine import Draft
 from handlers.forms.spec import FormSpec
 from handlers.forms.validators import InvalidInput, parse_date
@@ -20,6 +22,7 @@ from storage.repos.audit import audit
 from storage.repos.meetings import MeetingRow
 
 SESSION_BUTTONS = "ses"
+WARNED = "_warned"  # a reschedule draft's answers: the time the leader was warned about
 ATTEND_BUTTONS = "att"
 LEAVE_BUTTONS = "lv"
 LIST_WEEKS = 4
@@ -198,10 +201,28 @@ def _menu(ctx: Ctx, meeting: MeetingRow) -> list[Reply]:
     return [Reply(describe(meeting, ctx.settings.zone), buttons=buttons)]
 
 
+def _reschedule_problems(ctx: Ctx, meeting: MeetingRow, start: datetime, end: datetime,
+                         place: str) -> list[str]:
+    """Why the new time may be a mistake: a day off, or another session in that room."""
+    day = start.astimezone(ctx.settings.zone).date()
+    found = []
+    reason = ctx.settings.school_calendar.day_off_reason(day)
+    if reason:
+        found.append(texts.RESCHEDULE_DAY_OFF.format(day=fmt_date(day), reason=reason))
+    for other in meetings.held_between(ctx.session, start=start - timedelta(days=1), end=end):
+        if (other.id != meeting.id and other.place.strip() == place.strip()
+                and other.starts_at is not None and other.ends_at is not None
+                and other.starts_at < end and other.ends_at > start):
+            found.append(texts.RESCHEDULE_CLASH.format(
+                group=esc(other.group), when=fmt_datetime(other.starts_at, ctx.settings.zone),
+                place=esc(place)))
+    return found
+
+
 def _submit_reschedule(ctx: Ctx, _spec: FormSpec, draft: Draft) -> list[Reply]:
     meeting = _led_meeting(ctx, str(draft.link_id or ""))
-    records.finish_draft(ctx)
     if meeting is None:
+        records.finish_draft(ctx)
         return [Reply(texts.SESSION_GONE)]
     zone = ctx.settings.zone
     day = datetime.fromisoformat(str(draft.answers["day"])).date()
@@ -209,6 +230,18 @@ def _submit_reschedule(ctx: Ctx, _spec: FormSpec, draft: Draft) -> list[Reply]:
     end = datetime.combine(day, time.fromisoformat(str(draft.answers["end"])), zone)
     if end <= start:
         end = start + timedelta(minutes=90)
+    place = str(draft.answers["place"])
+    problems = _reschedule_problems(ctx, meeting, start, end, place)
+    signature = f"{start.isoformat()}|{end.isoformat()}|{place}"
+    if problems and draft.answers.get(WARNED) != signature:
+        # A weekend, a holiday or another group in the same room: say so, and ask again.
+        asked = replace(draft, answers={**draft.answers, WARNED: signature})
+        records.keep_draft(ctx, asked)
+        return [Reply(texts.RESCHEDULE_CHECK.format(problems="；".join(problems)),
+                      buttons=((engine.button(asked, texts.RESCHEDULE_ANYWAY, "submit"),
+                                engine.button(asked, texts.RESCHEDULE_CHANGE, "edit")),),
+                      edit=True)]
+    records.finish_draft(ctx)
     cancel_reminders(ctx, meeting.id)
     meetings.update_meeting(ctx.session, meeting_id=meeting.id, starts_at=start, ends_at=end,
                             place=str(draft.answers["place"]))

@@ -279,3 +279,41 @@ async def test_the_audit_log_speaks_chinese(driver: Driver) -> None:
     log = shown(await driver.send("陈主任", "/audit"))
     assert "王芳：取消教研 语文组12月2日（周三）的教研" in log
     assert not re.search(r"meeting|teacher|None|\d{4}-\d{2}-\d{2}", log)
+
+
+# -- rescheduling ---------------------------------------------------------------------------------
+
+
+async def test_rescheduling_onto_a_weekend_or_a_busy_room_asks_first(driver: Driver) -> None:
+    driver.bind("王芳")
+
+    async def nowhere(_reply: Reply, _item: object) -> bool:
+        return True
+
+    await build_runner(driver.core, nowhere).tick()
+
+    async def move(day: str, place: str) -> list[Reply]:
+        sessions = await driver.send("王芳", "/sessions")
+        menu = await tap(driver, "王芳", sessions, next(
+            b.label for reply in sessions for row in reply.buttons for b in row))
+        replies = await tap(driver, "王芳", menu, "改时间地点")
+        for text in (day, "14:50", "16:20"):
+            replies = await driver.send("王芳", text)
+        if place != "三楼会议室":  # the place is filled in already: change it
+            replies = await tap(driver, "王芳", replies, "修改某项")
+            replies = await tap(driver, "王芳", replies, "地点")
+            replies = await driver.send("王芳", place)
+        return await tap(driver, "王芳", replies, "提交")
+
+    weekend = await move("12月5日", "三楼会议室")
+    assert shown(weekend) == "⚠️ 请再确认一下：12月5日（周六）是周末。仍然改到这个时间吗？"
+    # 数学组 meets on Tuesdays 14:50 in 二楼数学教研室.
+    await tap(driver, "王芳", weekend, "修改")
+    await driver.send("王芳", "/cancel")
+    await tap(driver, "王芳", driver.seen[driver.account("王芳")], "放弃")
+    clash = await move("12月1日", "二楼数学教研室")
+    assert shown(clash) == ("⚠️ 请再确认一下：数学组12月1日（周二）14:50也在二楼数学教研室活动。"
+                            "仍然改到这个时间吗？")
+    done = shown(await tap(driver, "王芳", clash, "仍然改到这个时间"))
+    assert "⚠️" not in done
+    assert "12月1日（周二）14:50" in shown(await driver.send("王芳", "/sessions"))
