@@ -8,6 +8,7 @@ act on a newer draft.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -222,6 +223,10 @@ def _ask(spec: FormSpec, draft: Draft, error: str = "") -> Reply:
         rows.append((button(draft, texts.FORM_DONE, "done"),))
     elif current not in (None, ""):
         rows.append((button(draft, texts.FORM_KEEP_VALUE, "keep_value"),))
+    if spec_field.kind is FieldKind.TEACHER and draft.typed_name:
+        # Waiting for "是校外教师?": the answer may be typed as well as pressed.
+        rows.append((button(draft, texts.FORM_VISITOR_YES, "visitor"),
+                     button(draft, texts.FORM_VISITOR_RETYPE, "retype")))
     if not spec_field.required:
         rows.append((button(draft, texts.FORM_SKIP, "skip"),))
     return Reply("\n".join(lines), buttons=tuple(rows))
@@ -438,9 +443,52 @@ def _teacher(spec: FormSpec, draft: Draft, text: str, lookup: Lookup) -> Outcome
                                        buttons=options)])
     answers = dict(draft.answers)
     answers[spec_field.key] = name
-    answers[f"{spec_field.key}_id"] = matches[0][0] if matches else None
-    note = "" if matches else texts.FORM_VISITOR.format(name=esc(name))
-    return _advance(spec, draft, answers, note)
+    if matches:
+        answers[f"{spec_field.key}_id"] = matches[0][0]
+        return _advance(spec, draft, answers)
+    # "孙丽执教，王芳主持": the roster's names inside it; anyone else is confirmed first.
+    found, unknown = _roster_names(name, lookup)
+    if found and not unknown:
+        answers[f"{spec_field.key}_id"] = found[0][0]
+        note = texts.FORM_ROSTER_NAMES.format(names=esc("、".join(n for _, n in found)))
+        return _advance(spec, draft, answers, note)
+    waiting = replace(draft, typed_name=name)
+    return Outcome(waiting, [Reply(
+        texts.FORM_VISITOR_ASK.format(names=esc("、".join(unknown or [name]))),
+        buttons=((button(waiting, texts.FORM_VISITOR_YES, "visitor"),
+                  button(waiting, texts.FORM_VISITOR_RETYPE, "retype")),))])
+
+
+_NAME_SPLIT = re.compile(r"[，,、；;\s]+|(?<=.)[和与及](?=.)")
+_ROLE_WORDS = re.compile(r"(?:执教|主持|主讲|上课|说课|评课|讲座|老师)+$")
+
+
+def _roster_names(text: str, lookup: Lookup) -> tuple[list[tuple[int, str]], list[str]]:
+    """The people of the roster named in ``text`` (split at 、，和 …, without 执教, 主持 …)
+    and the names that are not on it."""
+    found: list[tuple[int, str]] = []
+    unknown: list[str] = []
+    for part in _NAME_SPLIT.split(text):
+        name = _ROLE_WORDS.sub("", part.strip())
+        if not name:
+            continue
+        matches = lookup(name)
+        if matches:
+            found.append((matches[0][0], name))
+        else:
+            unknown.append(name)
+    return found, unknown
+
+
+def _visitor(spec: FormSpec, draft: Draft, lookup: Lookup) -> Outcome:
+    """The person confirmed that the name typed is someone from outside (校外教师)."""
+    spec_field = spec.field(draft.step)
+    name = draft.typed_name
+    found, _unknown = _roster_names(name, lookup)
+    answers = {**draft.answers, spec_field.key: name,
+               f"{spec_field.key}_id": found[0][0] if found else None}
+    return _advance(spec, replace(draft, typed_name=""), answers,
+                    texts.FORM_VISITOR.format(name=esc(name)))
 
 
 def _in_field(spec: FormSpec, draft: Draft, event: Event, *, today: date,
@@ -464,6 +512,12 @@ def _in_field(spec: FormSpec, draft: Draft, event: Event, *, today: date,
         if event.action == "date" and is_date and event.arg in ("0", "1"):
             day = today + timedelta(days=int(event.arg)) * (1 if spec.future_dates else -1)
             return _advance(spec, draft, {**draft.answers, spec_field.key: day.isoformat()})
+        if event.action == "visitor" and spec_field.kind is FieldKind.TEACHER and (
+                draft.typed_name):
+            return _visitor(spec, draft, lookup)
+        if event.action == "retype" and spec_field.kind is FieldKind.TEACHER:
+            return Outcome(replace(draft, typed_name=""),
+                           [_ask(spec, replace(draft, typed_name=""))])
         if event.action == "teacher" and spec_field.kind is FieldKind.TEACHER:
             return Outcome(draft, [_ask(spec, draft)]) if not is_id(event.arg) else (
                 _pick_teacher(spec, draft, int(event.arg), lookup))

@@ -317,3 +317,26 @@ async def test_rescheduling_onto_a_weekend_or_a_busy_room_asks_first(driver: Dri
     done = shown(await tap(driver, "王芳", clash, "仍然改到这个时间"))
     assert "⚠️" not in done
     assert "12月1日（周二）14:50" in shown(await driver.send("王芳", "/sessions"))
+
+
+async def test_the_host_is_read_as_roster_names_and_a_stranger_is_confirmed(
+        driver: Driver) -> None:
+    driver.bind("王芳")
+
+    async def nowhere(_reply: Reply, _item: object) -> bool:
+        return True
+
+    await build_runner(driver.core, nowhere).tick()
+    await driver.send("王芳", "/announce")
+    await driver.send("王芳", "《秋天的雨》一课多研")
+    known = shown(await driver.send("王芳", "孙丽执教，王芳主持"))
+    assert known.startswith("已认出花名册上的 孙丽、王芳。")
+    assert "校外" not in known
+    draft = draft_of(driver, "王芳")
+    assert draft is not None
+    assert draft.answers["host"] == "孙丽执教，王芳主持"
+    await driver.send("王芳", "/back")
+    asked = shown(await driver.send("王芳", "李四主讲"))
+    assert asked == "花名册里没有「李四」。是校外教师吗？"
+    kept = shown(await driver.send("王芳", "是，校外教师"))
+    assert kept.startswith("已按校外教师记录「李四主讲」。")

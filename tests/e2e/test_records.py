@@ -747,8 +747,9 @@ async def test_observation_links_the_roster_teacher_or_notes_a_visitor(bot: Driv
     await tap(bot, LIU, summary, "提交")
 
     await run(bot, LIU, ["记听课", "今天", "4", "五年级2班", "语文"])
-    visitor = await bot.say(LIU, "李明")
-    assert "花名册里没有「李明」，已按校外教师记录。" in visitor
+    assert "花名册里没有「李明」。是校外教师吗？" in await bot.say(LIU, "李明")
+    visitor = await bot.say(LIU, "是，校外教师")
+    assert "已按校外教师记录「李明」。" in visitor
     assert "第 6/11 项 · 课题" in visitor
     summary = await run(bot, LIU, ["桂林山水", "新授课", *PROCESS_PARTS, "完成",
                                    STRENGTH, WEAKNESS, SUGGESTION])

@@ -456,12 +456,17 @@ def test_teacher_on_the_roster_is_stored_with_id() -> None:
     assert reply.text.startswith("<b>听课记录</b> · 第 6/11 项 · 课题\n")
 
 
-def test_teacher_not_on_the_roster_is_a_visitor() -> None:
-    outcome = step(OBSERVATION, at(OBSERVATION, "teacher"), Text("张校外"))
+def test_teacher_not_on_the_roster_is_confirmed_as_a_visitor() -> None:
+    asked = step(OBSERVATION, at(OBSERVATION, "teacher"), Text("张校外"))
+    assert live(asked).step == "teacher"
+    assert said(asked).startswith("花名册里没有「张校外」。是校外教师吗？")
+    outcome = step(OBSERVATION, live(asked), Text("是，校外教师"))
     assert live(outcome).answers == {"teacher": "张校外", "teacher_id": None}
     assert live(outcome).step == "title"
-    assert outcome.replies[0] == Reply("花名册里没有「张校外」，已按校外教师记录。")
+    assert outcome.replies[0] == Reply("已按校外教师记录「张校外」。")
     assert outcome.replies[1].text.startswith("<b>听课记录</b> · 第 6/11 项 · 课题\n")
+    again = step(OBSERVATION, live(asked), Text("重新输入"))
+    assert (live(again).step, live(again).typed_name) == ("teacher", "")
 
 
 def test_two_teachers_of_one_name_are_offered_as_buttons() -> None:
@@ -516,7 +521,8 @@ def test_skipping_an_answered_optional_teacher_drops_its_id(skip: engine.Event) 
 
 def test_skipping_an_unknown_teacher_drops_the_none_id() -> None:
     spec = _optional_teacher()
-    answered = step(spec, at(spec, "teacher"), Text("张校外"))
+    asked = step(spec, at(spec, "teacher"), Text("张校外"))
+    answered = step(spec, live(asked), Text("是，校外教师"))
     assert live(answered).answers == {"teacher": "张校外", "teacher_id": None}
     back = live(step(spec, live(answered), Control("back")))
     skipped = step(spec, back, Control("skip"))
@@ -1240,7 +1246,9 @@ def test_html_in_answers_is_escaped() -> None:
 
 def test_html_in_teacher_names_is_escaped() -> None:
     outcome = step(OBSERVATION, at(OBSERVATION, "teacher"), Text("<i>张</i>"))
-    assert outcome.replies[0] == Reply("花名册里没有「&lt;i&gt;张&lt;/i&gt;」，已按校外教师记录。")
+    assert outcome.replies[0].text == "花名册里没有「&lt;i&gt;张&lt;/i&gt;」。是校外教师吗？"
+    kept = step(OBSERVATION, live(outcome), Text("是，校外教师"))
+    assert kept.replies[0] == Reply("已按校外教师记录「&lt;i&gt;张&lt;/i&gt;」。")
 
 
 # -- drafts survive a restart -------------------------------------------------------------
