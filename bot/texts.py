@@ -29,7 +29,16 @@ SANDBOX_CLOCK = "（沙盒）现在时间：{now}"
 SANDBOX_SCHEDULED = "（沙盒）{now} 定时消息："
 SANDBOX_CLOCK_TOO_FAR = "（沙盒）一次最多移动 60 天。"
 SANDBOX_CLOCK_USAGE = "用法：/clock +2d、/clock +3h、/clock +30m 或 /clock 2026-12-02 15:00"
-SANDBOX_TAP_USAGE = "用法：/tap 序号（本聊天最近一条消息有 {count} 个按钮）"
+SANDBOX_TAP_USAGE = (
+    "用法：/tap 序号（本聊天最近一条消息有 {count} 个按钮）；"
+    "/tap 2 1 按前一条消息的第 1 个按钮（可按最近 {messages} 条）")
+SANDBOX_SKIPPED = "（沙盒）开始前已到期的 {count} 条定时消息（周报等）已发出，这里不再显示。"
+SANDBOX_TRY = (
+    "试试这些：\n"
+    "  /as 刘洋  然后  写反思          —— 以老师身份写一份教学反思\n"
+    "  /as 王芳  然后  /announce       —— 以教研组长身份发布教研通知\n"
+    "  /in 语文组  然后  /clock 2026-12-02 15:00  —— 到教研那天，看提醒和签到\n"
+    "  /as 陈主任  然后  /progress     —— 以教导处身份看全校进度")
 SANDBOX_TAP_HINT = "   ← /tap 序号"
 SANDBOX_GROUP_LABEL = "群「{name}」"
 SANDBOX_PRIVATE_LABEL = "与{name}的私聊"

@@ -8,6 +8,7 @@ import html
 import logging
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 
@@ -183,6 +184,21 @@ def _press(ctx: Ctx, data: str) -> list[Reply]:
             else reply for reply in replies]
 
 
+def _then_reask(ctx: Ctx, name: str, run: Callable[[], list[Reply]]) -> list[Reply]:
+    """Run a command; if it left an open form as it was (/me in the middle of a 听课记录),
+    ask the form's current question again, so free text after it is clearly an answer."""
+    if not ctx.incoming.chat.is_private or name in _UNLISTED or ctx.access <= Access.STRANGER:
+        return run()
+    before = records.draft_state(ctx)
+    replies = run()
+    if before is None or records.draft_state(ctx) != before:
+        return replies
+    again = records.reask(ctx)
+    if any(reply.text == again[-1].text for reply in replies):  # it showed the form itself
+        return replies
+    return [*replies, *again]
+
+
 def route(ctx: Ctx) -> list[Reply]:
     """Decide what an update means and run the one feature function it asks for."""
     incoming = ctx.incoming
@@ -197,12 +213,12 @@ def route(ctx: Ctx) -> list[Reply]:
     if incoming.button is not None:
         return _press(ctx, incoming.button)
     if command is not None:
-        return _run_command(ctx, *command)
+        return _then_reask(ctx, command[0], lambda: _run_command(ctx, *command))
     if not incoming.chat.is_private:
         return []
     menu_command = texts.MENU_COMMANDS.get((incoming.text or "").strip())
     if menu_command is not None:
-        return _run_command(ctx, menu_command, "")
+        return _then_reask(ctx, menu_command, lambda: _run_command(ctx, menu_command, ""))
     if ctx.access > Access.STRANGER:
         answered = records.on_message(ctx)
         if answered is not None:

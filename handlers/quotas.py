@@ -30,13 +30,21 @@ class Status(StrEnum):
 
     DONE = "已完成"
     ON_TRACK = "进度正常"
+    NOT_DUE = "未到期"
     SLIGHTLY_BEHIND = "稍落后"
     FAR_BEHIND = "落后较多"
 
 
+BEHIND = (Status.SLIGHTLY_BEHIND, Status.FAR_BEHIND)
+
+
 @dataclass(frozen=True)
 class PeriodProgress:
-    """Progress toward a quota in one period (the semester, or one month of it)."""
+    """Progress toward a quota in one period (the semester, or one month of it).
+
+    ``expected`` is the exact pace (for charts); ``owed`` is the one figure people see:
+    the whole amount missing by now (0 when on track or not yet due).
+    """
 
     start: date
     end: date
@@ -46,6 +54,13 @@ class PeriodProgress:
     short: int
     status: Status
     closed: bool
+    owed: int = 0
+    due: date | None = None
+
+    @property
+    def behind(self) -> bool:
+        """落后, the one definition /me, /progress, digests, nudges and exports share."""
+        return self.status in BEHIND
 
 
 @dataclass(frozen=True)
@@ -55,6 +70,21 @@ class QuotaProgress:
     quota: QuotaSpec
     current: PeriodProgress
     past: tuple[PeriodProgress, ...]
+
+    @property
+    def behind(self) -> bool:
+        """Whether the current period is behind (see ``PeriodProgress.behind``)."""
+        return self.current.behind
+
+
+def behind(items: Sequence[QuotaProgress]) -> list[QuotaProgress]:
+    """The items that are 落后 (slightly or far) now."""
+    return [item for item in items if item.behind]
+
+
+def whole(value: float) -> int:
+    """Round half up: 0.5 piece is one piece, 12.2 is 12."""
+    return math.floor(value + 0.5)
 
 
 def applies(quota: QuotaSpec, *, role: str, groups: Sequence[str]) -> bool:
@@ -94,22 +124,34 @@ def expected(target: int, *, start: date, end: date, today: date,
     return target * school_days(start, today - timedelta(days=1)) / total
 
 
+def owing(done: int, target: int, due: float) -> int:
+    """The whole amount missing by now: what is due, rounded half up, less what is done."""
+    return 0 if done >= target else max(0, whole(due) - done)
+
+
 def status(done: int, target: int, due: float, unit: Unit) -> Status:
     """The plain word: done, on track, slightly behind, far behind.
 
-    "Slightly" allows a quarter of the target; a count target also allows one piece
-    (half a piece for a target of one, so a single missing piece turns "far behind" once
-    more than half of its period has passed).
+    Whole numbers only: behind means at least one whole piece (or 字) missing by now,
+    never "behind, 0 due". "Slightly" allows a quarter of the target; a count target of
+    more than one also allows one piece.
     """
     if done >= target:
         return Status.DONE
-    gap = due - done
-    if gap <= 1e-9:
+    owed = owing(done, target, due)
+    if owed <= 0:
         return Status.ON_TRACK
     slack = 0.25 * target
-    if unit is Unit.COUNT:
-        slack = max(slack, 1.0 if target > 1 else 0.5)
-    return Status.SLIGHTLY_BEHIND if gap <= slack else Status.FAR_BEHIND
+    if unit is Unit.COUNT and target > 1:
+        slack = max(slack, 1.0)
+    return Status.SLIGHTLY_BEHIND if owed <= slack else Status.FAR_BEHIND
+
+
+def due_day(quota: QuotaSpec, end: date) -> date | None:
+    """The day a quota with ``due`` is due in the period ending ``end`` (None: paced)."""
+    if quota.due is None:
+        return None
+    return end if quota.due == "end" else min(quota.due, end)
 
 
 def bar(done: int, target: int, width: int = BAR_WIDTH) -> str:
@@ -153,12 +195,15 @@ def measure(
     quotas: Sequence[QuotaSpec], *, totals: Sequence[TotalsRow], lessons: Sequence[date],
     semester: tuple[date, date], today: date, school_days: SchoolDays,
     sessions: Sequence[tuple[date, bool]] = (), history: bool = True,
+    started_on: date | None = None,
 ) -> list[QuotaProgress]:
     """Progress on each quota for one teacher, from their monthly totals.
 
     ``sessions`` are the teacher's groups' sessions that take place, each with whether it
     counts as attended (for the 出勤 quota). Without ``history`` only the current period is
-    measured (``past`` stays empty): digests and reminders need no more.
+    measured (``past`` stays empty): digests and reminders need no more. Pace and
+    attendance count from ``started_on`` (the school's first day with the bot): a period
+    that ended before it is not measured, and one that holds it is paced from it.
     """
     by_kind: dict[str, list[TotalsRow]] = {}
     for row in totals:
@@ -166,29 +211,50 @@ def measure(
     result = []
     for quota in quotas:
         spans = periods(quota.period, semester[0], semester[1])
+        if started_on is not None:
+            spans = tuple(span for span in spans if span[1] >= started_on) or spans[-1:]
         if not history:
             spans = (_current(spans, today),)
-        measured = []
-        for start, end in spans:
-            if start > today and measured:
-                break
-            if quota.kind == ATTENDANCE:
-                done, target, due = _attendance(quota, sessions, start, end, today)
-                short = 0
-            else:
-                done, short = _measure(quota, by_kind.get(quota.kind, ()), start, end,
-                                       lessons, today)
-                target = quota.target
-                due = expected(target, start=start, end=end, today=today,
-                               school_days=school_days)
-            measured.append(PeriodProgress(start, end, done, target, due, short,
-                                           status(done, target, due, quota.unit)
-                                           if target else Status.ON_TRACK,
-                                           closed=today > end))
+        measured = [_period(quota, by_kind.get(quota.kind, ()), start, end,
+                            today=today, school_days=school_days, lessons=lessons,
+                            sessions=sessions, started_on=started_on)
+                    for index, (start, end) in enumerate(spans)
+                    if index == 0 or start <= today]
         current = next((p for p in measured if p.start <= today <= p.end), measured[-1])
-        past = tuple(p for p in measured if p.closed and p is not current)
+        past = tuple(p for p in measured if p.closed and p is not current and p.target)
         result.append(QuotaProgress(quota, current, past))
     return result
+
+
+def _period(quota: QuotaSpec, rows: Sequence[TotalsRow], start: date, end: date, *,
+            today: date, school_days: SchoolDays, lessons: Sequence[date],
+            sessions: Sequence[tuple[date, bool]], started_on: date | None) -> PeriodProgress:
+    """One period of one quota: done, target, pace, the whole amount owed, the status."""
+    paced_from = max(start, started_on) if started_on is not None else start
+    due = due_day(quota, end)
+    if quota.kind == ATTENDANCE:
+        done, target, pace = _attendance(quota, sessions, paced_from, end, today)
+        short = 0
+    else:
+        done, short = _measure(quota, rows, start, end, lessons, today)
+        target = quota.target
+        if quota.period is Period.MONTH and paced_from > start:
+            # A month that began before the school's first day asks only its share.
+            total = school_days(start, end)
+            target = whole(target * school_days(paced_from, end) / total) if total else 0
+        if due is not None:
+            pace = float(target) if today > due else 0.0
+        else:
+            pace = expected(target, start=paced_from, end=end, today=today,
+                            school_days=school_days)
+    if not target:
+        word = Status.ON_TRACK
+    elif done < target and due is not None and today <= due:
+        word = Status.NOT_DUE
+    else:
+        word = status(done, target, pace, quota.unit)
+    return PeriodProgress(start, end, done, target, pace, short, word, closed=today > end,
+                          owed=owing(done, target, pace) if word in BEHIND else 0, due=due)
 
 
 def _current(spans: Sequence[tuple[date, date]], today: date) -> tuple[date, date]:

@@ -6,6 +6,8 @@ import html
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from handlers import texts
+
 TELEGRAM_LIMIT = 4096
 WEEKDAYS = "一二三四五六日"
 
@@ -34,6 +36,29 @@ def shorten(text: str, limit: int) -> str:
 def fmt_date(day: date) -> str:
     """A date as people at the school write it: 12月3日（周四）."""
     return f"{day.month}月{day.day}日（周{WEEKDAYS[day.weekday()]}）"
+
+
+def polite(name: str) -> str:
+    """How to address someone: 刘洋 → 刘洋老师, but 陈主任 stays 陈主任 (never 陈主任老师)."""
+    return name if name.endswith(texts.TITLES) else name + texts.TEACHER_SUFFIX
+
+
+def materials(text: str) -> str:
+    """What to prepare, without a 请/请提前 the leader typed (the notice says 请准备：)."""
+    bare = text.strip()
+    for lead in ("请大家提前", "请提前", "请大家", "请"):
+        if bare.startswith(lead) and len(bare) > len(lead):
+            return bare[len(lead):]
+    return bare
+
+
+def book_title(title: str) -> str:
+    """A title in exactly one pair of 《》: 富饶的西沙群岛 → 《富饶的西沙群岛》, and one typed
+    with its own 《》 (《富饶的西沙群岛》（第二次试教）) stays as typed, never 《《…》》."""
+    bare = title.strip()
+    while bare.startswith("《《") and bare.endswith("》》"):
+        bare = bare[1:-1]
+    return bare if bare.startswith("《") and "》" in bare else f"《{bare}》"
 
 
 def fmt_datetime(moment: datetime, zone: ZoneInfo) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date, time
 from enum import StrEnum
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
@@ -27,6 +28,9 @@ class SchoolSpec(_Spec):
 
     name: str = Field(min_length=1, max_length=100)
     timezone: str = "Asia/Shanghai"
+    # The day the school started using the bot: pace and attendance count from it, nothing
+    # before it is a failure. Empty: the day the roster was first imported.
+    started_on: date | None = None
 
     @field_validator("timezone")
     @classmethod
@@ -83,6 +87,9 @@ class QuotaSpec(_Spec):
     unit: Unit = Unit.COUNT
     period: Period = Period.SEMESTER
     min_chars: int | None = Field(default=None, gt=0)
+    # When the item is due: a date, or "end" (the end of each period). Before it the item
+    # is 未到期, never behind, and nudges leave it out. Empty: paced over the period.
+    due: date | Literal["end"] | None = None
     roles: tuple[str, ...] = ()
     groups: tuple[str, ...] = ()
 
@@ -148,6 +155,8 @@ class NudgesSpec(_Spec):
     # Days before a month or the semester closes on which those with quotas still open
     # are reminded (0: never), and 教导处 gets the month's summary on its last day.
     before_close_days: int = Field(default=3, ge=0, le=15)
+    # No nudge (nor period-end reminder) in the first days after someone binds.
+    after_binding_days: int = Field(default=7, ge=0, le=60)
 
 
 class ChartsSpec(_Spec):

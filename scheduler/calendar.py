@@ -6,7 +6,9 @@ Order of truth for "is this a school day":
    never one (it wins over the national calendar).
 2. Mainland China public holidays and 调休 working days from ``chinese_calendar``
    (a national 调休 working Saturday or Sunday is a school day).
-3. For a year ``chinese_calendar`` has no data for: Monday to Friday.
+3. For a year ``chinese_calendar`` has no data for yet (2027 on): the public holidays by
+   law from ``holidays`` (python-holidays), with its 调休 working days once published;
+   until then that year's 调休 is unknown (admins are told) and weekends are days off.
 
 Nothing here reads the clock: every date is a parameter.
 """
@@ -19,6 +21,7 @@ from functools import lru_cache
 from typing import Self
 
 import chinese_calendar
+import holidays
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
 __all__ = [
@@ -155,17 +158,40 @@ class Occurrence:
 
 @lru_cache(maxsize=8192)
 def _national(d: date) -> tuple[bool, str | None] | None:
-    """Return ``(is_workday, holiday_name)`` from chinese_calendar, or None for an unknown year."""
+    """Return ``(is_workday, holiday_name)`` from chinese_calendar, else from the law's
+    public holidays (python-holidays); None if neither knows the year."""
     try:
         is_holiday, name = chinese_calendar.get_holiday_detail(d)
     except NotImplementedError:
-        return None
+        return _by_law(d)
     return (not is_holiday, name)
 
 
 @lru_cache(maxsize=64)
+def _law_year(year: int) -> tuple[dict[date, str], frozenset[date]]:
+    """The law's public holidays of ``year`` (Chinese names) and its published 调休 days."""
+    found = holidays.country_holidays("CN", years=year, language="zh_CN")
+    workdays = frozenset(d for d in getattr(found, "weekend_workdays", ()) if d.year == year)
+    return {d: str(name) for d, name in found.items()}, workdays
+
+
+def _by_law(d: date) -> tuple[bool, str | None] | None:
+    named, workdays = _law_year(d.year)
+    if not named:
+        return None
+    if d in named:
+        return (False, named[d].split("（")[0])
+    return (d.isoweekday() < 6 or d in workdays, None)
+
+
+@lru_cache(maxsize=64)
 def _year_known(year: int) -> bool:
-    return _national(date(year, 1, 1)) is not None
+    """Whether the year's 调休 is known (chinese_calendar, or published in python-holidays)."""
+    try:
+        chinese_calendar.get_holiday_detail(date(year, 1, 1))
+    except NotImplementedError:
+        return bool(_law_year(year)[1])
+    return True
 
 
 def _days(start: date, end: date) -> Iterator[date]:
@@ -218,6 +244,8 @@ class SchoolCalendar:
             return None
         if name is None:
             return WEEKEND_REASON
+        if not name.isascii():  # already Chinese (from the law's holidays)
+            return name
         return HOLIDAY_NAMES_ZH.get(name, HOLIDAY_FALLBACK_REASON)
 
     def is_school_day(self, d: date) -> bool:
@@ -257,7 +285,8 @@ class SchoolCalendar:
         return counts
 
     def unknown_years(self, start: date, end: date) -> set[int]:
-        """Return the years in ``[start, end]`` the holiday library has no data for."""
+        """Return the years in ``[start, end]`` whose 调休 working days are not known yet
+        (their public holidays come from the law)."""
         return {y for y in range(start.year, end.year + 1) if not _year_known(y)}
 
     def occurrences(self, slot: Slot, *, start: date, end: date) -> list[Occurrence]:

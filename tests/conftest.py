@@ -135,6 +135,13 @@ def clock() -> ManualClock:
     return ManualClock(START)
 
 
+def from_semester_start(config: Config) -> Config:
+    """The demo school as if it had used the bot since the semester began (2026-09-01), so
+    pace and attendance count from then, not from the roster's import on 2026-11-30."""
+    school = config.school.model_copy(update={"started_on": config.semesters[0].start})
+    return config.model_copy(update={"school": school})
+
+
 def make_core(config: Config, url: str, clock: ManualClock, *, roster: bool = True) -> Core:
     """A migrated Core for the demo school, with the demo roster imported."""
     core = build_core(config, database_url=url, clock=clock)

@@ -99,6 +99,26 @@ class Driver:
         return chat
 
 
+_VARY = "春夏秋冬山水田林花草木石云雨风雪日月星光"
+
+
+def prose(sentence: str, times: int, start: int = 0) -> str:
+    """``sentence`` ``times`` over, each copy a different sentence of the same 字数 (its
+    first three Han characters spell the copy's number), so that padding rules, which
+    count a repeated sentence once, count every copy."""
+    spots = [i for i, c in enumerate(sentence) if "\u4e00" <= c <= "\u9fff"][:3]
+    assert len(spots) == 3, sentence
+    assert start + times <= len(_VARY) ** 3
+    copies = []
+    for n in range(start, start + times):
+        chars = list(sentence)
+        for spot in spots:
+            n, digit = divmod(n, len(_VARY))
+            chars[spot] = _VARY[digit]
+        copies.append("".join(chars))
+    return "".join(copies)
+
+
 def shown(replies: list[Reply]) -> str:
     """What a person reads: every reply's plain text, one after another, and the toast on
     a pressed button where that is all there is."""

@@ -178,7 +178,7 @@ async def say_step(core: Core, step: dict[str, Any]) -> None:
     text, button = step["text"], None
     if text == "@submit":
         row = core.db.call(lambda s: drafts.get_draft(s, account=account))
-        button = f"f:{row.context['token']}:submit" if row else "f:x:submit"
+        button = f"f:{row.context['token']}:@confirm:submit" if row else "f:x:@confirm:submit"
     elif text in ("@leave", "@approve"):
         meeting, teacher = core.db.call(_wednesday_and_liu)
         button = (f"att:leave:{meeting}" if text == "@leave" else f"lv:ok:{meeting}:{teacher}")

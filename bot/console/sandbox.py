@@ -31,6 +31,7 @@ _DELTA = re.compile(r"^\+(\d+)([dhm])$")
 _UNITS = {"d": "days", "h": "hours", "m": "minutes"}
 TICK_STEP = timedelta(minutes=10)
 MAX_JUMP = timedelta(days=60)
+MESSAGES_KEPT = 9  # messages with buttons /tap can reach per chat
 
 
 def plain(text: str) -> str:
@@ -54,12 +55,18 @@ class Sandbox:
         self.name = texts.SANDBOX_GUEST
         self.account = ACCOUNT_PREFIX + self.name
         self.chat = private_chat(self.account)
-        self.buttons: dict[str, list[Button]] = {}
+        # Per chat, the buttons of each message that had some, oldest first (/tap 2 1
+        # presses button 1 of the message before the newest).
+        self.buttons: dict[str, list[list[Button]]] = {}
         self.runner = build_runner(core, self._deliver)
+        self._muted, self._skipped = 0, 0  # see run(): what fell due before the session
 
     async def _deliver(self, reply: Reply, item: OutboxItem) -> bool:
         """Print a scheduled message (a reminder, a digest …) when the clock reaches it, and
         a message to someone else right after the update that caused it."""
+        if self._muted:
+            self._skipped += 1
+            return True
         if item.kind != RELAY:
             self.say(texts.SANDBOX_SCHEDULED.format(now=self._now_text()))
         self._show(reply, private_chat(item.chat))
@@ -94,7 +101,16 @@ class Sandbox:
     async def run(self, lines: Iterable[str]) -> None:
         """Read commands and messages until the input ends or ``/quit``."""
         self.say(texts.SANDBOX_BANNER.format(why=self.why, now=self._now_text()))
-        await self.runner.tick()
+        # What fell due before this session (last Monday's digests …) is not the first
+        # screen: it is sent quietly, and the screen shows what to try instead.
+        self._muted, self._skipped = 1, 0
+        try:
+            await self.runner.tick()
+        finally:
+            self._muted = 0
+        if self._skipped:
+            self.say(texts.SANDBOX_SKIPPED.format(count=self._skipped))
+        self.say(texts.SANDBOX_TRY)
         for raw in lines:
             line = raw.strip()
             if not line:
@@ -201,11 +217,18 @@ class Sandbox:
         self.say(texts.SANDBOX_CLOCK.format(now=self._now_text()))
 
     async def _tap(self, arg: str) -> None:
-        options = self.buttons.get(self.chat.address, [])
-        if not arg.isdigit() or not 1 <= int(arg) <= len(options):
-            self.say(texts.SANDBOX_TAP_USAGE.format(count=len(options)))
+        """``/tap 1``: button 1 of the newest message with buttons; ``/tap 2 1``: button 1
+        of the one before it."""
+        kept = self.buttons.get(self.chat.address, [])
+        parts = arg.split()
+        back = int(parts[0]) if len(parts) == 2 and parts[0].isdigit() else 1
+        which = parts[-1] if parts and len(parts) <= 2 else ""
+        options = kept[-back] if 1 <= back <= len(kept) else []
+        if not which.isdigit() or not 1 <= int(which) <= len(options):
+            newest = len(kept[-1]) if kept else 0
+            self.say(texts.SANDBOX_TAP_USAGE.format(count=newest, messages=len(kept)))
             return
-        button = options[int(arg) - 1]
+        button = options[int(which) - 1]
         if button.data is not None:
             await self.send(Incoming(account=self.account, chat=self.chat,
                                      display_name=self.name, button=button.data))
@@ -238,11 +261,13 @@ class Sandbox:
         for line in plain(reply.text).splitlines():
             self.say(f"  {line}")
         flat = [button for row in reply.buttons for button in row]
-        if reply.edit and not flat:
-            # The edited message was the one whose buttons were pressed: they are gone now.
-            self.buttons.pop(chat.address, None)
+        kept = self.buttons.setdefault(chat.address, [])
+        if reply.edit and kept:
+            # The edited message was the newest with buttons: its buttons are replaced.
+            kept.pop()
         if flat:
-            self.buttons[chat.address] = flat
+            kept.append(flat)
+            del kept[:-MESSAGES_KEPT]
             self.say("  " + "  ".join(f"[{i}] {b.label}" for i, b in enumerate(flat, 1))
                      + texts.SANDBOX_TAP_HINT)
         if reply.attachment is not None:

@@ -4,15 +4,21 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlmodel import Session
+
 from handlers import texts
 from handlers.callback_data import is_id
 from handlers.context import ButtonRoute, Command, Ctx, Where
+from handlers.deliveries import renderer
 from handlers.permissions import Access
-from handlers.render import esc, shorten
+from handlers.render import esc, polite, shorten
+from handlers.settings import Settings
 from handlers.types import Button, Chat, Reply, private_chat
-from storage.repos import chats, people, school
+from storage.repos import chats, outbox, people, school
+from storage.repos.outbox import OutboxItem
 
 BIND_PAYLOAD = "bind-"
+UNKNOWN_REQUEST = "request-unknown"
 
 
 def _group_names(ctx: Ctx) -> str:
@@ -39,7 +45,7 @@ def bind(ctx: Ctx, arg: str) -> list[Reply]:
         people.add_wrong_code(ctx.session, account=account, now=ctx.now)
         left = limit - wrong - 1
         return [Reply(texts.BIND_LIMITED if left <= 0 else texts.BIND_WRONG.format(left=left))]
-    return [Reply(texts.BIND_OK.format(name=esc(person.name), bot=texts.BOT_NAME),
+    return [Reply(texts.BIND_OK.format(name=esc(polite(person.name)), bot=texts.BOT_NAME),
                   keyboard=texts.MENU)]
 
 
@@ -51,7 +57,8 @@ def start(ctx: Ctx, arg: str) -> list[Reply]:
         return [Reply(texts.GREETING_STRANGER.format(bot=texts.BOT_NAME))]
     if not ctx.person.active:
         return [Reply(texts.DEACTIVATED)]
-    return [Reply(texts.GREETING_BOUND.format(name=esc(ctx.person.name), bot=texts.BOT_NAME),
+    hello = texts.GREETING_BOUND.format(name=esc(polite(ctx.person.name)), bot=texts.BOT_NAME)
+    return [Reply(hello,
                   keyboard=texts.MENU)]
 
 
@@ -68,6 +75,15 @@ def request(ctx: Ctx, arg: str) -> list[Reply]:
         return [Reply(texts.REQUEST_USAGE)]
     matches = [p for p in people.find_by_name(ctx.session, school_id=ctx.school_id, name=name)
                if p.account is None]
+    if not matches and not people.find_by_name(ctx.session, school_id=ctx.school_id,
+                                               name=name):
+        # Not on the roster (a new hire?): 教导处 hears of it once per account, as an
+        # unknown name; the answer is the same as for any request.
+        display = ctx.incoming.display_name or ctx.incoming.account
+        for account in people.admin_accounts(ctx.session, school_id=ctx.school_id):
+            outbox.enqueue(ctx.session, key=f"{UNKNOWN_REQUEST}:{ctx.incoming.account}:{account}",
+                           kind=UNKNOWN_REQUEST, chat=account,
+                           payload={"display": display, "name": name}, due_at=ctx.now)
     if len(matches) != 1:
         return [Reply(texts.REQUEST_FILED)]
     target = matches[0]
@@ -81,6 +97,15 @@ def request(ctx: Ctx, arg: str) -> list[Reply]:
     to_admins = [_request_reply(row, chat=private_chat(account))
                  for account in people.admin_accounts(ctx.session, school_id=ctx.school_id)]
     return [Reply(texts.REQUEST_FILED), *to_admins]
+
+
+@renderer(UNKNOWN_REQUEST)
+def render_unknown_request(_session: Session, _settings: Settings,
+                           item: OutboxItem) -> list[Reply]:
+    """An admin hears that someone asked to bind to a name not on the roster."""
+    return [Reply(texts.REQUEST_UNKNOWN_TO_ADMIN.format(
+        display=esc(str(item.payload["display"])), name=esc(str(item.payload["name"]))),
+        chat=private_chat(item.chat))]
 
 
 def _request_reply(row: people.RequestRow, *, chat: Chat | None = None) -> Reply:
@@ -117,7 +142,7 @@ def decide_request(ctx: Ctx, arg: str) -> list[Reply]:
     verdict_text = texts.REQUEST_APPROVE if decision.approved else texts.REQUEST_REFUSE
     summary = texts.REQUEST_DECIDED.format(
         text=f"绑定申请：{esc(decision.teacher_name)}", admin=esc(ctx.me.name),
-        verdict=verdict_text,
+        verdict=texts.DECIDED[verdict_text],
     )
     to_user = (texts.REQUEST_APPROVED_TO_USER.format(name=esc(decision.teacher_name))
                if decision.approved else texts.REQUEST_REFUSED_TO_USER)

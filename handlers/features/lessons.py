@@ -16,7 +16,7 @@ from handlers.features.sessions import group_chats
 from handlers.forms.engine import Draft
 from handlers.forms.spec import FormSpec
 from handlers.permissions import Access, may_lead
-from handlers.render import esc, fmt_date, fmt_datetime, shorten
+from handlers.render import book_title, esc, fmt_date, fmt_datetime, shorten
 from handlers.settings import Settings
 from handlers.types import Button, Reply, private_chat
 from storage.repos import lessons, outbox, people, school
@@ -32,7 +32,7 @@ LIST_LIMIT = 10
 def _line(lesson: LessonRow, settings: Settings) -> str:
     period = texts.LESSON_PERIOD.format(period=lesson.period) if lesson.period else ""
     return texts.LESSON_LINE.format(
-        kind=esc(lesson.kind), title=esc(lesson.title), teacher=esc(lesson.teacher),
+        kind=esc(lesson.kind), title=esc(book_title(lesson.title)), teacher=esc(lesson.teacher),
         when=fmt_datetime(lesson.starts_at, settings.zone), period=period,
         place=esc(lesson.place), class_name=esc(lesson.class_name),
         subject=esc(lesson.subject))
@@ -189,7 +189,7 @@ def _page(ctx: Ctx, lesson: LessonRow) -> Reply:
 
 def _reviews_text(ctx: Ctx, lesson: LessonRow) -> str:
     found = lessons.reviews(ctx.session, lesson_id=lesson.id)
-    lines = [texts.LESSON_REVIEWS_HEADER.format(title=esc(lesson.title))]
+    lines = [texts.LESSON_REVIEWS_HEADER.format(title=esc(book_title(lesson.title)))]
     for name, answers in found:
         lines.append(texts.LESSON_REVIEW.format(
             name=esc(name), strength=esc(shorten(str(answers.get("strength", "")), 300)),

@@ -13,9 +13,9 @@ from handlers import quotas, texts
 from handlers.context import Command, Ctx, Where
 from handlers.permissions import Access
 from handlers.render import esc
-from handlers.settings import Period, Settings, Unit
+from handlers.settings import Period, QuotaSpec, Settings, Unit
 from handlers.types import Reply
-from storage.repos import meetings, records, school
+from storage.repos import meetings, records, school, semesters
 from storage.repos.people import PersonRow
 from storage.repos.school import SemesterRow
 
@@ -61,6 +61,7 @@ def measure_people(session: Session, settings: Settings, semester: SemesterRow, 
                 if any(q.kind == quotas.ATTENDANCE for q in wanted) else {})
     # The same few periods for everybody: count their school days once per call.
     school_days = functools.cache(settings.school_calendar.school_days)
+    started_on = started(session, settings, semester)
     measured = {}
     for person in persons:
         applicable = [q for q in wanted
@@ -69,7 +70,8 @@ def measure_people(session: Session, settings: Settings, semester: SemesterRow, 
         measured[person.id] = quotas.measure(
             applicable, totals=totals.get(person.id, []), lessons=lessons,
             semester=(semester.start, semester.end), today=today,
-            school_days=school_days, sessions=sessions.get(person.id, []), history=history)
+            school_days=school_days, sessions=sessions.get(person.id, []), history=history,
+            started_on=started_on)
     return measured
 
 
@@ -79,6 +81,17 @@ def attendance(session: Session, settings: Settings, semester: SemesterRow, toda
     in no group are not in it."""
     return {teacher: quotas.attended(found, today)
             for teacher, found in _sessions(session, settings, semester, ids).items()}
+
+
+def started(session: Session, settings: Settings, semester: SemesterRow) -> date | None:
+    """The school's first day with the bot: ``[school] started_on``, else the day its
+    roster was first imported. Pace and attendance count from it."""
+    if settings.school.started_on is not None:
+        return settings.school.started_on
+    school_id = semesters.school_of(session, semester_id=semester.id)
+    first = None if school_id is None else school.first_roster_import(session,
+                                                                      school_id=school_id)
+    return None if first is None else first.astimezone(settings.zone).date()
 
 
 def _sessions(session: Session, settings: Settings, semester: SemesterRow,
@@ -107,6 +120,13 @@ def person_progress(ctx: Ctx, person: PersonRow, semester: SemesterRow, *,
                           history=True, kinds=kinds)[person.id]
 
 
+def amount(quota: QuotaSpec, owed: int) -> str:
+    """A whole amount as people read it: "3 篇", "约 3 050 字" (字 to the nearest ten)."""
+    if quota.unit is Unit.CHARS:
+        return f"{max(10, round(owed, -1)):,} 字".replace(",", " ")
+    return f"{owed} {texts.PIECES.get(quota.kind, texts.PIECE)}"
+
+
 def line(item: quotas.QuotaProgress) -> str:
     """One quota as /me shows it: done/target, bar, status, pace and past months."""
     quota, now = item.quota, item.current
@@ -117,8 +137,10 @@ def line(item: quotas.QuotaProgress) -> str:
         label=esc(quota.label), when=when, done=now.done, target=now.target,
         unit=_unit(quota.unit), bar=quotas.bar(now.done, now.target), status=now.status,
     )
-    if now.status is not quotas.Status.DONE and now.expected > 0:
-        line += texts.PROGRESS_PACE.format(expected=f"{now.expected:.1f}".removesuffix(".0"))
+    if now.owed:
+        line += texts.PROGRESS_PACE.format(amount=amount(quota, now.owed))
+    elif now.status is quotas.Status.NOT_DUE and now.due is not None:
+        line += texts.PROGRESS_DUE.format(month=now.due.month, day=now.due.day)
     if now.short:
         line += "\n" + texts.PROGRESS_SHORT.format(count=now.short, min=quota.min_chars)
     if item.past:

@@ -19,9 +19,9 @@ from handlers.forms import engine
 from handlers.forms.engine import Draft, Outcome
 from handlers.forms.spec import FormSpec
 from handlers.permissions import Access
-from handlers.render import esc, fmt_date, shorten
+from handlers.render import esc, fmt_date, polite, shorten
 from handlers.types import Button, Reply, private_chat
-from storage.repos import drafts, people, records, school, updates
+from storage.repos import drafts, meetings, people, records, school, updates
 
 # Forms whose submission is not a record of its own (an announcement, a leave request …)
 # register what submitting them does here.
@@ -34,6 +34,9 @@ MINE_BUTTONS = "mine"
 
 
 # -- drafts ----------------------------------------------------------------------------
+
+
+REPEATS_SHOWN = 3  # repeated sentences quoted to the leader
 
 
 def _lookup(ctx: Ctx) -> engine.Lookup:
@@ -83,6 +86,13 @@ def _apply(ctx: Ctx, spec: FormSpec, outcome: Outcome) -> list[Reply]:
                               record_id=args.get("record_id"),
                               link=(str(link[0]), int(link[1])) if link else None)
     return replies
+
+
+def keep_draft(ctx: Ctx, draft: Draft) -> None:
+    """Store ``draft`` as the sender's open form (a submitter that asks once more)."""
+    drafts.save_draft(ctx.session, account=ctx.incoming.account, teacher_id=ctx.me.id,
+                      form=draft.form, step=draft.step, answers=draft.answers,
+                      context=draft.context(), now=ctx.now)
 
 
 def finish_draft(ctx: Ctx) -> None:
@@ -151,7 +161,7 @@ def _to_private(ctx: Ctx) -> list[Reply]:
     private = Reply(texts.FORM_IN_PRIVATE, chat=private_chat(ctx.incoming.account),
                     buttons=((again,),) if again else (),
                     fallback=Reply(texts.FORM_OPEN_PRIVATE_FIRST.format(
-                        name=esc(ctx.me.name)), buttons=((Button(
+                        name=esc(polite(ctx.me.name))), buttons=((Button(
                             texts.PRIVATE_ONLY_BUTTON, start="cmd-start"),),)))
     return [Reply("", notice=texts.FORM_SEE_PRIVATE), private]
 
@@ -160,12 +170,37 @@ def on_message(ctx: Ctx) -> list[Reply] | None:
     """Text (or a photo …) in private chat answers the open form; None if none is open."""
     current = _load(ctx)
     if current is None:
-        return None
+        return _by_label(ctx)
     spec, draft = current
     text = ctx.incoming.text
     event: engine.Event = engine.NotText() if text is None else engine.Text(text)
     outcome = engine.step(spec, draft, event, today=ctx.today, lookup=_lookup(ctx))
     return _apply(ctx, spec, outcome)
+
+
+def _by_label(ctx: Ctx) -> list[Reply] | None:
+    """With no form open, typing a form's name (a label of /record's menu, "读书笔记")
+    works as pressing it; None for any other text."""
+    typed = (ctx.incoming.text or "").strip()
+    chosen = next((form for form in ctx.settings.catalog
+                   if form.record and form.listed and form.label == typed), None)
+    return None if chosen is None else open_listed_form(ctx, chosen.kind)
+
+
+def reask(ctx: Ctx) -> list[Reply]:
+    """The open form's current question again (after another command in the middle of
+    it), so that what the person types next is clearly its answer."""
+    current = _load(ctx)
+    if current is None:
+        return []
+    spec, draft = current
+    return [Reply(texts.FORM_BACK_TO.format(form=esc(spec.label))), engine.show(spec, draft)]
+
+
+def draft_state(ctx: Ctx) -> tuple[str, str] | None:
+    """(token, step) of the open form, to tell whether a command moved it."""
+    current = _load(ctx)
+    return None if current is None else (current[1].token, current[1].step)
 
 
 def _control(name: str) -> Command:
@@ -212,7 +247,8 @@ def save_record(ctx: Ctx, spec: FormSpec, draft: Draft) -> list[Reply]:
     """Save a record form's answers as a new record (or over the one being edited)."""
     answers = dict(draft.answers)
     title = shorten(str(answers.get(spec.title_field, "")) if spec.title_field else "", 200)
-    chars = engine.body_chars(spec, answers)
+    counted = engine.body_counted(spec, answers)
+    chars = counted.total
     if draft.record_id is not None:
         record = records.get_record(ctx.session, record_id=draft.record_id)
         if record is None or record.teacher_id != ctx.me.id or record.deleted:
@@ -243,10 +279,32 @@ def save_record(ctx: Ctx, spec: FormSpec, draft: Draft) -> list[Reply]:
     lines = [saved.format(form=esc(spec.label), title=esc(title) or texts.NONE)]
     if spec.body_fields:
         lines.append(texts.RECORD_CHARS.format(chars=chars))
+        if counted.cut:
+            lines[-1] += texts.FORM_REPEATS_CUT.format(chars=counted.cut_chars)
     progress = kind_line(ctx, spec.kind)
     if progress:
         lines.append(progress)
-    return [Reply("\n".join(lines), edit=True)]
+    return [Reply("\n".join(lines), edit=True),
+            *_repeats_shown(ctx, spec, title, counted)]
+
+
+def _repeats_shown(ctx: Ctx, spec: FormSpec, title: str,
+                   counted: engine.Counted) -> list[Reply]:
+    """The pieces cut as repeats, shown to the teacher's 教研组长 and 教导处."""
+    if not counted.cut:
+        return []
+    ids = school.group_ids(ctx.session, school_id=ctx.school_id)
+    readers = set(people.admin_accounts(ctx.session, school_id=ctx.school_id))
+    for group in ctx.me.groups:
+        if group in ids:
+            readers.update(meetings.leader_accounts(ctx.session, group_id=ids[group]))
+    readers.discard(ctx.incoming.account)
+    pieces = [texts.REPEATS_PIECE.format(sentence=esc(shorten(sentence, 40)), times=times)
+              for sentence, times in counted.cut[:REPEATS_SHOWN]]
+    text = "\n".join([texts.REPEATS_TO_READERS.format(
+        name=esc(ctx.me.name), form=esc(spec.label), title=esc(title) or texts.NONE,
+        chars=counted.cut_chars), *pieces])
+    return [Reply(text, chat=private_chat(account)) for account in sorted(readers)]
 
 
 # -- commands --------------------------------------------------------------------------

@@ -11,13 +11,23 @@ from sqlmodel import Session
 from handlers import charts, quotas, texts
 from handlers.context import ButtonRoute, Command, Ctx, Where
 from handlers.deliveries import renderer
-from handlers.features.progress import measure_people
+from handlers.features.progress import amount, measure_people
 from handlers.permissions import Access
-from handlers.render import esc, fmt_date, shorten
-from handlers.settings import Settings, Unit
+from handlers.render import book_title, esc, fmt_date, polite, shorten
+from handlers.settings import NudgesSpec, Settings, Unit
 from handlers.types import Attachment, Button, Chat, ChatKind, Reply, private_chat
 from scheduler.quiet import after_quiet
-from storage.repos import chats, groups, meetings, outbox, people, school, semesters
+from storage.repos import (
+    chats,
+    groups,
+    lessons,
+    meetings,
+    outbox,
+    people,
+    records,
+    school,
+    semesters,
+)
 from storage.repos.groups import MemberRow
 from storage.repos.outbox import OutboxItem
 from storage.repos.school import SemesterRow
@@ -26,19 +36,19 @@ DIGEST, DIGEST_LEADER, NUDGE = "digest", "digest-leader", "nudge"
 SEMESTER_CLOSED = "semester-closed"
 PERIOD_CLOSING, MONTH_SUMMARY = "period-closing", "month-summary"
 SETTINGS_BUTTONS = "set"
-BEHIND = (quotas.Status.SLIGHTLY_BEHIND, quotas.Status.FAR_BEHIND)
+DIGEST_NAMES = 8  # names in the digest's congratulation line
 
 
 @dataclass(frozen=True)
 class QuotaSummary:
-    """A quota across a group: average share done, how many finished or far behind."""
+    """A quota across a group: average share done, how many finished or behind (落后)."""
 
     quota_label: str
     unit: Unit
     average_share: float
     pace_share: float
     done_people: int
-    far_behind: int
+    behind: int
     people: int
 
 
@@ -60,7 +70,7 @@ def _summaries(settings: Settings,
         result.append(QuotaSummary(
             label, items[0].quota.unit, sum(shares) / len(items), sum(paces) / len(items),
             sum(1 for i in items if i.current.status is quotas.Status.DONE),
-            sum(1 for i in items if i.current.status is quotas.Status.FAR_BEHIND), len(items)))
+            sum(1 for i in items if i.behind), len(items)))
     return result
 
 
@@ -68,7 +78,7 @@ def _summary_lines(summaries: Sequence[QuotaSummary]) -> list[str]:
     return [texts.GROUP_QUOTA_LINE.format(
         label=esc(s.quota_label), share=round(s.average_share * 100),
         pace=round(s.pace_share * 100), done=s.done_people, people=s.people,
-        far=s.far_behind) for s in summaries]
+        behind=s.behind) for s in summaries]
 
 
 def _behind_text(item: quotas.QuotaProgress) -> str:
@@ -77,7 +87,7 @@ def _behind_text(item: quotas.QuotaProgress) -> str:
 
 
 def _person_line(member: MemberRow, items: Sequence[quotas.QuotaProgress]) -> str:
-    behind = [i for i in items if i.current.status in BEHIND]
+    behind = quotas.behind(items)
     if not behind:
         return texts.PERSON_ON_TRACK.format(name=esc(member.name))
     return texts.PERSON_BEHIND.format(name=esc(member.name), count=len(behind),
@@ -136,10 +146,9 @@ def progress(ctx: Ctx, arg: str) -> list[Reply]:
         for name in [group.name for group in ctx.settings.groups if group.name in ids]:
             inside = [m for m in members if name in m.groups]
             measured = measure_people(ctx.session, ctx.settings, semester, ctx.today, inside)
-            far = sum(1 for items in measured.values()
-                      if any(i.current.status is quotas.Status.FAR_BEHIND for i in items))
+            behind = sum(1 for items in measured.values() if quotas.behind(items))
             lines.append(texts.SCHOOL_GROUP_LINE.format(group=esc(name), people=len(inside),
-                                                        far=far))
+                                                        behind=behind))
         lines.append(texts.SCHOOL_PROGRESS_FOOTER)
         return [Reply("\n".join(lines))]
     if wanted:
@@ -202,8 +211,14 @@ def plan_digests(session: Session, now: datetime, *, settings: Settings,
                                due_at=due, expires_at=due + timedelta(hours=12))
 
 
-def _digest(session: Session, settings: Settings, item: OutboxItem, *,
-            names: bool) -> tuple[str, bytes | None] | None:
+def _digest(session: Session, settings: Settings, item: OutboxItem
+            ) -> tuple[str, str, bytes | None] | None:
+    """The week's digest: (three or four short lines, the leader's details, the chart).
+
+    The lines: the week's sessions and 公开课, the group's overall pace, and who made
+    progress last week (to congratulate). Quota by quota and person by person is for
+    /progress and the leader's private copy.
+    """
     monday = date.fromisoformat(str(item.payload["monday"]))
     group, group_id = str(item.payload["group"]), int(item.payload["group_id"])
     school_id = groups.school_of_group(session, group_id=group_id)
@@ -211,36 +226,66 @@ def _digest(session: Session, settings: Settings, item: OutboxItem, *,
                 school.current_semester(session, school_id=school_id, today=monday))
     if semester is None:
         return None
+    zone = settings.zone
     week = meetings.list_meetings(session, group_ids=[group_id], start=monday,
                                   end=monday + timedelta(days=6))
-    held = [m for m in week if m.held and m.starts_at is not None]
-    lines = [texts.DIGEST_HEADER.format(group=esc(group), monday=fmt_date(monday))]
-    lines += [texts.DIGEST_SESSION.format(when=fmt_date(m.starts_at.astimezone(
-        settings.zone).date()), topic=esc(m.topic or texts.DIGEST_NO_TOPIC)) for m in held
-        if m.starts_at is not None]
-    if not held:
-        lines.append(texts.DIGEST_NO_SESSION)
-    report, png = group_report(session, settings, semester, monday, group, group_id,
-                               names=names)
-    return "\n".join([*lines, "", report]), png
+    members = groups.members(session, group_ids=[group_id])
+    ids = {m.id for m in members}
+    start = datetime.combine(monday, datetime.min.time(), zone)
+    given = [lesson for lesson in lessons.between(session, start=start,
+                                                  end=start + timedelta(days=7))
+             if lesson.teacher_id in ids]
+    happening = [texts.DIGEST_SESSION.format(
+        when=fmt_date(m.starts_at.astimezone(zone).date()),
+        topic=texts.DIGEST_TOPIC.format(topic=esc(m.topic)) if m.topic
+        else texts.DIGEST_NO_TOPIC) for m in week
+        if m.held and m.starts_at is not None]
+    happening += [texts.DIGEST_LESSON.format(
+        when=fmt_date(lesson.starts_at.astimezone(zone).date()), teacher=esc(lesson.teacher),
+        title=esc(book_title(lesson.title))) for lesson in given]
+    lines = [texts.DIGEST_HEADER.format(group=esc(group), monday=fmt_date(monday)),
+             "；".join(happening) if happening else texts.DIGEST_NO_SESSION]
+    measured = measure_people(session, settings, semester, monday, members)
+    summaries = _summaries(settings, measured)
+    if summaries:
+        lines.append(texts.DIGEST_PACE.format(
+            share=round(100 * sum(x.average_share for x in summaries) / len(summaries)),
+            pace=round(100 * sum(x.pace_share for x in summaries) / len(summaries)),
+            behind=sum(1 for items in measured.values() if quotas.behind(items))))
+    active = records.handed_in_between(session, teacher_ids=sorted(ids),
+                                       start=start - timedelta(days=7), end=start)
+    moved = [m.name for m in members if m.id in active]
+    if moved:
+        lines.append(texts.DIGEST_CONGRATS.format(
+            names=esc("、".join(moved[:DIGEST_NAMES])),
+            more=texts.DIGEST_MORE.format(count=len(moved)) if len(moved) > DIGEST_NAMES
+            else ""))
+    details = [_person_line(m, measured[m.id]) for m in members]
+    png = _chart(settings, texts.CHART_TITLE.format(group=group), summaries)
+    return "\n".join(lines), "\n".join([*_summary_lines(summaries), "", *details]), png
 
 
 @renderer(DIGEST)
 def render_digest(session: Session, settings: Settings, item: OutboxItem) -> list[Reply]:
     """The group's weekly digest: this week's sessions and the group's progress."""
-    built = _digest(session, settings, item, names=settings.digest.names_in_group)
+    built = _digest(session, settings, item)
     if built is None:
         return []
-    return [_with_chart(built[0], built[1], Chat(item.chat, ChatKind.GROUP))]
+    text, details, png = built
+    if settings.digest.names_in_group:
+        text += "\n\n" + details
+    return [_with_chart(text, png, Chat(item.chat, ChatKind.GROUP))]
 
 
 @renderer(DIGEST_LEADER)
 def render_digest_leader(session: Session, settings: Settings, item: OutboxItem) -> list[Reply]:
     """The leader's private copy, with the names of who is behind."""
-    built = _digest(session, settings, item, names=True)
+    built = _digest(session, settings, item)
     if built is None:
         return []
-    return [Reply(texts.DIGEST_FOR_LEADER + built[0], chat=private_chat(item.chat))]
+    text, details, _ = built
+    return [Reply(f"{texts.DIGEST_FOR_LEADER}{text}\n\n{details}",
+                  chat=private_chat(item.chat))]
 
 
 # -- nudges ----------------------------------------------------------------------------
@@ -265,7 +310,7 @@ def plan_nudges(session: Session, now: datetime, *, settings: Settings, school_i
     quiet = settings.reminders.quiet_hours
     due = after_quiet(now, start=quiet.start, end=quiet.end, zone=settings.zone)
     for member in members:
-        if member.account is None or member.id in away:
+        if member.account is None or member.id in away or _new(member, now, cfg):
             continue
         if member.nudges_off and not cfg.mandatory:
             continue
@@ -282,6 +327,12 @@ def plan_nudges(session: Session, now: datetime, *, settings: Settings, school_i
                            today + timedelta(days=1), cfg.at, settings.zone))
 
 
+def _new(member: MemberRow, now: datetime, cfg: NudgesSpec) -> bool:
+    """Bound too recently to be nudged: a newcomer gets a week to find their way."""
+    return (member.bound_at is not None
+            and now - member.bound_at < timedelta(days=cfg.after_binding_days))
+
+
 @renderer(NUDGE)
 def render_nudge(session: Session, settings: Settings, item: OutboxItem) -> list[Reply]:
     """What is missing, with buttons that open the right forms; nothing if on track."""
@@ -294,13 +345,13 @@ def render_nudge(session: Session, settings: Settings, item: OutboxItem) -> list
     if semester is None or semester.closed:
         return []
     items = measure_people(session, settings, semester, today, [member])[member.id]
-    # Only what is really missing by now: a fraction of a piece is not worth a message.
-    behind = [i for i in items if i.current.status in BEHIND
-              and round(i.current.expected) > i.current.done]
+    # Only what is 落后 (a whole piece missing by now); what is not yet due is left out.
+    behind = quotas.behind(items)
     if not behind:
         return []
-    lines = [texts.NUDGE_HEADER.format(name=esc(member.name))]
-    lines += [texts.NUDGE_LINE.format(item=_behind_text(i), expected=round(i.current.expected))
+    lines = [texts.NUDGE_HEADER.format(name=esc(polite(member.name)))]
+    lines += [texts.NUDGE_LINE.format(item=_behind_text(i),
+                                      amount=amount(i.quota, i.current.owed))
               for i in behind]
     buttons = []
     for i in behind:
@@ -335,7 +386,7 @@ def plan_period_ends(session: Session, now: datetime, *, settings: Settings,
         members = groups.members(session, school_id=school_id)
         away = meetings.paused_on(session, teacher_ids=[m.id for m in members], day=today)
         for member in members:
-            if member.account and member.id not in away and not (
+            if member.account and member.id not in away and not _new(member, now, cfg) and not (
                     member.nudges_off and not cfg.mandatory):
                 outbox.enqueue(session, key=f"{PERIOD_CLOSING}:{member.id}:{closes}",
                                kind=PERIOD_CLOSING, chat=member.account,
@@ -367,7 +418,7 @@ def render_period_closing(session: Session, settings: Settings,
                   and i.current.done < i.current.target]
     if not open_items:
         return []
-    lines = [texts.PERIOD_CLOSING.format(name=esc(member.name), day=fmt_date(closes))]
+    lines = [texts.PERIOD_CLOSING.format(name=esc(polite(member.name)), day=fmt_date(closes))]
     lines += [f"· {_behind_text(i)}" for i in open_items]
     return [Reply("\n".join(lines), chat=private_chat(item.chat))]
 

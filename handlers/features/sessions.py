@@ -10,17 +10,19 @@ from handlers import texts
 from handlers.callback_data import is_id
 from handlers.context import ButtonRoute, Command, Ctx, Where
 from handlers.features import records
+from handlers.forms import engine
 from handlers.forms.engine import Draft
 from handlers.forms.spec import FormSpec
 from handlers.forms.validators import InvalidInput, parse_date
 from handlers.permissions import Access, may_lead
-from handlers.render import esc, fmt_date, fmt_datetime, shorten
+from handlers.render import esc, fmt_date, fmt_datetime, materials, shorten
 from handlers.types import Button, Chat, ChatKind, Reply, private_chat
 from storage.repos import chats, meetings, outbox, people, school
 from storage.repos.audit import audit
 from storage.repos.meetings import MeetingRow
 
 SESSION_BUTTONS = "ses"
+WARNED = "_warned"  # a reschedule draft's answers: the time the leader was warned about
 ATTEND_BUTTONS = "att"
 LEAVE_BUTTONS = "lv"
 LIST_WEEKS = 4
@@ -55,7 +57,7 @@ def describe(meeting: MeetingRow, ctx_zone: Any) -> str:
     if meeting.content:
         lines.append(texts.SESSION_CONTENT.format(content=esc(meeting.content)))
     if meeting.materials:
-        lines.append(texts.SESSION_MATERIALS.format(materials=esc(meeting.materials)))
+        lines.append(texts.SESSION_MATERIALS.format(materials=esc(materials(meeting.materials))))
     return "\n".join(lines)
 
 
@@ -138,6 +140,10 @@ def announce(ctx: Ctx, arg: str) -> list[Reply]:
     ids = school.group_ids(ctx.session, school_id=ctx.school_id)
     led = list(ids) if ctx.access is Access.ADMIN else list(ctx.me.leads)
     if arg.strip():
+        if arg.strip() not in ids:  # a typo: say so, as /link, /progress and /export do
+            return [Reply(texts.PROGRESS_UNKNOWN_GROUP.format(
+                name=esc(shorten(arg.strip(), 40)), groups=esc("、".join(
+                    g.name for g in ctx.settings.groups if g.name in (led or ids)))))]
         if arg.strip() not in led:
             return [Reply(texts.ANNOUNCE_NOT_YOURS.format(group=esc(shorten(arg.strip(), 40))))]
         led = [arg.strip()]
@@ -206,10 +212,28 @@ def _menu(ctx: Ctx, meeting: MeetingRow) -> list[Reply]:
     return [Reply(describe(meeting, ctx.settings.zone), buttons=buttons)]
 
 
+def _reschedule_problems(ctx: Ctx, meeting: MeetingRow, start: datetime, end: datetime,
+                         place: str) -> list[str]:
+    """Why the new time may be a mistake: a day off, or another session in that room."""
+    day = start.astimezone(ctx.settings.zone).date()
+    found = []
+    reason = ctx.settings.school_calendar.day_off_reason(day)
+    if reason:
+        found.append(texts.RESCHEDULE_DAY_OFF.format(day=fmt_date(day), reason=reason))
+    for other in meetings.held_between(ctx.session, start=start - timedelta(days=1), end=end):
+        if (other.id != meeting.id and other.place.strip() == place.strip()
+                and other.starts_at is not None and other.ends_at is not None
+                and other.starts_at < end and other.ends_at > start):
+            found.append(texts.RESCHEDULE_CLASH.format(
+                group=esc(other.group), when=fmt_datetime(other.starts_at, ctx.settings.zone),
+                place=esc(place)))
+    return found
+
+
 def _submit_reschedule(ctx: Ctx, _spec: FormSpec, draft: Draft) -> list[Reply]:
     meeting = _led_meeting(ctx, str(draft.link_id or ""))
-    records.finish_draft(ctx)
     if meeting is None:
+        records.finish_draft(ctx)
         return [Reply(texts.SESSION_GONE)]
     zone = ctx.settings.zone
     day = datetime.fromisoformat(str(draft.answers["day"])).date()
@@ -217,11 +241,24 @@ def _submit_reschedule(ctx: Ctx, _spec: FormSpec, draft: Draft) -> list[Reply]:
     end = datetime.combine(day, time.fromisoformat(str(draft.answers["end"])), zone)
     if end <= start:
         end = start + timedelta(minutes=90)
+    place = str(draft.answers["place"])
+    problems = _reschedule_problems(ctx, meeting, start, end, place)
+    signature = f"{start.isoformat()}|{end.isoformat()}|{place}"
+    if problems and draft.answers.get(WARNED) != signature:
+        # A weekend, a holiday or another group in the same room: say so, and ask again.
+        asked = replace(draft, answers={**draft.answers, WARNED: signature})
+        records.keep_draft(ctx, asked)
+        return [Reply(texts.RESCHEDULE_CHECK.format(problems="；".join(problems)),
+                      buttons=((engine.button(asked, texts.RESCHEDULE_ANYWAY, "submit"),
+                                engine.button(asked, texts.RESCHEDULE_CHANGE, "edit")),),
+                      edit=True)]
+    records.finish_draft(ctx)
     cancel_reminders(ctx, meeting.id)
     meetings.update_meeting(ctx.session, meeting_id=meeting.id, starts_at=start, ends_at=end,
                             place=str(draft.answers["place"]))
     audit(ctx.session, school_id=ctx.school_id, actor_id=ctx.me.id, action="move_session",
-          detail=f"{meeting.group} {meeting.planned_on} → {start.isoformat()}", now=ctx.now)
+          detail=texts.AUDIT_MOVE.format(group=meeting.group, day=fmt_date(meeting.planned_on),
+                                         new=fmt_datetime(start, zone)), now=ctx.now)
     text = texts.SESSION_MOVED.format(group=esc(meeting.group),
                                       old=fmt_date(meeting.planned_on),
                                       new=fmt_datetime(start, zone),
@@ -243,7 +280,8 @@ def _cancel(ctx: Ctx, meeting: MeetingRow, *, confirmed: bool) -> list[Reply]:
     cancel_reminders(ctx, meeting.id)
     meetings.update_meeting(ctx.session, meeting_id=meeting.id, status=meetings.CANCELLED)
     audit(ctx.session, school_id=ctx.school_id, actor_id=ctx.me.id, action="cancel_session",
-          detail=f"{meeting.group} {meeting.planned_on}", now=ctx.now)
+          detail=texts.AUDIT_SESSION.format(group=meeting.group,
+                                            day=fmt_date(meeting.planned_on)), now=ctx.now)
     text = texts.SESSION_CANCELLED.format(group=esc(meeting.group),
                                           day=fmt_date(meeting.planned_on))
     return [Reply(texts.SESSION_CHANGED_OK, edit=True),
@@ -328,7 +366,7 @@ def press_session(ctx: Ctx, data: str) -> list[Reply]:
         teacher_raw, _, mark = extra.partition(":")
         mark, _, seen = mark.partition(":")
         status = _MARKS.get(mark)
-        member = {r.teacher_id for r in meetings.members(
+        member = {r.teacher_id: r.name for r in meetings.members(
             ctx.session, group_id=meeting.group_id, meeting_id=meeting.id)}
         if (status is None or seen not in _SEEN_STATUS or not is_id(teacher_raw)
                 or int(teacher_raw) not in member):
@@ -343,7 +381,11 @@ def press_session(ctx: Ctx, data: str) -> list[Reply]:
             return [replace(reply, notice=notice) for reply in roll(ctx, meeting)]
         audit(ctx.session, school_id=ctx.school_id, actor_id=ctx.me.id,
               action="correct_attendance",
-              detail=f"meeting {meeting.id} teacher {teacher_raw}: {previous} → {status}",
+              detail=texts.AUDIT_ATTENDANCE.format(
+                  name=member[int(teacher_raw)], group=meeting.group,
+                  day=fmt_date(meeting.planned_on),
+                  before=texts.ATTENDANCE_LABELS.get(previous or "", texts.AUDIT_NOTHING),
+                  after=texts.ATTENDANCE_LABELS.get(status, status)),
               now=ctx.now)
         return roll(ctx, meeting)
     return [Reply(texts.BUTTON_EXPIRED, notice=texts.BUTTON_EXPIRED)]
@@ -489,11 +531,14 @@ def press_leave_decision(ctx: Ctx, data: str) -> list[Reply]:
                 else texts.LEAVE_ALREADY_DECIDED)
         return [Reply("", notice=text)]
     audit(ctx.session, school_id=ctx.school_id, actor_id=ctx.me.id, action="leave_decision",
-          detail=f"{teacher.name} {meeting.group} {meeting.planned_on}: {status}", now=ctx.now)
+          detail=texts.AUDIT_LEAVE.format(name=teacher.name, group=meeting.group,
+                                          day=fmt_date(meeting.planned_on),
+                                          verdict=texts.ATTENDANCE_LABELS.get(status, status)),
+          now=ctx.now)
     word = texts.LEAVE_APPROVE if verdict == "ok" else texts.LEAVE_REFUSE
     summary = texts.LEAVE_DECIDED.format(name=esc(teacher.name), group=esc(meeting.group),
                                          day=fmt_date(meeting.planned_on), admin=esc(ctx.me.name),
-                                         verdict=word)
+                                         verdict=texts.DECIDED[word])
     replies = [Reply(summary, edit=True, notice=word),
                *_to_leaders(ctx, meeting, [teacher.account or ""], summary)]
     if teacher.account:
@@ -507,11 +552,14 @@ def press_leave_decision(ctx: Ctx, data: str) -> list[Reply]:
 def pause(ctx: Ctx, arg: str) -> list[Reply]:
     """``/pause 2026-12-01 2026-12-05 外出培训``: no reminders, sessions excused."""
     parts = arg.split(maxsplit=2)
-    if len(parts) < 2:
+    if not parts:
         return [Reply(texts.PAUSE_USAGE)]
     try:
         start = parse_date(parts[0], today=ctx.today)
-        end = parse_date(parts[1], today=ctx.today)
+        try:
+            end = parse_date(parts[1], today=ctx.today) if len(parts) > 1 else start
+        except InvalidInput:  # /pause 12月3日 外出培训: a single day, then the reason
+            end, parts = start, [parts[0], parts[0], " ".join(parts[1:])]
     except InvalidInput as exc:
         return [Reply(f"{esc(str(exc))}\n{texts.PAUSE_USAGE}")]
     if end < start:
@@ -520,8 +568,9 @@ def pause(ctx: Ctx, arg: str) -> list[Reply]:
         return [Reply(texts.PAUSE_TOO_LONG)]
     reason = parts[2].strip()[:200] if len(parts) > 2 else ""
     meetings.add_pause(ctx.session, teacher_id=ctx.me.id, start=start, end=end, reason=reason)
-    return [Reply(texts.PAUSE_OK.format(start=fmt_date(start), end=fmt_date(end),
-                                        reason=esc(reason or texts.NONE)))]
+    said = texts.PAUSE_OK_DAY if end == start else texts.PAUSE_OK
+    return [Reply(said.format(start=fmt_date(start), end=fmt_date(end),
+                              reason=esc(reason or texts.NONE)))]
 
 
 records.SUBMITTERS.update({

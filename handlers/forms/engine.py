@@ -8,6 +8,7 @@ act on a newer draft.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -18,9 +19,10 @@ from handlers import texts
 from handlers.callback_data import is_id
 from handlers.forms.spec import FieldKind, FieldSpec, FormSpec
 from handlers.forms.validators import (
+    Counted,
     InvalidInput,
     check_length,
-    count_chars,
+    count_unique,
     parse_date,
     parse_int,
     parse_time,
@@ -103,6 +105,7 @@ class Press:
 
     action: str
     arg: str = ""
+    step: str = ""  # the step the button was shown at ("": any, as in older tests)
 
 
 @dataclass(frozen=True)
@@ -138,35 +141,43 @@ class Outcome:
 
 
 def button(draft: Draft, label: str, action: str, arg: str = "") -> Button:
-    """A button that comes back as ``Press(action, arg)`` for this draft only."""
-    data = f"{BUTTON_PREFIX}:{draft.token}:{action}" + (f":{arg}" if arg else "")
+    """A button that comes back as ``Press(action, arg, step)`` for this draft and this
+    step only: pressed later, on an older question, it asks the current one again."""
+    data = f"{BUTTON_PREFIX}:{draft.token}:{draft.step}:{action}" + (f":{arg}" if arg else "")
     return Button(label, data=data)
 
 
 def parse_button(data: str) -> tuple[str, Press] | None:
     """The token and press in a form button's data (without the ``f:`` prefix)."""
     token, _, rest = data.partition(":")
+    at_step, _, rest = rest.partition(":")
     action, _, arg = rest.partition(":")
-    if not token or not action:
+    if not token or not at_step or not action:
         return None
-    return token, Press(action, arg)
+    return token, Press(action, arg, at_step)
+
+
+def body_counted(spec: FormSpec, answers: Mapping[str, Any]) -> Counted:
+    """The 字数 of the form's long-text fields together, every sentence once (what quotas
+    count), with the repeated sentences that were cut."""
+    return count_unique(*(str(answers.get(f.key, "")) for f in spec.body_fields))
 
 
 def body_chars(spec: FormSpec, answers: Mapping[str, Any]) -> int:
     """The 字数 of the form's long-text fields together (what quotas count)."""
-    return sum(count_chars(str(answers.get(f.key, ""))).total for f in spec.body_fields)
+    return body_counted(spec, answers).total
 
 
 # -- showing ------------------------------------------------------------------------------
 
 
-def _value_text(spec_field: FieldSpec, value: Any) -> str:
+def _value_text(spec_field: FieldSpec, value: Any, *, counted: bool = True) -> str:
     if spec_field.kind is FieldKind.DATE:
         day = date.fromisoformat(str(value))
         return f"{day.year}年{day.month}月{day.day}日"
     text = str(value)
-    if spec_field.kind is FieldKind.LONG_TEXT:
-        chars = count_chars(text).total
+    if spec_field.kind is FieldKind.LONG_TEXT and counted:
+        chars = count_unique(text).total
         return f"{esc(shorten(text, SUMMARY_VALUE))}（{chars} 字）"
     return esc(shorten(text, SUMMARY_VALUE))
 
@@ -183,12 +194,15 @@ def _ask(spec: FormSpec, draft: Draft, error: str = "") -> Reply:
     current = draft.answers.get(spec_field.key)
     if current not in (None, ""):
         lines.append(texts.FORM_CURRENT.format(value=_value_text(spec_field, current)))
-        if spec_field.kind is FieldKind.LONG_TEXT:
+        if spec_field.kind is FieldKind.LONG_TEXT and not spec_field.one_message:
             lines.append(texts.FORM_LONG_REPLACE if draft.replacing else texts.FORM_LONG_APPEND)
     hints = []
     if not spec_field.required:
         hints.append(texts.FORM_HINT_SKIP)
-    if spec_field.kind is FieldKind.LONG_TEXT:
+    if spec_field.kind is FieldKind.LONG_TEXT and spec_field.one_message:
+        if spec_field.min_chars:
+            hints.append(texts.FORM_HINT_SHORT.format(min=spec_field.min_chars))
+    elif spec_field.kind is FieldKind.LONG_TEXT:
         hints.append(texts.FORM_HINT_LONG.format(min=spec_field.min_chars)
                      if spec_field.min_chars else texts.FORM_HINT_LONG_NO_MIN)
     if draft.history:
@@ -204,10 +218,15 @@ def _ask(spec: FormSpec, draft: Draft, error: str = "") -> Reply:
         other_day = texts.FORM_TOMORROW if spec.future_dates else texts.FORM_YESTERDAY
         rows.append((button(draft, texts.FORM_TODAY, "date", "0"),
                      button(draft, other_day, "date", "1")))
-    if spec_field.kind is FieldKind.LONG_TEXT and current not in (None, ""):
+    if (spec_field.kind is FieldKind.LONG_TEXT and not spec_field.one_message
+            and current not in (None, "")):
         rows.append((button(draft, texts.FORM_DONE, "done"),))
     elif current not in (None, ""):
         rows.append((button(draft, texts.FORM_KEEP_VALUE, "keep_value"),))
+    if spec_field.kind is FieldKind.TEACHER and draft.typed_name:
+        # Waiting for "是校外教师?": the answer may be typed as well as pressed.
+        rows.append((button(draft, texts.FORM_VISITOR_YES, "visitor"),
+                     button(draft, texts.FORM_VISITOR_RETYPE, "retype")))
     if not spec_field.required:
         rows.append((button(draft, texts.FORM_SKIP, "skip"),))
     return Reply("\n".join(lines), buttons=tuple(rows))
@@ -218,10 +237,15 @@ def summary(spec: FormSpec, answers: Mapping[str, Any]) -> str:
     lines = []
     for spec_field in spec.fields:
         value = answers.get(spec_field.key)
-        shown = texts.FORM_EMPTY if value in (None, "") else _value_text(spec_field, value)
+        # 字数 only where quotas count them: a notice (an announcement …) has none.
+        shown = texts.FORM_EMPTY if value in (None, "") else _value_text(
+            spec_field, value, counted=spec.record)
         lines.append(f"<b>{esc(spec_field.label)}</b>：{shown}")
-    if spec.body_fields:
-        lines.append(texts.FORM_TOTAL_CHARS.format(chars=body_chars(spec, answers)))
+    if spec.body_fields and spec.record:
+        counted = body_counted(spec, answers)
+        lines.append(texts.FORM_TOTAL_CHARS.format(chars=counted.total))
+        if counted.cut:
+            lines[-1] += texts.FORM_REPEATS_CUT.format(chars=counted.cut_chars)
     return "\n".join(lines)
 
 
@@ -325,7 +349,7 @@ def _accept(spec: FormSpec, spec_field: FieldSpec, text: str, *, today: date) ->
     if not text:
         raise InvalidInput(texts.FORM_EMPTY_ANSWER)
     if spec_field.kind is FieldKind.DATE:
-        day = parse_date(text, today=today)
+        day = parse_date(text, today=today, past=not spec.future_dates)
         if spec.future_dates and day < today:
             raise InvalidInput(texts.FORM_PAST_DATE)
         if not spec.future_dates and day > today:
@@ -371,6 +395,16 @@ def _long_text(spec: FormSpec, draft: Draft, text: str) -> Outcome:
         return _finish_long(spec, draft)
     if not text.strip():
         return Outcome(draft, [_ask(spec, draft, texts.FORM_EMPTY_ANSWER)])
+    if spec_field.one_message:  # a short field: this message is the answer
+        value = text.strip()
+        if len(value) > LONG_TEXT_MAX:
+            return Outcome(draft, [_ask(spec, draft, texts.FORM_TOO_LONG.format(
+                limit=LONG_TEXT_MAX, length=len(value)))])
+        try:
+            check_length(value, min_chars=spec_field.min_chars, max_chars=spec_field.max_chars)
+        except InvalidInput as exc:
+            return Outcome(draft, [_ask(spec, draft, str(exc))])
+        return _advance(spec, draft, {**draft.answers, spec_field.key: value})
     old = "" if draft.replacing else str(draft.answers.get(spec_field.key, ""))
     value = f"{old}\n{text}" if old else text
     if len(value) > LONG_TEXT_MAX:
@@ -381,9 +415,12 @@ def _long_text(spec: FormSpec, draft: Draft, text: str) -> Outcome:
     except InvalidInput as exc:
         return Outcome(draft, [_ask(spec, draft, str(exc))])
     kept = replace(draft, answers={**draft.answers, spec_field.key: value}, replacing=False)
-    chars = count_chars(value).total
+    counted = count_unique(value)
+    chars = counted.total
     missing = (spec_field.min_chars or 0) - chars
     note = texts.FORM_LONG_SO_FAR.format(label=esc(spec_field.label), chars=chars)
+    if counted.cut:
+        note += texts.FORM_REPEATS_CUT.format(chars=counted.cut_chars)
     note += texts.FORM_LONG_MISSING.format(missing=missing) if missing > 0 else ""
     note += texts.FORM_LONG_MORE
     return Outcome(kept, [Reply(note, buttons=((button(kept, texts.FORM_DONE, "done"),),))])
@@ -406,9 +443,52 @@ def _teacher(spec: FormSpec, draft: Draft, text: str, lookup: Lookup) -> Outcome
                                        buttons=options)])
     answers = dict(draft.answers)
     answers[spec_field.key] = name
-    answers[f"{spec_field.key}_id"] = matches[0][0] if matches else None
-    note = "" if matches else texts.FORM_VISITOR.format(name=esc(name))
-    return _advance(spec, draft, answers, note)
+    if matches:
+        answers[f"{spec_field.key}_id"] = matches[0][0]
+        return _advance(spec, draft, answers)
+    # "孙丽执教，王芳主持": the roster's names inside it; anyone else is confirmed first.
+    found, unknown = _roster_names(name, lookup)
+    if found and not unknown:
+        answers[f"{spec_field.key}_id"] = found[0][0]
+        note = texts.FORM_ROSTER_NAMES.format(names=esc("、".join(n for _, n in found)))
+        return _advance(spec, draft, answers, note)
+    waiting = replace(draft, typed_name=name)
+    return Outcome(waiting, [Reply(
+        texts.FORM_VISITOR_ASK.format(names=esc("、".join(unknown or [name]))),
+        buttons=((button(waiting, texts.FORM_VISITOR_YES, "visitor"),
+                  button(waiting, texts.FORM_VISITOR_RETYPE, "retype")),))])
+
+
+_NAME_SPLIT = re.compile(r"[，,、；;\s]+|(?<=.)[和与及](?=.)")
+_ROLE_WORDS = re.compile(r"(?:执教|主持|主讲|上课|说课|评课|讲座|老师)+$")
+
+
+def _roster_names(text: str, lookup: Lookup) -> tuple[list[tuple[int, str]], list[str]]:
+    """The people of the roster named in ``text`` (split at 、，和 …, without 执教, 主持 …)
+    and the names that are not on it."""
+    found: list[tuple[int, str]] = []
+    unknown: list[str] = []
+    for part in _NAME_SPLIT.split(text):
+        name = _ROLE_WORDS.sub("", part.strip())
+        if not name:
+            continue
+        matches = lookup(name)
+        if matches:
+            found.append((matches[0][0], name))
+        else:
+            unknown.append(name)
+    return found, unknown
+
+
+def _visitor(spec: FormSpec, draft: Draft, lookup: Lookup) -> Outcome:
+    """The person confirmed that the name typed is someone from outside (校外教师)."""
+    spec_field = spec.field(draft.step)
+    name = draft.typed_name
+    found, _unknown = _roster_names(name, lookup)
+    answers = {**draft.answers, spec_field.key: name,
+               f"{spec_field.key}_id": found[0][0] if found else None}
+    return _advance(spec, replace(draft, typed_name=""), answers,
+                    texts.FORM_VISITOR.format(name=esc(name)))
 
 
 def _in_field(spec: FormSpec, draft: Draft, event: Event, *, today: date,
@@ -432,6 +512,12 @@ def _in_field(spec: FormSpec, draft: Draft, event: Event, *, today: date,
         if event.action == "date" and is_date and event.arg in ("0", "1"):
             day = today + timedelta(days=int(event.arg)) * (1 if spec.future_dates else -1)
             return _advance(spec, draft, {**draft.answers, spec_field.key: day.isoformat()})
+        if event.action == "visitor" and spec_field.kind is FieldKind.TEACHER and (
+                draft.typed_name):
+            return _visitor(spec, draft, lookup)
+        if event.action == "retype" and spec_field.kind is FieldKind.TEACHER:
+            return Outcome(replace(draft, typed_name=""),
+                           [_ask(spec, replace(draft, typed_name=""))])
         if event.action == "teacher" and spec_field.kind is FieldKind.TEACHER:
             return Outcome(draft, [_ask(spec, draft)]) if not is_id(event.arg) else (
                 _pick_teacher(spec, draft, int(event.arg), lookup))
@@ -552,8 +638,27 @@ def _special(spec: FormSpec, draft: Draft, event: Event, today: date) -> Outcome
     return Outcome(draft, [Reply(texts.FORM_USE_BUTTONS), show(spec, draft)])
 
 
+def _as_press(spec: FormSpec, draft: Draft, event: Text) -> Event:
+    """Typing the label of a button on the current question works as pressing it (提交,
+    跳过, 放弃 …); any other text stays text."""
+    typed = event.text.strip()
+    for row in show(spec, draft).buttons:
+        for offered in row:
+            if offered.label == typed and offered.data:
+                parsed = parse_button(offered.data.removeprefix(f"{BUTTON_PREFIX}:"))
+                if parsed is not None:
+                    return parsed[1]
+    return event
+
+
 def step(spec: FormSpec, draft: Draft, event: Event, *, today: date, lookup: Lookup) -> Outcome:
     """Apply one event to a draft: the pure heart of every form."""
+    if isinstance(event, Text):
+        event = _as_press(spec, draft, event)
+    if isinstance(event, Press) and event.step and event.step != draft.step:
+        # A button of an earlier question: never applied to this one; ask this one again.
+        return Outcome(draft, [Reply(texts.FORM_OLD_BUTTON, notice=texts.FORM_OLD_BUTTON),
+                               show(spec, draft)])
     if isinstance(event, Control):
         handled = _control(spec, draft, event.name)
         if handled is not None:

@@ -19,6 +19,9 @@ class FieldKind(StrEnum):
     NUMBER = "number"
 
 
+SHORT_MAX_CHARS = 200  # a long text allowing at most this many 字 takes one message
+
+
 class FieldSpec(BaseModel):
     """One question of a form."""
 
@@ -35,6 +38,17 @@ class FieldSpec(BaseModel):
     allow_other: bool = False
     minimum: int | None = None
     maximum: int | None = None
+    # A long-text field answered in one message (the "三个一") moves on at once. Unset: one
+    # message when max_chars is short; false: several messages whatever the limit.
+    single: bool | None = None
+
+    @property
+    def one_message(self) -> bool:
+        """Whether one message answers this field: any field but a long text, and a long
+        text marked ``single`` or whose ``max_chars`` is short."""
+        if self.kind is not FieldKind.LONG_TEXT or self.single is not None:
+            return self.kind is not FieldKind.LONG_TEXT or bool(self.single)
+        return self.max_chars is not None and self.max_chars <= SHORT_MAX_CHARS
 
     @model_validator(mode="after")
     def _consistent(self) -> FieldSpec:
@@ -99,3 +113,4 @@ class FieldPatch(BaseModel):
     min_chars: int | None = Field(default=None, ge=1)
     max_chars: int | None = Field(default=None, ge=1)
     choices: tuple[str, ...] | None = None
+    single: bool | None = None

@@ -8,14 +8,19 @@ from __future__ import annotations
 
 import re
 import unicodedata
+import warnings
 from dataclasses import dataclass
 from datetime import date, time, timedelta
 
+import cn2an
+
 __all__ = [
     "CharCount",
+    "Counted",
     "InvalidInput",
     "check_length",
     "count_chars",
+    "count_unique",
     "parse_date",
     "parse_int",
     "parse_time",
@@ -82,10 +87,54 @@ def count_chars(text: str) -> CharCount:
     return CharCount(han=han, punct=punct, words=words)
 
 
+# Padding: a sentence (up to 。！？；!?; or a line break) that already appeared in the same
+# record is counted once. Nothing else is guessed: the rule is simple enough to explain.
+_SENTENCE_RE = re.compile(r"[^。！？；!?;\n]+[。！？；!?;]*")
+
+
+@dataclass(frozen=True)
+class Counted:
+    """The 字数 that counts: repeated sentences once; and the repeats that were cut."""
+
+    total: int
+    cut: tuple[tuple[str, int], ...] = ()  # (sentence, extra times it appeared)
+
+    @property
+    def cut_chars(self) -> int:
+        """字数 not counted because it repeated a sentence."""
+        return sum(count_chars(sentence).total * times for sentence, times in self.cut)
+
+
+def count_unique(*texts: str, seen: set[str] | None = None) -> Counted:
+    """字数 of ``texts`` with every sentence counted once (across all of them)."""
+    seen = set() if seen is None else seen
+    total = 0
+    extra: dict[str, int] = {}
+    for text in texts:
+        for match in _SENTENCE_RE.finditer(unicodedata.normalize("NFC", text)):
+            sentence = " ".join(match.group().split())
+            if not sentence:
+                continue
+            if sentence in seen:
+                if count_chars(sentence).total:
+                    extra[sentence] = extra.get(sentence, 0) + 1
+                continue
+            seen.add(sentence)
+            total += count_chars(sentence).total
+    return Counted(total, tuple(extra.items()))
+
+
 def check_length(text: str, *, min_chars: int | None, max_chars: int | None = None) -> CharCount:
-    """Return the CharCount of text, or raise InvalidInput if its total is out of bounds."""
+    """Return the CharCount of text, or raise InvalidInput if it is out of bounds: at least
+    ``min_chars`` counted (repeated sentences once), at most ``max_chars`` as typed."""
     count = count_chars(text)
     total = count.total
+    if min_chars is not None and total >= min_chars:
+        counted = count_unique(text)
+        if counted.total < min_chars:
+            raise InvalidInput(
+                f"字数不足：重复的句子只计一次，现在计 {counted.total} 字，"
+                f"至少需要 {min_chars} 字，还差 {min_chars - counted.total} 字。")
     if min_chars is not None and total < min_chars:
         raise InvalidInput(
             f"字数不足：现在 {total} 字，至少需要 {min_chars} 字，还差 {min_chars - total} 字。"
@@ -137,17 +186,44 @@ def _range_hint(minimum: int | None, maximum: int | None) -> str:
     return "请输入一个数字"
 
 
+def _digits(text: str) -> str:
+    """Chinese numerals turned into digits by cn2an (十一月二十五日 → 11月25日, 第三节 → 第3节);
+    the text unchanged where cn2an cannot read it."""
+    try:
+        with warnings.catch_warnings():  # cn2an warns before it raises on 十十
+            warnings.simplefilter("ignore")
+            return str(cn2an.transform(text, "cn2an"))
+    except (ValueError, KeyError, IndexError, TypeError):
+        return text
+
+
+def _examples(minimum: int | None, maximum: int | None) -> str:
+    """Three examples inside the allowed range: two in digits, one in Chinese."""
+    low = minimum if minimum is not None else (1 if maximum is None or maximum >= 1 else maximum)
+    high = maximum if maximum is not None else max(low, 23)
+    picks = sorted({low, (low + high) // 2, high})
+    shown = [str(n) for n in picks[:-1]] + [str(cn2an.an2cn(picks[-1]))]
+    if len(shown) == 1:
+        return f"例如 {shown[0]}"
+    return f"例如 {'、'.join(shown[:-1])} 或 {shown[-1]}"
+
+
 def parse_int(text: str, *, minimum: int | None = None, maximum: int | None = None) -> int:
-    """Parse an integer written in ASCII/full-width digits or as a Chinese numeral 零..九十九."""
+    """Parse an integer written in ASCII/full-width digits or Chinese numerals (via cn2an),
+    also as an ordinal: 第三节, 第3节."""
     cleaned = _normalize(text)
     value: int | None
     if re.fullmatch(r"[+-]?[0-9]{1,18}", cleaned):
         value = int(cleaned)
     else:
         value = _chinese_number(cleaned)
+        if value is None:
+            ordinal = re.fullmatch(r"第?([+-]?[0-9]{1,18})(?:节课?|课时)?",
+                                   _digits(cleaned))
+            value = int(ordinal[1]) if ordinal else None
     hint = _range_hint(minimum, maximum)
     if value is None:
-        raise InvalidInput(f"没看懂这个数字，{hint}，例如 3、12 或 二十三。")
+        raise InvalidInput(f"没看懂这个数字，{hint}，{_examples(minimum, maximum)}。")
     if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
         raise InvalidInput(f"{value} 超出了范围，{hint}。")
     return value
@@ -177,6 +253,7 @@ _FULL_DATE_RE = re.compile(
 _MONTH_DAY_RE = re.compile(
     r"(?P<m1>[0-9]{1,2})月(?P<d1>[0-9]{1,2})[日号]?|(?P<m2>[0-9]{1,2})[-/.](?P<d2>[0-9]{1,2})"
 )
+_DAY_RE = re.compile(r"(?P<d>[0-9]{1,2})[日号]")
 _WEEKDAY_RE = re.compile(
     r"(?P<offset>上个?|下个?|本|这个?)?(?:周|星期|礼拜)(?P<day>[一二三四五六日天1-7])"
 )
@@ -216,9 +293,25 @@ def _nearest_year(month: int, day: int, today: date) -> int:
     return today.year
 
 
-def parse_date(text: str, *, today: date) -> date:
-    """Parse a date a teacher typed (12月3日, 2026-12-03, 昨天, 上周三, ...) relative to today."""
-    cleaned = re.sub(r"\s+", "", _normalize(text))
+def _month_before(day: date) -> date:
+    first = day.replace(day=1) - timedelta(days=1)
+    return first.replace(day=min(day.day, _last_day(first)))
+
+
+def _month_after(day: date) -> date:
+    following = (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return following.replace(day=min(day.day, _last_day(following)))
+
+
+def _last_day(day: date) -> int:
+    return ((day.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)).day
+
+
+def parse_date(text: str, *, today: date, past: bool = False) -> date:
+    """Parse a date a teacher typed (12月3日, 十一月二十五日, 25号, 2026-12-03, 昨天, 周三,
+    上周三, ...) relative to today. ``past``: the field takes no future day, so a bare
+    周三 or 25号 that has not come yet this week or month means the last one."""
+    cleaned = _digits(re.sub(r"\s+", "", _normalize(text)))
     if not cleaned:
         raise InvalidInput(f"请输入日期，可以这样写：{_DATE_FORMS}")
     if cleaned in _RELATIVE_DAYS:
@@ -226,7 +319,26 @@ def parse_date(text: str, *, today: date) -> date:
     if match := _WEEKDAY_RE.fullmatch(cleaned):
         monday = today - timedelta(days=today.weekday())
         weeks = _WEEK_OFFSETS.get(match["offset"] or "本", 0)
-        return monday + timedelta(days=7 * weeks + _WEEKDAYS[match["day"]] - 1)
+        found = monday + timedelta(days=7 * weeks + _WEEKDAYS[match["day"]] - 1)
+        if past and match["offset"] is None and found > today:
+            found -= timedelta(days=7)
+        return found
+    if match := _DAY_RE.fullmatch(cleaned):  # 25号: this month's (or the nearest fitting)
+        wanted = int(match["d"])
+        if not 1 <= wanted <= 31:
+            raise InvalidInput(f"没有 {wanted}日 这一天，请重新输入日期，{_DATE_EXAMPLES}")
+        candidates = [today.replace(day=1), _month_before(today.replace(day=1))]
+        if past:
+            candidates = [c for c in candidates if wanted <= _last_day(c)]
+            found_days = [c.replace(day=wanted) for c in candidates
+                          if c.replace(day=wanted) <= today]
+        else:
+            month = today.replace(day=1)
+            found_days = [m.replace(day=wanted) for m in (month, _month_after(month))
+                          if wanted <= _last_day(m)]
+        if not found_days:
+            raise InvalidInput(f"没有 {wanted}日 这一天，请重新输入日期，{_DATE_EXAMPLES}")
+        return found_days[0]
     if match := _FULL_DATE_RE.fullmatch(cleaned):
         month = int(match["m1"] or match["m2"])
         day = int(match["d1"] or match["d2"])

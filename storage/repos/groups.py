@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlmodel import Session, col, select
 
@@ -24,6 +25,7 @@ class MemberRow:
     leads: tuple[str, ...]
     nudge_weekday: int | None
     nudges_off: bool
+    bound_at: datetime | None = None
 
 
 def members(session: Session, *, group_ids: Sequence[int] | None = None,
@@ -31,7 +33,8 @@ def members(session: Session, *, group_ids: Sequence[int] | None = None,
             teacher_ids: Sequence[int] | None = None) -> list[MemberRow]:
     """Active teachers of these groups, this school or with these ids, with all their groups."""
     query = select(Teacher.id, Teacher.school_id, Teacher.name, Teacher.role, Teacher.account,
-                   Teacher.nudge_weekday, Teacher.nudges_off).where(col(Teacher.active))
+                   Teacher.nudge_weekday, Teacher.nudges_off, Teacher.bound_at,
+                   ).where(col(Teacher.active))
     if school_id is not None:
         query = query.where(Teacher.school_id == school_id)
     if teacher_ids is not None:
@@ -55,7 +58,7 @@ def members(session: Session, *, group_ids: Sequence[int] | None = None,
         if leader:
             leads.setdefault(teacher_id, []).append(name)
     return [MemberRow(t.id, t.school_id, t.name, t.role, t.account, tuple(groups.get(t.id, ())),
-                      tuple(leads.get(t.id, ())), t.nudge_weekday, t.nudges_off)
+                      tuple(leads.get(t.id, ())), t.nudge_weekday, t.nudges_off, t.bound_at)
             for t in teachers]
 
 

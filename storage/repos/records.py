@@ -188,3 +188,12 @@ def open_lesson_times(
     for teacher_id, starts_at in rows:
         given.setdefault(teacher_id, []).append(starts_at)
     return given
+
+
+def handed_in_between(session: Session, *, teacher_ids: Sequence[int], start: datetime,
+                      end: datetime) -> set[int]:
+    """Who of ``teacher_ids`` handed in a record (still kept) in [start, end)."""
+    return set(session.exec(
+        select(Record.teacher_id).where(
+            col(Record.teacher_id).in_(teacher_ids), col(Record.deleted_at).is_(None),
+            col(Record.created_at) >= start, col(Record.created_at) < end).distinct()).all())

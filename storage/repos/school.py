@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
-from storage.tables import School, Semester, StudyGroup
+from storage.tables import AuditEntry, School, Semester, StudyGroup
 
 
 @dataclass(frozen=True)
@@ -85,3 +85,9 @@ def current_semester(session: Session, *, school_id: int, today: date) -> Semest
         return None
     return SemesterRow(chosen.id, chosen.name, chosen.start, chosen.end, chosen.theme,
                        chosen.closed_at is not None)
+
+
+def first_roster_import(session: Session, *, school_id: int) -> datetime | None:
+    """When the school's roster was first imported (the default start of its pace)."""
+    return session.exec(select(func.min(AuditEntry.at)).where(
+        AuditEntry.school_id == school_id, AuditEntry.action == "roster_import")).one()

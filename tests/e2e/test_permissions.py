@@ -20,6 +20,7 @@ from handlers import texts
 from handlers.context import Where
 from handlers.dispatch import BUTTONS, COMMANDS, Core
 from handlers.permissions import Access
+from handlers.render import polite
 from handlers.types import Button, Chat, ChatKind, Reply
 from scheduler.clock import ManualClock
 from storage.repos import chats, drafts, lessons, meetings, people, records, school
@@ -223,7 +224,7 @@ def _allowed_marker(name: str, role: Role, chat: Chat) -> str:
     private = chat.is_private
     markers: dict[str, str | Callable[[], str]] = {
         "start": lambda: ("请先绑定花名册" if not bound else
-                          DEACTIVATED if role.deactivated else "老师您好"),
+                          DEACTIVATED if role.deactivated else "您好！"),
         # A deactivated teacher is told so (not offered /bind and /request), in any chat.
         "help": lambda: (DEACTIVATED if role.deactivated else
                          "我能做的事" if private else "在群里可以用"),
@@ -410,10 +411,10 @@ CASES: dict[str, list[Case]] = {
                              "other_leader": "已记下您参加"}),
     ],
     "lv": [
-        Case("lv:ok:{M}:{LIU}", {"admin": "已由 陈主任 批准"}),
+        Case("lv:ok:{M}:{LIU}", {"admin": "陈主任已批准"}),
     ],
     "br": [
-        Case("br:ok:{B}", {"admin": "已由 陈主任 批准"}),
+        Case("br:ok:{B}", {"admin": "陈主任已批准"}),
     ],
     "mine": [
         Case("mine:view:{R}:0", _everyone(GONE, teacher="心得体会 ·")),
@@ -607,7 +608,8 @@ async def test_a_forms_buttons_act_only_on_their_owners_draft(world: World) -> N
         if role.key == "teacher":
             continue
         for action in ("cancel", "submit", "skip", "date:0"):
-            replies = await world.driver.send(role.name, button=f"f:{token}:{action}")
+            replies = await world.driver.send(role.name,
+                                              button=f"f:{token}:{before.step}:{action}")
             expected = _button_refusal("f", role) or EXPIRED
             assert expected in _shown(replies), (role.key, action, _shown(replies))
     after = world.core.db.call(lambda s: drafts.get_draft(s, account=account))
@@ -616,7 +618,7 @@ async def test_a_forms_buttons_act_only_on_their_owners_draft(world: World) -> N
                                                           before.context)
     # The owner's own press is taken: 课题 is required, so it cannot be skipped.
     assert "这一项必须填写，不能跳过" in _shown(
-        await world.driver.send("刘洋", button=f"f:{token}:skip"))
+        await world.driver.send("刘洋", button=f"f:{token}:{before.step}:skip"))
 
 
 async def test_the_other_schools_admin_gets_nothing(world: World) -> None:
@@ -792,7 +794,7 @@ async def _press_form_button_in_group(world: World, who: str, data: str, kind: s
     fallback = private[0].fallback
     assert fallback is not None
     assert fallback.chat is None  # the group the button was pressed in
-    assert fallback.text == texts.FORM_OPEN_PRIVATE_FIRST.format(name=who)
+    assert fallback.text == texts.FORM_OPEN_PRIVATE_FIRST.format(name=polite(who))
     assert [b.start for row in fallback.buttons for b in row] == ["cmd-start"]
     # 开始填写 in private opens the form there.
     opened = await world.driver.send(who, button=data)

@@ -27,7 +27,7 @@ from storage.repos.drafts import DraftRow
 from storage.repos.records import RecordRow, get_record
 from storage.tables import Record
 from tests.conftest import DEMO_ROSTER, make_core
-from tests.drivers import Driver, button_data, labels, shown, tap
+from tests.drivers import Driver, button_data, labels, prose, shown, tap
 
 LIU = "刘洋"  # 语文组, 教师
 SUN = "孙丽"  # 语文组, 教师
@@ -138,9 +138,10 @@ def observation_script(teacher: str) -> list[tuple[str, list[str | Tap]]]:
         ("title", ["分数的初步认识"]),
         ("lesson_type", [Tap("新授课")]),
         ("process", [*PROCESS_PARTS, "完成"]),
-        ("strength", [STRENGTH, "完成"]),
-        ("weakness", [WEAKNESS, "完成"]),
-        ("suggestion", [SUGGESTION, Tap("完成")]),
+        # The "三个一" are short: one message each, and the form moves on.
+        ("strength", [STRENGTH]),
+        ("weakness", [WEAKNESS]),
+        ("suggestion", [SUGGESTION]),
     ]
 
 
@@ -230,19 +231,21 @@ async def test_teacher_writes_a_whole_reflection_from_the_menu(bot: Driver) -> N
 
     me = await bot.say(LIU, "我的进度")
     quotas = progress_lines(me)
-    assert quotas["教学反思"] == ("本学期", 1, 20, "落后较多")
+    # The school started with the bot today (the roster's import): nothing is owed yet.
+    assert quotas["教学反思"] == ("本学期", 1, 20, "进度正常")
     assert {"听课", "教学反思", "读书笔记", "教育故事", "读书心得", "心得体会", "教育教学论文",
             "课标摘抄", "专题演讲", "组内研讨课"} <= set(quotas)
     assert "听课（管理员）" not in me
-    assert quotas["听课"] == ("本学期", 0, 30, "落后较多")
+    assert quotas["听课"] == ("本学期", 0, 30, "进度正常")
+    assert quotas["心得体会"][3] == "未到期"
     assert quotas["教育故事"][0] == "本月"
     assert all(status in STATUS_WORDS for *_, status in quotas.values())
 
 
-STATUS_WORDS = {"已完成", "进度正常", "稍落后", "落后较多"}
+STATUS_WORDS = {"已完成", "进度正常", "未到期", "稍落后", "落后较多"}
 _PROGRESS = re.compile(
     r"^(?P<label>[^（\s]+)（(?P<when>本学期|本月)）(?P<done>\d+)/(?P<target>\d+)(?: 字)? "
-    r"[▓░]{10} (?P<status>\S+?)(?:，|$)", re.MULTILINE)
+    r"[▓░]{10} (?P<status>\S+?)(?:，|（|$)", re.MULTILINE)
 
 
 def progress_lines(text: str) -> dict[str, tuple[str, int, int, str]]:
@@ -331,11 +334,14 @@ async def test_an_update_delivered_twice_is_taken_once(bot: Driver) -> None:
     collected = await bot.send(LIU, part, key="tg:1002")
     assert f"共 {len(part)} 字" in shown(collected)
     assert await bot.send(LIU, part, key="tg:1002") == collected
-    assert f"共 {len(part) * 2} 字" in shown(await bot.send(LIU, part, key="tg:1003"))
+    # A new update with the same text is taken (and, repeated, counted once).
+    assert f"共 {len(part)} 字（重复的句子只计一次，{len(part)} 字未计入）" in shown(
+        await bot.send(LIU, part, key="tg:1003"))
     draft = draft_of(bot, LIU)
     assert draft is not None
     assert draft.answers["topic"] == TOPIC
     assert draft.answers["highlights"] == f"{part}\n{part}"
+    await bot.send(LIU, HIGHLIGHT_PARTS[1], key="tg:1000")
 
     summary = await run(bot, LIU, ["完成", SHORTCOMINGS, "完成", "/skip", NEXT_TIME, "完成"])
     submit = button_data(summary, "提交")
@@ -345,7 +351,7 @@ async def test_an_update_delivered_twice_is_taken_once(bot: Driver) -> None:
     # A second tap (a new update) on the same 提交 finds the form already handed in.
     assert "这份已经提交过了" in shown(await bot.send(LIU, button=submit, key="tg:1005"))
     [record] = stored(bot, LIU)
-    assert record.answers["highlights"] == f"{part}\n{part}"
+    assert record.answers["highlights"] == f"{part}\n{part}\n{HIGHLIGHT_PARTS[1]}"
     assert "教学反思（本学期）1/20" in await bot.say(LIU, "/me")
 
 
@@ -503,8 +509,9 @@ async def test_cancel_at_the_switch_question_then_keep_resumes_the_field(bot: Dr
     asked = await bot.send(LIU, "/cancel")
     assert "确定放弃这份教学反思吗？" in shown(asked)
     assert "第 2/7 项 · 班级" in shown(await tap(bot, LIU, asked, "继续填写"))
-    # The switch question's buttons are spent.
-    assert "这个按钮已经失效了" in shown(await tap(bot, LIU, switch, "放弃它，开始新的"))
+    # The switch question's buttons are spent: the current question is asked again.
+    again = shown(await tap(bot, LIU, switch, "放弃它，开始新的"))
+    assert again.startswith("这是前面问题的按钮，请回答现在这一项。\n教学反思 · 第 2/7 项 · 班级")
     draft = draft_of(bot, LIU)
     assert draft is not None
     assert (draft.form, draft.step, draft.answers) == ("reflection", "class_name",
@@ -561,7 +568,7 @@ async def test_bad_input_is_refused_and_the_draft_stays(bot: Driver) -> None:
 
 async def test_a_very_long_text_is_kept_whole_and_shown_short(bot: Driver) -> None:
     sentence = "学生在朗读中体会到了秋雨的美，课堂气氛热烈。"  # 22 字
-    long_text = (sentence * 910)[:20_000]
+    long_text = prose(sentence, 910)[:20_000]
     assert len(long_text) == 20_000
     await run(bot, LIU, ["写反思", TOPIC, CLASS, "今天"])
     assert "已记下「闪光点」，共 20000 字" in await bot.say(LIU, long_text)
@@ -707,7 +714,7 @@ async def test_viewing_a_record_full_of_special_characters_is_valid_html(bot: Dr
 
 
 async def test_viewing_a_record_with_a_very_long_text_shows_every_field(bot: Driver) -> None:
-    long_text = ("学生在朗读中体会到了秋雨的美，课堂气氛热烈。" * 910)[:20_000]
+    long_text = prose("学生在朗读中体会到了秋雨的美，课堂气氛热烈。", 910)[:20_000]
     await run(bot, LIU, ["写反思", TOPIC, CLASS, "今天", long_text, "完成", SHORTCOMINGS,
                          "完成", STUDENT_ERRORS, "完成", NEXT_TIME, "完成"])
     await bot.send(LIU, button=button_data(bot.seen[bot.account(LIU)], "提交"))
@@ -735,17 +742,18 @@ async def test_observation_links_the_roster_teacher_or_notes_a_visitor(bot: Driv
     assert "花名册里没有" not in roster
     assert "第 6/11 项 · 课题" in roster
     summary = await run(bot, LIU, ["秋天的雨", "精读课", *PROCESS_PARTS, "完成",
-                                   STRENGTH, "完成", WEAKNESS, "完成", SUGGESTION, "完成"])
+                                   STRENGTH, WEAKNESS, SUGGESTION])
     assert "授课教师：王芳" in shown(summary)
     assert "课型：精读课" in shown(summary)
     await tap(bot, LIU, summary, "提交")
 
     await run(bot, LIU, ["记听课", "今天", "4", "五年级2班", "语文"])
-    visitor = await bot.say(LIU, "李明")
-    assert "花名册里没有「李明」，已按校外教师记录。" in visitor
+    assert "花名册里没有「李明」。是校外教师吗？" in await bot.say(LIU, "李明")
+    visitor = await bot.say(LIU, "是，校外教师")
+    assert "已按校外教师记录「李明」。" in visitor
     assert "第 6/11 项 · 课题" in visitor
     summary = await run(bot, LIU, ["桂林山水", "新授课", *PROCESS_PARTS, "完成",
-                                   STRENGTH, "完成", WEAKNESS, "完成", SUGGESTION, "完成"])
+                                   STRENGTH, WEAKNESS, SUGGESTION])
     done = shown(await tap(bot, LIU, summary, "提交"))
     assert "听课（本学期）2/30" in done
 

@@ -7,6 +7,7 @@ so by December everyone is behind on every semester quota.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -28,8 +29,8 @@ from scheduler.runner import Runner
 from storage.repos import meetings
 from storage.repos import school as school_repo
 from storage.repos.outbox import OutboxItem
-from tests.conftest import EXAMPLE_CONFIG, ZONE, make_core
-from tests.drivers import Driver, button_data, labels, plain, shown
+from tests.conftest import EXAMPLE_CONFIG, ZONE, from_semester_start, make_core
+from tests.drivers import Driver, button_data, labels, plain, prose, shown
 
 LIU, SUN, ZHOU, WANG, CHEN, ZHANG = "刘洋", "孙丽", "周静", "王芳", "陈主任", "张伟"
 CHINESE_GROUP = (CHEN, WANG, LIU, SUN, ZHOU)  # 语文组, in roster order
@@ -98,6 +99,12 @@ def teacher_quotas(bot: Driver) -> int:
                if quotas.applies(q, role="teacher", groups=("语文组",)))
 
 
+def paced_quotas(bot: Driver) -> int:
+    """How many of them can be behind before term end: those without a ``due``."""
+    return sum(1 for q in bot.core.settings.quotas if q.due is None
+               and quotas.applies(q, role="teacher", groups=("语文组",)))
+
+
 @dataclass
 class School:
     """A bound demo school with its runner and what it sent."""
@@ -110,7 +117,7 @@ class School:
     def restart(self, config: Config, url: str) -> None:
         """A new process on the same database, with ``config``."""
         self.bot.core.db.close()
-        self.bot.core = make_core(config, url, self.clock, roster=False)
+        self.bot.core = make_core(from_semester_start(config), url, self.clock, roster=False)
         self.runner = build_runner(self.bot.core, self.sink.send)
 
     def nudges(self, name: str) -> list[tuple[datetime, Reply]]:
@@ -118,9 +125,15 @@ class School:
 
 
 async def started(config: Config, url: str, clock: ManualClock) -> Driver:
-    """The bot as it runs: its scheduler has made its first pass (the semester's sessions)."""
-    bot = Driver(make_core(config, url, clock))
+    """The bot as it runs: its scheduler has made its first pass (the semester's sessions).
+
+    The school has used the bot since the semester began, and everyone bound a fortnight
+    ago (nudges spare the first week after binding)."""
+    bot = Driver(make_core(from_semester_start(config), url, clock))
+    now = clock.now()
+    clock.set(now - timedelta(days=14))
     bot.bind(WANG, LIU, SUN, ZHOU, CHEN, ZHANG)
+    clock.set(now)
     await build_runner(bot.core, Sink(clock, []).send).tick()
     return bot
 
@@ -154,12 +167,14 @@ async def test_leader_sees_teacher_by_teacher(bot: Driver) -> None:
     text = plain(replies[0])
     lines = text.splitlines()
     assert lines[0] == "语文组 · 研修进度（11月30日（周一），5 人）"
-    assert "听课：平均完成 0%（应有 61%），已完成 0/4 人，落后较多 4 人" in lines
-    assert "教学反思：平均完成 0%（应有 61%），已完成 0/5 人，落后较多 5 人" in lines
+    assert "听课：平均完成 0%（应有 62%），已完成 0/4 人，落后 4 人" in lines
+    assert "教学反思：平均完成 0%（应有 62%），已完成 0/5 人，落后 5 人" in lines
+    # Written at term end: not due, nobody behind.
+    assert "心得体会：平均完成 0%（应有 0%），已完成 0/5 人，落后 0 人" in lines
     people = [line.split("：")[0] for line in lines[lines.index("") + 1:]]
     assert people == list(CHINESE_GROUP)
-    # Nothing handed in: every quota of a teacher is behind; the first four are named.
-    assert (f"刘洋：{teacher_quotas(bot)} 项落后（听课 0/30、教学反思 0/20、读书笔记 0/7000 字、"
+    # Nothing handed in: every paced quota of a teacher is behind; the first four are named.
+    assert (f"刘洋：{paced_quotas(bot)} 项落后（听课 0/30、教学反思 0/20、读书笔记 0/7000 字、"
             "教育故事 0/2）") in lines
     # Only 语文组: nobody of 数学组.
     assert ZHANG not in text
@@ -185,16 +200,16 @@ async def test_admin_sees_every_group_then_one(bot: Driver) -> None:
     replies = await bot.send(CHEN, "/progress")
     assert shown(replies) == (
         "全校研修进度（11月30日（周一））\n"
-        "语文组：5 人，有落后较多项目的 5 人\n"
-        "数学组：3 人，有落后较多项目的 3 人\n"
-        "英语组：2 人，有落后较多项目的 2 人\n"
-        "综合组：3 人，有落后较多项目的 3 人\n"
+        "语文组：5 人，有落后项目的 5 人\n"
+        "数学组：3 人，有落后项目的 3 人\n"
+        "英语组：2 人，有落后项目的 2 人\n"
+        "综合组：3 人，有落后项目的 3 人\n"
         "\n发送 /progress 教研组名 查看详情，例如 /progress 数学组")
     replies = await bot.send(CHEN, "/progress 数学组")
     text = plain(replies[0])
     assert text.startswith("数学组 · 研修进度（11月30日（周一），3 人）")
     for name in (ZHANG, "吴敏", "郑强"):
-        assert f"\n{name}：{teacher_quotas(bot)} 项落后" in text
+        assert f"\n{name}：{paced_quotas(bot)} 项落后" in text
     assert LIU not in text
 
 
@@ -269,9 +284,12 @@ async def test_weekly_digest_goes_to_the_group_once_with_names_to_the_leader(
     posted = sink.to(group, "周报")
     assert [t.strftime("%m-%d %H:%M") for t, _ in posted] == ["12-07 07:40"]
     text = plain(posted[0][1])
-    assert text.startswith("📊 语文组周报 · 12月7日（周一）这一周\n本周教研：12月9日（周三）")
-    assert "语文组 · 研修进度（12月7日（周一），5 人）" in text
-    assert "听课：平均完成 0%" in text
+    # Three or four short lines and the chart: the week, the group's pace, who to
+    # congratulate (nobody handed anything in). Quota by quota is for /progress.
+    assert text.splitlines() == [
+        "📊 语文组周报 · 12月7日（周一）这一周",
+        "本周教研：12月9日（周三）（专题待发布）",
+        "全组进度：平均完成 0%（应有 42%），落后 5 人。详情发送 /progress"]
     for name in CHINESE_GROUP:
         assert name not in text
     assert posted[0][1].attachment is not None
@@ -281,6 +299,7 @@ async def test_weekly_digest_goes_to_the_group_once_with_names_to_the_leader(
     assert len(private) == 1
     copy = plain(private[0][1])
     assert copy.startswith("（给教研组长的完整名单）\n📊 语文组周报")
+    assert "\n听课：平均完成 0%（应有 67%），已完成 0/4 人，落后 4 人" in copy
     for name in CHINESE_GROUP:
         assert f"\n{name}：" in copy
     # Nobody else of 语文组 gets a copy.
@@ -322,13 +341,14 @@ async def test_wednesday_nudge_lists_what_is_missing_with_buttons(school: School
     reply = nudges[0][1]
     lines = plain(reply).splitlines()
     assert lines[0] == "刘洋老师，这周的研修小提醒："
-    assert "· 听课 0/30（按进度应到 19）" in lines
-    assert "· 读书笔记 0/7000 字（按进度应到 4421）" in lines
+    assert "· 听课 0/30，还差约 19 节" in lines
+    assert "· 读书笔记 0/7000 字，还差约 4 470 字" in lines
+    # 心得体会 and 论文 are written at term end: not due, so not in the nudge.
+    assert not [line for line in lines if "心得体会" in line or "论文" in line]
     assert lines[-1] == "不想收到提醒？发送 /settings 调整。"
-    # At most five buttons; 组内研讨课 has no form of its own.
-    assert labels([reply]) == ["写听课", "写教学反思", "写读书笔记", "写心得体会",
-                               "写教育教学论文"]
-    assert "· 组内研讨课 0/1（按进度应到 1）" in lines
+    # One button a form (at most five); 组内研讨课 has no form of its own.
+    assert labels([reply]) == ["写听课", "写教学反思", "写读书笔记", "写课标摘抄"]
+    assert "· 组内研讨课 0/1，还差约 1 节" in lines
     # Each button opens its form.
     opened = await tap(bot, LIU, [reply], "写听课")
     assert "听课记录 · 第 1/11 项 · 听课日期" in shown(opened)
@@ -611,7 +631,7 @@ async def test_progress_in_the_group_chat_keeps_names_private(bot: Driver) -> No
     private = plain((await bot.send(WANG, "/progress"))[0])
     assert private.startswith(texts[0] + "\n\n")
     for name in CHINESE_GROUP:
-        assert f"\n{name}：{teacher_quotas(bot)} 项落后" in private
+        assert f"\n{name}：{paced_quotas(bot)} 项落后" in private
     own = plain((await bot.send(LIU, "/progress"))[0])
     assert own.startswith(texts[0] + "\n\n我的进度\n听课 0/30 落后较多")
 
@@ -647,22 +667,107 @@ def digest_of(core: Core, kind: str, chat: str) -> str:
     return plain(reply)
 
 
-async def test_progress_before_any_session_exists(core: Core) -> None:
+async def test_progress_before_any_session_exists(config: Config, sqlite_url: str,
+                                                  clock: ManualClock) -> None:
     # Before the scheduler's first pass no session exists: the 出勤 target is 0, which counts
     # as done in the averages and as 进度正常 for each teacher.
+    core = make_core(from_semester_start(config), sqlite_url, clock)
     bot = Driver(core)
     bot.bind(WANG, LIU)
-    attendance = "教研活动出勤：平均完成 100%（应有 100%），已完成 0/5 人，落后较多 0 人"
+    attendance = "教研活动出勤：平均完成 100%（应有 100%），已完成 0/5 人，落后 0 人"
     lines = (await bot.say(WANG, "/progress")).splitlines()
     assert lines[0] == "语文组 · 研修进度（11月30日（周一），5 人）"
     assert attendance in lines
-    assert "听课：平均完成 0%（应有 61%），已完成 0/4 人，落后较多 4 人" in lines
+    assert "听课：平均完成 0%（应有 62%），已完成 0/4 人，落后 4 人" in lines
     # 出勤 is not among what 刘洋 is behind on.
-    assert f"\n刘洋：{teacher_quotas(bot) - 1} 项落后（" in "\n".join(lines)
+    assert f"\n刘洋：{paced_quotas(bot) - 1} 项落后（" in "\n".join(lines)
     own = (await bot.say(LIU, "/progress")).split("\n\n我的进度\n")[1].splitlines()
     assert "教研活动出勤 0/0 进度正常" in own
-    # The digest, and the leader's copy with the names, as well.
-    assert attendance in digest_of(core, reports.DIGEST, bot.group("语文组").address)
+    # The group's digest is short (its overall pace); the leader's copy has every line.
+    group = digest_of(core, reports.DIGEST, bot.group("语文组").address)
+    assert attendance not in group
+    assert "全组进度：平均完成" in group
     leader = digest_of(core, reports.DIGEST_LEADER, bot.account(WANG))
     assert attendance in leader
-    assert f"\n刘洋：{teacher_quotas(bot) - 1} 项落后（" in leader
+    assert f"\n刘洋：{paced_quotas(bot) - 1} 项落后（" in leader
+    core.db.close()
+
+
+# -- a new school, over its first fortnight (issue 15) ---------------------------------------
+
+
+async def test_a_new_school_over_its_first_fortnight(
+        config: Config, sqlite_url: str, clock: ManualClock) -> None:
+    # The example config has no [school] started_on: the school starts on the day its
+    # roster was imported (11-30 08:00); 刘洋 and the others bind that afternoon.
+    bot = Driver(make_core(config, sqlite_url, clock))
+    clock.set(at("2026-11-30", 16, 30))
+    bot.bind(*CHINESE_GROUP)
+    sink = Sink(clock, [])
+    runner = build_runner(bot.core, sink.send)
+    group = bot.link("语文组").address
+    first_week = [f"2026-12-{day:02d}" for day in range(1, 7)]
+    await tick_days(runner, clock, "2026-11-30", *first_week[:3])
+
+    me = await bot.say(LIU, "/me")
+    # Nothing before the first day is a failure; term-end items are not due; no decimals.
+    assert "往月" not in me
+    assert "✗" not in me
+    assert "心得体会（本学期）0/1 ░░░░░░░░░░ 未到期（1月22日前完成）" in me
+    assert "教育教学论文（本学期）0/1 ░░░░░░░░░░ 未到期（1月22日前完成）" in me
+    assert re.search(r"\d\.\d", me) is None
+    # 出勤 counts the sessions from the first day (8 to the end of term, not 21); of them
+    # only 12-02's has been held (nobody signed in).
+    assert "教研活动出勤（本学期）0/8 ░░░░░░░░░░ 稍落后，还差约 1 次" in me
+
+    await tick_days(runner, clock, *first_week[3:])
+    # No nudge in the week after binding (nor a period-end reminder).
+    assert [t for t, chat, _ in sink.sent if chat == bot.account(LIU)
+            and "研修小提醒" in plain(_)] == []
+    await tick_days(runner, clock, *[f"2026-12-{day:02d}" for day in range(7, 15)])
+    nudged = [plain(reply) for t, chat, reply in sink.sent
+              if chat == bot.account(LIU) and "研修小提醒" in plain(reply)]
+    assert len(nudged) == 1  # Wednesday 12-09, a week and more after binding
+    assert "心得体会" not in nudged[0]
+    assert "论文" not in nudged[0]
+    assert "按进度" not in nudged[0]
+    assert re.search(r"\d\.\d", nudged[0]) is None
+    assert "还差约" in nudged[0]
+
+    # The weekly digest in the group: three or four short lines (and the chart).
+    (digest,) = [reply for t, chat, reply in sink.sent if chat == group
+                 and "周报 · 12月7日" in plain(reply)]
+    assert 3 <= len(plain(digest).splitlines()) <= 4
+    assert digest.attachment is not None
+
+    # One definition of 落后: the school line's count is the leader's count of names.
+    clock.set(at("2026-12-14", 9, 0))
+    school_line = next(line for line in (await bot.say(CHEN, "/progress")).splitlines()
+                       if line.startswith("语文组："))
+    leader = await bot.say(WANG, "/progress")
+    behind = sum(1 for line in leader.splitlines() if "项落后（" in line)
+    assert school_line == f"语文组：5 人，有落后项目的 {behind} 人"
+    # Quota by quota, "落后 N 人" uses the same word: never "0 人" beside names behind.
+    counts = [int(found[1]) for found in re.finditer(r"，落后 (\d+) 人$", leader, re.MULTILINE)]
+    assert len(counts) == teacher_quotas(bot) + 1  # and 听课（管理员）
+    assert behind > 0
+    assert 0 < max(counts) <= behind
+    bot.core.db.close()
+
+
+async def test_the_digest_congratulates_who_handed_something_in(school: School) -> None:
+    bot, clock = school.bot, school.clock
+    group = bot.link("语文组").address
+    # 孙丽 hands in a reflection in the week before the digest.
+    clock.set(at("2026-12-03", 10, 0))
+    from tests.e2e.test_progress import NOTE_SENTENCE
+    summary = await bot.send(SUN, "/record 读书笔记")
+    for text in ("《给教师的建议》", "/skip", prose(NOTE_SENTENCE, 6), "完成"):
+        summary = await bot.send(SUN, text)
+    assert "✅" in shown(await tap(bot, SUN, summary, "提交"))
+    clock.set(at("2026-12-07", 7, 30))
+    await run_until(school.runner, clock, at("2026-12-07", 8, 0), step=timedelta(minutes=10))
+    (posted,) = school.sink.to(group, "周报")
+    lines = plain(posted[1]).splitlines()
+    assert lines[-1] == "👏 上周交了研修材料：孙丽"
+    assert len(lines) == 4

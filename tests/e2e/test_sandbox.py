@@ -10,6 +10,7 @@ from datetime import datetime
 import pytest
 from sqlalchemy import text
 
+from bot import texts
 from bot.app import read_roster
 from bot.config import Config
 from bot.console.sandbox import GROUP_PREFIX, Sandbox, plain
@@ -78,7 +79,11 @@ async def test_run_prints_the_banner_and_stops_at_quit(box: Sandbox) -> None:
     assert "── 研修助手 → 与访客的私聊\n  研修助手 · 我能做的事（未绑定）：\n" in out
     assert "  /bind — 用绑定码绑定花名册\n" in out
     assert "  绑定花名册后可以使用更多功能。" in out
-    assert "王芳" not in out.split("其余输入都会作为消息发给机器人")[1]
+    # The first screen: the banner and what to try, not last Monday's digests.
+    first = out.split(texts.SANDBOX_TRY)[0]
+    assert first.startswith(BANNER_HEAD)
+    assert "周报 ·" not in out
+    assert "（沙盒）开始前已到期的 4 条定时消息（周报等）已发出，这里不再显示。" in first
 
 
 async def test_exit_also_ends_the_session(box: Sandbox) -> None:
@@ -258,13 +263,13 @@ async def test_tap_on_a_deep_link_opens_the_private_chat(box: Sandbox) -> None:
 async def test_tap_with_a_bad_index(box: Sandbox, arg: str) -> None:
     await talk(box, "/as 王芳", "/in 语文组", "/me")
     out = await talk(box, f"/tap {arg}".strip())
-    assert out == "用法：/tap 序号（本聊天最近一条消息有 1 个按钮）\n"
+    assert out == texts.SANDBOX_TAP_USAGE.format(count=1, messages=1) + "\n"
     assert box.chat.address == GROUP_PREFIX + "语文组"
 
 
 async def test_buttons_belong_to_their_chat(box: Sandbox) -> None:
     await talk(box, "/as 王芳", "/in 语文组", "/me", "/in 私聊")
-    assert await talk(box, "/tap 1") == "用法：/tap 序号（本聊天最近一条消息有 0 个按钮）\n"
+    assert await talk(box, "/tap 1") == texts.SANDBOX_TAP_USAGE.format(count=0, messages=0) + "\n"
 
 
 async def test_admin_approves_a_request_with_a_tap(box: Sandbox) -> None:
@@ -287,12 +292,12 @@ async def test_admin_approves_a_request_with_a_tap(box: Sandbox) -> None:
         "── 研修助手 → 与陈主任的私聊（修改了上一条）\n"
         "  绑定申请：刘洋\n"
         "  \n"
-        "  已由 陈主任 批准。\n"
+        "  陈主任已批准。\n"
         "── 研修助手 → 与路人的私聊\n"
         "  教导处已批准：您已绑定为 刘洋。发送 /help 看看我能做什么。\n"
     )
     # The edited message has no buttons any more.
-    assert await talk(box, "/tap 1") == "用法：/tap 序号（本聊天最近一条消息有 0 个按钮）\n"
+    assert await talk(box, "/tap 1") == texts.SANDBOX_TAP_USAGE.format(count=0, messages=0) + "\n"
 
     # Acting as 路人 again is acting as the account now bound to 刘洋, not as a stranger.
     assert await talk(box, "/as 路人") == (
@@ -312,9 +317,9 @@ async def test_bound_admin_is_asked_at_once_and_can_refuse(box: Sandbox) -> None
             "  绑定申请：Telegram 用户 路人 申请绑定为 孙丽（语文组）。\n"
             "  [1] 批准  [2] 拒绝   ← /tap 序号\n") in out
     # 路人 cannot press the admin's buttons: they are in another chat.
-    assert await talk(box, "/tap 2") == "用法：/tap 序号（本聊天最近一条消息有 0 个按钮）\n"
+    assert await talk(box, "/tap 2") == texts.SANDBOX_TAP_USAGE.format(count=0, messages=0) + "\n"
     refused = await talk(box, "/as 陈主任", "/tap 2")
-    assert "  已由 陈主任 拒绝。\n" in refused
+    assert "  陈主任已拒绝。\n" in refused
     assert ("── 研修助手 → 与路人的私聊\n"
             "  教导处没有批准这次绑定申请。如有疑问，请直接联系教导处。\n") in refused
     assert "没有待审核的绑定申请。" in await talk(box, "/pending")
@@ -382,3 +387,13 @@ async def test_moving_the_clock_delivers_reminders_at_their_moments(box: Sandbox
     assert "明天有教研" in out[eve:soon]
     assert "与王芳的私聊" in out[soon:checkin]
     assert "签到" in out[checkin:]
+
+
+async def test_tap_reaches_an_older_message(box: Sandbox) -> None:
+    # Two messages with buttons in 王芳's private chat: /record's menu, then /settings.
+    await talk(box, "/as 王芳", "/record", "/settings")
+    # /tap 1 would press 周一 of /settings; /tap 2 1 presses 读书笔记 of the menu before it.
+    opened = await talk(box, "/tap 2 1")
+    assert "读书笔记 · 第 1/3 项 · 书名" in opened
+    usage = await talk(box, "/tap 5 1")
+    assert usage.startswith("用法：/tap 序号")

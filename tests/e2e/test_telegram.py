@@ -216,7 +216,7 @@ async def test_bind_request_is_approved_by_an_admin_with_a_button(tg: Telegram) 
     [edit] = [call for call in approved if call.method == "editMessageText"]
     assert edit.chat_id == CHEN.id
     assert edit.params["message_id"] == to_chen.result["message_id"]
-    assert shown(edit.text) == "绑定申请：刘洋\n\n已由 陈主任 批准。"
+    assert shown(edit.text) == "绑定申请：刘洋\n\n陈主任已批准。"
     assert edit.buttons == []  # the 批准/拒绝 buttons are gone
     [told] = [call for call in approved if call.chat_id == STRANGER.id]
     assert "已绑定为 刘洋" in shown(told.text)
@@ -250,7 +250,7 @@ async def test_presses_on_messages_that_cannot_be_edited_still_work(tg: Telegram
     assert [call.method for call in calls] == ["answerCallbackQuery", "sendMessage",
                                                "sendMessage"]
     assert [(call.chat_id, shown(call.text)) for call in calls[1:]] == [
-        (CHEN.id, "绑定申请：刘洋\n\n已由 陈主任 批准。"),
+        (CHEN.id, "绑定申请：刘洋\n\n陈主任已批准。"),
         (STRANGER.id, "教导处已批准：您已绑定为 刘洋。发送 /help 看看我能做什么。"),
     ]
 
@@ -262,7 +262,7 @@ async def test_presses_on_messages_that_cannot_be_edited_still_work(tg: Telegram
     assert [(call.method, call.status) for call in calls] == [
         ("answerCallbackQuery", 200), ("editMessageText", 400), ("sendMessage", 200),
         ("sendMessage", 200)]
-    assert shown(calls[2].text) == "绑定申请：孙丽\n\n已由 陈主任 拒绝。"
+    assert shown(calls[2].text) == "绑定申请：孙丽\n\n陈主任已拒绝。"
 
 
 async def test_a_refused_press_shows_a_plain_toast(tg: Telegram) -> None:

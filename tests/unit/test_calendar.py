@@ -165,7 +165,6 @@ def test_unknown_year_never_raises_and_is_reported() -> None:
     assert cal.is_school_day(D("2027-03-03"))
     assert cal.unknown_years(D("2026-09-01"), D("2027-07-15")) == {2027}
     assert cal.unknown_years(D("2026-01-01"), D("2026-12-31")) == set()
-    assert cal.unknown_years(D("2003-12-01"), D("2004-01-31")) == {2003}
     assert cal.unknown_years(D("2026-12-01"), D("2028-01-31")) == {2027, 2028}
 
 
@@ -177,8 +176,8 @@ def test_unknown_year_never_raises_and_is_reported() -> None:
         (plain(), "2026-05-01", "2026-05-31", 19),  # 劳动节, 05-09 调休 Saturday
         (plain(), "2026-11-01", "2026-11-30", 21),
         (school(), "2026-11-01", "2026-11-30", 19),  # minus 运动会
-        (plain(), "2027-03-01", "2027-03-31", 23),  # unknown year: weekdays
-        (school(), "2027-01-01", "2027-02-28", 21),  # 寒假 01-23..02-20; 01-01 counts (no data)
+        (plain(), "2027-03-01", "2027-03-31", 23),  # 调休 unknown: weekdays
+        (school(), "2027-01-01", "2027-02-28", 20),  # 寒假 01-23..02-20; 元旦 01-01 by law
         (plain(), "2026-10-08", "2026-10-08", 1),
         (plain(), "2026-10-09", "2026-10-08", 0),  # empty range
     ],
@@ -480,3 +479,19 @@ def test_calendar_is_immutable_and_rejects_duplicate_make_up_days() -> None:
                 MakeUpDay(date=D("2026-10-10"), acts_as=4),
             ]
         )
+
+
+@pytest.mark.parametrize(
+    ("day", "reason"),
+    [
+        ("2027-01-01", "元旦"),  # a Friday chinese-calendar does not know
+        ("2027-02-09", "春节"),
+        ("2027-04-05", "清明节"),
+        ("2027-05-03", "劳动节"),
+        ("2027-03-06", "周末"),
+        ("2027-03-03", None),
+    ],
+)
+def test_years_chinese_calendar_lacks_have_the_laws_holidays(day: str, reason: str | None,
+                                                              ) -> None:
+    assert plain().day_off_reason(D(day)) == reason

@@ -83,8 +83,16 @@ def said(outcome: Outcome) -> str:
     return "\n".join(reply.text for reply in outcome.replies)
 
 
+def unstepped(data: str | None) -> str | None:
+    """A form button's data without the step it is bound to (checked on its own below)."""
+    if data is None or not data.startswith("f:"):
+        return data
+    prefix, token, _step, rest = data.split(":", 3)
+    return f"{prefix}:{token}:{rest}"
+
+
 def buttons(reply: Reply) -> list[tuple[str, str | None]]:
-    return [(b.label, b.data) for row in reply.buttons for b in row]
+    return [(b.label, unstepped(b.data)) for row in reply.buttons for b in row]
 
 
 def data(action: str, arg: str = "") -> str:
@@ -336,7 +344,9 @@ def test_a_time_field_refuses_nonsense() -> None:
         ("3", 3), ("１", 1), ("九", 9), ("9", 9),
         ("0", "0 超出了范围，请输入 1 到 9 之间的数字。"),
         ("10", "10 超出了范围，请输入 1 到 9 之间的数字。"),
-        ("第三节", "没看懂这个数字，请输入 1 到 9 之间的数字，例如 3、12 或 二十三。"),
+        ("第三节", 3), ("第3节", 3),
+        # The examples stay inside the range (not "3、12 或 二十三" for 1 to 9).
+        ("节", "没看懂这个数字，请输入 1 到 9 之间的数字，例如 1、5 或 九。"),
     ],
 )
 def test_number_field(typed: str, result: int | str) -> None:
@@ -355,7 +365,7 @@ def test_number_field(typed: str, result: int | str) -> None:
 
 def test_choice_field_shows_its_options_in_rows_of_three() -> None:
     reply = engine.show(OBSERVATION, at(OBSERVATION, "subject"))
-    assert [[(b.label, b.data) for b in row] for row in reply.buttons] == [
+    assert [[(b.label, unstepped(b.data)) for b in row] for row in reply.buttons] == [
         [("语文", data("choice", "0")), ("数学", data("choice", "1")),
          ("英语", data("choice", "2"))],
         [("科学", data("choice", "3")), ("音乐", data("choice", "4")),
@@ -446,12 +456,17 @@ def test_teacher_on_the_roster_is_stored_with_id() -> None:
     assert reply.text.startswith("<b>听课记录</b> · 第 6/11 项 · 课题\n")
 
 
-def test_teacher_not_on_the_roster_is_a_visitor() -> None:
-    outcome = step(OBSERVATION, at(OBSERVATION, "teacher"), Text("张校外"))
+def test_teacher_not_on_the_roster_is_confirmed_as_a_visitor() -> None:
+    asked = step(OBSERVATION, at(OBSERVATION, "teacher"), Text("张校外"))
+    assert live(asked).step == "teacher"
+    assert said(asked).startswith("花名册里没有「张校外」。是校外教师吗？")
+    outcome = step(OBSERVATION, live(asked), Text("是，校外教师"))
     assert live(outcome).answers == {"teacher": "张校外", "teacher_id": None}
     assert live(outcome).step == "title"
-    assert outcome.replies[0] == Reply("花名册里没有「张校外」，已按校外教师记录。")
+    assert outcome.replies[0] == Reply("已按校外教师记录「张校外」。")
     assert outcome.replies[1].text.startswith("<b>听课记录</b> · 第 6/11 项 · 课题\n")
+    again = step(OBSERVATION, live(asked), Text("重新输入"))
+    assert (live(again).step, live(again).typed_name) == ("teacher", "")
 
 
 def test_two_teachers_of_one_name_are_offered_as_buttons() -> None:
@@ -461,7 +476,7 @@ def test_two_teachers_of_one_name_are_offered_as_buttons() -> None:
     assert (waiting.step, waiting.typed_name, waiting.answers) == ("teacher", "李静", {})
     (reply,) = asked.replies
     assert reply.text == "花名册里有几位「李静」，是哪一位？"
-    assert [[(b.label, b.data) for b in row] for row in reply.buttons] == [
+    assert [[(b.label, unstepped(b.data)) for b in row] for row in reply.buttons] == [
         [("李静（数学组）", data("teacher", "11"))],
         [("李静（英语组、综合组）", data("teacher", "12"))],
     ]
@@ -506,7 +521,8 @@ def test_skipping_an_answered_optional_teacher_drops_its_id(skip: engine.Event) 
 
 def test_skipping_an_unknown_teacher_drops_the_none_id() -> None:
     spec = _optional_teacher()
-    answered = step(spec, at(spec, "teacher"), Text("张校外"))
+    asked = step(spec, at(spec, "teacher"), Text("张校外"))
+    answered = step(spec, live(asked), Text("是，校外教师"))
     assert live(answered).answers == {"teacher": "张校外", "teacher_id": None}
     back = live(step(spec, live(answered), Control("back")))
     skipped = step(spec, back, Control("skip"))
@@ -536,7 +552,7 @@ def test_long_text_collects_several_messages() -> None:
     assert live(first).step == "highlights"
     assert first.replies == [Reply(
         "已记下「闪光点」，共 10 字，还差 20 字。可以继续发送补充；写完了点「完成」。",
-        buttons=((Button("完成", data=data("done")),),))]
+        buttons=((Button("完成", data="f:Ab3_-z:highlights:done"),),))]
     second = step(REFLECTION, live(first), Text("很好。"))
     assert live(second).answers == {"highlights": H10 + "\n很好。"}
     assert said(second) == (
@@ -696,9 +712,9 @@ def test_long_text_over_the_character_limit() -> None:
         "⚠️ 太长了：最多 50000 个字符，现在有 50001 个，请精简后重新输入。\n")
 
 
-def _highlights_at_most(max_chars: int) -> FormSpec:
+def _highlights_at_most(max_chars: int, *, single: bool | None = False) -> FormSpec:
     catalog = FormCatalog.build([], [FieldPatch(form="reflection", field="highlights",
-                                                max_chars=max_chars)])
+                                                max_chars=max_chars, single=single)])
     spec = catalog.get("reflection")
     assert spec is not None
     return spec
@@ -706,9 +722,10 @@ def _highlights_at_most(max_chars: int) -> FormSpec:
 
 def test_long_text_max_chars_counts_zishu_not_characters() -> None:
     spec = _highlights_at_most(30)
-    outcome = run(spec, at(spec, "highlights"), [Text(H10), Text(H10), Text(H10)])
+    lines = (H10, "很" * 10, "棒" * 10)
+    outcome = run(spec, at(spec, "highlights"), [Text(line) for line in lines])
     # 32 characters with the two joining line breaks, but 30 字: within the limit.
-    assert live(outcome).answers == {"highlights": f"{H10}\n{H10}\n{H10}"}
+    assert live(outcome).answers == {"highlights": "\n".join(lines)}
     assert said(outcome).startswith("已记下「闪光点」，共 30 字。")
     words = " ".join(["good"] * 30)  # 149 characters, 30 words: 30 字
     english = step(spec, at(spec, "highlights"), Text(words))
@@ -989,7 +1006,7 @@ def test_edit_picks_a_field_and_returns_to_confirm() -> None:
     assert live(picking).step == PICK
     (reply,) = picking.replies
     assert reply.text == "要修改哪一项？"
-    assert [[(b.label, b.data) for b in row] for row in reply.buttons] == [
+    assert [[(b.label, unstepped(b.data)) for b in row] for row in reply.buttons] == [
         [("课题", data("pick", "topic")), ("班级", data("pick", "class_name")),
          ("上课日期", data("pick", "taught_on"))],
         [("闪光点", data("pick", "highlights")), ("失败处", data("pick", "shortcomings")),
@@ -1077,7 +1094,7 @@ def test_cancel_button_at_confirm_and_keep() -> None:
 @pytest.mark.parametrize(
     ("event", "replies"),
     [
-        (Text("提交"), [Reply("请点下面的按钮继续。"), "confirm"]),
+        (Text("好的"), [Reply("请点下面的按钮继续。"), "confirm"]),
         (NotText(), [Reply("请点下面的按钮继续。"), "confirm"]),
         (Control("skip"), [Reply("请点下面的按钮继续。"), "confirm"]),
         (Control("done"), [Reply("请点下面的按钮继续。"), "confirm"]),
@@ -1229,7 +1246,9 @@ def test_html_in_answers_is_escaped() -> None:
 
 def test_html_in_teacher_names_is_escaped() -> None:
     outcome = step(OBSERVATION, at(OBSERVATION, "teacher"), Text("<i>张</i>"))
-    assert outcome.replies[0] == Reply("花名册里没有「&lt;i&gt;张&lt;/i&gt;」，已按校外教师记录。")
+    assert outcome.replies[0].text == "花名册里没有「&lt;i&gt;张&lt;/i&gt;」。是校外教师吗？"
+    kept = step(OBSERVATION, live(outcome), Text("是，校外教师"))
+    assert kept.replies[0] == Reply("已按校外教师记录「&lt;i&gt;张&lt;/i&gt;」。")
 
 
 # -- drafts survive a restart -------------------------------------------------------------
@@ -1286,14 +1305,16 @@ def test_restore_of_an_empty_context() -> None:
 @pytest.mark.parametrize(
     ("raw", "parsed"),
     [
-        ("Ab3_-z:submit", ("Ab3_-z", Press("submit"))),
-        ("Ab3_-z:pick:student_errors", ("Ab3_-z", Press("pick", "student_errors"))),
-        ("tok:teacher:12", ("tok", Press("teacher", "12"))),
-        ("tok:choice:1:2", ("tok", Press("choice", "1:2"))),
-        ("tok:done:", ("tok", Press("done"))),
+        ("Ab3_-z:@confirm:submit", ("Ab3_-z", Press("submit", step="@confirm"))),
+        ("Ab3_-z:@pick:pick:student_errors",
+         ("Ab3_-z", Press("pick", "student_errors", "@pick"))),
+        ("tok:teacher:teacher:12", ("tok", Press("teacher", "12", "teacher"))),
+        ("tok:subject:choice:1:2", ("tok", Press("choice", "1:2", "subject"))),
+        ("tok:body:done:", ("tok", Press("done", step="body"))),
+        ("tok:submit", None),
         ("tok", None),
         ("tok:", None),
-        (":submit", None),
+        (":@confirm:submit", None),
         ("", None),
     ],
 )
@@ -1304,9 +1325,10 @@ def test_parse_button(raw: str, parsed: tuple[str, Press] | None) -> None:
 def test_button_and_parse_button_agree() -> None:
     draft = start(REFLECTION)
     made = engine.button(draft, "标签", "pick", "next_time")
-    assert made == Button("标签", data="f:Ab3_-z:pick:next_time")
-    assert engine.parse_button(made.data.removeprefix("f:")) == (TOKEN, Press("pick", "next_time"))
-    assert engine.button(draft, "提交", "submit").data == "f:Ab3_-z:submit"
+    assert made == Button("标签", data="f:Ab3_-z:topic:pick:next_time")
+    assert engine.parse_button(made.data.removeprefix("f:")) == (
+        TOKEN, Press("pick", "next_time", "topic"))
+    assert engine.button(draft, "提交", "submit").data == "f:Ab3_-z:topic:submit"
 
 
 def _all_screens(spec: FormSpec) -> list[tuple[Draft, Reply]]:
@@ -1369,10 +1391,73 @@ def test_the_longest_button_data() -> None:
     sizes = {made.data: len((made.data or "").encode())
              for spec in builtin_forms() for _draft, reply in _all_screens(spec)
              for row in reply.buttons for made in row}
-    assert max(sizes.values()) == 33  # f:Ab3_-z:teacher:1000000000000000
-    assert sizes["f:Ab3_-z:pick:student_errors"] == 28
+    assert max(sizes.values()) == 41  # f:Ab3_-z:teacher:teacher:1000000000000000
+    assert sizes["f:Ab3_-z:@pick:pick:student_errors"] == 34
 
 
 def test_spec_field_kinds_of_the_builtin_forms_are_all_covered() -> None:
     kinds = {field.kind for spec in builtin_forms() for field in spec.fields}
     assert kinds == set(FieldKind)
+
+
+# -- padding: repeated sentences count once -------------------------------------------------
+
+
+def test_a_repeated_sentence_counts_once() -> None:
+    spec = REFLECTION
+    sentence = "学生在小组合作中表现积极。"  # 13 字
+    outcome = step(spec, at(spec, "highlights"), Text(sentence * 5))
+    assert said(outcome).startswith(
+        "已记下「闪光点」，共 13 字（重复的句子只计一次，52 字未计入），还差 17 字。")
+    assert engine.body_chars(spec, {"highlights": sentence * 5}) == 13
+    counted = engine.body_counted(spec, {"highlights": sentence * 3, "next_time": sentence})
+    assert (counted.total, counted.cut, counted.cut_chars) == (13, ((sentence, 3),), 39)
+    refused = step(spec, live(outcome), Text("完成"))
+    assert "字数不足：重复的句子只计一次，现在计 13 字，至少需要 30 字" in said(refused)
+
+
+# -- short fields take one message (issue 15) -----------------------------------------------
+
+
+def test_a_short_long_text_takes_one_message_and_moves_on() -> None:
+    spec = _highlights_at_most(100, single=None)  # max_chars ≤ 200: one message
+    assert spec.field("highlights").one_message
+    outcome = step(spec, at(spec, "highlights"), Text(H30))
+    assert live(outcome).step == "shortcomings"
+    assert live(outcome).answers["highlights"] == H30
+    # Too short: asked again, nothing kept.
+    again = step(spec, at(spec, "highlights"), Text(H10))
+    assert live(again).step == "highlights"
+    assert "字数不足" in said(again)
+    # A longer limit (or none) keeps collecting messages.
+    assert not _highlights_at_most(201, single=None).field("highlights").one_message
+    assert not REFLECTION.field("highlights").one_message
+
+
+# -- buttons are bound to their step (issue 15) ---------------------------------------------
+
+
+def test_an_older_steps_button_asks_the_current_question_again() -> None:
+    spec = OBSERVATION
+    at_subject = Draft(form=spec.kind, token=TOKEN, step="subject")
+    subject_button = next(b for row in engine.show(spec, at_subject).buttons for b in row)
+    parsed = engine.parse_button((subject_button.data or "").removeprefix("f:"))
+    assert parsed is not None
+    assert parsed[1].step == "subject"
+    # Now at 课型: the old 学科 button picks nothing; the 课型 question is asked again.
+    at_type = Draft(form=spec.kind, token=TOKEN, step="lesson_type")
+    outcome = engine.step(spec, at_type, parsed[1], today=TODAY, lookup=lambda _n: [])
+    assert outcome.draft == at_type
+    assert outcome.replies[0].notice == "这是前面问题的按钮，请回答现在这一项。"
+    assert "课型" in said(outcome)
+
+
+def test_typing_a_buttons_label_works_as_pressing_it() -> None:
+    draft = confirm_draft()
+    typed = step(REFLECTION, draft, Text("提交"))
+    assert typed.submitted == draft
+    editing = step(REFLECTION, draft, Text(" 修改某项 "))
+    assert live(editing).step == PICK
+    # In a field: 跳过 typed on an optional field skips it.
+    optional = at(REFLECTION, "student_errors")
+    assert live(step(REFLECTION, optional, Text("跳过"))).step == "next_time"

@@ -26,10 +26,10 @@ MONTHS = [
 # School days of the example calendar, counted by hand: September 22 weekdays minus 中秋
 # (Friday 09-25) plus the 调休 Sunday 09-20; October 22 weekdays minus 国庆 1, 2, 5, 6, 7
 # plus the 调休 Saturday 10-10; November 21 weekdays minus the 秋季运动会 on 11-05 and
-# 11-06; December 23; January 1-22: 16 weekdays (2027 has no national data, so 元旦 is
-# not known) minus the 期末考试 18-20.
-DAYS_IN = {9: 22, 10: 18, 11: 19, 12: 23, 1: 13}
-SEMESTER_DAYS = 95
+# 11-06; December 23; January 1-22: 16 weekdays minus 元旦 (Friday 01-01, from the law's
+# holidays: chinese-calendar has no 2027 data) and the 期末考试 18-20.
+DAYS_IN = {9: 22, 10: 18, 11: 19, 12: 23, 1: 12}
+SEMESTER_DAYS = 94
 
 OBSERVE = QuotaSpec(kind="observation", label="听课", target=30, roles=("teacher", "leader"))
 REFLECT = QuotaSpec(kind="reflection", label="教学反思", target=20)
@@ -185,8 +185,8 @@ def test_expected_after_national_day_is_the_share_of_school_days() -> None:
     due = quotas.expected(30, start=SEMESTER[0], end=SEMESTER[1], today=date(2026, 10, 8),
                           school_days=SCHOOL_DAYS)
     # All of September's 22 school days have passed; the 国庆 week added none.
-    assert due == pytest.approx(30 * 22 / 95)
-    assert due == pytest.approx(6.947, abs=1e-3)
+    assert due == pytest.approx(30 * 22 / 94)
+    assert due == pytest.approx(7.021, abs=1e-3)
     assert due == quotas.expected(30, start=SEMESTER[0], end=SEMESTER[1],
                                   today=date(2026, 10, 1), school_days=SCHOOL_DAYS)
 
@@ -244,18 +244,20 @@ def test_expected_in_a_period_without_school_days_is_the_target() -> None:
         (10, 30, 9.5, Unit.COUNT, Status.ON_TRACK),
         (10, 30, 10.0, Unit.COUNT, Status.ON_TRACK),
         (10, 30, 10.0 + 1e-12, Unit.COUNT, Status.ON_TRACK),  # float noise is not a gap
-        (10, 30, 10.1, Unit.COUNT, Status.SLIGHTLY_BEHIND),
-        (10, 30, 17.5, Unit.COUNT, Status.SLIGHTLY_BEHIND),  # gap 7.5 = 25% of 30
-        (10, 30, 17.6, Unit.COUNT, Status.FAR_BEHIND),
+        (10, 30, 10.1, Unit.COUNT, Status.ON_TRACK),  # whole pieces: 10.1 due is 10
+        (10, 30, 10.5, Unit.COUNT, Status.SLIGHTLY_BEHIND),  # 10.5 is 11: one piece owed
+        (10, 30, 17.4, Unit.COUNT, Status.SLIGHTLY_BEHIND),  # 7 owed ≤ 25% of 30
+        (10, 30, 17.5, Unit.COUNT, Status.FAR_BEHIND),  # 8 owed
         (0, 2, 1.0, Unit.COUNT, Status.SLIGHTLY_BEHIND),  # one piece of slack
-        (0, 2, 1.01, Unit.COUNT, Status.FAR_BEHIND),
+        (0, 2, 1.4, Unit.COUNT, Status.SLIGHTLY_BEHIND),
+        (0, 2, 1.5, Unit.COUNT, Status.FAR_BEHIND),
         (0, 2, 2.0, Unit.COUNT, Status.FAR_BEHIND),
         (0, 3, 1.0, Unit.COUNT, Status.SLIGHTLY_BEHIND),  # 25% of 3 < 1: one piece
-        (0, 3, 1.01, Unit.COUNT, Status.FAR_BEHIND),
-        (0, 1, 0.5, Unit.COUNT, Status.SLIGHTLY_BEHIND),  # a target of one: half a piece
-        (0, 1, 0.51, Unit.COUNT, Status.FAR_BEHIND),
+        (0, 3, 1.5, Unit.COUNT, Status.FAR_BEHIND),
+        (0, 1, 0.49, Unit.COUNT, Status.ON_TRACK),  # never "behind, 0 due"
+        (0, 1, 0.5, Unit.COUNT, Status.FAR_BEHIND),  # a target of one: the whole piece
         (0, 1, 1.0, Unit.COUNT, Status.FAR_BEHIND),
-        (0, 1, 0.01, Unit.COUNT, Status.SLIGHTLY_BEHIND),
+        (0, 1, 0.01, Unit.COUNT, Status.ON_TRACK),
         (0, 4, 1.0, Unit.COUNT, Status.SLIGHTLY_BEHIND),
         (0, 8, 2.0, Unit.COUNT, Status.SLIGHTLY_BEHIND),  # 25% of 8 = 2 > 1
         (0, 8, 2.5, Unit.COUNT, Status.FAR_BEHIND),
@@ -264,7 +266,7 @@ def test_expected_in_a_period_without_school_days_is_the_target() -> None:
         (3000, 7000, 4750.0, Unit.CHARS, Status.SLIGHTLY_BEHIND),  # gap 1750 = 25%
         (3000, 7000, 4751.0, Unit.CHARS, Status.FAR_BEHIND),
         (0, 1, 1.0, Unit.CHARS, Status.FAR_BEHIND),  # no one-piece slack for 字数
-        (0, 1, 0.25, Unit.CHARS, Status.SLIGHTLY_BEHIND),
+        (0, 1, 0.25, Unit.CHARS, Status.ON_TRACK),
         (0, 2, 0.6, Unit.CHARS, Status.FAR_BEHIND),
     ],
 )
@@ -273,7 +275,7 @@ def test_status(done: int, target: int, due: float, unit: Unit, status: Status) 
 
 
 def test_status_words() -> None:
-    assert [str(s) for s in Status] == ["已完成", "进度正常", "稍落后", "落后较多"]
+    assert [str(s) for s in Status] == ["已完成", "进度正常", "未到期", "稍落后", "落后较多"]
 
 
 @pytest.mark.parametrize(
@@ -324,10 +326,10 @@ TOTALS = [
 def test_a_count_quota_sums_counted_pieces() -> None:
     progress = measure_one(REFLECT, TOTALS, date(2026, 11, 30))
     assert passed_before(SEMESTER[0], date(2026, 11, 30)) == 58
-    due = 20 * 58 / SEMESTER_DAYS  # 12.2: 8 done is 4.2 behind, within 25% of 20
+    due = 20 * 58 / SEMESTER_DAYS  # 12.2, that is 12: 8 done is 4 behind, within 25% of 20
     assert progress.current == PeriodProgress(
         SEMESTER[0], SEMESTER[1], done=8, target=20, expected=pytest.approx(due), short=1,
-        status=Status.SLIGHTLY_BEHIND, closed=False)
+        status=Status.SLIGHTLY_BEHIND, closed=False, owed=4)
     assert progress.past == ()
 
 
@@ -335,16 +337,16 @@ def test_a_chars_quota_sums_counted_chars() -> None:
     progress = measure_one(READING, TOTALS, date(2027, 1, 22))
     # The last day: all but the day itself has passed (6926 due; 2426 behind > 1750).
     due = 7000 * passed_before(SEMESTER[0], date(2027, 1, 22)) / SEMESTER_DAYS
-    assert due == pytest.approx(7000 * 94 / 95)
+    assert due == pytest.approx(7000 * 93 / 94)
     assert progress.current == PeriodProgress(
         SEMESTER[0], SEMESTER[1], done=4500, target=7000, expected=pytest.approx(due),
-        short=1, status=Status.FAR_BEHIND, closed=False)
+        short=1, status=Status.FAR_BEHIND, closed=False, owed=2426)
 
 
 def test_a_quota_without_records() -> None:
     progress = measure_one(OBSERVE, [row("reflection", 2026, 9, 5, 5)], date(2026, 10, 8))
     assert (progress.current.done, progress.current.short) == (0, 0)
-    assert progress.current.expected == pytest.approx(30 * 22 / 95)
+    assert progress.current.expected == pytest.approx(30 * 22 / 94)
     assert progress.current.status is Status.SLIGHTLY_BEHIND  # gap 6.95 ≤ 25% of 30
 
 
@@ -357,24 +359,26 @@ def test_a_finished_quota_after_the_semester() -> None:
 
 def _month(start: date, end: date, done: int, short: int, today: date) -> PeriodProgress:
     due = quotas.expected(2, start=start, end=end, today=today, school_days=SCHOOL_DAYS)
-    return PeriodProgress(start, end, done, 2, due, short, quotas.status(done, 2, due, Unit.COUNT),
-                          closed=today > end)
+    word = quotas.status(done, 2, due, Unit.COUNT)
+    return PeriodProgress(start, end, done, 2, due, short, word, closed=today > end,
+                          owed=quotas.owing(done, 2, due) if word in quotas.BEHIND else 0)
 
 
 def test_a_monthly_quota_on_the_last_day_of_november() -> None:
     today = date(2026, 11, 30)
     progress = measure_one(STORY, TOTALS, today)
-    # 18 of November's 19 school days have passed; 1 done is 0.9 behind, within one piece.
+    # 18 of November's 19 school days have passed: 1.9 due is 2, 1 done is one piece
+    # behind, within one piece.
     due = 2 * passed_before(date(2026, 11, 1), today) / DAYS_IN[11]
     assert due == pytest.approx(2 * 18 / 19)
     assert progress.current == PeriodProgress(
         date(2026, 11, 1), date(2026, 11, 30), done=1, target=2, expected=pytest.approx(due),
-        short=2, status=Status.SLIGHTLY_BEHIND, closed=False)
+        short=2, status=Status.SLIGHTLY_BEHIND, closed=False, owed=1)
     assert progress.past == (
         PeriodProgress(date(2026, 9, 1), date(2026, 9, 30), done=2, target=2, expected=2.0,
                        short=0, status=Status.DONE, closed=True),
         PeriodProgress(date(2026, 10, 1), date(2026, 10, 31), done=1, target=2, expected=2.0,
-                       short=0, status=Status.SLIGHTLY_BEHIND, closed=True),
+                       short=0, status=Status.SLIGHTLY_BEHIND, closed=True, owed=1),
     )
 
 
@@ -431,19 +435,21 @@ def test_nothing_is_behind_on_the_first_school_day(quota: QuotaSpec, today: date
 
 
 @FIRST_SCHOOL_DAYS
-def test_something_is_due_the_school_day_after(quota: QuotaSpec, today: date) -> None:
+def test_a_fraction_of_a_piece_is_not_behind(quota: QuotaSpec, today: date) -> None:
+    # The school day after the first, a fraction of a piece is due: whole numbers say 0,
+    # so nobody is "behind, 0 due".
     following = today + timedelta(days=1)
     assert SCHOOL_DAYS(today, today) == 1
     progress = measure_one(quota, [], following)
     assert progress.current.expected == pytest.approx(
         quota.target / SCHOOL_DAYS(progress.current.start, progress.current.end))
-    assert progress.current.status is Status.SLIGHTLY_BEHIND
+    assert (progress.current.status, progress.current.owed) == (Status.ON_TRACK, 0)
 
 
 @pytest.mark.parametrize("quota", [OPEN, QuotaSpec(kind="book_review", label="读书心得",
                                                    target=1, period=Period.MONTH)],
                          ids=["semester", "monthly"])
-def test_a_single_missing_piece_is_far_behind_past_half_its_period(quota: QuotaSpec) -> None:
+def test_a_single_missing_piece_is_behind_from_half_its_period(quota: QuotaSpec) -> None:
     seen = set()
     day = SEMESTER[0]
     while day <= SEMESTER[1]:
@@ -451,25 +457,25 @@ def test_a_single_missing_piece_is_far_behind_past_half_its_period(quota: QuotaS
         share = (passed_before(current.start, day)
                  / SCHOOL_DAYS(current.start, current.end))
         assert current.expected == pytest.approx(share)
-        want = (Status.ON_TRACK if share == 0 else
-                Status.SLIGHTLY_BEHIND if share <= 0.5 else Status.FAR_BEHIND)
+        # Half a piece due is one whole piece: the whole target, far behind.
+        want = Status.ON_TRACK if share < 0.5 else Status.FAR_BEHIND
         assert current.status is want, day
         seen.add(want)
         day += timedelta(days=1)
-    assert seen == {Status.ON_TRACK, Status.SLIGHTLY_BEHIND, Status.FAR_BEHIND}
+    assert seen == {Status.ON_TRACK, Status.FAR_BEHIND}
     # The semester's last day, and after the period: far behind.
     assert measure_one(quota, [], SEMESTER[1]).current.status is Status.FAR_BEHIND
     after = measure_one(quota, [], SEMESTER[1] + timedelta(days=1)).current
     assert (after.expected, after.status) == (1.0, Status.FAR_BEHIND)
 
 
-def test_a_single_piece_turns_far_behind_after_the_middle_school_day() -> None:
-    # 95 school days: by the start of the 48th, 47 have passed (< half); of the 49th, 48.
+def test_a_single_piece_turns_behind_after_the_middle_school_day() -> None:
+    # 94 school days: by the start of the 47th, 46 have passed (< half); of the 48th, 47.
     days = [SEMESTER[0] + timedelta(days=n) for n in range((SEMESTER[1] - SEMESTER[0]).days)]
     school = [day for day in days if SCHOOL_DAYS(day, day)]
     assert len(school) == SEMESTER_DAYS - 1  # the range stops before the last day
-    last_slight, first_far = school[47], school[48]
-    assert measure_one(OPEN, [], last_slight).current.status is Status.SLIGHTLY_BEHIND
+    last_on_track, first_far = school[46], school[47]
+    assert measure_one(OPEN, [], last_on_track).current.status is Status.ON_TRACK
     assert measure_one(OPEN, [], first_far).current.status is Status.FAR_BEHIND
 
 
@@ -492,7 +498,7 @@ def test_a_monthly_quota_inside_the_national_day_week() -> None:
 @pytest.mark.parametrize(
     ("today", "done", "status"),
     [
-        (date(2026, 10, 14), 0, Status.SLIGHTLY_BEHIND),
+        (date(2026, 10, 14), 0, Status.ON_TRACK),  # a quarter of a piece due: not owed
         (date(2026, 10, 15), 1, Status.DONE),
         (date(2027, 1, 23), 2, Status.DONE),
     ],
@@ -603,3 +609,81 @@ def test_attendance_with_no_sessions_is_on_track() -> None:
                             semester=(date(2026, 9, 1), date(2027, 1, 22)),
                             today=date(2026, 11, 26), school_days=SCHOOL_DAYS, sessions=[])
     assert item.current.status is quotas.Status.ON_TRACK
+
+
+# -- due dates and the school's first day with the bot ----------------------------------
+
+
+INSIGHT = QuotaSpec(kind="insight", label="心得体会", target=1, min_chars=1500, due="end")
+
+
+@pytest.mark.parametrize("today", [date(2026, 9, 2), date(2026, 12, 2), date(2027, 1, 22)])
+def test_an_item_due_at_the_end_is_not_due_before(today: date) -> None:
+    current = measure_one(INSIGHT, [], today).current
+    assert (current.status, current.expected, current.owed, current.behind) == (
+        Status.NOT_DUE, 0.0, 0, False)
+    assert current.due == SEMESTER[1]
+
+
+def test_an_item_due_at_the_end_is_behind_after_it() -> None:
+    current = measure_one(INSIGHT, [], date(2027, 1, 23)).current
+    assert (current.status, current.owed) == (Status.FAR_BEHIND, 1)
+    done = measure_one(INSIGHT, [row("insight", 2026, 12, 1, 1)], date(2026, 12, 2)).current
+    assert done.status is Status.DONE
+
+
+def test_an_item_due_on_a_date() -> None:
+    speech = QuotaSpec(kind="speech", label="专题演讲", target=1, due=date(2026, 12, 18))
+    assert measure_one(speech, [], date(2026, 12, 18)).current.status is Status.NOT_DUE
+    late = measure_one(speech, [], date(2026, 12, 19)).current
+    assert (late.status, late.owed) == (Status.FAR_BEHIND, 1)
+
+
+def test_the_config_example_keeps_term_end_items_not_due() -> None:
+    found = quotas.measure(CONFIG.quotas, totals=[], lessons=(), semester=SEMESTER,
+                           today=date(2026, 12, 2), school_days=SCHOOL_DAYS,
+                           started_on=date(2026, 11, 30))
+    words = {p.quota.label: p.current.status for p in found}
+    assert words["心得体会"] is words["教育教学论文"] is Status.NOT_DUE
+    assert not any(p.behind for p in found if p.quota.unit is Unit.COUNT and p.quota.target < 5)
+
+
+def test_months_before_the_start_are_not_failures() -> None:
+    started = date(2026, 11, 30)
+    (story,) = quotas.measure([STORY], totals=[], lessons=(), semester=SEMESTER,
+                              today=date(2026, 12, 2), school_days=SCHOOL_DAYS,
+                              started_on=started)
+    # September and October are not measured; of November (which holds the first day) one
+    # school day of 19 was with the bot: 2 × 1/19 is no whole story, so no failure either.
+    assert story.past == ()
+    (story,) = quotas.measure([STORY], totals=[], lessons=(), semester=SEMESTER,
+                              today=date(2026, 12, 2), school_days=SCHOOL_DAYS,
+                              started_on=date(2026, 11, 16))
+    # From 11-16, 11 of November's 19 school days: 2 × 11/19 = 1.2, that is one story.
+    assert [(p.start, p.target, p.status) for p in story.past] == [
+        (date(2026, 11, 1), 1, Status.FAR_BEHIND)]
+    (story,) = quotas.measure([STORY], totals=[], lessons=(), semester=SEMESTER,
+                              today=date(2026, 11, 30), school_days=SCHOOL_DAYS,
+                              started_on=started)
+    assert story.past == ()
+    assert story.current.status is Status.ON_TRACK
+
+
+def test_the_semester_pace_counts_from_the_first_day() -> None:
+    started = date(2026, 11, 30)
+    (reflect,) = quotas.measure([REFLECT], totals=[], lessons=(), semester=SEMESTER,
+                                today=date(2026, 12, 7), school_days=SCHOOL_DAYS,
+                                started_on=started)
+    left = SCHOOL_DAYS(started, SEMESTER[1])
+    assert reflect.current.expected == pytest.approx(20 * 5 / left)
+    assert reflect.current.owed == round(20 * 5 / left)
+
+
+def test_attendance_counts_from_the_first_day() -> None:
+    attendance = QuotaSpec(kind="attendance", label="出勤", target=100)
+    sessions = [(date(2026, 9, 2) + timedelta(days=7 * n), False) for n in range(13)] + [
+        (date(2026, 12, 2), True), (date(2026, 12, 9), False)]
+    (found,) = quotas.measure([attendance], totals=[], lessons=(), semester=SEMESTER,
+                              today=date(2026, 12, 10), school_days=SCHOOL_DAYS,
+                              sessions=sessions, started_on=date(2026, 11, 30))
+    assert (found.current.done, found.current.target, found.current.owed) == (1, 2, 1)
