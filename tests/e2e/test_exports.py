@@ -38,7 +38,14 @@ from handlers.types import Reply
 from scheduler.clock import ManualClock
 from storage.repos import meetings, school
 from storage.tables import Attendance, Meeting, Pause, Teacher
-from tests.conftest import DEMO_ROSTER, EXAMPLE_CONFIG, START, ZONE, make_core
+from tests.conftest import (
+    DEMO_ROSTER,
+    EXAMPLE_CONFIG,
+    START,
+    ZONE,
+    from_semester_start,
+    make_core,
+)
 from tests.drivers import Driver, button_data, plain, shown
 from tests.fakes import hold_archives
 
@@ -170,7 +177,8 @@ LEAVE_REASON = "参加区里的骨干教师培训"
 
 @pytest.fixture(scope="module")
 def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Seeded]:
-    config = load(str(EXAMPLE_CONFIG)).config
+    # A school that used the bot the whole semester: every month is measured.
+    config = from_semester_start(load(str(EXAMPLE_CONFIG)).config)
     url = f"sqlite:///{tmp_path_factory.mktemp('export') / 'yanxiu.db'}"
     core = make_core(config, url, ManualClock(START))
     bot = Driver(core)
@@ -198,7 +206,7 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Seeded]:
         replies = await fill(bot, LIU, LEAVE_REASON)
         asks = [r for r in replies if r.buttons and r.chat is not None
                 and r.chat.address == bot.account(CHEN)]
-        assert f"已由 {CHEN} 批准" in shown(await bot.send(CHEN, button=button_data(asks, "批准")))
+        assert f"{CHEN}已批准" in shown(await bot.send(CHEN, button=button_data(asks, "批准")))
         refused = await bot.say(LIU, "/export")
         return Seeded(core, counts, Archive.of(await bot.send(CHEN, "/export")),
                       Archive.of(await bot.send(CHEN, "/export 语文组")),

@@ -40,7 +40,7 @@ def test_kills_lose_no_answer_and_no_useful_reminder(database_url: str, tmp_path
     assert any(key.startswith("soon:") for key in expected_sent)
     # The leave request to the admin and the leader, the decision to the teacher and the
     # leader: messages to others.
-    assert {key.split("|")[0] for key in expected_sent if key.startswith("relay:")} == {
+    assert {key.split("|")[0] for key in expected_sent if key.startswith("relay:")} >= {
         "relay:l-2:1", "relay:l-2:2", "relay:l-3:1", "relay:l-3:2"}
 
     chaos = tmp_path / "chaos"

@@ -504,8 +504,9 @@ async def test_admin_registers_a_lesson_for_someone_in_no_group(bot: Driver) -> 
 async def write_observation(bot: Driver, name: str, lesson: int) -> list[Reply]:
     """``name`` writes the 听课记录 of ``lesson`` from its deep link and hands it in."""
     replies = await bot.send(name, f"/start observe-{lesson}")
-    replies = await answer(bot, name, "新授课", PROCESS, "完成", STRENGTH, "完成", WEAKNESS,
-                           "完成", SUGGESTION, "完成", replies=replies, taps=("新授课",))
+    # 三个一 are short fields: one message each, no 完成.
+    replies = await answer(bot, name, "新授课", PROCESS, "完成", STRENGTH, WEAKNESS,
+                           SUGGESTION, replies=replies, taps=("新授课",))
     return await tap(bot, name, replies, "提交")
 
 

@@ -33,6 +33,7 @@ from scheduler.runner import Runner
 from storage.repos import chats, school
 from tests.dingtalk_harness import DingTalk, running
 from tests.dingtalk_harness import shown as dt_shown
+from tests.drivers import prose
 from tests.fake_dingtalk import FakeDingTalk, Staff
 from tests.fakes import (
     SENDING,
@@ -207,6 +208,9 @@ async def platform(request: pytest.FixtureRequest, core: Core) -> AsyncIterator[
         fake.stop()
 
 
+_sentences = itertools.count()
+
+
 async def fill(platform: Platform, person: str, first: str, *, most: int = 30) -> str:
     """Answer a form until its summary, then press 提交; what the person saw last."""
     seen = first
@@ -217,7 +221,9 @@ async def fill(platform: Platform, person: str, first: str, *, most: int = 30) -
             seen = await platform.press(person, "完成")
             continue
         prompt = seen.strip().splitlines()[-3:] if seen.strip() else [""]
-        answer = "今天" if any("哪天" in line for line in prompt) else LONG
+        # Each long answer a different sentence: a repeated one counts once.
+        answer = ("今天" if any("哪天" in line for line in prompt)
+                  else prose(LONG, 1, start=next(_sentences)))
         seen = await platform.say(person, answer)
     raise AssertionError(f"the form did not reach its summary: {seen}")
 
