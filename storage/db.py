@@ -6,6 +6,8 @@ import asyncio
 import contextlib
 import functools
 import logging
+import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -13,7 +15,7 @@ from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from sqlalchemy import Engine, event
+from sqlalchemy import Connection, Engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlmodel import Session, create_engine
@@ -24,6 +26,9 @@ T = TypeVar("T")
 MIGRATIONS = Path(__file__).parent / "migrations"
 # SQLite errors that mean "try again later" rather than a bug.
 _SQLITE_UNAVAILABLE = ("locked", "busy", "unable to open", "disk i/o", "readonly", "full")
+# A kept connection idle this long is pinged before its next unit of work (PostgreSQL may
+# have closed it meanwhile); a busy one is not.
+PING_AFTER_IDLE = 30.0
 
 
 class DatabaseUnavailable(RuntimeError):
@@ -75,7 +80,12 @@ def make_engine(url: str) -> Engine:
 
 
 class Database:
-    """One engine and the worker threads that run each unit of work as one transaction."""
+    """One engine and the worker threads that run each unit of work as one transaction.
+
+    Each worker thread keeps one connection for its lifetime (the pool's checkout, reset
+    and pre-ping cost more than the transaction on the hot path: docs/benchmarks.md); a
+    connection that failed is closed and the next unit of work opens a fresh one.
+    """
 
     def __init__(self, url: str) -> None:
         """Open (lazily) the database at ``url``."""
@@ -86,14 +96,22 @@ class Database:
         self._executor = ThreadPoolExecutor(
             max_workers=1 if self.is_sqlite else 4, thread_name_prefix="db"
         )
+        self._local = threading.local()
+        self._kept: set[Connection] = set()
+        self._kept_lock = threading.Lock()
 
     @contextlib.contextmanager
     def unit_of_work(self) -> Iterator[Session]:
         """Yield a session whose work commits once at the end, or rolls back on error."""
+        with self._unavailable_as_error(), Session(self.engine, expire_on_commit=False) as session:
+            yield session
+            session.commit()
+
+    @contextlib.contextmanager
+    def _unavailable_as_error(self) -> Iterator[None]:
+        """Turn "database unreachable/locked" into ``DatabaseUnavailable``."""
         try:
-            with Session(self.engine, expire_on_commit=False) as session:
-                yield session
-                session.commit()
+            yield
         except OperationalError as exc:
             if self.is_sqlite and not any(word in str(exc.orig).lower()
                                           for word in _SQLITE_UNAVAILABLE):
@@ -105,14 +123,58 @@ class Database:
             raise
 
     def call(self, fn: Callable[[Session], T]) -> T:
-        """Run ``fn`` in one transaction in the calling thread."""
+        """Run ``fn`` in one transaction in the calling thread (a pooled connection)."""
         with self.unit_of_work() as session:
             return fn(session)
 
     async def run(self, fn: Callable[[Session], T]) -> T:
         """Run ``fn`` in one transaction in a worker thread, off the event loop."""
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, functools.partial(self.call, fn))
+        return await loop.run_in_executor(self._executor, functools.partial(self._kept_call, fn))
+
+    def _kept_call(self, fn: Callable[[Session], T]) -> T:
+        """``call`` on this worker thread's kept connection."""
+        with self._unavailable_as_error():
+            connection = self._connection()
+            try:
+                with Session(connection, expire_on_commit=False) as session:
+                    result = fn(session)
+                    session.commit()
+            except BaseException as exc:
+                if isinstance(exc, OperationalError) or connection.invalidated:
+                    self._discard(connection)  # reconnect at the next unit of work
+                elif connection.in_transaction():
+                    connection.rollback()
+                raise
+            self._local.used = time.monotonic()
+            return result
+
+    def _connection(self) -> Connection:
+        """This thread's kept connection, opened (or pinged after idling) as needed."""
+        connection: Connection | None = getattr(self._local, "connection", None)
+        if connection is not None and not self.is_sqlite and (
+                time.monotonic() - self._local.used > PING_AFTER_IDLE):
+            try:
+                self.engine.dialect.do_ping(connection.connection.dbapi_connection)
+            except Exception:
+                self._discard(connection)
+                connection = None
+        if connection is None or connection.closed or connection.invalidated:
+            connection = self.engine.connect()
+            self._local.connection = connection
+            self._local.used = time.monotonic()
+            with self._kept_lock:
+                self._kept.add(connection)
+        return connection
+
+    def _discard(self, connection: Connection) -> None:
+        if getattr(self._local, "connection", None) is connection:
+            del self._local.connection
+        with self._kept_lock:
+            self._kept.discard(connection)
+        with contextlib.suppress(Exception):
+            connection.invalidate()
+            connection.close()
 
     def migrate(self) -> None:
         """Bring the schema to the newest migration (safe to call at every start)."""
@@ -123,6 +185,11 @@ class Database:
             command.upgrade(cfg, "head")
 
     def close(self) -> None:
-        """Stop the worker threads and close every pooled connection."""
+        """Stop the worker threads and close every kept and pooled connection."""
         self._executor.shutdown(wait=True)
+        with self._kept_lock:
+            kept, self._kept = self._kept, set()
+        for connection in kept:
+            with contextlib.suppress(Exception):
+                connection.close()
         self.engine.dispose()
