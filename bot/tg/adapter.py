@@ -34,7 +34,7 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from bot import texts as bot_texts
-from bot.app import build_runner
+from bot.app import build_runner, warm_up
 from bot.config import TelegramSpec
 from bot.ordering import KeyedOrder, Turn
 from bot.tg.ratelimit import PROACTIVE, FloodLimiter, Pace
@@ -319,6 +319,7 @@ def build_application(
 
 def run_telegram(core: Core, *, token: str, spec: TelegramSpec, webhook: bool) -> None:
     """Run until interrupted: long polling, or a webhook behind a reverse proxy."""
+    warm_up(core)
     application = build_application(core, token=token, spec=spec, schedule=True)
     if not webhook:
         application.run_polling(allowed_updates=Update.ALL_TYPES)

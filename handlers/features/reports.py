@@ -92,8 +92,10 @@ def _chart(settings: Settings, title: str, summaries: Sequence[QuotaSummary]) ->
 
 
 def group_report(session: Session, settings: Settings, semester: SemesterRow, today: date,
-                 group: str, group_id: int, *, names: bool) -> tuple[str, bytes | None]:
-    """A group's progress: quota by quota, and (``names``) teacher by teacher; plus a chart."""
+                 group: str, group_id: int, *, names: bool,
+                 chart: bool = True) -> tuple[str, bytes | None]:
+    """A group's progress: quota by quota, and (``names``) teacher by teacher; plus a chart
+    (``chart`` False: none drawn, for a text that is sent without it)."""
     members = groups.members(session, group_ids=[group_id])
     measured = measure_people(session, settings, semester, today, members)
     summaries = _summaries(settings, measured)
@@ -103,6 +105,8 @@ def group_report(session: Session, settings: Settings, semester: SemesterRow, to
     if names:
         lines.append("")
         lines += [_person_line(m, measured[m.id]) for m in members]
+    if not chart:
+        return "\n".join(lines), None
     title = texts.CHART_TITLE.format(group=group)
     return "\n".join(lines), _chart(settings, title, summaries)
 
@@ -203,7 +207,7 @@ def plan_digests(session: Session, now: datetime, *, settings: Settings,
 
 
 def _digest(session: Session, settings: Settings, item: OutboxItem, *,
-            names: bool) -> tuple[str, bytes | None] | None:
+            names: bool, chart: bool = True) -> tuple[str, bytes | None] | None:
     monday = date.fromisoformat(str(item.payload["monday"]))
     group, group_id = str(item.payload["group"]), int(item.payload["group_id"])
     school_id = groups.school_of_group(session, group_id=group_id)
@@ -221,7 +225,7 @@ def _digest(session: Session, settings: Settings, item: OutboxItem, *,
     if not held:
         lines.append(texts.DIGEST_NO_SESSION)
     report, png = group_report(session, settings, semester, monday, group, group_id,
-                               names=names)
+                               names=names, chart=chart)
     return "\n".join([*lines, "", report]), png
 
 
@@ -237,7 +241,7 @@ def render_digest(session: Session, settings: Settings, item: OutboxItem) -> lis
 @renderer(DIGEST_LEADER)
 def render_digest_leader(session: Session, settings: Settings, item: OutboxItem) -> list[Reply]:
     """The leader's private copy, with the names of who is behind."""
-    built = _digest(session, settings, item, names=True)
+    built = _digest(session, settings, item, names=True, chart=False)
     if built is None:
         return []
     return [Reply(texts.DIGEST_FOR_LEADER + built[0], chat=private_chat(item.chat))]

@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlmodel import Session
@@ -237,6 +238,49 @@ async def test_progress_chart_is_a_png_with_a_cjk_font(bot: Driver) -> None:
     # The school overview is text only.
     (overview,) = await bot.send(CHEN, "/progress")
     assert overview.attachment is None
+
+
+class Drawn:
+    """Counts the PNGs matplotlib really draws (a cached chart is not drawn again)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        from matplotlib.figure import Figure
+
+        self.count = 0
+        savefig = Figure.savefig
+
+        def counting(figure: Figure, *args: Any, **kwargs: Any) -> None:
+            self.count += 1
+            savefig(figure, *args, **kwargs)
+
+        monkeypatch.setattr(Figure, "savefig", counting)
+
+
+async def test_a_chart_of_the_same_figures_is_drawn_once(
+        bot: Driver, clock: ManualClock, monkeypatch: pytest.MonkeyPatch) -> None:
+    charts.warm_up()  # as the running bot does at start-up: loaded, nothing kept
+    drawn = Drawn(monkeypatch)
+    (first,) = await bot.send(WANG, "/progress")
+    (again,) = await bot.send(WANG, "/progress")
+    assert first.attachment is not None
+    assert again.attachment is not None
+    assert again.attachment.content == first.attachment.content
+    assert drawn.count == 1
+    # A day later the pace has moved: new figures, a new chart.
+    clock.advance(timedelta(days=1))
+    (changed,) = await bot.send(WANG, "/progress")
+    assert changed.attachment is not None
+    assert changed.attachment.content != first.attachment.content
+    assert drawn.count == 2
+
+
+async def test_the_leaders_digest_draws_no_chart(
+        core: Core, monkeypatch: pytest.MonkeyPatch) -> None:
+    bot = Driver(core)
+    bot.bind(WANG, LIU)
+    drawn = Drawn(monkeypatch)
+    assert "刘洋" in digest_of(core, reports.DIGEST_LEADER, bot.account(WANG))
+    assert drawn.count == 0
 
 
 async def test_configured_font_that_does_not_exist_is_reported(
