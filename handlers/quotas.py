@@ -184,6 +184,11 @@ def measure(
     return result
 
 
+def current_period(period: Period, start: date, end: date, today: date) -> tuple[date, date]:
+    """The period of a semester (``start``–``end``) a quota measures on ``today``."""
+    return _current(periods(period, start, end), today)
+
+
 def _current(spans: Sequence[tuple[date, date]], today: date) -> tuple[date, date]:
     """The period holding ``today``; the first before the semester, the last after it."""
     for start, end in spans:

@@ -13,7 +13,7 @@ from handlers import quotas, texts
 from handlers.context import Command, Ctx, Where
 from handlers.permissions import Access
 from handlers.render import esc
-from handlers.settings import Period, Settings, Unit
+from handlers.settings import Period, QuotaSpec, Settings, Unit
 from handlers.types import Reply
 from storage.repos import meetings, records, school
 from storage.repos.people import PersonRow
@@ -50,9 +50,13 @@ def measure_people(session: Session, settings: Settings, semester: SemesterRow, 
     ids = [person.id for person in persons]
     wanted = [q for q in settings.quotas if kinds is None or q.kind in kinds]
     min_chars = quotas.min_chars_by_kind(settings.quotas)
+    spans = None if history else _current_spans(wanted, semester, today)
+    found = (records.monthly_totals(session, teacher_ids=ids, semester_id=semester.id,
+                                    min_chars=min_chars, kinds=kinds) if spans is None else
+             records.period_totals(session, teacher_ids=ids, semester_id=semester.id,
+                                   min_chars=min_chars, spans=spans))
     totals: dict[int, list[records.TotalsRow]] = {}
-    for row in records.monthly_totals(session, teacher_ids=ids, semester_id=semester.id,
-                                      min_chars=min_chars, kinds=kinds):
+    for row in found:
         totals.setdefault(row.teacher_id, []).append(row)
     lesson_times = (records.open_lesson_times(session, teacher_ids=ids, semester_id=semester.id)
                     if any(q.kind == quotas.OPEN_LESSON for q in wanted) else {})
@@ -70,6 +74,20 @@ def measure_people(session: Session, settings: Settings, semester: SemesterRow, 
             semester=(semester.start, semester.end), today=today,
             school_days=school_days, sessions=sessions.get(person.id, []), history=history)
     return measured
+
+
+def _current_spans(wanted: Sequence[QuotaSpec], semester: SemesterRow,
+                   today: date) -> dict[str, tuple[date, date]] | None:
+    """Each record kind's current period, or None when two quotas on one kind disagree
+    (then every month is read)."""
+    spans: dict[str, tuple[date, date]] = {}
+    for quota in wanted:
+        if quota.kind in (quotas.ATTENDANCE, quotas.OPEN_LESSON):
+            continue  # counted from sessions and lessons, not records
+        span = quotas.current_period(quota.period, semester.start, semester.end, today)
+        if spans.setdefault(quota.kind, span) != span:
+            return None
+    return spans
 
 
 def _sessions(session: Session, settings: Settings, semester: SemesterRow,
