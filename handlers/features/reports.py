@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from dataclasses import astuple, dataclass
+from datetime import UTC, date, datetime, timedelta
 
 from sqlmodel import Session
 
@@ -14,10 +16,10 @@ from handlers.deliveries import renderer
 from handlers.features.progress import measure_people
 from handlers.permissions import Access
 from handlers.render import esc, fmt_date, shorten
-from handlers.settings import Settings, Unit
+from handlers.settings import QuotaSpec, Settings, Unit
 from handlers.types import Attachment, Button, Chat, ChatKind, Reply, private_chat
 from scheduler.quiet import after_quiet
-from storage.repos import chats, groups, meetings, outbox, people, school, semesters
+from storage.repos import chats, groups, meetings, outbox, people, school, semesters, snapshots
 from storage.repos.groups import MemberRow
 from storage.repos.outbox import OutboxItem
 from storage.repos.school import SemesterRow
@@ -27,6 +29,8 @@ SEMESTER_CLOSED = "semester-closed"
 PERIOD_CLOSING, MONTH_SUMMARY = "period-closing", "month-summary"
 SETTINGS_BUTTONS = "set"
 BEHIND = (quotas.Status.SLIGHTLY_BEHIND, quotas.Status.FAR_BEHIND)
+# A digest snapshot older than this is computed again when a digest asks for it.
+SNAPSHOT_FRESH = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -92,12 +96,23 @@ def _chart(settings: Settings, title: str, summaries: Sequence[QuotaSummary]) ->
 
 
 def group_report(session: Session, settings: Settings, semester: SemesterRow, today: date,
-                 group: str, group_id: int, *, names: bool,
-                 chart: bool = True) -> tuple[str, bytes | None]:
+                 group: str, group_id: int, *, names: bool, chart: bool = True,
+                 snapshot_of: int | None = None) -> tuple[str, bytes | None]:
     """A group's progress: quota by quota, and (``names``) teacher by teacher; plus a chart
-    (``chart`` False: none drawn, for a text that is sent without it)."""
+    (``chart`` False: none drawn, for a text that is sent without it).
+
+    ``snapshot_of`` (a school id) takes the figures from that school's digest snapshot as
+    of ``today`` instead of measuring the group live.
+    """
     members = groups.members(session, group_ids=[group_id])
-    measured = measure_people(session, settings, semester, today, members)
+    if snapshot_of is None:
+        measured = measure_people(session, settings, semester, today, members)
+    else:
+        kept = school_figures(session, settings, semester, today, school_id=snapshot_of)
+        missing = [m for m in members if m.id not in kept]  # joined after the snapshot
+        measured = {m.id: kept[m.id] for m in members if m.id in kept}
+        if missing:
+            measured |= measure_people(session, settings, semester, today, missing)
     summaries = _summaries(settings, measured)
     lines = [texts.GROUP_PROGRESS_HEADER.format(group=esc(group), today=fmt_date(today),
                                                 people=len(members))]
@@ -109,6 +124,51 @@ def group_report(session: Session, settings: Settings, semester: SemesterRow, to
         return "\n".join(lines), None
     title = texts.CHART_TITLE.format(group=group)
     return "\n".join(lines), _chart(settings, title, summaries)
+
+
+def school_figures(session: Session, settings: Settings, semester: SemesterRow, day: date,
+                   *, school_id: int) -> dict[int, list[quotas.QuotaProgress]]:
+    """Every teacher's current periods as of ``day``, from the school's digest snapshot.
+
+    Computed once (one ``measure_people`` for the whole school) and kept with its date; a
+    snapshot measured with other quota settings, or computed more than ``SNAPSHOT_FRESH``
+    ago, is computed again. Exports and /progress measure live instead.
+    """
+    version = _figures_version(settings, semester)
+    now = datetime.now(UTC)
+    kept = snapshots.get_snapshot(session, school_id=school_id, day=day)
+    if kept is not None and kept.version == version and now - kept.computed_at < SNAPSHOT_FRESH:
+        by_label = {q.label: q for q in settings.quotas}
+        return {int(teacher): [_progress(by_label[item[0]], item[1:]) for item in items]
+                for teacher, items in kept.figures.items()}
+    members = groups.members(session, school_id=school_id)
+    measured = measure_people(session, settings, semester, day, members)
+    figures = {str(teacher): [[item.quota.label, *_period_json(item.current)]
+                              for item in items] for teacher, items in measured.items()}
+    snapshots.keep_snapshot(session, school_id=school_id, day=day, version=version,
+                            computed_at=now, figures=figures)
+    return measured
+
+
+def _figures_version(settings: Settings, semester: SemesterRow) -> str:
+    """Names the quota settings and semester the figures depend on."""
+    spec = json.dumps([semester.id, [q.model_dump(mode="json") for q in settings.quotas]],
+                      sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(spec.encode()).hexdigest()[:32]
+
+
+def _period_json(period: quotas.PeriodProgress) -> list[object]:
+    return [value.isoformat() if isinstance(value, date) else value
+            for value in astuple(period)]
+
+
+def _progress(quota: QuotaSpec, item: Sequence[object]) -> quotas.QuotaProgress:
+    start, end, done, target, expected, short, status, closed = item
+    period = quotas.PeriodProgress(
+        date.fromisoformat(str(start)), date.fromisoformat(str(end)), int(str(done)),
+        int(str(target)), float(str(expected)), int(str(short)), quotas.Status(status),
+        bool(closed))
+    return quotas.QuotaProgress(quota, period, ())
 
 
 def _with_chart(text: str, png: bytes | None, chat: Chat | None = None) -> Reply:
@@ -225,7 +285,7 @@ def _digest(session: Session, settings: Settings, item: OutboxItem, *,
     if not held:
         lines.append(texts.DIGEST_NO_SESSION)
     report, png = group_report(session, settings, semester, monday, group, group_id,
-                               names=names, chart=chart)
+                               names=names, chart=chart, snapshot_of=school_id)
     return "\n".join([*lines, "", report]), png
 
 

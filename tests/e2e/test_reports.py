@@ -26,9 +26,10 @@ from handlers.settings import ChartsSpec, DigestSpec, NudgesSpec
 from handlers.types import Reply
 from scheduler.clock import ManualClock
 from scheduler.runner import Runner
-from storage.repos import meetings
+from storage.repos import meetings, people
 from storage.repos import school as school_repo
 from storage.repos.outbox import OutboxItem
+from storage.tables import Record
 from tests.conftest import EXAMPLE_CONFIG, ZONE, make_core
 from tests.drivers import Driver, button_data, labels, plain, shown
 
@@ -685,6 +686,39 @@ def digest_of(core: Core, kind: str, chat: str) -> str:
 
     (reply,) = core.db.call(render)
     return plain(reply)
+
+
+async def test_digest_figures_are_kept_for_the_day_and_measured_again_when_stale(
+        core: Core, monkeypatch: pytest.MonkeyPatch) -> None:
+    bot = Driver(core)
+    bot.bind(WANG, LIU)
+    before = digest_of(core, reports.DIGEST_LEADER, bot.account(WANG))
+    assert "\n刘洋：" in before
+    assert "听课 0/30" in before.split("\n刘洋：")[1].splitlines()[0]
+    # 刘洋 hands in 30 听课 after the snapshot was taken.
+    def observe(session: Session) -> None:
+        liu = people.get_by_account(session, account=bot.account(LIU))
+        assert liu is not None
+        semester = school_repo.current_semester(session, school_id=core.school_id,
+                                                today=date(2026, 11, 30))
+        assert semester is not None
+        now = core.clock.now()
+        session.add_all([Record(teacher_id=liu.id, semester_id=semester.id, kind="observation",
+                                chars=200, occurred_on=date(2026, 11, 30), created_at=now,
+                                updated_at=now) for _ in range(30)])
+
+    core.db.call(observe)
+    # The day's digests (the group's, the leader's copy) keep the figures measured once …
+    assert digest_of(core, reports.DIGEST_LEADER, bot.account(WANG)) == before
+    assert "听课：平均完成 0%" in digest_of(core, reports.DIGEST, bot.group("语文组").address)
+    # … while /progress reads live data.
+    live = await bot.say(WANG, "/progress")
+    assert "听课 0/30" not in live.split("\n刘洋：")[1].splitlines()[0]
+    # A stale snapshot is measured again when asked for.
+    monkeypatch.setattr(reports, "SNAPSHOT_FRESH", timedelta(0))
+    after = digest_of(core, reports.DIGEST_LEADER, bot.account(WANG))
+    assert after != before
+    assert "听课 0/30" not in after.split("\n刘洋：")[1].splitlines()[0]
 
 
 async def test_progress_before_any_session_exists(core: Core) -> None:
