@@ -88,7 +88,8 @@ def _build(url: str, settings: Any, teachers: int) -> tuple[Any, dict[int, tuple
             meeting = session.exec(select(Meeting).where(
                 Meeting.group_id == group_id, col(Meeting.starts_at) > START)
                 .order_by(col(Meeting.starts_at))).first()
-            assert meeting is not None and meeting.id is not None
+            assert meeting is not None
+            assert meeting.id is not None
             linked[chat] = (group_id, meeting.id)
         return linked
 
@@ -124,6 +125,7 @@ async def run(label: str, url: str, settings: Any, *, pressers: int = 300, write
     result = PeakResult(label)
     loop = asyncio.get_running_loop()
     toast_sent: dict[str, float] = {}
+    all_toasts = asyncio.Event()
     waiting: dict[int, Callable[[], None]] = {}  # writer -> called at their next message
 
     def observe(name: str, params: dict[str, str], status: int) -> None:
@@ -133,6 +135,8 @@ async def run(label: str, url: str, settings: Any, *, pressers: int = 300, write
             sent = toast_sent.pop(params.get("callback_query_id", ""), None)
             if sent is not None:
                 result.toasts.append(time.perf_counter() - sent)
+                if len(result.toasts) == pressers:
+                    all_toasts.set()
         elif name in ("sendMessage", "editMessageText"):
             wake = waiting.pop(int(params["chat_id"]), None)
             if wake is not None:
@@ -141,7 +145,7 @@ async def run(label: str, url: str, settings: Any, *, pressers: int = 300, write
     api = TelegramLimitsBotAPI(observe=observe)
     app = build_application(core, token=TOKEN, spec=TelegramSpec(), request=api)
     if sequential:
-        app._update_processor = SimpleUpdateProcessor(1)  # noqa: SLF001 - as before issue 13
+        app._update_processor = SimpleUpdateProcessor(1)
 
     def put(payload: dict[str, Any]) -> None:
         app.update_queue.put_nowait(Update.de_json(payload, app.bot))
@@ -178,8 +182,7 @@ async def run(label: str, url: str, settings: Any, *, pressers: int = 300, write
             started = time.perf_counter()
             await asyncio.gather(*[press(i) for i in range(pressers)],
                                  *[write(FIRST + pressers + i) for i in range(writers)])
-            while toast_sent:  # the last presses' toasts
-                await asyncio.sleep(0.05)
+            await asyncio.wait_for(all_toasts.wait(), 120)  # the last presses' toasts
             result.seconds = time.perf_counter() - started
             await app.stop()
     finally:

@@ -136,7 +136,8 @@ def make_update(app: Application, api: InstantBotAPI, uid: int,  # type: ignore[
 
 
 def bot_app(core: Core, api: InstantBotAPI, *, flood_limit: bool) -> Application:  # type: ignore[type-arg]
-    """The production Application; ``flood_limit=False`` turns off FloodLimiter's 29.5/s.
+    """The production Application; ``flood_limit=False`` turns off FloodLimiter's 29.5/s
+    and its burst limit on replies in one private chat.
 
     With the limit on, every reply waits for FloodLimiter's overall limiter (one send every
     1/29.5 s), so a burst measures the limiter, not the bot: the main comparison swaps that
@@ -148,6 +149,7 @@ def bot_app(core: Core, api: InstantBotAPI, *, flood_limit: bool) -> Application
         limiter = app.bot.rate_limiter
         assert isinstance(limiter, FloodLimiter)
         limiter._overall = AsyncLimiter(NEVER_WAITS, 1)
+        limiter._reply_interval = 1 / NEVER_WAITS  # replies in one chat: no burst limit
     return app
 
 
@@ -315,8 +317,8 @@ async def alternate(label: str, url: str, settings: Any, *, teachers: int, round
                                                        teachers=teachers, updates=per_round))
                 into.bot.append(await bot_feed.round(f"{label} {index + 1}", bot_api,
                                                      teachers=teachers, updates=per_round))
-                print(f"    round {index + 1}: echo {into.echo[-1].rate:.0f}/s, {label} "
-                      f"{into.bot[-1].rate:.0f}/s ({into.ratios[-1]:.1%})", flush=True)
+                print(f"    round {index + 1}: echo {into.echo[-1].rate:.0f}/s, "  # noqa: T201
+                      f"{label} {into.bot[-1].rate:.0f}/s ({into.ratios[-1]:.1%})", flush=True)
             await bot.stop()
             await echo.stop()
     finally:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -26,9 +27,9 @@ def build_core(config: Config, *, database_url: str, clock: Clock) -> Core:
     return core
 
 
-def warm_up(core: Core) -> None:
+def warm_up(core: Core) -> threading.Thread:
     """Load in the background what the first chart would otherwise wait for (any platform)."""
-    charts.start_warm_up(core.settings.charts.font_path)
+    return charts.start_warm_up(core.settings.charts.font_path)
 
 
 # Sends one rendered reply; False when its private chat cannot be reached.

@@ -65,6 +65,7 @@ class FloodLimiter(BaseRateLimiter[Pace]):
         overall_per_second: float = OVERALL_PER_SECOND,
         group_per_minute: int = GROUP_PER_MINUTE,
         private_interval: float = PRIVATE_INTERVAL,
+        reply_interval: float = REPLY_INTERVAL,
         max_retries: int = MAX_RETRIES,
     ) -> None:
         """Keep the given limits; ``max_retries`` waits out that many 429 answers per request."""
@@ -74,6 +75,7 @@ class FloodLimiter(BaseRateLimiter[Pace]):
         self._overall_queue = asyncio.Lock()
         self._group_per_minute = group_per_minute
         self._private_interval = private_interval
+        self._reply_interval = reply_interval
         self._groups: dict[int | str, AsyncLimiter] = {}
         self._privates: dict[int, AsyncLimiter] = {}
         self._replies: dict[int, AsyncLimiter] = {}
@@ -148,7 +150,7 @@ class FloodLimiter(BaseRateLimiter[Pace]):
         if pace.proactive:
             return [self._keyed(self._privates, chat, 1, self._private_interval)]
         return [self._keyed(self._replies, chat, REPLY_BURST,
-                            REPLY_BURST * REPLY_INTERVAL)]
+                            REPLY_BURST * self._reply_interval)]
 
     @staticmethod
     def _keyed(

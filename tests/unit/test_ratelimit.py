@@ -31,10 +31,12 @@ class Clock:
     def __init__(self) -> None:
         self.sent: list[tuple[float, object]] = []
         self.refuse = 0
+        self.refused = asyncio.Event()
 
     async def send(self, chat: object) -> bool:
         if self.refuse:
             self.refuse -= 1
+            self.refused.set()
             raise RetryAfter(timedelta(seconds=1))
         self.sent.append((asyncio.get_running_loop().time(), chat))
         return True
@@ -96,8 +98,7 @@ async def test_a_toast_waits_for_no_429_pause_of_the_messages() -> None:
     clock.refuse = 1
     limiter = FloodLimiter()
     refused = asyncio.create_task(send_all(limiter, clock, [1]))
-    while clock.refuse:  # the message met its 429: every message now waits 1.1 s
-        await asyncio.sleep(0)
+    await clock.refused.wait()  # the message met its 429: every message now waits 1.1 s
     start = asyncio.get_running_loop().time()
     await send_all(limiter, clock, [None])
     assert clock.times(None)[0] - start < 0.5
