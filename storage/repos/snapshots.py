@@ -2,32 +2,23 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from storage.repos._core import INSERTS, rows_connection
 from storage.tables import DigestSnapshot
 
 
-@dataclass(frozen=True)
-class SnapshotRow:
-    """What a snapshot holds: when it was computed, with what, and the figures."""
-
-    version: str
-    computed_at: datetime
-    figures: dict[str, Any]
-
-
-def get_snapshot(session: Session, *, school_id: int, day: date) -> SnapshotRow | None:
-    """The school's snapshot as of ``day``, if one was kept."""
-    row = session.exec(select(DigestSnapshot).where(
-        DigestSnapshot.school_id == school_id, DigestSnapshot.day == day)).first()
-    if row is None:
-        return None
-    return SnapshotRow(row.version, row.computed_at, row.figures)
+def get_snapshot(session: Session, *, school_id: int, day: date, version: str,
+                 computed_after: datetime) -> dict[str, Any] | None:
+    """The figures of the school's snapshot as of ``day``, if one was kept with ``version``
+    after ``computed_after`` (a stale one is not even read)."""
+    return session.exec(select(DigestSnapshot.figures).where(
+        DigestSnapshot.school_id == school_id, DigestSnapshot.day == day,
+        DigestSnapshot.version == version,
+        col(DigestSnapshot.computed_at) > computed_after)).first()
 
 
 def keep_snapshot(session: Session, *, school_id: int, day: date, version: str,
