@@ -6,7 +6,8 @@ the bot sends text only and logs one warning.
 matplotlib and the font are loaded once, in the background at start-up (``warm_up``), so
 the first chart costs what the later ones do; the same figures give the same PNG from a
 cache, without drawing again. Margins are set from the labels instead of by
-``tight_layout``, which laid every text out a second time (half the drawing time).
+``tight_layout``, which laid every text out a second time (half the drawing time), and
+each bar's share is part of its label rather than a text of its own.
 """
 
 from __future__ import annotations
@@ -89,20 +90,19 @@ def _draw(title: str, bars: tuple[Bar, ...], xlabel: str, family: str) -> bytes:
     height = 0.45 * len(bars) + 1.4
     figure = Figure(figsize=(WIDTH, height), dpi=DPI)
     axes = figure.subplots()
-    labels = [bar.label for bar in bars]
     shares = [min(bar.done / bar.target, 1.0) * 100 if bar.target else 0 for bar in bars]
+    # The share goes with its label: one text per bar (each text costs its own layout).
+    labels = [f"{bar.label} {share:.0f}%" for bar, share in zip(bars, shares, strict=True)]
     paces = [min(bar.expected / bar.target, 1.0) * 100 if bar.target else 0 for bar in bars]
     colors = ["#2e7d32" if share >= pace else "#ef6c00" for share, pace in zip(
         shares, paces, strict=True)]
     positions = list(range(len(bars)))
     axes.barh(positions, shares, color=colors)
     axes.scatter(paces, positions, marker="|", s=400, color="#37474f", zorder=3)
-    for position, share in zip(positions, shares, strict=True):
-        axes.text(101, position, f"{share:.0f}%", va="center", fontfamily=family, fontsize=9)
     axes.set_yticks(positions, labels, fontfamily=family)
     axes.set_xticks([0, 25, 50, 75, 100])
     axes.invert_yaxis()
-    axes.set_xlim(0, 118)
+    axes.set_xlim(0, 102)
     axes.set_xlabel(xlabel, fontfamily=family)
     axes.set_title(title, fontfamily=family)
     # Margins in inches from the text they hold (a Han character at 10 pt is ~0.15 in).
