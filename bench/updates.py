@@ -363,17 +363,15 @@ def _profile_text(profile: cProfile.Profile, limit: int, sort: str) -> str:
 async def profile(app: Application, api: InstantBotAPI, core: Core, *,  # type: ignore[type-arg]
                   teachers: int, updates: int, limit: int = 14) -> dict[str, str]:
     """cProfile of the update path: the event-loop thread and the database worker thread."""
-    loop = asyncio.get_running_loop()
-    executor = core.db._executor  # the one SQLite worker thread
     worker = cProfile.Profile()
     main = cProfile.Profile()
-    await loop.run_in_executor(executor, worker.enable)
+    await core.db.run(lambda _session: worker.enable())  # on the one SQLite worker thread
     main.enable()
     started = time.perf_counter()
     await burst("profile", app, api, teachers=teachers, updates=updates)
     elapsed = time.perf_counter() - started
     main.disable()
-    await loop.run_in_executor(executor, worker.disable)
+    await core.db.run(lambda _session: worker.disable())
     return {"updates": str(updates), "elapsed": f"{elapsed:.2f}",
             "loop_tottime": _profile_text(main, limit, "tottime"),
             "loop_cumtime": _profile_text(main, limit, "cumulative"),

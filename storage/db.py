@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import functools
 import logging
+import queue
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -29,6 +30,8 @@ _SQLITE_UNAVAILABLE = ("locked", "busy", "unable to open", "disk i/o", "readonly
 # A kept connection idle this long is pinged before its next unit of work (PostgreSQL may
 # have closed it meanwhile); a busy one is not.
 PING_AFTER_IDLE = 30.0
+# The SQLite writer wakes the event loop at least this often (seconds) during a long batch.
+_BATCH_WAKE = 0.005
 
 
 class DatabaseUnavailable(RuntimeError):
@@ -79,6 +82,69 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
 
 
+class _Writer:
+    """SQLite's one worker thread: runs units of work in order, each its own transaction,
+    and wakes the event loop once for all the units it found waiting, not once for each
+    (a wake-up is a thread switch, which on a busy machine cost more than a transaction)."""
+
+    def __init__(self, name: str) -> None:
+        self._queue: queue.SimpleQueue[tuple[Any, Any, Callable[[], Any]] | None] = (
+            queue.SimpleQueue())
+        self._thread = threading.Thread(target=self._work, name=name, daemon=True)
+        self._thread.start()
+
+    def submit(self, loop: asyncio.AbstractEventLoop, fn: Callable[[], T]) -> asyncio.Future[T]:
+        future: asyncio.Future[T] = loop.create_future()
+        self._queue.put((loop, future, fn))
+        return future
+
+    def shutdown(self) -> None:
+        self._queue.put(None)
+        self._thread.join()
+
+    def _work(self) -> None:
+        stop = False
+        while not stop:
+            batch = [self._queue.get()]
+            while True:  # the units already waiting share one wake-up
+                try:
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            done: dict[Any, list[tuple[Any, Any, BaseException | None]]] = {}
+            woken = time.perf_counter()
+            for item in batch:
+                if item is None:
+                    stop = True
+                    continue
+                loop, future, fn = item
+                try:
+                    outcome: tuple[Any, Any, BaseException | None] = (future, fn(), None)
+                except BaseException as exc:  # handed to the awaiting task
+                    outcome = (future, None, exc)
+                done.setdefault(loop, []).append(outcome)
+                if time.perf_counter() - woken > _BATCH_WAKE:  # a long batch: wake meanwhile
+                    _wake(done)
+                    done, woken = {}, time.perf_counter()
+            _wake(done)
+
+
+def _wake(done: dict[Any, list[tuple[Any, Any, BaseException | None]]]) -> None:
+    for loop, outcomes in done.items():
+        with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
+            loop.call_soon_threadsafe(_settle, outcomes)
+
+
+def _settle(outcomes: list[tuple[Any, Any, BaseException | None]]) -> None:
+    for future, result, error in outcomes:
+        if future.cancelled():
+            continue
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(result)
+
+
 class Database:
     """One engine and the worker threads that run each unit of work as one transaction.
 
@@ -93,9 +159,8 @@ class Database:
         self.engine = make_engine(self.url)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         # SQLite serialises writers anyway: one worker avoids lock contention and retries.
-        self._executor = ThreadPoolExecutor(
-            max_workers=1 if self.is_sqlite else 4, thread_name_prefix="db"
-        )
+        self._writer = _Writer("db-writer") if self.is_sqlite else None
+        self._executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="db")
         self._local = threading.local()
         self._kept: set[Connection] = set()
         self._kept_lock = threading.Lock()
@@ -130,7 +195,10 @@ class Database:
     async def run(self, fn: Callable[[Session], T]) -> T:
         """Run ``fn`` in one transaction in a worker thread, off the event loop."""
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, functools.partial(self._kept_call, fn))
+        unit = functools.partial(self._kept_call, fn)
+        if self._writer is not None:
+            return await self._writer.submit(loop, unit)
+        return await loop.run_in_executor(self._executor, unit)
 
     def _kept_call(self, fn: Callable[[Session], T]) -> T:
         """``call`` on this worker thread's kept connection."""
@@ -186,6 +254,8 @@ class Database:
 
     def close(self) -> None:
         """Stop the worker threads and close every kept and pooled connection."""
+        if self._writer is not None:
+            self._writer.shutdown()
         self._executor.shutdown(wait=True)
         with self._kept_lock:
             kept, self._kept = self._kept, set()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sqlite3
 import threading
@@ -256,3 +257,21 @@ async def test_a_postgres_worker_reconnects_after_its_connection_is_killed(
         assert count(db, ProcessedUpdate) == 1
     finally:
         db.close()
+
+
+async def test_units_waiting_together_are_still_one_transaction_each(db: Database) -> None:
+    """The SQLite writer runs the units it finds waiting in one go: each commits alone."""
+    def claim(number: int) -> Any:
+        def unit(session: Session) -> bool:
+            claimed = updates.claim_update(session, key=f"tg:{number}", now=NOW)
+            if number == 7:
+                raise ValueError("boom")
+            return claimed
+        return unit
+
+    results = await asyncio.gather(*(db.run(claim(n)) for n in range(20)),
+                                   return_exceptions=True)
+    assert [isinstance(r, ValueError) for r in results] == [n == 7 for n in range(20)]
+    assert all(r is True for n, r in enumerate(results) if n != 7)
+    keys = db.call(lambda s: set(s.exec(select(ProcessedUpdate.key)).all()))
+    assert keys == {f"tg:{n}" for n in range(20) if n != 7}
