@@ -91,14 +91,18 @@ class _Writer:
         self._queue: queue.SimpleQueue[tuple[Any, Any, Callable[[], Any]] | None] = (
             queue.SimpleQueue())
         self._thread = threading.Thread(target=self._work, name=name, daemon=True)
+        self._closed = False
         self._thread.start()
 
     def submit(self, loop: asyncio.AbstractEventLoop, fn: Callable[[], T]) -> asyncio.Future[T]:
+        if self._closed:  # as ThreadPoolExecutor: nothing would ever run it
+            raise RuntimeError("cannot schedule a unit of work after the database closed")
         future: asyncio.Future[T] = loop.create_future()
         self._queue.put((loop, future, fn))
         return future
 
     def shutdown(self) -> None:
+        self._closed = True
         self._queue.put(None)
         self._thread.join()
 
@@ -127,6 +131,16 @@ class _Writer:
                     _wake(done)
                     done, woken = {}, time.perf_counter()
             _wake(done)
+        late: dict[Any, list[tuple[Any, Any, BaseException | None]]] = {}
+        while True:  # submitted while closing: refused, never left waiting
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if item is not None:
+                late.setdefault(item[0], []).append(
+                    (item[1], None, RuntimeError("the database closed")))
+        _wake(late)
 
 
 def _wake(done: dict[Any, list[tuple[Any, Any, BaseException | None]]]) -> None:

@@ -275,3 +275,9 @@ async def test_units_waiting_together_are_still_one_transaction_each(db: Databas
     assert all(r is True for n, r in enumerate(results) if n != 7)
     keys = db.call(lambda s: set(s.exec(select(ProcessedUpdate.key)).all()))
     assert keys == {f"tg:{n}" for n in range(20) if n != 7}
+
+
+async def test_a_unit_after_close_fails_instead_of_waiting(db: Database) -> None:
+    db.close()
+    with pytest.raises(RuntimeError):
+        await db.run(lambda s: s.execute(text("SELECT 1")).all())
