@@ -41,6 +41,13 @@ def child(district_url: str, workdir: Path) -> dict[str, float]:
 
     build_application(core, token=TOKEN, spec=TelegramSpec(), request=InstantBotAPI())
     figures["rss_idle_bot"] = rss_mb()
+    # As `yanxiu run` does at start: matplotlib and the font in the background.
+    from bot.app import warm_up
+
+    started = time.perf_counter()
+    warm_up(core).join()
+    figures["chart_warm_up_seconds"] = time.perf_counter() - started
+    figures["rss_idle_bot_warm"] = rss_mb()
     core.db.close()
 
     if district_url:
@@ -57,6 +64,16 @@ def child(district_url: str, workdir: Path) -> dict[str, float]:
             started = time.perf_counter()
             district.district_digest(db, settings, schools)
             figures["district_seconds"] = time.perf_counter() - started
+        # /progress with its chart: the first after start-up, then others (other schools,
+        # other figures: each chart is drawn, none comes from the cache).
+        times = []
+        for school_id in schools[:7]:
+            started = time.perf_counter()
+            district.group_progress(db, settings, school_id)
+            times.append(time.perf_counter() - started)
+        figures["progress_chart_first"] = times[0]
+        figures["progress_chart_later"] = statistics.median(times[1:])
+        figures["progress_chart_runs"] = times  # type: ignore[assignment]
         figures["rss_after_district"] = rss_mb()
         db.close()
     figures["peak_rss"] = peak_rss_mb()

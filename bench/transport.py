@@ -142,3 +142,69 @@ class FloodLimitedBotAPI(InstantBotAPI):
             self._last_in_chat[chat_id] = now
             self.accepted.append(now)
         return super().answer(name, params)
+
+
+class TelegramLimitsBotAPI(InstantBotAPI):
+    """Telegram's flood limits on every message (sends and edits), 429 beyond them.
+
+    At most ``overall`` messages in any second for the whole bot; at most
+    ``group_per_minute`` in any minute to one group; a private chat takes a short burst of
+    ``private_burst`` and then one a second (a bucket refilled once a second). Callback
+    answers (toasts) are not messages and are not limited. ``observe`` is called with each
+    answered call's name and parameters (after the answer is decided).
+    """
+
+    def __init__(self, *, overall: int = 30, group_per_minute: int = 20,
+                 private_burst: int = 3, observe: Any = None) -> None:
+        """Enforce the limits; report every call to ``observe(name, params, status)``."""
+        super().__init__()
+        self.overall = overall
+        self.group_per_minute = group_per_minute
+        self.private_burst = private_burst
+        self.observe = observe
+        self.refused = 0
+        self.accepted = 0
+        self._recent: deque[float] = deque()
+        self._groups: dict[int, deque[float]] = {}
+        self._private: dict[int, tuple[float, float]] = {}  # chat -> (tokens, at)
+
+    def answer(self, name: str, params: dict[str, str]) -> tuple[int, bytes]:
+        """Refuse a message beyond a limit; otherwise answer like ``InstantBotAPI``."""
+        status, body = self._limited(name, params) or super().answer(name, params)
+        if self.observe is not None:
+            self.observe(name, params, status)
+        return status, body
+
+    def _limited(self, name: str, params: dict[str, str]) -> tuple[int, bytes] | None:
+        if name not in SENDING and name != "editMessageText":
+            return None
+        now = time.monotonic()
+        chat = int(params["chat_id"])
+        while self._recent and self._recent[0] <= now - 1.0:
+            self._recent.popleft()
+        wait = self._recent[0] + 1.0 - now if len(self._recent) >= self.overall else 0.0
+        if chat < 0:
+            sent = self._groups.setdefault(chat, deque())
+            while sent and sent[0] <= now - 60.0:
+                sent.popleft()
+            if len(sent) >= self.group_per_minute:
+                wait = max(wait, sent[0] + 60.0 - now)
+        else:
+            tokens, at = self._private.get(chat, (float(self.private_burst), now))
+            tokens = min(float(self.private_burst), tokens + (now - at))
+            if tokens < 1.0:
+                wait = max(wait, 1.0 - tokens)
+        if wait > 0:
+            self.refused += 1
+            retry = max(1, math.ceil(wait))
+            body = {"ok": False, "error_code": 429,
+                    "description": f"Too Many Requests: retry after {retry}",
+                    "parameters": {"retry_after": retry}}
+            return 429, json.dumps(body).encode()
+        self._recent.append(now)
+        if chat < 0:
+            self._groups[chat].append(now)
+        else:
+            self._private[chat] = (tokens - 1.0, now)
+        self.accepted += 1
+        return None

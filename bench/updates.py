@@ -34,7 +34,7 @@ from bench.common import START, StageTimer, count_statements, median, percentile
 from bench.transport import TOKEN, InstantBotAPI
 from bot.app import build_core
 from bot.config import TelegramSpec
-from bot.tg.adapter import build_application
+from bot.tg.adapter import MAX_CONCURRENT_UPDATES, build_application
 from bot.tg.ratelimit import FloodLimiter
 from handlers.dispatch import Core
 from scheduler.clock import ManualClock
@@ -136,7 +136,8 @@ def make_update(app: Application, api: InstantBotAPI, uid: int,  # type: ignore[
 
 
 def bot_app(core: Core, api: InstantBotAPI, *, flood_limit: bool) -> Application:  # type: ignore[type-arg]
-    """The production Application; ``flood_limit=False`` turns off FloodLimiter's 29.5/s.
+    """The production Application; ``flood_limit=False`` turns off FloodLimiter's 29.5/s
+    and its burst limit on replies in one private chat.
 
     With the limit on, every reply waits for FloodLimiter's overall limiter (one send every
     1/29.5 s), so a burst measures the limiter, not the bot: the main comparison swaps that
@@ -148,11 +149,15 @@ def bot_app(core: Core, api: InstantBotAPI, *, flood_limit: bool) -> Application
         limiter = app.bot.rate_limiter
         assert isinstance(limiter, FloodLimiter)
         limiter._overall = AsyncLimiter(NEVER_WAITS, 1)
+        limiter._reply_interval = 1 / NEVER_WAITS  # replies in one chat: no burst limit
     return app
 
 
 def echo_app(api: InstantBotAPI) -> Application:  # type: ignore[type-arg]
-    """A bare PTB Application: one handler that sends the text (or button data) back."""
+    """A bare PTB Application: one handler that sends the text (or button data) back.
+
+    Updates are handled concurrently (PTB's ``concurrent_updates``), as the full bot's are.
+    """
 
     async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         chat = update.effective_chat
@@ -163,7 +168,8 @@ def echo_app(api: InstantBotAPI) -> Application:  # type: ignore[type-arg]
             text = update.callback_query.data
         await context.bot.send_message(chat.id, text or "…")
 
-    app = ApplicationBuilder().token(TOKEN).request(api).get_updates_request(api).build()
+    app = (ApplicationBuilder().token(TOKEN).request(api).get_updates_request(api)
+           .concurrent_updates(MAX_CONCURRENT_UPDATES).build())
     app.add_handler(TypeHandler(Update, echo))
     return app
 
@@ -234,6 +240,91 @@ async def burst(label: str, app: Application, api: InstantBotAPI, *,  # type: ig
     return Run(label, latencies, wall, calls, list(core_times or []), cpu)
 
 
+class Feed:
+    """Updates handed to a started Application's queue, as its updater does; each counted
+    done when its last handler returned (a handler in a later group than the bot's)."""
+
+    def __init__(self, app: Application) -> None:  # type: ignore[type-arg]
+        """Watch ``app`` (before it starts)."""
+        self.app = app
+        self.sent_at: dict[int, float] = {}
+        self.latencies: list[float] = []
+        self._all_done = asyncio.Event()
+        app.add_handler(TypeHandler(Update, self._done), group=99)
+
+    async def _done(self, update: Update, _context: Any) -> None:
+        sent = self.sent_at.pop(update.update_id, None)
+        if sent is not None:
+            self.latencies.append(time.perf_counter() - sent)
+            if not self.sent_at:
+                self._all_done.set()
+
+    async def round(self, label: str, api: InstantBotAPI, *, teachers: int,
+                    updates: int) -> Run:
+        """Every teacher's step at once (concurrently), then the next step, ``updates`` in all.
+
+        Latency runs from the moment an update is queued until it is handled; the rate
+        counts decoding (``Update.de_json``) and every wait.
+        """
+        latencies_before = len(self.latencies)
+        before = dict(api.calls)
+        gc.collect()
+        started, started_cpu = time.perf_counter(), time.process_time()
+        steps = list(schedule(teachers, updates))
+        for first in range(0, len(steps), teachers):
+            self._all_done.clear()
+            for uid, step in steps[first:first + teachers]:
+                update = make_update(self.app, api, uid, step)
+                self.sent_at[update.update_id] = time.perf_counter()
+                self.app.update_queue.put_nowait(update)
+            await asyncio.wait_for(self._all_done.wait(), 600)
+        wall = time.perf_counter() - started
+        cpu = time.process_time() - started_cpu
+        calls = {k: v - before.get(k, 0) for k, v in api.calls.items() if v - before.get(k, 0)}
+        return Run(label, self.latencies[latencies_before:], wall, calls, [], cpu)
+
+
+@dataclass
+class Rounds:
+    """Alternating rounds: echo, bot, echo, bot …; the ratio of each pair."""
+
+    echo: list[Run] = field(default_factory=list)
+    bot: list[Run] = field(default_factory=list)
+
+    @property
+    def ratios(self) -> list[float]:
+        """Bot rate / echo rate, round by round."""
+        return [bot.rate / echo.rate for echo, bot in zip(self.echo, self.bot, strict=True)]
+
+
+async def alternate(label: str, url: str, settings: Any, *, teachers: int, rounds: int,
+                    into: Rounds) -> None:
+    """``rounds`` rounds of echo then full bot (FloodLimiter's 29.5/s off), each a whole
+    教学反思 per teacher, both Applications started and fed through their update queues."""
+    core = build_bot(url, settings, teachers)
+    try:
+        bot_api, echo_api = InstantBotAPI(), InstantBotAPI()
+        bot, echo = bot_app(core, bot_api, flood_limit=False), echo_app(echo_api)
+        bot_feed, echo_feed = Feed(bot), Feed(echo)
+        async with bot, echo:
+            await warm_up(bot)
+            await warm_up(echo)
+            await bot.start()
+            await echo.start()
+            per_round = teachers * len(SCRIPT)
+            for index in range(rounds):
+                into.echo.append(await echo_feed.round(f"echo {index + 1}", echo_api,
+                                                       teachers=teachers, updates=per_round))
+                into.bot.append(await bot_feed.round(f"{label} {index + 1}", bot_api,
+                                                     teachers=teachers, updates=per_round))
+                print(f"    round {index + 1}: echo {into.echo[-1].rate:.0f}/s, "  # noqa: T201
+                      f"{label} {into.bot[-1].rate:.0f}/s ({into.ratios[-1]:.1%})", flush=True)
+            await bot.stop()
+            await echo.stop()
+    finally:
+        core.db.close()
+
+
 async def paced(label: str, app: Application, api: InstantBotAPI, *,  # type: ignore[type-arg]
                 teachers: int, updates: int, rate: float) -> tuple[Run, Run]:
     """Updates arriving at ``rate`` per second (asyncio timing), handled one at a time.
@@ -272,17 +363,15 @@ def _profile_text(profile: cProfile.Profile, limit: int, sort: str) -> str:
 async def profile(app: Application, api: InstantBotAPI, core: Core, *,  # type: ignore[type-arg]
                   teachers: int, updates: int, limit: int = 14) -> dict[str, str]:
     """cProfile of the update path: the event-loop thread and the database worker thread."""
-    loop = asyncio.get_running_loop()
-    executor = core.db._executor  # the one SQLite worker thread
     worker = cProfile.Profile()
     main = cProfile.Profile()
-    await loop.run_in_executor(executor, worker.enable)
+    await core.db.run(lambda _session: worker.enable())  # on the one SQLite worker thread
     main.enable()
     started = time.perf_counter()
     await burst("profile", app, api, teachers=teachers, updates=updates)
     elapsed = time.perf_counter() - started
     main.disable()
-    await loop.run_in_executor(executor, worker.disable)
+    await core.db.run(lambda _session: worker.disable())
     return {"updates": str(updates), "elapsed": f"{elapsed:.2f}",
             "loop_tottime": _profile_text(main, limit, "tottime"),
             "loop_cumtime": _profile_text(main, limit, "cumulative"),

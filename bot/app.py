@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from sqlmodel import Session
 
 from bot.config import Config
+from handlers import charts
 from handlers.dispatch import Core
 from handlers.roster import RosterEntry, parse_roster
 from handlers.types import Reply
@@ -23,6 +25,11 @@ def build_core(config: Config, *, database_url: str, clock: Clock) -> Core:
     core = Core(db=Database(database_url), settings=config, clock=clock)
     core.prepare()
     return core
+
+
+def warm_up(core: Core) -> threading.Thread:
+    """Load in the background what the first chart would otherwise wait for (any platform)."""
+    return charts.start_warm_up(core.settings.charts.font_path)
 
 
 # Sends one rendered reply; False when its private chat cannot be reached.

@@ -257,6 +257,11 @@ def _period(quota: QuotaSpec, rows: Sequence[TotalsRow], start: date, end: date,
                           owed=owing(done, target, pace) if word in BEHIND else 0, due=due)
 
 
+def current_period(period: Period, start: date, end: date, today: date) -> tuple[date, date]:
+    """The period of a semester (``start``–``end``) a quota measures on ``today``."""
+    return _current(periods(period, start, end), today)
+
+
 def _current(spans: Sequence[tuple[date, date]], today: date) -> tuple[date, date]:
     """The period holding ``today``; the first before the semester, the last after it."""
     for start, end in spans:

@@ -315,3 +315,21 @@ class AuditEntry(SQLModel, table=True):
     action: str = Field(max_length=40)
     detail: str = ""
     at: datetime
+
+
+class DigestSnapshot(SQLModel, table=True):
+    """A school's quota figures as of one day, computed once for that day's digests.
+
+    ``figures`` maps a teacher id to their quotas' current periods; ``version`` names the
+    quota settings they were measured with (other settings: the snapshot is stale).
+    """
+
+    __tablename__ = "digest_snapshot"
+    __table_args__ = (UniqueConstraint("school_id", "day"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    school_id: int = Field(foreign_key="school.id")
+    day: date
+    version: str = Field(max_length=64)
+    computed_at: datetime
+    figures: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import functools
 import logging
 import os
 from collections import OrderedDict
+from collections.abc import Awaitable, Hashable
 from dataclasses import replace
+from typing import Any
 
 from telegram import (
     Bot,
@@ -23,12 +26,19 @@ from telegram import (
 )
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, TelegramError
-from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    BaseUpdateProcessor,
+    ContextTypes,
+    TypeHandler,
+)
 from telegram.request import BaseRequest
 
 from bot import texts as bot_texts
-from bot.app import build_runner
+from bot.app import build_runner, warm_up
 from bot.config import TelegramSpec
+from bot.ordering import KeyedOrder, Turn
 from bot.tg.ratelimit import PROACTIVE, FloodLimiter, Pace
 from bot.tg.translate import (
     PREFIX,
@@ -57,6 +67,58 @@ CAPTION_LIMIT = 1024
 # Bot API answers to editing a message that is gone, too old, or not a text message.
 _NOT_EDITABLE = ("message to edit not found", "message can't be edited",
                  "there is no text in the message")
+# Updates handled at once; far above what waits for the database, so that updates whose
+# replies wait for a flood slot never hold back a new update (they hold a place each).
+MAX_CONCURRENT_UPDATES = 4096
+# The turn of the update this task handles (set by OrderedUpdates).
+_TURN: contextvars.ContextVar[Turn | None] = contextvars.ContextVar("turn", default=None)
+
+
+def update_keys(update: object) -> list[Hashable]:
+    """What an update must stay in order with: its person, and its chat unless a press.
+
+    A press (callback query) is ordered with its person only: many people pressing 参加 on
+    one group announcement are not held behind each other or behind the group's messages.
+    """
+    if not isinstance(update, Update):
+        return []
+    keys: list[Hashable] = []
+    if update.effective_user is not None:
+        keys.append(("person", update.effective_user.id))
+    if update.effective_chat is not None and (
+            update.callback_query is None or not keys):
+        keys.append(("chat", update.effective_chat.id))
+    return keys
+
+
+class OrderedUpdates(BaseUpdateProcessor):
+    """PTB's update processor: updates run concurrently, in arrival order per key.
+
+    The turn taken here covers the update's transaction; the bridge releases it once the
+    replies have their places in their chats' send order, so a reply waiting for its flood
+    slot holds back neither the next update nor another chat.
+    """
+
+    def __init__(self, max_concurrent_updates: int = MAX_CONCURRENT_UPDATES) -> None:
+        """Keep one order for every update of the Application."""
+        super().__init__(max_concurrent_updates)
+        self.order = KeyedOrder()
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        """Wait for the update's turn (reserved at once, in arrival order), then run it."""
+        turn = self.order.reserve(update_keys(update))
+        token = _TURN.set(turn)
+        try:
+            async with turn:
+                await coroutine
+        finally:
+            _TURN.reset(token)
+
+    async def initialize(self) -> None:
+        """Nothing to set up."""
+
+    async def shutdown(self) -> None:
+        """Nothing to release."""
 
 
 class TelegramBridge:
@@ -68,6 +130,8 @@ class TelegramBridge:
         self._relays: Runner | None = None
         # Archives being built; a reference is kept so that a task is not collected early.
         self.building: set[asyncio.Task[None]] = set()
+        # Replies keep their order per chat, whichever update they answer.
+        self.sends = KeyedOrder()
 
     async def on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Handle any update: translate, dispatch, deliver."""
@@ -90,18 +154,30 @@ class TelegramBridge:
                 await _answer(query)  # every press is answered, or the client keeps spinning
             return
         replies = await self.core.handle(incoming, defer=True)
+        # Committed: the replies take their places in their chats' order, and the next
+        # update of this person or chat may go while they wait for their flood slots.
+        sends = self.sends.reserve(
+            (reply.chat or incoming.chat).address for reply in replies
+            if _visible(reply) and reply.later is None)
+        turn = _TURN.get()
+        if turn is not None:
+            turn.release()
         source = query.message if query is not None else None
         source = source if isinstance(source, Message) else None
-        if query is not None:
-            await _answer(query, next((r.notice for r in replies if r.notice), None))
-        for reply in replies:
-            if reply.later is not None:  # an archive: built while other updates go on
-                task = asyncio.get_running_loop().create_task(
-                    self._deliver_later(context.bot, reply, incoming))
-                self.building.add(task)
-                task.add_done_callback(self.building.discard)
-            else:
-                await self.deliver(context.bot, reply, incoming, source)
+        try:
+            if query is not None:  # the toast waits for no message: it is not one
+                await _answer(query, next((r.notice for r in replies if r.notice), None))
+            async with sends:
+                for reply in replies:
+                    if reply.later is not None:  # an archive: built while others go on
+                        task = asyncio.get_running_loop().create_task(
+                            self._deliver_later(context.bot, reply, incoming))
+                        self.building.add(task)
+                        task.add_done_callback(self.building.discard)
+                    else:
+                        await self.deliver(context.bot, reply, incoming, source)
+        finally:
+            sends.release()  # also when the toast failed or the task was cancelled
         await self.relay(bot)
 
     async def relay(self, bot: Bot) -> None:
@@ -136,7 +212,7 @@ class TelegramBridge:
         A reply without text or file is a notice only: the toast of the pressed button.
         ``pace`` tells the rate limiter whether the bot speaks on its own initiative.
         """
-        if not reply.text.strip() and reply.attachment is None:
+        if not _visible(reply):
             return True
         target = reply.chat or (incoming.chat if incoming is not None else None)
         if target is None:
@@ -178,6 +254,11 @@ class TelegramBridge:
                 return await self.deliver(bot, reply.fallback, incoming, pace=pace)
             return False
         return True
+
+
+def _visible(reply: Reply) -> bool:
+    """False for a notice only (the toast of the pressed button): nothing is sent."""
+    return bool(reply.text.strip()) or reply.attachment is not None
 
 
 async def _set_menus(application: Application, catalog: FormCatalog) -> None:  # type: ignore[type-arg]
@@ -266,6 +347,7 @@ def build_application(
         .base_url(spec.base_url)
         .base_file_url(spec.base_file_url)
         .rate_limiter(FloodLimiter())
+        .concurrent_updates(OrderedUpdates())
         .post_init(start)
         .post_shutdown(stop)
     )
@@ -279,6 +361,7 @@ def build_application(
 
 def run_telegram(core: Core, *, token: str, spec: TelegramSpec, webhook: bool) -> None:
     """Run until interrupted: long polling, or a webhook behind a reverse proxy."""
+    warm_up(core)
     application = build_application(core, token=token, spec=spec, schedule=True)
     if not webhook:
         application.run_polling(allowed_updates=Update.ALL_TYPES)

@@ -7,8 +7,12 @@ of 3 000 nudges (docs/benchmarks.md): 63% of the 30/s ceiling with 99 × 429. He
 overall limit is a bucket of one refilled 29.5 times a second: evenly spaced, never more
 than 30 in any second. Group chats keep Telegram's 20 messages a minute; a private chat gets
 at most one proactive message (reminder, nudge) a second, which ``AIORateLimiter`` has no
-notion of. Replies to what a person just wrote are not held per chat: Telegram allows such
-short bursts, and a summary in three parts should not take three seconds.
+notion of. Replies to what a person just wrote may come in a short burst (three, then one
+a second): a summary in three parts should not take three seconds, but a teacher answering
+a form every half second must not earn a 429, which pauses every send.
+
+Requests that are not messages (toasts, ``getMe``) wait for no message limit and no 429
+pause of the messages: a press is answered at once whatever the queue of messages.
 """
 
 from __future__ import annotations
@@ -32,6 +36,11 @@ Result = bool | JSONDict | list[JSONDict]
 OVERALL_PER_SECOND = 29.5
 GROUP_PER_MINUTE = 20
 PRIVATE_INTERVAL = 1.0
+# Replies to one private chat: a burst of this many, then one every PRIVATE_INTERVAL.
+REPLY_BURST = 3
+# … refilled a little slower than Telegram does: a reply may reach Telegram later than it
+# took its place (waiting for an overall slot), which shortens the gaps Telegram sees.
+REPLY_INTERVAL = 1.25
 MAX_RETRIES = 3
 # Idle per-chat limiters are dropped once this many are kept.
 _PRUNE_AT = 1024
@@ -56,14 +65,20 @@ class FloodLimiter(BaseRateLimiter[Pace]):
         overall_per_second: float = OVERALL_PER_SECOND,
         group_per_minute: int = GROUP_PER_MINUTE,
         private_interval: float = PRIVATE_INTERVAL,
+        reply_interval: float = REPLY_INTERVAL,
         max_retries: int = MAX_RETRIES,
     ) -> None:
         """Keep the given limits; ``max_retries`` waits out that many 429 answers per request."""
         self._overall = AsyncLimiter(1, 1 / overall_per_second)
+        # Overall slots in the order they were asked for: AsyncLimiter wakes its waiters in
+        # no fixed order, which left some replies waiting seconds behind later ones.
+        self._overall_queue = asyncio.Lock()
         self._group_per_minute = group_per_minute
         self._private_interval = private_interval
+        self._reply_interval = reply_interval
         self._groups: dict[int | str, AsyncLimiter] = {}
         self._privates: dict[int, AsyncLimiter] = {}
+        self._replies: dict[int, AsyncLimiter] = {}
         self._max_retries = max_retries
         # Loop time until which every send waits (a 429's retry_after).
         self._resume_at = 0.0
@@ -79,7 +94,7 @@ class FloodLimiter(BaseRateLimiter[Pace]):
         callback: Callable[..., Coroutine[Any, Any, Result]],
         args: Any,
         kwargs: dict[str, Any],
-        endpoint: str,  # noqa: ARG002 - part of the interface
+        endpoint: str,
         data: dict[str, Any],
         rate_limit_args: Pace | None,
     ) -> Result:
@@ -91,9 +106,8 @@ class FloodLimiter(BaseRateLimiter[Pace]):
             for limiter in narrow:
                 await limiter.acquire()
             if chat is not None:  # messages; getMe, answerCallbackQuery … are not counted
-                await self._overall_slot(loop)
-            else:
-                await self._paused_until(loop)
+                async with self._overall_queue:
+                    await self._overall_slot(loop)
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as exc:
@@ -101,6 +115,11 @@ class FloodLimiter(BaseRateLimiter[Pace]):
                     raise
                 # PTB 22 keeps the timedelta private; the public property may be an int.
                 pause = exc._retry_after.total_seconds() + 0.1
+                if chat is None:  # not a message: this request alone waits
+                    logger.warning("Telegram asked to wait %.1f s (429) for %s", pause,
+                                   endpoint)
+                    await asyncio.sleep(pause)
+                    continue
                 logger.warning("Telegram asked to wait %.1f s (429); all sends paused", pause)
                 self._resume_at = max(self._resume_at, loop.time() + pause)
         raise AssertionError("unreachable: the last attempt returns or raises")
@@ -130,7 +149,8 @@ class FloodLimiter(BaseRateLimiter[Pace]):
             return [self._keyed(self._groups, chat, self._group_per_minute, 60)]
         if pace.proactive:
             return [self._keyed(self._privates, chat, 1, self._private_interval)]
-        return []
+        return [self._keyed(self._replies, chat, REPLY_BURST,
+                            REPLY_BURST * self._reply_interval)]
 
     @staticmethod
     def _keyed(

@@ -50,10 +50,16 @@ def measure_people(session: Session, settings: Settings, semester: SemesterRow, 
     ids = [person.id for person in persons]
     wanted = [q for q in settings.quotas if kinds is None or q.kind in kinds]
     min_chars = quotas.min_chars_by_kind(settings.quotas)
+    spans = None if history else _current_spans(wanted, semester, today)
+    count_unreviewed = settings.review.count_unreviewed
+    found = (records.monthly_totals(session, teacher_ids=ids, semester_id=semester.id,
+                                    min_chars=min_chars, kinds=kinds,
+                                    count_unreviewed=count_unreviewed) if spans is None else
+             records.period_totals(session, teacher_ids=ids, semester_id=semester.id,
+                                   min_chars=min_chars, spans=spans,
+                                   count_unreviewed=count_unreviewed))
     totals: dict[int, list[records.TotalsRow]] = {}
-    for row in records.monthly_totals(session, teacher_ids=ids, semester_id=semester.id,
-                                      min_chars=min_chars, kinds=kinds,
-                                      count_unreviewed=settings.review.count_unreviewed):
+    for row in found:
         totals.setdefault(row.teacher_id, []).append(row)
     lesson_times = (records.open_lesson_times(session, teacher_ids=ids, semester_id=semester.id)
                     if any(q.kind == quotas.OPEN_LESSON for q in wanted) else {})
@@ -92,6 +98,20 @@ def started(session: Session, settings: Settings, semester: SemesterRow) -> date
     first = None if school_id is None else school.first_roster_import(session,
                                                                       school_id=school_id)
     return None if first is None else first.astimezone(settings.zone).date()
+
+
+def _current_spans(wanted: Sequence[QuotaSpec], semester: SemesterRow,
+                   today: date) -> dict[str, tuple[date, date]] | None:
+    """Each record kind's current period, or None when two quotas on one kind disagree
+    (then every month is read)."""
+    spans: dict[str, tuple[date, date]] = {}
+    for quota in wanted:
+        if quota.kind in (quotas.ATTENDANCE, quotas.OPEN_LESSON):
+            continue  # counted from sessions and lessons, not records
+        span = quotas.current_period(quota.period, semester.start, semester.end, today)
+        if spans.setdefault(quota.kind, span) != span:
+            return None
+    return spans
 
 
 def _sessions(session: Session, settings: Settings, semester: SemesterRow,

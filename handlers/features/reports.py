@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlmodel import Session
 
 from handlers import charts, quotas, texts
 from handlers.context import ButtonRoute, Command, Ctx, Where
 from handlers.deliveries import renderer
-from handlers.features.progress import amount, measure_people
+from handlers.features.progress import Person, amount, measure_people
 from handlers.permissions import Access
 from handlers.render import book_title, esc, fmt_date, polite, shorten
-from handlers.settings import NudgesSpec, Settings, Unit
+from handlers.settings import NudgesSpec, QuotaSpec, Settings, Unit
 from handlers.types import Attachment, Button, Chat, ChatKind, Reply, private_chat
 from scheduler.quiet import after_quiet
 from storage.repos import (
@@ -27,6 +29,7 @@ from storage.repos import (
     records,
     school,
     semesters,
+    snapshots,
 )
 from storage.repos.groups import MemberRow
 from storage.repos.outbox import OutboxItem
@@ -37,6 +40,8 @@ SEMESTER_CLOSED = "semester-closed"
 PERIOD_CLOSING, MONTH_SUMMARY = "period-closing", "month-summary"
 SETTINGS_BUTTONS = "set"
 DIGEST_NAMES = 8  # names in the digest's congratulation line
+# A digest snapshot older than this is computed again when a digest asks for it.
+SNAPSHOT_FRESH = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -102,10 +107,16 @@ def _chart(settings: Settings, title: str, summaries: Sequence[QuotaSummary]) ->
 
 
 def group_report(session: Session, settings: Settings, semester: SemesterRow, today: date,
-                 group: str, group_id: int, *, names: bool) -> tuple[str, bytes | None]:
-    """A group's progress: quota by quota, and (``names``) teacher by teacher; plus a chart."""
+                 group: str, group_id: int, *, names: bool, chart: bool = True,
+                 snapshot_of: int | None = None) -> tuple[str, bytes | None]:
+    """A group's progress: quota by quota, and (``names``) teacher by teacher; plus a chart
+    (``chart`` False: none drawn, for a text that is sent without it).
+
+    ``snapshot_of`` (a school id) takes the figures from that school's digest snapshot as
+    of ``today`` instead of measuring the group live.
+    """
     members = groups.members(session, group_ids=[group_id])
-    measured = measure_people(session, settings, semester, today, members)
+    measured = _figures(session, settings, semester, today, members, snapshot_of=snapshot_of)
     summaries = _summaries(settings, measured)
     lines = [texts.GROUP_PROGRESS_HEADER.format(group=esc(group), today=fmt_date(today),
                                                 people=len(members))]
@@ -113,8 +124,72 @@ def group_report(session: Session, settings: Settings, semester: SemesterRow, to
     if names:
         lines.append("")
         lines += [_person_line(m, measured[m.id]) for m in members]
+    if not chart:
+        return "\n".join(lines), None
     title = texts.CHART_TITLE.format(group=group)
     return "\n".join(lines), _chart(settings, title, summaries)
+
+
+def _figures(session: Session, settings: Settings, semester: SemesterRow, today: date,
+             members: Sequence[Person], *, snapshot_of: int | None
+             ) -> dict[int, list[quotas.QuotaProgress]]:
+    """The members' current periods: measured live, or (``snapshot_of``, a school id) from
+    that school's digest snapshot, measuring live only who joined after it."""
+    if snapshot_of is None:
+        return measure_people(session, settings, semester, today, members)
+    kept = school_figures(session, settings, semester, today, school_id=snapshot_of)
+    missing = [m for m in members if m.id not in kept]
+    measured = {m.id: kept[m.id] for m in members if m.id in kept}
+    if missing:
+        measured |= measure_people(session, settings, semester, today, missing)
+    return measured
+
+
+def school_figures(session: Session, settings: Settings, semester: SemesterRow, day: date,
+                   *, school_id: int) -> dict[int, list[quotas.QuotaProgress]]:
+    """Every teacher's current periods as of ``day``, from the school's digest snapshot.
+
+    Computed once (one ``measure_people`` for the whole school) and kept with its date; a
+    snapshot measured with other quota settings, or computed more than ``SNAPSHOT_FRESH``
+    ago, is computed again. Exports and /progress measure live instead.
+    """
+    version = _figures_version(settings, semester)
+    now = datetime.now(UTC)
+    kept = snapshots.get_snapshot(session, school_id=school_id, day=day, version=version,
+                                  computed_after=now - SNAPSHOT_FRESH)
+    if kept is not None:
+        by_label = {q.label: q for q in settings.quotas}
+        return {int(teacher): [_progress(by_label[item[0]], item[1:]) for item in items]
+                for teacher, items in kept.items()}
+    members = groups.members(session, school_id=school_id)
+    measured = measure_people(session, settings, semester, day, members)
+    figures = {str(teacher): [[item.quota.label, *_period_json(item.current)]
+                              for item in items] for teacher, items in measured.items()}
+    snapshots.keep_snapshot(session, school_id=school_id, day=day, version=version,
+                            computed_at=now, figures=figures)
+    return measured
+
+
+def _figures_version(settings: Settings, semester: SemesterRow) -> str:
+    """Names the quota settings and semester the figures depend on."""
+    spec = json.dumps([semester.id, [q.model_dump(mode="json") for q in settings.quotas]],
+                      sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(spec.encode()).hexdigest()[:32]
+
+
+def _period_json(p: quotas.PeriodProgress) -> list[object]:
+    # By hand: dataclasses.astuple deep-copies every field (a third of the snapshot's time).
+    return [p.start.isoformat(), p.end.isoformat(), p.done, p.target, p.expected, p.short,
+            p.status.value, p.closed, p.owed, p.due.isoformat() if p.due else None]
+
+
+def _progress(quota: QuotaSpec, item: Sequence[object]) -> quotas.QuotaProgress:
+    start, end, done, target, expected, short, status, closed, owed, due = item
+    period = quotas.PeriodProgress(
+        date.fromisoformat(str(start)), date.fromisoformat(str(end)), int(str(done)),
+        int(str(target)), float(str(expected)), int(str(short)), quotas.Status(status),
+        bool(closed), int(str(owed)), date.fromisoformat(str(due)) if due else None)
+    return quotas.QuotaProgress(quota, period, ())
 
 
 def _with_chart(text: str, png: bytes | None, chat: Chat | None = None) -> Reply:
@@ -211,13 +286,14 @@ def plan_digests(session: Session, now: datetime, *, settings: Settings,
                                due_at=due, expires_at=due + timedelta(hours=12))
 
 
-def _digest(session: Session, settings: Settings, item: OutboxItem
+def _digest(session: Session, settings: Settings, item: OutboxItem, *, chart: bool = True
             ) -> tuple[str, str, bytes | None] | None:
     """The week's digest: (three or four short lines, the leader's details, the chart).
 
     The lines: the week's sessions and 公开课, the group's overall pace, and who made
     progress last week (to congratulate). Quota by quota and person by person is for
-    /progress and the leader's private copy.
+    /progress and the leader's private copy. The figures come from the school's digest
+    snapshot; ``chart`` False draws none (the leader's copy is text).
     """
     monday = date.fromisoformat(str(item.payload["monday"]))
     group, group_id = str(item.payload["group"]), int(item.payload["group_id"])
@@ -245,7 +321,7 @@ def _digest(session: Session, settings: Settings, item: OutboxItem
         title=esc(book_title(lesson.title))) for lesson in given]
     lines = [texts.DIGEST_HEADER.format(group=esc(group), monday=fmt_date(monday)),
              "；".join(happening) if happening else texts.DIGEST_NO_SESSION]
-    measured = measure_people(session, settings, semester, monday, members)
+    measured = _figures(session, settings, semester, monday, members, snapshot_of=school_id)
     summaries = _summaries(settings, measured)
     if summaries:
         lines.append(texts.DIGEST_PACE.format(
@@ -261,7 +337,7 @@ def _digest(session: Session, settings: Settings, item: OutboxItem
             more=texts.DIGEST_MORE.format(count=len(moved)) if len(moved) > DIGEST_NAMES
             else ""))
     details = [_person_line(m, measured[m.id]) for m in members]
-    png = _chart(settings, texts.CHART_TITLE.format(group=group), summaries)
+    png = _chart(settings, texts.CHART_TITLE.format(group=group), summaries) if chart else None
     return "\n".join(lines), "\n".join([*_summary_lines(summaries), "", *details]), png
 
 
@@ -280,7 +356,7 @@ def render_digest(session: Session, settings: Settings, item: OutboxItem) -> lis
 @renderer(DIGEST_LEADER)
 def render_digest_leader(session: Session, settings: Settings, item: OutboxItem) -> list[Reply]:
     """The leader's private copy, with the names of who is behind."""
-    built = _digest(session, settings, item)
+    built = _digest(session, settings, item, chart=False)
     if built is None:
         return []
     text, details, _ = built

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import case, or_
+from sqlalchemy import and_, case, or_
 from sqlmodel import Session, col, func, select
 
 from storage.repos._core import rows_connection
@@ -141,30 +141,63 @@ def monthly_totals(
     covering index ix_record_totals; run as a Core statement (a district's digest reads
     some 80 000 of these rows, and ORM row loading would double its time).
     """
-    threshold = case(
-        *[(Record.kind == kind, minimum) for kind, minimum in min_chars.items()], else_=0
-    ) if min_chars else 0
-    long_enough = col(Record.chars) >= threshold
     month = _month_key(session)
     statement = (
-        select(
-            Record.teacher_id, Record.kind, month, func.count(),
-            func.sum(case((long_enough, 1), else_=0)),
-            func.sum(Record.chars),
-            func.sum(case((long_enough, Record.chars), else_=0)),
-        )
+        select(Record.teacher_id, Record.kind, month, *_sums(min_chars))
         .where(col(Record.teacher_id).in_(teacher_ids), Record.semester_id == semester_id,
                col(Record.deleted_at).is_(None))
         .group_by(Record.teacher_id, Record.kind, month)
     )
     if kinds is not None:
         statement = statement.where(col(Record.kind).in_(list(kinds)))
-    reviewed = col(Record.review_status).in_(("pass", "excellent"))
-    statement = statement.where(
-        reviewed if not count_unreviewed
-        else or_(col(Record.review_status).is_(None), reviewed))
+    statement = statement.where(_counted(count_unreviewed))
     return [TotalsRow(t, k, int(ym[:4]), int(ym[5:7]), n, c or 0, s or 0, cs or 0)
             for t, k, ym, n, c, s, cs in rows_connection(session).execute(statement).all()]
+
+
+def period_totals(
+    session: Session, *, teacher_ids: Sequence[int], semester_id: int,
+    min_chars: Mapping[str, int], spans: Mapping[str, tuple[date, date]],
+    count_unreviewed: bool = True,
+) -> list[TotalsRow]:
+    """Per teacher and kind (of ``spans``), the totals of the kind's one period only.
+
+    ``spans`` maps a kind to the first and last day of its current period. Each row is
+    labelled with the period's first month, so that it falls inside that period wherever
+    months are compared. One row per teacher and kind instead of one per month: what a
+    digest needs (``monthly_totals`` for /me's past months).
+    """
+    if not spans:
+        return []
+    statement = (
+        select(Record.teacher_id, Record.kind, *_sums(min_chars))
+        .where(col(Record.teacher_id).in_(teacher_ids), Record.semester_id == semester_id,
+               col(Record.deleted_at).is_(None),
+               or_(*[and_(Record.kind == kind, col(Record.occurred_on).between(first, last))
+                     for kind, (first, last) in spans.items()]),
+               _counted(count_unreviewed))
+        .group_by(Record.teacher_id, Record.kind)
+    )
+    return [TotalsRow(t, k, spans[k][0].year, spans[k][0].month, n, c or 0, s or 0, cs or 0)
+            for t, k, n, c, s, cs in rows_connection(session).execute(statement).all()]
+
+
+def _counted(count_unreviewed: bool) -> Any:
+    """Which records count: never one returned for 修改 (退回修改); one not yet checked only
+    if ``count_unreviewed``."""
+    reviewed = col(Record.review_status).in_(("pass", "excellent"))
+    return reviewed if not count_unreviewed else or_(col(Record.review_status).is_(None),
+                                                      reviewed)
+
+
+def _sums(min_chars: Mapping[str, int]) -> tuple[Any, ...]:
+    """Pieces, pieces long enough to count, 字数, and 字数 of those long enough."""
+    threshold = case(
+        *[(Record.kind == kind, minimum) for kind, minimum in min_chars.items()], else_=0
+    ) if min_chars else 0
+    long_enough = col(Record.chars) >= threshold
+    return (func.count(), func.sum(case((long_enough, 1), else_=0)), func.sum(Record.chars),
+            func.sum(case((long_enough, Record.chars), else_=0)))
 
 
 def _month_key(session: Session) -> Any:

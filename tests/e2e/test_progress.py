@@ -6,17 +6,23 @@ Texts are Han characters and Chinese punctuation only, so their 字数 is ``len(
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
+from typing import Any
 
 import pytest
+from sqlmodel import Session
 
 from bot.config import Config
+from handlers.features.progress import measure_people
 from handlers.forms.spec import FieldPatch
 from handlers.settings import Period
 from handlers.types import Reply
 from scheduler.clock import ManualClock
+from storage.repos import groups, school
+from storage.tables import Record
 from tests.conftest import ZONE, from_semester_start, make_core
 from tests.drivers import Driver, button_data, labels, plain, prose, shown
 
@@ -371,3 +377,34 @@ async def test_a_field_longer_than_the_school_allows_is_refused(
         assert "字数超出：现在 160 字，最多 150 字，请删减 10 字。" in answer
     finally:
         driver.core.db.close()
+
+
+def test_current_periods_read_alone_match_every_month_read(bot: Driver) -> None:
+    """Digests read the current period only; their figures are the ones /me shows."""
+    kinds = sorted({q.kind for q in bot.core.settings.quotas})
+    days = [date(2026, 9, 14), date(2026, 10, 30), date(2026, 11, 2), date(2026, 11, 30)]
+    clock_now = bot.core.clock.now()
+
+    def measure(session: Session) -> tuple[Any, Any]:
+        semester = school.current_semester(session, school_id=bot.core.school_id,
+                                           today=clock_now.date())
+        assert semester is not None
+        members = groups.members(session, school_id=bot.core.school_id)
+        for index, (kind, day) in enumerate(itertools.product(kinds, days)):
+            person = members[index % len(members)]
+            for chars in (10, 120, 400):  # some too short to count
+                session.add(Record(
+                    teacher_id=person.id, semester_id=semester.id, kind=kind, chars=chars,
+                    occurred_on=day, created_at=clock_now, updated_at=clock_now,
+                    deleted_at=clock_now if chars == 400 and index % 3 == 0 else None))
+        today = clock_now.date()
+        every = measure_people(session, bot.core.settings, semester, today, members,
+                               history=True)
+        current = measure_people(session, bot.core.settings, semester, today, members)
+        return ({p: [(i.quota.label, i.current) for i in items] for p, items in every.items()},
+                {p: [(i.quota.label, i.current) for i in items]
+                 for p, items in current.items()})
+
+    every, current = bot.core.db.call(measure)
+    assert current == every
+    assert any(period.done for items in current.values() for _, period in items)

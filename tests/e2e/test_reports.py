@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlmodel import Session
@@ -26,9 +27,10 @@ from handlers.settings import ChartsSpec, DigestSpec, NudgesSpec
 from handlers.types import Reply
 from scheduler.clock import ManualClock
 from scheduler.runner import Runner
-from storage.repos import meetings
+from storage.repos import meetings, people
 from storage.repos import school as school_repo
 from storage.repos.outbox import OutboxItem
+from storage.tables import Record
 from tests.conftest import EXAMPLE_CONFIG, ZONE, from_semester_start, make_core
 from tests.drivers import Driver, button_data, labels, plain, prose, shown
 
@@ -252,6 +254,49 @@ async def test_progress_chart_is_a_png_with_a_cjk_font(bot: Driver) -> None:
     # The school overview is text only.
     (overview,) = await bot.send(CHEN, "/progress")
     assert overview.attachment is None
+
+
+class Drawn:
+    """Counts the PNGs matplotlib really draws (a cached chart is not drawn again)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        from matplotlib.figure import Figure
+
+        self.count = 0
+        savefig = Figure.savefig
+
+        def counting(figure: Figure, *args: Any, **kwargs: Any) -> None:
+            self.count += 1
+            savefig(figure, *args, **kwargs)
+
+        monkeypatch.setattr(Figure, "savefig", counting)
+
+
+async def test_a_chart_of_the_same_figures_is_drawn_once(
+        bot: Driver, clock: ManualClock, monkeypatch: pytest.MonkeyPatch) -> None:
+    charts.warm_up()  # as the running bot does at start-up: loaded, nothing kept
+    drawn = Drawn(monkeypatch)
+    (first,) = await bot.send(WANG, "/progress")
+    (again,) = await bot.send(WANG, "/progress")
+    assert first.attachment is not None
+    assert again.attachment is not None
+    assert again.attachment.content == first.attachment.content
+    assert drawn.count == 1
+    # A day later the pace has moved: new figures, a new chart.
+    clock.advance(timedelta(days=1))
+    (changed,) = await bot.send(WANG, "/progress")
+    assert changed.attachment is not None
+    assert changed.attachment.content != first.attachment.content
+    assert drawn.count == 2
+
+
+async def test_the_leaders_digest_draws_no_chart(
+        core: Core, monkeypatch: pytest.MonkeyPatch) -> None:
+    bot = Driver(core)
+    bot.bind(WANG, LIU)
+    drawn = Drawn(monkeypatch)
+    assert "刘洋" in digest_of(core, reports.DIGEST_LEADER, bot.account(WANG))
+    assert drawn.count == 0
 
 
 async def test_configured_font_that_does_not_exist_is_reported(
@@ -665,6 +710,39 @@ def digest_of(core: Core, kind: str, chat: str) -> str:
 
     (reply,) = core.db.call(render)
     return plain(reply)
+
+
+async def test_digest_figures_are_kept_for_the_day_and_measured_again_when_stale(
+        core: Core, monkeypatch: pytest.MonkeyPatch) -> None:
+    bot = Driver(core)
+    bot.bind(WANG, LIU)
+    before = digest_of(core, reports.DIGEST_LEADER, bot.account(WANG))
+    assert "\n刘洋：" in before
+    assert "听课 0/30" in before.split("\n刘洋：")[1].splitlines()[0]
+    # 刘洋 hands in 30 听课 after the snapshot was taken.
+    def observe(session: Session) -> None:
+        liu = people.get_by_account(session, account=bot.account(LIU))
+        assert liu is not None
+        semester = school_repo.current_semester(session, school_id=core.school_id,
+                                                today=date(2026, 11, 30))
+        assert semester is not None
+        now = core.clock.now()
+        session.add_all([Record(teacher_id=liu.id, semester_id=semester.id, kind="observation",
+                                chars=200, occurred_on=date(2026, 11, 30), created_at=now,
+                                updated_at=now) for _ in range(30)])
+
+    core.db.call(observe)
+    # The day's digests (the group's, the leader's copy) keep the figures measured once …
+    assert digest_of(core, reports.DIGEST_LEADER, bot.account(WANG)) == before
+    assert "听课：平均完成 0%" in digest_of(core, reports.DIGEST, bot.group("语文组").address)
+    # … while /progress reads live data.
+    live = await bot.say(WANG, "/progress")
+    assert "听课 0/30" not in live.split("\n刘洋：")[1].splitlines()[0]
+    # A stale snapshot is measured again when asked for.
+    monkeypatch.setattr(reports, "SNAPSHOT_FRESH", timedelta(0))
+    after = digest_of(core, reports.DIGEST_LEADER, bot.account(WANG))
+    assert after != before
+    assert "听课 0/30" not in after.split("\n刘洋：")[1].splitlines()[0]
 
 
 async def test_progress_before_any_session_exists(config: Config, sqlite_url: str,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
 import sqlite3
 import threading
 import time
@@ -16,6 +18,7 @@ from sqlmodel import Session, func, select
 from storage import Database, DatabaseUnavailable
 from storage.repos import chats, school, updates
 from storage.tables import ChatLink, ProcessedUpdate, School, Teacher
+from tests.conftest import PG_ENV, truncate_postgres
 from tests.storage.conftest import GROUPS, NOW, SEMESTERS, make_school
 
 
@@ -185,3 +188,96 @@ def test_sqlite_writers_wait_for_each_other(sqlite_url: str) -> None:
     finally:
         other.close()
         db.close()
+
+
+def _backend_id(session: Session) -> int:
+    """Identifies the DBAPI connection the unit of work ran on."""
+    return id(session.connection().connection.dbapi_connection)
+
+
+async def test_a_worker_keeps_its_connection_between_units(db: Database) -> None:
+    def where(session: Session) -> tuple[str, int]:
+        return threading.current_thread().name, _backend_id(session)
+
+    async def connections_by_thread() -> dict[str, set[int]]:
+        seen: dict[str, set[int]] = {}
+        for name, backend in [await db.run(where) for _ in range(12)]:
+            seen.setdefault(name, set()).add(backend)
+        return seen
+
+    before = await connections_by_thread()
+    assert all(len(backends) == 1 for backends in before.values())
+    # A unit that fails in the caller's code rolls back and keeps the connection.
+    for _ in range(4):
+        with pytest.raises(ValueError, match="boom"):
+            await db.run(lambda s: (updates.claim_update(s, key="tg:9", now=NOW),
+                                    (_ for _ in ()).throw(ValueError("boom"))))
+    after = await connections_by_thread()
+    for name, backends in after.items():
+        assert backends == before.get(name, backends)
+    assert count(db, ProcessedUpdate) == 0
+
+
+async def test_a_locked_sqlite_worker_reconnects_after_the_error(sqlite_url: str) -> None:
+    db = Database(sqlite_url)
+    event.listen(db.engine, "connect",
+                 lambda dbapi, _record: dbapi.execute("PRAGMA busy_timeout=200"))
+    other = sqlite3.connect(sqlite_url.removeprefix("sqlite:///"), isolation_level=None)
+    try:
+        db.migrate()
+        first = await db.run(_backend_id)
+        other.execute("BEGIN IMMEDIATE")
+        with pytest.raises(DatabaseUnavailable, match="locked"):
+            await db.run(lambda s: updates.claim_update(s, key="tg:1", now=NOW))
+        other.execute("ROLLBACK")
+        assert await db.run(lambda s: updates.claim_update(s, key="tg:1", now=NOW)) is True
+        assert await db.run(_backend_id) != first
+        assert count(db, ProcessedUpdate) == 1
+    finally:
+        other.close()
+        db.close()
+
+
+async def test_a_postgres_worker_reconnects_after_its_connection_is_killed(
+        request: pytest.FixtureRequest) -> None:
+    if not os.environ.get(PG_ENV):
+        pytest.skip(f"PostgreSQL only: set {PG_ENV}")
+    url = str(request.getfixturevalue("_postgres_migrated"))
+    truncate_postgres(url)
+    db = Database(url)
+    try:
+        pid = await db.run(lambda s: s.connection().exec_driver_sql(
+            "SELECT pg_backend_pid()").scalar())
+        db.call(lambda s: s.connection().exec_driver_sql(
+            f"SELECT pg_terminate_backend({int(pid)})"))
+        # The unit that finds the connection closed is refused; the next one reconnects.
+        with pytest.raises(DatabaseUnavailable):
+            await db.run(lambda s: updates.claim_update(s, key="tg:1", now=NOW))
+        assert await db.run(lambda s: updates.claim_update(s, key="tg:1", now=NOW)) is True
+        assert count(db, ProcessedUpdate) == 1
+    finally:
+        db.close()
+
+
+async def test_units_waiting_together_are_still_one_transaction_each(db: Database) -> None:
+    """The SQLite writer runs the units it finds waiting in one go: each commits alone."""
+    def claim(number: int) -> Any:
+        def unit(session: Session) -> bool:
+            claimed = updates.claim_update(session, key=f"tg:{number}", now=NOW)
+            if number == 7:
+                raise ValueError("boom")
+            return claimed
+        return unit
+
+    results = await asyncio.gather(*(db.run(claim(n)) for n in range(20)),
+                                   return_exceptions=True)
+    assert [isinstance(r, ValueError) for r in results] == [n == 7 for n in range(20)]
+    assert all(r is True for n, r in enumerate(results) if n != 7)
+    keys = db.call(lambda s: set(s.exec(select(ProcessedUpdate.key)).all()))
+    assert keys == {f"tg:{n}" for n in range(20) if n != 7}
+
+
+async def test_a_unit_after_close_fails_instead_of_waiting(db: Database) -> None:
+    db.close()
+    with pytest.raises(RuntimeError):
+        await db.run(lambda s: s.execute(text("SELECT 1")).all())

@@ -31,10 +31,12 @@ class Clock:
     def __init__(self) -> None:
         self.sent: list[tuple[float, object]] = []
         self.refuse = 0
+        self.refused = asyncio.Event()
 
     async def send(self, chat: object) -> bool:
         if self.refuse:
             self.refuse -= 1
+            self.refused.set()
             raise RetryAfter(timedelta(seconds=1))
         self.sent.append((asyncio.get_running_loop().time(), chat))
         return True
@@ -79,6 +81,29 @@ async def test_replies_to_one_person_are_not_held_a_second() -> None:
     await send_all(FloodLimiter(), clock, [7, 7, 7])
     times = clock.times(7)
     assert times[-1] - times[0] < 0.9
+
+
+async def test_replies_to_one_person_beyond_a_short_burst_are_a_second_apart() -> None:
+    clock = Clock()
+    await send_all(FloodLimiter(), clock, [7] * 5 + [8])
+    times = clock.times(7)
+    assert times[2] - times[0] < 0.9  # the burst
+    assert times[3] - times[0] >= 0.99  # then one a second
+    assert times[4] - times[0] >= 1.99
+    assert clock.times(8)[0] - clock.sent[0][0] < 0.5  # another person is not held back
+
+
+async def test_a_toast_waits_for_no_429_pause_of_the_messages() -> None:
+    clock = Clock()
+    clock.refuse = 1
+    limiter = FloodLimiter()
+    refused = asyncio.create_task(send_all(limiter, clock, [1]))
+    await clock.refused.wait()  # the message met its 429: every message now waits 1.1 s
+    start = asyncio.get_running_loop().time()
+    await send_all(limiter, clock, [None])
+    assert clock.times(None)[0] - start < 0.5
+    await refused
+    assert clock.times(1)[0] - start >= 1.0
 
 
 async def test_a_group_gets_20_messages_a_minute() -> None:
