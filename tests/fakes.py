@@ -24,6 +24,7 @@ from telegram import Update
 from telegram.ext import Application
 from telegram.request import BaseRequest, RequestData
 
+from bot.tg.ratelimit import FloodLimiter
 from handlers.dispatch import Core
 from storage.repos import people
 
@@ -490,3 +491,11 @@ def hold_archives(monkeypatch: Any) -> tuple[threading.Event, threading.Event]:
 
     monkeypatch.setattr(exports, "render", held)
     return started, release
+
+
+# Telegram's limits as shipped, but replies to a private chat unpaced: the end-to-end tests
+# answer forms faster than any person and would otherwise wait 1.25 s a reply in real time
+# (the pacing itself is tested in tests/unit/test_ratelimit.py and by the peak bench).
+def unpaced() -> FloodLimiter:
+    """A fresh limiter (its locks belong to one event loop) with replies unpaced."""
+    return FloodLimiter(reply_interval=0.001)

@@ -321,11 +321,13 @@ async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
 def build_application(
     core: Core, *, token: str, spec: TelegramSpec, request: BaseRequest | None = None,
     updates_request: BaseRequest | None = None, schedule: bool = False,
+    limiter: FloodLimiter | None = None,
 ) -> Application:  # type: ignore[type-arg]
     """The real python-telegram-bot Application wired to ``core``.
 
     ``request`` replaces the HTTP transport (tests pass an offline one); ``schedule``
-    starts the reminder tick with the application and stops it at shutdown.
+    starts the reminder tick with the application and stops it at shutdown; ``limiter``
+    replaces Telegram's limits (tests that are not about them keep replies unpaced).
     """
     bridge = TelegramBridge(core)
     runners: list[Runner] = []
@@ -346,7 +348,7 @@ def build_application(
         .token(token)
         .base_url(spec.base_url)
         .base_file_url(spec.base_file_url)
-        .rate_limiter(FloodLimiter())
+        .rate_limiter(limiter or FloodLimiter())
         .concurrent_updates(OrderedUpdates())
         .post_init(start)
         .post_shutdown(stop)

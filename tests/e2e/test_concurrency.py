@@ -166,12 +166,12 @@ async def test_the_next_update_of_a_person_waits_for_the_transaction_before_it(
     entered: list[tuple[str, str | None]] = []
     hold, held = asyncio.Event(), asyncio.Event()
 
-    async def handle_with_a_hold(incoming: Incoming) -> list[Reply]:
+    async def handle_with_a_hold(incoming: Incoming, **options: bool) -> list[Reply]:
         entered.append((incoming.account, incoming.text))
         if incoming.text == "/reflect" and incoming.account == f"tg:{WANG.id}":
             held.set()
             await hold.wait()
-        return await handle(incoming)
+        return await handle(incoming, **options)
 
     monkeypatch.setattr(core, "handle", handle_with_a_hold)
     queue(running, text_message(WANG, "/reflect"))

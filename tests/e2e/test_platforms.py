@@ -46,6 +46,7 @@ from tests.fakes import (
     bot_added,
     callback_query,
     text_message,
+    unpaced,
 )
 
 # Everyone a scenario may name: 工号 from examples/roster.csv.
@@ -194,7 +195,8 @@ class DingTalkPlatform:
 async def platform(request: pytest.FixtureRequest, core: Core) -> AsyncIterator[Platform]:
     if request.param == "telegram":
         api = RecordingRequest()
-        app = build_application(core, token=TOKEN, spec=TelegramSpec(), request=api)
+        app = build_application(core, token=TOKEN, spec=TelegramSpec(), request=api,
+                            limiter=unpaced())
         async with app:
             yield TelegramPlatform(Telegram(app, api, core))
         assert api.malformed == []
@@ -356,7 +358,8 @@ async def test_both_platforms_in_one_process_each_reached_where_they_bound(
         core: Core, clock: ManualClock) -> None:
     """刘洋 and 陈主任 on Telegram, 孙丽 on 钉钉; one tick serves both groups of 语文组."""
     api = RecordingRequest()
-    app = build_application(core, token=TOKEN, spec=TelegramSpec(), request=api)
+    app = build_application(core, token=TOKEN, spec=TelegramSpec(), request=api,
+                            limiter=unpaced())
     fake = FakeDingTalk().start()
     try:
         async with app, running(core, fake) as dt:

@@ -45,6 +45,7 @@ from tests.fakes import (
     photo_message,
     shown,
     text_message,
+    unpaced,
 )
 
 # People of the demo school (examples/roster.csv) and their Telegram accounts.
@@ -61,7 +62,8 @@ GROUP_NAMES = "语文组、数学组、英语组、综合组"
 async def tg(core: Core) -> AsyncIterator[Telegram]:
     """The bot's Application, initialised against the fake Bot API (getMe answered)."""
     api = RecordingRequest()
-    app = build_application(core, token=TOKEN, spec=TelegramSpec(), request=api)
+    app = build_application(core, token=TOKEN, spec=TelegramSpec(), request=api,
+                            limiter=unpaced())
     async with app:
         yield Telegram(app, api, core)
     # Whatever a test did, Telegram never had reason to refuse what the bot sent.
@@ -445,7 +447,8 @@ async def test_the_same_update_twice_gets_the_same_answer_and_counts_once(tg: Te
 
 def test_start_up_sets_the_command_menus_and_polls(core: Core) -> None:
     api = RecordingRequest()
-    app = build_application(core, token=TOKEN, spec=TelegramSpec(), request=api)
+    app = build_application(core, token=TOKEN, spec=TelegramSpec(), request=api,
+                            limiter=unpaced())
     api.updates.append(text_message(STRANGER, "/start"))
 
     def stop_once_answered() -> bool:
