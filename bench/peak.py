@@ -37,7 +37,7 @@ from bot.config import TelegramSpec
 from bot.tg.adapter import build_application
 from handlers.features.sessions import ATTEND_BUTTONS
 from scheduler.clock import ManualClock
-from storage.repos import chats, school
+from storage.repos import chats
 from storage.tables import Meeting
 
 FIRST = 300_000
@@ -70,16 +70,9 @@ def _build(url: str, settings: Any, teachers: int) -> tuple[Any, dict[int, tuple
     core = build_core(settings, database_url=url, clock=ManualClock(START))
 
     def fill(session: Session) -> dict[int, tuple[int, int]]:
-        group_ids = school.group_ids(session, school_id=core.school_id)
-        people = populate.add_teachers(session, school_id=core.school_id, group_ids=group_ids,
-                                       count=teachers, first_account=FIRST, staff_prefix="P")
-        semester = school.current_semester(session, school_id=core.school_id,
-                                           today=START.date())
-        assert semester is not None
-        populate.add_records(session, settings, people=people, semester_id=semester.id,
-                             until=START.date())
-        populate.add_sessions(session, settings, school_id=core.school_id, people=people,
-                              now=START)
+        group_ids, _people = populate.add_school_term(
+            session, settings, school_id=core.school_id, teachers=teachers,
+            first_account=FIRST, staff_prefix="P", today=START)
         linked = {}
         for index, (name, group_id) in enumerate(group_ids.items()):
             chat = GROUP_CHAT - index

@@ -188,6 +188,22 @@ def add_open_lessons(session: Session, settings: Settings, *, people: Sequence[P
     return len(rows)
 
 
+def add_school_term(session: Session, settings: Settings, *, school_id: int, teachers: int,
+                    first_account: int | None, staff_prefix: str,
+                    today: datetime) -> tuple[dict[str, int], list[Person]]:
+    """A school's teachers with their records and sessions up to ``today`` (the updates and
+    peak benches' school); returns its groups' ids and the teachers."""
+    group_ids = school.group_ids(session, school_id=school_id)
+    people = add_teachers(session, school_id=school_id, group_ids=group_ids, count=teachers,
+                          first_account=first_account, staff_prefix=staff_prefix)
+    semester = school.current_semester(session, school_id=school_id, today=today.date())
+    assert semester is not None
+    add_records(session, settings, people=people, semester_id=semester.id,
+                until=today.date())
+    add_sessions(session, settings, school_id=school_id, people=people, now=today)
+    return group_ids, people
+
+
 def add_sessions(session: Session, settings: Settings, *, school_id: int,
                  people: Sequence[Person], now: datetime, seed: int = SEED) -> int:
     """The semester's 教研活动 (the bot's own SessionPlanner) and attendance of the past ones.

@@ -133,11 +133,7 @@ class FloodLimitedBotAPI(InstantBotAPI):
             if wait > 0:
                 self.refused += 1
                 self.refused_at.append(now)
-                retry = max(1, math.ceil(wait))
-                body = {"ok": False, "error_code": 429,
-                        "description": f"Too Many Requests: retry after {retry}",
-                        "parameters": {"retry_after": retry}}
-                return 429, json.dumps(body).encode()
+                return too_many(wait)
             self._recent.append(now)
             self._last_in_chat[chat_id] = now
             self.accepted.append(now)
@@ -196,11 +192,7 @@ class TelegramLimitsBotAPI(InstantBotAPI):
                 wait = max(wait, 1.0 - tokens)
         if wait > 0:
             self.refused += 1
-            retry = max(1, math.ceil(wait))
-            body = {"ok": False, "error_code": 429,
-                    "description": f"Too Many Requests: retry after {retry}",
-                    "parameters": {"retry_after": retry}}
-            return 429, json.dumps(body).encode()
+            return too_many(wait)
         self._recent.append(now)
         if chat < 0:
             self._groups[chat].append(now)
@@ -208,3 +200,12 @@ class TelegramLimitsBotAPI(InstantBotAPI):
             self._private[chat] = (tokens - 1.0, now)
         self.accepted += 1
         return None
+
+
+def too_many(wait: float) -> tuple[int, bytes]:
+    """Telegram's 429 answer asking to retry after ``wait`` seconds (whole, at least one)."""
+    retry = max(1, math.ceil(wait))
+    body = {"ok": False, "error_code": 429,
+            "description": f"Too Many Requests: retry after {retry}",
+            "parameters": {"retry_after": retry}}
+    return 429, json.dumps(body).encode()

@@ -39,7 +39,6 @@ from bot.tg.ratelimit import FloodLimiter
 from handlers.dispatch import Core
 from scheduler.clock import ManualClock
 from storage import Database
-from storage.repos import school
 
 FIRST_USER = 100_000
 STRANGER = 900_000
@@ -182,17 +181,9 @@ def build_bot(url: str, settings: Any, teachers: int) -> Core:
     core = build_core(settings, database_url=url, clock=ManualClock(START))
 
     def fill(session: Any) -> None:
-        group_ids = school.group_ids(session, school_id=core.school_id)
-        people = populate.add_teachers(session, school_id=core.school_id, group_ids=group_ids,
-                                       count=teachers, first_account=FIRST_USER,
-                                       staff_prefix="B")
-        semester = school.current_semester(session, school_id=core.school_id,
-                                           today=START.date())
-        assert semester is not None
-        populate.add_records(session, settings, people=people, semester_id=semester.id,
-                             until=START.date())
-        populate.add_sessions(session, settings, school_id=core.school_id, people=people,
-                              now=START)
+        populate.add_school_term(session, settings, school_id=core.school_id,
+                                 teachers=teachers, first_account=FIRST_USER,
+                                 staff_prefix="B", today=START)
 
     core.db.call(fill)
     return core
