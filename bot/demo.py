@@ -22,7 +22,7 @@ from sqlmodel import Session
 from handlers.dispatch import Core
 from handlers.forms.engine import body_chars
 from handlers.reminders import SessionPlanner
-from storage.repos import archive, groups, lessons, meetings, records, school
+from storage.repos import archive, groups, lessons, meetings, pauses, records, school
 from storage.repos.groups import MemberRow
 
 SEED = 2026
@@ -110,11 +110,25 @@ def seed_semester(core: Core) -> dict[str, int]:
                 made["lessons"] += 1
         away = next((m for m in members if m.role == "teacher"), None)
         if away is not None and len(school_days) > 40:
-            meetings.add_pause(session, teacher_id=away.id, start=school_days[30],
-                               end=school_days[34], reason=term.data["pause_reason"])
+            _pause(session, away.id, school_days[30], school_days[34],
+                   term.data["pause_reason"], now)
         return made
 
     return core.db.call(apply)
+
+
+def _pause(session: Session, teacher_id: int, start: date, end: date, reason: str,
+           now: datetime) -> None:
+    """A week away, approved by 教导处: leave on the sessions it covered (as /pause asks)."""
+    zone = now.tzinfo
+    pause_id = pauses.add_pause(session, teacher_id=teacher_id, start=start, end=end,
+                                reason=reason, status=pauses.APPROVED, now=now)
+    covered = pauses.covered(session, teacher_id=teacher_id,
+                             start=datetime.combine(start, time(0, 0), zone),
+                             end=datetime.combine(end + timedelta(days=1), time(0, 0), zone))
+    pauses.ask_leave(session, pause_id=pause_id, teacher_id=teacher_id,
+                     meeting_ids=[c.meeting_id for c in covered if c.status != meetings.PRESENT],
+                     reason=reason, status=meetings.LEAVE, now=now)
 
 
 def _sessions(session: Session, term: _Term, start: date, end: date, now: datetime,

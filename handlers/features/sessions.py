@@ -1,4 +1,4 @@
-"""教研 sessions: list, announce, reschedule, cancel; attendance, leave and pauses."""
+"""教研 sessions: list, announce, reschedule, cancel; attendance, leave (pauses: pauses.py)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from handlers.features import records
 from handlers.forms import engine
 from handlers.forms.engine import Draft
 from handlers.forms.spec import FormSpec
-from handlers.forms.validators import InvalidInput, parse_date
 from handlers.permissions import Access, may_lead
 from handlers.render import esc, fmt_date, fmt_datetime, materials, shorten
 from handlers.types import Button, Chat, ChatKind, Reply, private_chat
@@ -549,30 +548,6 @@ def press_leave_decision(ctx: Ctx, data: str) -> list[Reply]:
     return replies
 
 
-def pause(ctx: Ctx, arg: str) -> list[Reply]:
-    """``/pause 2026-12-01 2026-12-05 外出培训``: no reminders, sessions excused."""
-    parts = arg.split(maxsplit=2)
-    if not parts:
-        return [Reply(texts.PAUSE_USAGE)]
-    try:
-        start = parse_date(parts[0], today=ctx.today)
-        try:
-            end = parse_date(parts[1], today=ctx.today) if len(parts) > 1 else start
-        except InvalidInput:  # /pause 12月3日 外出培训: a single day, then the reason
-            end, parts = start, [parts[0], parts[0], " ".join(parts[1:])]
-    except InvalidInput as exc:
-        return [Reply(f"{esc(str(exc))}\n{texts.PAUSE_USAGE}")]
-    if end < start:
-        return [Reply(texts.PAUSE_ORDER)]
-    if (end - start).days > 366:
-        return [Reply(texts.PAUSE_TOO_LONG)]
-    reason = parts[2].strip()[:200] if len(parts) > 2 else ""
-    meetings.add_pause(ctx.session, teacher_id=ctx.me.id, start=start, end=end, reason=reason)
-    said = texts.PAUSE_OK_DAY if end == start else texts.PAUSE_OK
-    return [Reply(said.format(start=fmt_date(start), end=fmt_date(end),
-                              reason=esc(reason or texts.NONE)))]
-
-
 records.SUBMITTERS.update({
     "announcement": _submit_announcement,
     "reschedule": _submit_reschedule,
@@ -582,7 +557,6 @@ records.SUBMITTERS.update({
 COMMANDS = (
     Command("sessions", list_sessions, Access.TEACHER, Where.ANY, texts.SUMMARY["sessions"]),
     Command("announce", announce, Access.LEADER, Where.PRIVATE, texts.SUMMARY["announce"]),
-    Command("pause", pause, Access.TEACHER, Where.PRIVATE, texts.SUMMARY["pause"]),
 )
 BUTTONS = (
     ButtonRoute(SESSION_BUTTONS, press_session, Access.LEADER),
