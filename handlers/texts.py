@@ -581,3 +581,21 @@ PAUSE_CANCELLED_TO = "{name}撤销了{span}的请假（{reason}），照常参�
 PAUSE_CANCELLED_STATE = "撤销"
 AUDIT_PAUSE = "{name}，{span}（{reason}）：{state}"
 AUDIT_ACTIONS.update({"pause": "暂停提醒", "pause_cancel": "撤销暂停"})
+
+# -- the minutes' 参加人员 as a checklist (issue 15) ---------------------------------------
+FORM_CHECK_SUMMARY = "出席 {count} 人：{present}；请假：{leave}；缺席：{absent}"
+FORM_CHECK_PREFILLED = "已按签到预填，点名字可以改。"
+FORM_CHECK_ON = "✅ {name}"
+FORM_CHECK_OFF = "⬜ {name}"
+FORM_CHECK_DONE = "确认名单"
+FORM_CHECK_LEAVE = "已批准请假，不算缺席。"
+FORM_CHECK_USE_BUTTONS = "请点名字勾选到场的老师，勾好后点「确认名单」。"
+
+# -- minutes from /sessions, and one reminder the next day (issue 15) ---------------------
+SESSIONS_PAST_HEADER = "<b>已开过的教研</b>（活动记录）"
+SESSIONS_PAST_LINE = "{day} {group}：{state}"
+MINUTES_DONE = "已填写"
+MINUTES_MISSING = "未填写"
+MINUTES_WRITE = "填写活动记录 {day} {group}"
+MINUTES_ROLL_CHANGED = "⚠️ {names}的考勤刚被别人改过，没有按名单覆盖，请在「考勤」里核对。"
+REMIND_MINUTES_LATE = "昨天的教研还没有活动记录，请补写（填好后考勤也会按名单记入）：\n{session}"

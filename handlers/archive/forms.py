@@ -212,8 +212,9 @@ def portfolio(paper: Paper, term: Term, person: Person, items: Sequence[quotas.Q
             paper.heading(texts.EXPORT_RECORD_HEADING.format(
                 n=number, title=record.title or "—", day=record.occurred_on,
                 chars=record.chars), level=3)
+            # 参加人员 (a checklist) is in the session's 教研活动记录, taken from 考勤.
             given = [(f, record.answers.get(f.key, "")) for f in spec.fields
-                     if f.key != spec.title_field]
+                     if f.key != spec.title_field and f.kind is not FieldKind.CHECKLIST]
             given = [(f, value) for f, value in given if value not in ("", None)]
             short = [f"{f.label}：{value}" for f, value in given
                      if f.kind is not FieldKind.LONG_TEXT]

@@ -17,6 +17,7 @@ from storage.tables import (
     Meeting,
     Membership,
     Pause,
+    Record,
     StudyGroup,
     Teacher,
 )
@@ -289,3 +290,16 @@ def group_sessions(session: Session, *, teacher_ids: Sequence[int], semester_id:
                col(Attendance.teacher_id).in_(teacher_ids),
                col(Attendance.status).in_(counted))).all()
     return GroupSessions(starts, of_teacher, frozenset((m, t) for m, t in attended))
+
+
+def minutes_records(session: Session, *, meeting_ids: Sequence[int]) -> dict[int, tuple[int, int]]:
+    """The 活动记录 handed in for these sessions: meeting id → (record id, writer's id)."""
+    if not meeting_ids:
+        return {}
+    rows = session.exec(
+        select(Record.link_id, Record.id, Record.teacher_id)
+        .where(Record.kind == "minutes", Record.link_kind == "meeting",
+               col(Record.link_id).in_(meeting_ids), col(Record.deleted_at).is_(None))
+        .order_by(col(Record.id))).all()
+    return {link: (record, teacher) for link, record, teacher in rows
+            if link is not None and record is not None}

@@ -185,3 +185,168 @@ async def test_opposite_pause_decisions_at_once_apply_exactly_one(
     finally:
         other.db.close()
         core.db.close()
+
+
+# -- the minutes' 参加人员 is a checklist that writes 考勤 ----------------------------------
+
+DISCUSSION = ("大家围绕整本书阅读的课堂组织展开讨论，认为导读课要给足学生自主阅读的时间，"
+              "交流课要让学生带着问题来，教师少讲多听，并把阅读单作为过程性评价的依据。")
+CONCLUSIONS = "下次教研前每人设计一份阅读单，在组内交流后修改使用。"
+
+
+async def write_minutes(driver: Driver, meeting_id: int, *, untick: tuple[str, ...] = (),
+                        tick: tuple[str, ...] = ()) -> tuple[list[Reply], list[Reply]]:
+    """王芳 opens the minutes of a session, changes the checklist and hands it in; returns
+    the checklist as first shown and the answer to 提交."""
+    opened = await driver.send("王芳", button=f"ses:minutes:{meeting_id}")
+    if "主题" in shown(opened) and "参加人员" not in shown(opened):
+        opened = await driver.send("王芳", "整本书阅读教学研讨")
+    replies = opened
+    for name in untick:
+        replies = await driver.send("王芳", button=button_data(replies, f"✅ {name}"))
+    for name in tick:
+        replies = await driver.send("王芳", button=button_data(replies, f"⬜ {name}"))
+    replies = await driver.send("王芳", button=button_data(replies, "确认名单"))
+    for step in ("王芳", DISCUSSION, "完成", CONCLUSIONS, "完成"):
+        replies = await driver.send("王芳", step)
+        assert "⚠️" not in shown(replies), shown(replies)
+    return opened, await driver.send("王芳", button=button_data(replies, "提交"))
+
+
+async def test_minutes_checklist_writes_attendance_and_the_archive_agrees(term) -> None:
+    from tests.e2e.test_exports import Archive, fields
+
+    core, driver, clock = term
+    await plan(core)
+    meeting = meeting_on(core, "语文组", "2026-09-30")
+    # 周静 is away with approved leave; 刘洋 and 孙丽 sign in.
+    asked = await driver.send("周静", "/pause 9月30日 外出培训")
+    await driver.send("陈主任", button=button_data(to(driver, asked, "陈主任"), "批准"))
+    clock.set(datetime(2026, 9, 30, 14, 52, tzinfo=ZONE))
+    for name in ("刘洋", "孙丽"):
+        await driver.send(name, button=f"att:in:{meeting.id}", chat=driver.group("语文组"))
+    clock.set(datetime(2026, 9, 30, 16, 40, tzinfo=ZONE))
+    # The leader confirms who was there: 孙丽 left at once, the leader herself was there.
+    opened, saved = await write_minutes(driver, meeting.id, untick=("孙丽",), tick=("王芳",))
+    checklist = shown(opened)
+    assert "已按签到预填" in checklist
+    assert "请假：周静" in checklist
+    assert set(labels(opened)) >= {"✅ 刘洋", "✅ 孙丽", "⬜ 王芳", "⬜ 陈主任", "确认名单"}
+    assert not [label for label in labels(opened) if "周静" in label]  # leave: not tickable
+    assert "已提交教研活动记录" in shown(saved)
+    assert {name: status_of(core, meeting.id, name)
+            for name in ("王芳", "刘洋", "孙丽", "周静", "陈主任")} == {
+        "王芳": "present", "刘洋": "present", "孙丽": "absent", "周静": "leave",
+        "陈主任": "absent"}
+    log = await driver.say("陈主任", "/audit")
+    assert "更正考勤 孙丽，语文组9月30日（周三）的教研：出席 → 缺席" in log
+    assert "更正考勤 王芳，语文组9月30日（周三）的教研：未记录 → 出席" in log
+    mine = await driver.send("王芳", "/mine")
+    viewed = shown(await driver.send("王芳", button=button_data(mine, labels(mine)[0])))
+    assert "参加人员：出席 2 人：王芳、刘洋；请假：周静；缺席：陈主任、孙丽" in viewed
+    # The archive: the session's 教研活动记录 and the 考勤 sheet say the same.
+    clock.set(datetime(2026, 10, 9, 9, 0, tzinfo=ZONE))
+    archive = Archive.of(await driver.send("陈主任", "/export 语文组"))
+    (name,) = [n for n in archive.files if n.startswith("教研活动记录/语文组/")
+               and "2026-09-30" in n]
+    form = fields(archive.docs("教研活动记录/语文组")[name.removeprefix("教研活动记录/语文组/")])
+    table = archive.table("考勤-语文组")
+    column = table.header.index("9/30")
+    marks = {row[1]: row[column] for row in table.data}
+    assert marks == {"王芳": "出席", "刘洋": "出席", "孙丽": "缺席", "周静": "请假",
+                     "陈主任": "缺席"}
+    assert sorted(form["缺席"].split("、")) == sorted(
+        n for n, m in marks.items() if m == "缺席")
+    assert form["请假"].startswith("周静")
+    assert form["应到/实到"] == "应到 5 人，实到 2 人"
+
+
+async def test_nobody_signed_in_no_prefilled_label(term) -> None:
+    core, driver, clock = term
+    await plan(core)
+    meeting = meeting_on(core, "语文组", "2026-09-30")
+    clock.set(datetime(2026, 9, 30, 16, 40, tzinfo=ZONE))
+    opened = await driver.send("王芳", button=f"ses:minutes:{meeting.id}")
+    opened = await driver.send("王芳", "整本书阅读教学研讨")
+    text = shown(opened)
+    assert "参加人员" in text
+    assert "已按签到预填" not in text
+    assert "出席 0 人" in text
+    # Typed text is not taken for names: the checklist is asked again.
+    again = shown(await driver.send("王芳", "王芳、刘洋"))
+    assert "请点名字勾选到场的老师" in again
+
+
+# -- the minutes from /sessions at any time; one reminder the next day ---------------------
+
+
+async def test_sessions_lists_held_sessions_with_their_minutes(term) -> None:
+    core, driver, clock = term
+    await plan(core)
+    meeting = meeting_on(core, "语文组", "2026-09-30")
+    clock.set(datetime(2026, 10, 2, 10, 0, tzinfo=ZONE))
+    listed = await driver.send("王芳", "/sessions")
+    text = shown(listed)
+    assert "已开过的教研" in text
+    assert "9月30日（周三） 语文组：未填写" in text
+    # A teacher's /sessions has no such list.
+    assert "已开过的教研" not in await driver.say("刘洋", "/sessions")
+    # Opened from /sessions days later, left half way, and finished from /sessions again.
+    write = button_data(listed, "填写活动记录 9月30日（周三） 语文组")
+    opened = await driver.send("王芳", button=write)
+    assert "主题" in shown(opened)
+    await driver.send("王芳", "整本书阅读教学研讨")
+    await driver.say("王芳", "/me")
+    again = await driver.send("王芳", button=write)
+    assert "参加人员" in shown(again)
+    assert "确认名单" in labels(again)
+    replies = await driver.send("王芳", button=button_data(again, "确认名单"))
+    for step in ("王芳", DISCUSSION, "完成", CONCLUSIONS, "完成"):
+        replies = await driver.send("王芳", step)
+    assert "已提交教研活动记录" in shown(await driver.send("王芳",
+                                                        button=button_data(replies, "提交")))
+    listed = await driver.send("王芳", "/sessions")
+    assert "9月30日（周三） 语文组：已填写" in shown(listed)
+    # A past session offers 考勤 and the minutes, never 取消本次.
+    menu = await driver.send("王芳", button=button_data(listed, "管理 9月30日（周三） 语文组教研"))
+    assert labels(menu) == [texts.SESSION_ROLL, texts.MINUTES_BUTTON]
+    assert status_of(core, meeting.id, "刘洋") == meetings.ABSENT  # nobody was ticked
+
+
+async def test_missing_minutes_are_asked_for_once_the_next_day(term) -> None:
+    from bot.app import build_runner
+
+    core, driver, clock = term
+    late = "昨天的教研还没有活动记录"
+    sent: list[tuple[datetime, str, str]] = []
+    buttons: list[str] = []
+
+    async def sink(reply: Reply, item: object) -> bool:
+        address = reply.chat.address if reply.chat else getattr(item, "chat", "")
+        sent.append((clock.now().astimezone(ZONE), address, plain(reply)))
+        if late in plain(reply):
+            buttons.extend(labels([reply]))
+        return True
+
+    runner = build_runner(core, sink)
+
+    async def run_until(end: datetime) -> None:
+        while clock.now() < end:
+            clock.advance(timedelta(minutes=10))
+            await runner.tick()
+
+    await run_until(datetime(2026, 10, 2, 12, 0, tzinfo=ZONE))
+    reminded = [(t, text) for t, chat, text in sent
+                if chat == driver.account("王芳") and late in text]
+    assert [t.strftime("%m-%d %H:%M") for t, _ in reminded] == ["10-01 16:20"]
+    assert buttons == [texts.MINUTES_BUTTON]
+    # The next session's minutes are written the same afternoon: no reminder the next day.
+    second = meeting_on(core, "语文组", "2026-10-07")  # held on 10-08 (国庆)
+    clock.set(datetime(2026, 10, 7, 12, 0, tzinfo=ZONE))
+    await runner.tick()
+    clock.set(datetime(2026, 10, 8, 16, 30, tzinfo=ZONE))
+    await runner.tick()
+    await write_minutes(driver, second.id)
+    sent.clear()
+    await run_until(datetime(2026, 10, 9, 18, 0, tzinfo=ZONE))
+    assert [text for _, chat, text in sent if late in text] == []
