@@ -20,6 +20,7 @@ from typing import Any
 from sqlmodel import Session
 
 from handlers.dispatch import Core
+from handlers.features.sessions import minutes_checklist
 from handlers.forms.engine import body_chars
 from handlers.reminders import SessionPlanner
 from storage.repos import archive, groups, lessons, meetings, pauses, records, school
@@ -155,14 +156,12 @@ def _sessions(session: Session, term: _Term, start: date, end: date, now: dateti
                                 host=leader.name if leader else "", status="announced",
                                 form=rng.choice(term.data["forms"]), content=theme["process"],
                                 announced_at=meeting.starts_at - timedelta(days=1))
-        present = []
         for member in inside:
             roll = 0.0 if member is leader else rng.random()  # the leader hosts: present
             asked = meeting.starts_at - timedelta(hours=rng.randint(5, 30))
             if roll < 0.86:
                 meetings.set_attendance(session, meeting_id=meeting.id, teacher_id=member.id,
                                         status="present", now=meeting.starts_at)
-                present.append(member.name)
             elif roll < 0.95:
                 meetings.set_attendance(
                     session, meeting_id=meeting.id, teacher_id=member.id, status="leave",
@@ -182,7 +181,9 @@ def _sessions(session: Session, term: _Term, start: date, end: date, now: dateti
             day = meeting.starts_at.astimezone(zone).date()
             add(leader.id, "minutes", {
                 "topic": theme["topic"], "held_on": day.isoformat(), "place": meeting.place,
-                "attendees": "、".join(present), "host": leader.name,
+                "attendees": minutes_checklist(meeting.id, meetings.members(
+                    session, group_id=meeting.group_id, meeting_id=meeting.id)),
+                "host": leader.name,
                 "discussion": theme["discussion"], "conclusions": theme["conclusions"]},
                 day, ("meeting", meeting.id))
 
