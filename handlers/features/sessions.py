@@ -396,7 +396,8 @@ def _submit_minutes(ctx: Ctx, spec: FormSpec, draft: Draft) -> list[Reply]:
     members = engine.checklist(value)
     meeting = (None if members is None or not isinstance(value, dict)
                else _led_meeting(ctx, str(value.get("meeting", ""))))
-    if members is None or meeting is None or not isinstance(value, dict):
+    if (members is None or meeting is None or not isinstance(value, dict)
+            or meeting.starts_at is None or meeting.starts_at > ctx.now):
         return records.save_record(ctx, spec, draft)
     kept = []
     missed = []
@@ -485,6 +486,8 @@ def press_session(ctx: Ctx, data: str) -> list[Reply]:
     if action == "roll":
         return roll(ctx, meeting)
     if action == "minutes":
+        if meeting.starts_at is None or meeting.starts_at > ctx.now:
+            return [Reply("", notice=texts.MINUTES_NOT_YET)]
         return _open_minutes(ctx, meeting)
     if action == "mark":
         teacher_raw, _, mark = extra.partition(":")

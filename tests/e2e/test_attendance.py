@@ -350,3 +350,12 @@ async def test_missing_minutes_are_asked_for_once_the_next_day(term) -> None:
     sent.clear()
     await run_until(datetime(2026, 10, 9, 18, 0, tzinfo=ZONE))
     assert [text for _, chat, text in sent if late in text] == []
+
+
+async def test_the_minutes_of_a_session_not_started_are_refused(term) -> None:
+    core, driver, _clock = term
+    await plan(core)
+    meeting = meeting_on(core, "语文组", "2026-09-30")
+    [reply] = await driver.send("王芳", button=f"ses:minutes:{meeting.id}")
+    assert reply.notice == texts.MINUTES_NOT_YET
+    assert status_of(core, meeting.id, "刘洋") is None
