@@ -220,9 +220,8 @@ def stage_targets() -> list[tuple[object, str, str, bool]]:
             (records, "open_lesson_times", "SQL open_lesson_times", False),
             (groups, "members", "SQL members", False),
             (school, "current_semester", "SQL current_semester", False),
-            # the 出勤 quota: sessions and attendance, then pauses (/pause)
+            # the 出勤 quota: sessions and attendance (a /pause is leave rows there)
             (meetings, "group_sessions", "SQL group_sessions", False),
-            (meetings, "pauses_of", "SQL pauses_of", False),
             (quotas, "measure", "Python quotas.measure", False)]
 
 

@@ -20,9 +20,10 @@ from typing import Any
 from sqlmodel import Session
 
 from handlers.dispatch import Core
+from handlers.features.sessions import minutes_checklist
 from handlers.forms.engine import body_chars
 from handlers.reminders import SessionPlanner
-from storage.repos import archive, groups, lessons, meetings, records, school
+from storage.repos import archive, groups, lessons, meetings, pauses, records, school
 from storage.repos.groups import MemberRow
 
 SEED = 2026
@@ -110,11 +111,25 @@ def seed_semester(core: Core) -> dict[str, int]:
                 made["lessons"] += 1
         away = next((m for m in members if m.role == "teacher"), None)
         if away is not None and len(school_days) > 40:
-            meetings.add_pause(session, teacher_id=away.id, start=school_days[30],
-                               end=school_days[34], reason=term.data["pause_reason"])
+            _pause(session, away.id, school_days[30], school_days[34],
+                   term.data["pause_reason"], now)
         return made
 
     return core.db.call(apply)
+
+
+def _pause(session: Session, teacher_id: int, start: date, end: date, reason: str,
+           now: datetime) -> None:
+    """A week away, approved by 教导处: leave on the sessions it covered (as /pause asks)."""
+    zone = now.tzinfo
+    pause_id = pauses.add_pause(session, teacher_id=teacher_id, start=start, end=end,
+                                reason=reason, status=pauses.APPROVED, now=now)
+    covered = pauses.covered(session, teacher_id=teacher_id,
+                             start=datetime.combine(start, time(0, 0), zone),
+                             end=datetime.combine(end + timedelta(days=1), time(0, 0), zone))
+    pauses.ask_leave(session, pause_id=pause_id, teacher_id=teacher_id,
+                     meeting_ids=[c.meeting_id for c in covered if c.status != meetings.PRESENT],
+                     reason=reason, status=meetings.LEAVE, now=now)
 
 
 def _sessions(session: Session, term: _Term, start: date, end: date, now: datetime,
@@ -141,14 +156,12 @@ def _sessions(session: Session, term: _Term, start: date, end: date, now: dateti
                                 host=leader.name if leader else "", status="announced",
                                 form=rng.choice(term.data["forms"]), content=theme["process"],
                                 announced_at=meeting.starts_at - timedelta(days=1))
-        present = []
         for member in inside:
             roll = 0.0 if member is leader else rng.random()  # the leader hosts: present
             asked = meeting.starts_at - timedelta(hours=rng.randint(5, 30))
             if roll < 0.86:
                 meetings.set_attendance(session, meeting_id=meeting.id, teacher_id=member.id,
                                         status="present", now=meeting.starts_at)
-                present.append(member.name)
             elif roll < 0.95:
                 meetings.set_attendance(
                     session, meeting_id=meeting.id, teacher_id=member.id, status="leave",
@@ -168,7 +181,9 @@ def _sessions(session: Session, term: _Term, start: date, end: date, now: dateti
             day = meeting.starts_at.astimezone(zone).date()
             add(leader.id, "minutes", {
                 "topic": theme["topic"], "held_on": day.isoformat(), "place": meeting.place,
-                "attendees": "、".join(present), "host": leader.name,
+                "attendees": minutes_checklist(meeting.id, meetings.members(
+                    session, group_id=meeting.group_id, meeting_id=meeting.id)),
+                "host": leader.name,
                 "discussion": theme["discussion"], "conclusions": theme["conclusions"]},
                 day, ("meeting", meeting.id))
 

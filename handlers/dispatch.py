@@ -20,6 +20,7 @@ from handlers.features import (
     account,
     admin,
     lessons,
+    pauses,
     progress,
     records,
     reports,
@@ -77,13 +78,14 @@ COMMANDS: dict[str, Command] = {
         *reports.COMMANDS,
         *review.COMMANDS,
         *admin.COMMANDS,
+        *pauses.COMMANDS,
         Command("help", _help, Access.STRANGER, Where.ANY, texts.SUMMARY["help"]),
     )
 }
 BUTTONS: dict[str, ButtonRoute] = {
     route.prefix: route
     for route in (*account.BUTTONS, *records.BUTTONS, *sessions.BUTTONS, *lessons.BUTTONS,
-                  *reports.BUTTONS, *admin.BUTTONS, *review.BUTTONS)
+                  *reports.BUTTONS, *admin.BUTTONS, *review.BUTTONS, *pauses.BUTTONS)
 }
 # Form controls make sense only inside a form: they stay out of menus.
 _UNLISTED = {"start", "cancel", "back", "skip", "done"}

@@ -24,7 +24,7 @@ from handlers.archive.sheets import clean, width
 from handlers.features.progress import attendance, measure_people
 from handlers.quotas import QuotaProgress
 from handlers.settings import Settings
-from storage.repos import archive, groups, meetings, school
+from storage.repos import archive, groups, school
 from storage.repos.groups import MemberRow
 from storage.repos.school import SemesterRow
 
@@ -63,7 +63,6 @@ class ArchiveData:
     lessons: list[archive.ArchiveLesson]
     measured: dict[int, list[QuotaProgress]]
     attended: dict[int, tuple[int, int]]
-    pauses: dict[int, list[tuple[date, date]]]
     staff: dict[int, tuple[str | None, str]]
     minutes: dict[int | None, archive.ArchiveRecord]
     lesson_notes: list[archive.ArchiveRecord]
@@ -99,8 +98,6 @@ def collect(session: Session, settings: Settings, school_id: int, scope: Scope,
         sessions, lessons,
         measure_people(session, settings, scope.semester, term.today, members, history=True),
         attendance(session, settings, scope.semester, term.today, teacher_ids),
-        meetings.pauses_of(session, teacher_ids=sorted({m.id for m in attendees}
-                                                       | set(teacher_ids))),
         archive.staff_of(session, teacher_ids=teacher_ids),
         # The minutes are the leader's records, whoever the archive is for.
         {r.link_id: r for r in archive.minutes_of(
@@ -118,7 +115,7 @@ def render(data: ArchiveData) -> tuple[str, bytes]:
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as bundle:
         bundle.writestr(texts.EXPORT_LEDGER_FILE, ledgers.build_workbook(
             term, data.members, data.attendees, data.found, data.sessions, data.lessons,
-            data.measured, data.attended, data.pauses))
+            data.measured, data.attended))
         numbers: dict[str, int] = {}
         for meeting in data.sessions:
             if not term.held(meeting) or meeting.starts_at is None:
@@ -129,7 +126,7 @@ def render(data: ArchiveData) -> tuple[str, bytes]:
             name = safe_name(texts.EXPORT_SESSION_FILE.format(n=number, start=held))
             bundle.writestr(f"{texts.EXPORT_SESSION_DIR}/{safe_name(meeting.group)}/{name}.docx",
                             forms.session_form(paper, term, meeting, number, group_people,
-                                               data.minutes.get(meeting.id), data.pauses, now))
+                                               data.minutes.get(meeting.id), now))
         for member in data.members:
             staff_no, subject = data.staff.get(member.id, (None, ""))
             own = [r for r in data.found if r.teacher_id == member.id]
@@ -137,7 +134,7 @@ def render(data: ArchiveData) -> tuple[str, bytes]:
             bundle.writestr(f"{texts.EXPORT_PORTFOLIO_DIR}/{name}.docx", forms.portfolio(
                 paper, term, forms.Person(member, staff_no, subject),
                 data.measured.get(member.id, []), own, data.sessions, data.lessons,
-                data.lesson_notes, data.pauses, now))
+                data.lesson_notes, now))
     scope = data.scope
     parts = [settings.school.name, scope.semester.name, scope.group or "", scope.teacher or "",
              f"{now.astimezone(settings.zone):%Y%m%d}"]

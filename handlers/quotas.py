@@ -18,7 +18,7 @@ from storage.repos.records import TotalsRow
 
 OPEN_LESSON = "open_lesson"
 # 教研活动出勤: the target is a percentage of the sessions of one's groups; a session counts
-# as attended when the teacher was present, on approved leave, or away on a /pause.
+# as attended when the teacher was present or on approved leave (a /pause asks for it).
 ATTENDANCE = "attendance"
 BAR_WIDTH = 10
 

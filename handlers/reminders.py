@@ -26,6 +26,7 @@ from storage.repos.outbox import OutboxItem
 
 MOVED, EVE, SOON, CHECKIN, MINUTES, UNKNOWN_YEAR = (
     "moved", "eve", "soon", "checkin", "minutes", "calendar-unknown")
+MINUTES_LATE = "minutes-late"  # the minutes still missing the next day: one reminder
 LOOKAHEAD = timedelta(days=2)
 # A session's messages are re-planned at most this often per process (planning is
 # idempotent, so this only saves queries; a new member is covered within the hour).
@@ -160,6 +161,10 @@ class SessionPlanner:
                                kind=MINUTES, chat=account, payload=payload,
                                due_at=self._awake(meeting.ends_at),
                                expires_at=meeting.ends_at + timedelta(days=3))
+                outbox.enqueue(session, key=f"{MINUTES_LATE}:{meeting.id}:{stamp}:{account}",
+                               kind=MINUTES_LATE, chat=account, payload=payload,
+                               due_at=self._awake(meeting.ends_at + timedelta(days=1)),
+                               expires_at=meeting.ends_at + timedelta(days=4))
 
 
 # -- what each says ------------------------------------------------------------------------
@@ -231,6 +236,17 @@ def render_minutes(session: Session, settings: Settings, item: OutboxItem) -> li
     if meeting is None:
         return []
     text = texts.REMIND_MINUTES.format(session=describe(meeting, settings.zone))
+    button = Button(texts.MINUTES_BUTTON, data=f"{SESSION_BUTTONS}:minutes:{meeting.id}")
+    return [Reply(text, buttons=((button,),), chat=private_chat(item.chat))]
+
+
+@renderer(MINUTES_LATE)
+def render_minutes_late(session: Session, settings: Settings, item: OutboxItem) -> list[Reply]:
+    """The next day, once: the minutes are still missing (nothing if they were written)."""
+    meeting = _current(session, item)
+    if meeting is None or meetings.minutes_records(session, meeting_ids=[meeting.id]):
+        return []
+    text = texts.REMIND_MINUTES_LATE.format(session=describe(meeting, settings.zone))
     button = Button(texts.MINUTES_BUTTON, data=f"{SESSION_BUTTONS}:minutes:{meeting.id}")
     return [Reply(text, buttons=((button,),), chat=private_chat(item.chat))]
 

@@ -120,7 +120,7 @@ SUMMARY = {
     "done": "长文写完，进入下一项",
     "sessions": "近期的教研活动",
     "announce": "发布教研活动通知（教研组长）",
-    "pause": "外出期间暂停提醒：/pause 开始日期 结束日期 原因",
+    "pause": "外出期间暂停提醒并请假：/pause 开始日期 结束日期 原因",
     "addlesson": "登记公开课、研讨课",
     "lessons": "近期的公开课和预约听课",
     "check": "检查本月的记录：合格、优秀或退回修改（教研组长、教导处）",
@@ -307,12 +307,12 @@ LEAVE_APPROVED = "教导处已批准您不参加{day}的{group}教研。"
 LEAVE_REFUSED = "教导处没有批准您{day}的{group}教研请假，请按时参加。"
 PAUSE_USAGE = (
     "请这样发送：<code>/pause 开始日期 结束日期 原因</code>，"
-    "例如 /pause 12月1日 12月5日 外出培训；只有一天：/pause 12月3日 外出培训"
+    "例如 /pause 12月1日 12月5日 外出培训；只有一天：/pause 12月3日 外出培训。"
+    "期间的教研活动作为请假报教导处审批；只想暂停提醒、教研照常参加，"
+    "在原因后加「只暂停提醒」。"
 )
 PAUSE_ORDER = "结束日期不能早于开始日期。"
 PAUSE_TOO_LONG = "暂停时间不能超过一年。"
-PAUSE_OK = "好的，{start}至{end}不再给您发提醒，期间的教研记为请假（{reason}）。"
-PAUSE_OK_DAY = "好的，{start}不再给您发提醒，当天的教研记为请假（{reason}）。"
 REMIND_EVE = "⏰ <b>明天有教研</b>\n{session}\n\n还没回复的老师请点「参加」或「请假」。"
 REMIND_SOON = "⏰ 教研马上开始：\n{session}\n\n您还没有回复，请点「参加」或「请假」。"
 REMIND_CHECKIN = "🔔 {group}教研开始了，请点「签到」（{minutes} 分钟内有效）。"
@@ -549,3 +549,54 @@ REVIEW_TOLD_RETURNED = (
     "修改后重新提交，才会再计入任务。")
 REVIEW_REVISE = "修改"
 REVIEW_RETURNED_NOTE = "↩️ 这份记录被退回修改：{comment}\n改好后提交，就会重新计入任务。"
+
+# -- /pause as leave (issue 15) --------------------------------------------------------
+PAUSE_QUIET_WORD = "只暂停提醒"
+PAUSE_SPAN = "{start}至{end}"
+PAUSE_SESSION = "{day}{group}"
+PAUSE_OK = "好的，{span}不再给您发提醒（{reason}）。"
+PAUSE_QUIET_OK = "只暂停提醒：考勤不变，期间的教研活动请照常参加。"
+PAUSE_NO_SESSIONS = "期间没有您要参加的教研活动，不用请假。"
+PAUSE_HELD_KEPT = "已经开过的教研不补请假，考勤不变：{sessions}。如有出入，请找教研组长更正。"
+PAUSE_ALREADY_ASKED = "已请过假或已登记考勤的不再重复申请：{sessions}。"
+PAUSE_ASKED = "期间的教研活动已作为请假报教导处审批，审批后会告诉您：{sessions}。"
+PAUSE_CANCEL_BUTTON = "撤销这次暂停"
+PAUSE_TO_ADMIN = ("请假申请：<b>{name}</b> {span}外出（{reason}），"
+                  "申请不参加这期间的教研活动：{sessions}。")
+PAUSE_TO_LEADER = ("本组 <b>{name}</b> {span}外出（{reason}），"
+                   "申请不参加{sessions}的教研，已报教导处审批。")
+PAUSE_DECIDED = "{name}的请假（{span}，{reason}；{sessions}）：{admin}{verdict}。"
+PAUSE_APPROVED = "教导处已批准您{span}的请假（{reason}），这些教研活动记为请假：{sessions}。"
+PAUSE_REFUSED = "教导处没有批准您{span}的请假（{reason}），请按时参加：{sessions}。"
+PAUSE_WITHDRAWN = "这条请假已被本人撤销。"
+PAUSE_NONE = "您现在没有暂停。"
+PAUSE_LIST_HEADER = "<b>您的暂停</b>（点按钮撤销）"
+PAUSE_LIST_LINE = "{span}（{reason}）：{state}"
+PAUSE_STATES = {"quiet": "只暂停提醒", "pending": "请假待批", "approved": "已批准请假"}
+PAUSE_CANCEL_LABEL = "撤销 {span}"
+PAUSE_CANCEL_GONE = "这次暂停已经撤销或结束了。"
+PAUSE_CANCELLED = "已撤销{span}的暂停，提醒照常发送。"
+PAUSE_CANCELLED_SESSIONS = "这些教研活动不再请假，请照常参加：{sessions}。"
+PAUSE_CANCELLED_TO = "{name}撤销了{span}的请假（{reason}），照常参加：{sessions}。"
+PAUSE_CANCELLED_STATE = "撤销"
+AUDIT_PAUSE = "{name}，{span}（{reason}）：{state}"
+AUDIT_ACTIONS.update({"pause": "暂停提醒", "pause_cancel": "撤销暂停"})
+
+# -- the minutes' 参加人员 as a checklist (issue 15) ---------------------------------------
+FORM_CHECK_SUMMARY = "出席 {count} 人：{present}；请假：{leave}；缺席：{absent}"
+FORM_CHECK_PREFILLED = "已按签到预填，点名字可以改。"
+FORM_CHECK_ON = "✅ {name}"
+FORM_CHECK_OFF = "⬜ {name}"
+FORM_CHECK_DONE = "确认名单"
+FORM_CHECK_LEAVE = "已批准请假，不算缺席。"
+FORM_CHECK_USE_BUTTONS = "请点名字勾选到场的老师，勾好后点「确认名单」。"
+
+# -- minutes from /sessions, and one reminder the next day (issue 15) ---------------------
+SESSIONS_PAST_HEADER = "<b>已开过的教研</b>（活动记录）"
+SESSIONS_PAST_LINE = "{day} {group}：{state}"
+MINUTES_DONE = "已填写"
+MINUTES_MISSING = "未填写"
+MINUTES_WRITE = "填写活动记录 {day} {group}"
+MINUTES_NOT_YET = "教研还没开始，开始后才能填写活动记录。"
+MINUTES_ROLL_CHANGED = "⚠️ {names}的考勤刚被别人改过，没有按名单覆盖，请在「考勤」里核对。"
+REMIND_MINUTES_LATE = "昨天的教研还没有活动记录，请补写（填好后考勤也会按名单记入）：\n{session}"

@@ -162,16 +162,24 @@ class Attendance(SQLModel, table=True):
     reason: str = ""
     updated_at: datetime
     decided_by: int | None = Field(default=None, foreign_key="teacher.id")
+    # Leave asked for through a /pause (issue 15): its decision or withdrawal moves this row.
+    pause_id: int | None = Field(default=None, foreign_key="pause.id", index=True)
 
 
 class Pause(SQLModel, table=True):
-    """A teacher's absence (外出培训, 病假 …): no reminders, sessions excused."""
+    """A teacher's absence (外出培训, 病假 …): no reminders; the sessions it covers are a
+    leave request for 教导处 (``status`` pending → approved/refused, or cancelled), or, for
+    a pause that only silences reminders, ``quiet``."""
 
     id: int | None = Field(default=None, primary_key=True)
     teacher_id: int = Field(foreign_key="teacher.id", index=True)
     start: date
     end: date
     reason: str = Field(default="", max_length=200)
+    status: str = Field(default="quiet", max_length=16)
+    decided_by: int | None = Field(default=None, foreign_key="teacher.id")
+    decided_at: datetime | None = None
+    created_at: datetime | None = None
 
 
 class Record(SQLModel, table=True):

@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from handlers import quotas, texts
-from handlers.archive.ledgers import Term, mark, paused, roll, weekday
+from handlers.archive.ledgers import Term, mark, roll, weekday
 from handlers.archive.paper import Paper
 from handlers.forms.spec import FieldKind
 from handlers.settings import Period, Unit
@@ -43,7 +43,7 @@ def _names(names: Sequence[str]) -> str:
 
 def session_form(paper: Paper, term: Term, meeting: ArchiveMeeting, number: int,
                  members: Sequence[MemberRow], minutes: ArchiveRecord | None,
-                 pauses: dict[int, list[tuple[date, date]]], now: datetime) -> bytes:
+                 now: datetime) -> bytes:
     """One 教研活动记录, like the paper form (第N次 of its group this term)."""
     settings = term.settings
     zone = settings.zone
@@ -59,11 +59,11 @@ def session_form(paper: Paper, term: Term, meeting: ArchiveMeeting, number: int,
     when = texts.EXPORT_SESSION_WHEN.format(day=day, weekday=weekday(day), start=start,
                                             end=f"–{end:%H:%M}" if end else "")
     slot = next((g.slot for g in settings.groups if g.name == meeting.group), None)
-    names = roll(term, meeting, members, pauses)
+    names = roll(meeting, members)
     leave = []
     for person in members:
         found = meeting.marks.get(person.id)
-        if mark(meeting, person.id, paused(pauses, person.id, day)) != texts.EXPORT_LEAVE:
+        if mark(meeting, person.id) != texts.EXPORT_LEAVE:
             continue
         if found is not None and found.decided_by:
             leave.append(texts.EXPORT_LEAVE_BY.format(name=person.name, by=found.decided_by))
@@ -108,7 +108,7 @@ def _month_cells(term: Term, item: quotas.QuotaProgress,
 def portfolio(paper: Paper, term: Term, person: Person, items: Sequence[quotas.QuotaProgress],
               own: Sequence[ArchiveRecord], sessions: Sequence[ArchiveMeeting],
               lessons: Sequence[ArchiveLesson], observed: Sequence[ArchiveRecord],
-              pauses: dict[int, list[tuple[date, date]]], now: datetime) -> bytes:
+              now: datetime) -> bytes:
     """One 个人研修档案: cover, contents, quotas by month, attendance, 公开课, records by
     kind, and room for 学期总结 and 评价."""
     settings = term.settings
@@ -161,7 +161,7 @@ def portfolio(paper: Paper, term: Term, person: Person, items: Sequence[quotas.Q
     # 二、attendance
     paper.heading(texts.EXPORT_PORTFOLIO_SECTIONS[1])
     mine = [m for m in sessions if m.group in member.groups and term.held(m)]
-    marks = [mark(m, member.id, paused(pauses, member.id, term.local_day(m))) for m in mine]
+    marks = [mark(m, member.id) for m in mine]
     attended, held = quotas.attended(
         [(term.local_day(m), value in (texts.EXPORT_PRESENT, texts.EXPORT_LEAVE))
          for m, value in zip(mine, marks, strict=True)], term.today)
@@ -212,8 +212,9 @@ def portfolio(paper: Paper, term: Term, person: Person, items: Sequence[quotas.Q
             paper.heading(texts.EXPORT_RECORD_HEADING.format(
                 n=number, title=record.title or "—", day=record.occurred_on,
                 chars=record.chars), level=3)
+            # 参加人员 (a checklist) is in the session's 教研活动记录, taken from 考勤.
             given = [(f, record.answers.get(f.key, "")) for f in spec.fields
-                     if f.key != spec.title_field]
+                     if f.key != spec.title_field and f.kind is not FieldKind.CHECKLIST]
             given = [(f, value) for f, value in given if value not in ("", None)]
             short = [f"{f.label}：{value}" for f, value in given
                      if f.kind is not FieldKind.LONG_TEXT]

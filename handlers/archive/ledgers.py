@@ -68,33 +68,26 @@ def weekday(day: date) -> str:
     return texts.WEEKDAY_NAMES[day.weekday()]
 
 
-def mark(meeting: ArchiveMeeting, teacher_id: int, paused: bool) -> str:
-    """出席; 请假 (approved, or away on a /pause); 未准假 (asked, not approved); 缺席.
+def mark(meeting: ArchiveMeeting, teacher_id: int) -> str:
+    """出席; 请假 (approved, also through a /pause); 未准假 (asked, not approved); 缺席.
 
     出席 and 请假 count as attended, as for the 出勤 quota (``progress.COUNTED``)."""
     status = meeting.attendance.get(teacher_id)
     if status == PRESENT:
         return texts.EXPORT_PRESENT
-    if status in COUNTED or paused:
+    if status in COUNTED:
         return texts.EXPORT_LEAVE
     if status in (LEAVE_PENDING, LEAVE_REFUSED):
         return texts.EXPORT_LEAVE_REFUSED
     return texts.EXPORT_ABSENT
 
 
-def paused(pauses: dict[int, list[tuple[date, date]]], teacher_id: int, day: date) -> bool:
-    """Whether the teacher was away on a /pause that day."""
-    return any(start <= day <= end for start, end in pauses.get(teacher_id, []))
-
-
-def roll(term: Term, meeting: ArchiveMeeting, people: Sequence[MemberRow],
-         pauses: dict[int, list[tuple[date, date]]]) -> dict[str, list[str]]:
+def roll(meeting: ArchiveMeeting, people: Sequence[MemberRow]) -> dict[str, list[str]]:
     """Who was 出席, 请假, 未准假 and 缺席 at a held session (mark → names)."""
-    day = term.local_day(meeting)
     found: dict[str, list[str]] = {texts.EXPORT_PRESENT: [], texts.EXPORT_LEAVE: [],
                                    texts.EXPORT_LEAVE_REFUSED: [], texts.EXPORT_ABSENT: []}
     for person in people:
-        found[mark(meeting, person.id, paused(pauses, person.id, day))].append(person.name)
+        found[mark(meeting, person.id)].append(person.name)
     return found
 
 
@@ -166,8 +159,7 @@ def _records(book: Workbook, term: Term, found: Sequence[ArchiveRecord],
 
 
 def _sessions(book: Workbook, term: Term, sessions: Sequence[ArchiveMeeting],
-              members: Sequence[MemberRow],
-              pauses: dict[int, list[tuple[date, date]]]) -> None:
+              members: Sequence[MemberRow]) -> None:
     zone = term.settings.zone
     columns = [Column(t, w, k) for t, w, k in (
         ("次序", 6, Kind.TEXT), ("教研组", 8, Kind.TEXT), ("日期", 11, Kind.DATE),
@@ -192,7 +184,7 @@ def _sessions(book: Workbook, term: Term, sessions: Sequence[ArchiveMeeting],
         if held:
             numbers[meeting.group] = numbers.get(meeting.group, 0) + 1
             people = [m for m in members if meeting.group in m.groups]
-            names = roll(term, meeting, people, pauses)
+            names = roll(meeting, people)
             counts = (len(people), len(names[texts.EXPORT_PRESENT]),
                       len(names[texts.EXPORT_LEAVE]),
                       len(names[texts.EXPORT_LEAVE_REFUSED]) + len(names[texts.EXPORT_ABSENT]))
@@ -217,8 +209,7 @@ def _sessions(book: Workbook, term: Term, sessions: Sequence[ArchiveMeeting],
 
 
 def _attendance(book: Workbook, term: Term, group: str, sessions: Sequence[ArchiveMeeting],
-                people: Sequence[MemberRow],
-                pauses: dict[int, list[tuple[date, date]]]) -> None:
+                people: Sequence[MemberRow]) -> None:
     held = [m for m in sessions if m.group == group and term.held(m)]
     days = [term.local_day(m) for m in held]
     columns = [Column("序号", 5, Kind.INT), Column(texts.EXPORT_TEACHER, 8),
@@ -228,8 +219,7 @@ def _attendance(book: Workbook, term: Term, group: str, sessions: Sequence[Archi
     rows = []
     sums = [0, 0, 0, 0, 0]
     for index, person in enumerate(people, start=1):
-        marks = [mark(m, person.id, paused(pauses, person.id, day))
-                 for m, day in zip(held, days, strict=True)]
+        marks = [mark(m, person.id) for m in held]
         attended, due = quotas.attended(
             [(day, value in (texts.EXPORT_PRESENT, texts.EXPORT_LEAVE))
              for day, value in zip(days, marks, strict=True)], term.today)
@@ -397,8 +387,7 @@ def build_workbook(term: Term, members: Sequence[MemberRow], attendees: Sequence
                    found: Sequence[ArchiveRecord],
                    sessions: Sequence[ArchiveMeeting], lessons: Sequence[ArchiveLesson],
                    measured: dict[int, list[quotas.QuotaProgress]],
-                   attendance: dict[int, tuple[int, int]],
-                   pauses: dict[int, list[tuple[date, date]]]) -> bytes:
+                   attendance: dict[int, tuple[int, int]]) -> bytes:
     """台账.xlsx: 听课, 反思与材料, 教研活动, 考勤 per group, 请假, 公开课, 统计汇总, 指标汇总.
 
     ``members`` are whom the export is for; ``attendees`` everyone of its groups (a
@@ -407,11 +396,11 @@ def build_workbook(term: Term, members: Sequence[MemberRow], attendees: Sequence
     group_of = {m.id: "、".join(m.groups) for m in members}
     _observations(book, term, found, group_of)
     _records(book, term, found, group_of)
-    _sessions(book, term, sessions, attendees, pauses)
+    _sessions(book, term, sessions, attendees)
     for group in term.settings.groups:
         people = [m for m in members if group.name in m.groups]
         if people:
-            _attendance(book, term, group.name, sessions, people, pauses)
+            _attendance(book, term, group.name, sessions, people)
     _leave(book, term, sessions, members)
     _lessons(book, term, lessons, group_of)
     _counts(book, term, members, found, lessons, attendance)

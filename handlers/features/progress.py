@@ -117,19 +117,15 @@ def _current_spans(wanted: Sequence[QuotaSpec], semester: SemesterRow,
 def _sessions(session: Session, settings: Settings, semester: SemesterRow,
               ids: Sequence[int]) -> dict[int, list[tuple[date, bool]]]:
     """Each teacher's groups' sessions: the day, and whether it counts as attended (present,
-    on approved leave, or away on a /pause that day)."""
+    or on approved leave, also leave asked for through a /pause)."""
     held = meetings.group_sessions(session, teacher_ids=ids, semester_id=semester.id,
                                    counted=COUNTED)
-    away = meetings.pauses_of(session, teacher_ids=ids)
     days = {meeting: starts.astimezone(settings.zone).date()
             for meeting, starts in held.starts.items()}
     found: dict[int, list[tuple[date, bool]]] = {}
     for teacher, meeting_ids in held.of_teacher.items():
-        pauses = away.get(teacher, ())
-        found[teacher] = [
-            (days[meeting], (meeting, teacher) in held.counted
-             or any(start <= days[meeting] <= end for start, end in pauses))
-            for meeting in meeting_ids]
+        found[teacher] = [(days[meeting], (meeting, teacher) in held.counted)
+                          for meeting in meeting_ids]
     return found
 
 

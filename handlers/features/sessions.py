@@ -1,4 +1,4 @@
-"""教研 sessions: list, announce, reschedule, cancel; attendance, leave and pauses."""
+"""教研 sessions: list, announce, reschedule, cancel; attendance, leave (pauses: pauses.py)."""
 
 from __future__ import annotations
 
@@ -10,14 +10,15 @@ from handlers import texts
 from handlers.callback_data import is_id
 from handlers.context import ButtonRoute, Command, Ctx, Where
 from handlers.features import records
+from handlers.features.progress import started
 from handlers.forms import engine
 from handlers.forms.engine import Draft
 from handlers.forms.spec import FormSpec
-from handlers.forms.validators import InvalidInput, parse_date
 from handlers.permissions import Access, may_lead
 from handlers.render import esc, fmt_date, fmt_datetime, materials, shorten
 from handlers.types import Button, Chat, ChatKind, Reply, private_chat
-from storage.repos import chats, meetings, outbox, people, school
+from storage.repos import chats, drafts, meetings, outbox, people, school
+from storage.repos import records as records_repo
 from storage.repos.audit import audit
 from storage.repos.meetings import MeetingRow
 
@@ -26,9 +27,10 @@ WARNED = "_warned"  # a reschedule draft's answers: the time the leader was warn
 ATTEND_BUTTONS = "att"
 LEAVE_BUTTONS = "lv"
 LIST_WEEKS = 4
+PAST_SHOWN = 8  # held sessions /sessions lists for their minutes
 LEAVE_PAYLOAD = "leave-"
 # Outbox keys of a session's reminders start with these; a change cancels them all.
-REMINDER_PREFIXES = ("eve", "soon", "checkin", "minutes")
+REMINDER_PREFIXES = ("eve", "soon", "checkin", "minutes", "minutes-late")
 
 
 def group_chats(ctx: Ctx, group_id: int) -> list[Chat]:
@@ -88,7 +90,8 @@ def _my_group_ids(ctx: Ctx) -> dict[str, int]:
 
 
 def list_sessions(ctx: Ctx, _arg: str) -> list[Reply]:
-    """``/sessions``: the coming sessions of my group(s); leaders get buttons to manage."""
+    """``/sessions``: the coming sessions of my group(s); leaders get buttons to manage, and
+    the sessions already held with their minutes (活动记录) to write or finish."""
     groups = _my_group_ids(ctx)
     if not groups:
         return [Reply(texts.SESSIONS_NO_GROUP)]
@@ -97,9 +100,11 @@ def list_sessions(ctx: Ctx, _arg: str) -> list[Reply]:
                                       end=ctx.today + timedelta(weeks=LIST_WEEKS))
     upcoming = [m for m in upcoming if m.status != meetings.CANCELLED
                 and (m.starts_at is None or m.starts_at >= ctx.now - timedelta(hours=3))]
-    if not upcoming:
+    past_lines, past_buttons = _held_with_minutes(ctx, groups)
+    if not upcoming and not past_lines:
         return [Reply(texts.SESSIONS_NONE.format(weeks=LIST_WEEKS))]
-    lines = [texts.SESSIONS_HEADER.format(weeks=LIST_WEEKS)]
+    lines = [texts.SESSIONS_HEADER.format(weeks=LIST_WEEKS) if upcoming
+             else texts.SESSIONS_NONE.format(weeks=LIST_WEEKS)]
     buttons: list[tuple[Button, ...]] = []
     for meeting in upcoming:
         lines.append(describe(meeting, ctx.settings.zone))
@@ -108,11 +113,49 @@ def list_sessions(ctx: Ctx, _arg: str) -> list[Reply]:
                                                 group=meeting.group)
             buttons.append((Button(label, data=f"{SESSION_BUTTONS}:menu:{meeting.id}"),))
     text = "\n\n".join(lines)
-    if ctx.incoming.chat.is_private or not buttons:
-        return [Reply(text, buttons=tuple(buttons))]
+    if ctx.incoming.chat.is_private:
+        return [Reply("\n\n".join([text, *past_lines]),
+                      buttons=(*buttons, *past_buttons))]
+    if not buttons and not past_buttons:
+        return [Reply(text)]
     # In a group everyone sees the list; the 管理 buttons are the leader's, in private chat.
-    return [Reply(text), Reply(texts.SESSIONS_MANAGE_HERE, buttons=tuple(buttons),
+    return [Reply(text), Reply("\n\n".join([texts.SESSIONS_MANAGE_HERE, *past_lines]),
+                               buttons=(*buttons, *past_buttons),
                                chat=private_chat(ctx.incoming.account))]
+
+
+def _held_with_minutes(ctx: Ctx, groups: dict[str, int],
+                       ) -> tuple[list[str], list[tuple[Button, ...]]]:
+    """For a leader: the sessions of their groups already held this term (those of the
+    last weeks, and older ones whose minutes are still missing), each with its minutes'
+    state and a button to write them or manage the session."""
+    led = [group_id for name, group_id in groups.items() if may_lead(ctx.person, name)]
+    semester = school.current_semester(ctx.session, school_id=ctx.school_id, today=ctx.today)
+    if not led or semester is None:
+        return [], []
+    first = max(semester.start, started(ctx.session, ctx.settings, semester) or semester.start)
+    held = [m for m in meetings.list_meetings(ctx.session, group_ids=led, start=first,
+                                              end=ctx.today)
+            if m.held and m.starts_at is not None and m.starts_at <= ctx.now]
+    written = meetings.minutes_records(ctx.session, meeting_ids=[m.id for m in held])
+    recent = ctx.today - timedelta(weeks=LIST_WEEKS)
+    shown = [m for m in held if m.planned_on >= recent or m.id not in written][-PAST_SHOWN:]
+    if not shown:
+        return [], []
+    lines = [texts.SESSIONS_PAST_HEADER]
+    buttons: list[tuple[Button, ...]] = []
+    for meeting in shown:
+        assert meeting.starts_at is not None
+        day = fmt_date(meeting.starts_at.astimezone(ctx.settings.zone).date())
+        done = meeting.id in written
+        lines.append(texts.SESSIONS_PAST_LINE.format(
+            day=day, group=esc(meeting.group),
+            state=texts.MINUTES_DONE if done else texts.MINUTES_MISSING))
+        label = (texts.SESSION_MANAGE if done else texts.MINUTES_WRITE).format(
+            day=day, group=meeting.group)
+        action = "menu" if done else "minutes"
+        buttons.append((Button(label, data=f"{SESSION_BUTTONS}:{action}:{meeting.id}"),))
+    return ["\n".join(lines)], buttons
 
 
 # -- leaders: announce, change, cancel ---------------------------------------------------
@@ -310,21 +353,103 @@ def roll(ctx: Ctx, meeting: MeetingRow) -> list[Reply]:
     return [Reply("\n".join(lines), buttons=tuple(buttons), edit=True)]
 
 
+def minutes_checklist(meeting_id: int, rows: list[meetings.AttendanceRow]) -> dict[str, Any]:
+    """The minutes' 参加人员 as a checklist: every member of the group, ticked when they
+    signed in (签到), approved leave shown as such; ``seen`` is the 考勤 it starts from."""
+    return {"meeting": meeting_id,
+            "from_checkin": any(r.status == meetings.PRESENT for r in rows),
+            "members": [{"id": r.teacher_id, "name": r.name, "seen": r.status,
+                         "here": r.status == meetings.PRESENT,
+                         "leave": r.status == meetings.LEAVE} for r in rows]}
+
+
 def _open_minutes(ctx: Ctx, meeting: MeetingRow) -> list[Reply]:
-    """The minutes form, pre-filled from the session and its attendance."""
-    present = [r.name for r in meetings.members(ctx.session, group_id=meeting.group_id,
-                                                meeting_id=meeting.id)
-               if r.status in (meetings.PRESENT, meetings.GOING)]
+    """The minutes form, pre-filled from the session and its attendance; the leader's
+    minutes already handed in open for editing (with 考勤 as it is now)."""
+    open_draft = drafts.get_draft(ctx.session, account=ctx.incoming.account)
+    if (ctx.incoming.chat.is_private and open_draft is not None and open_draft.form == "minutes"
+            and (open_draft.answers.get("attendees") or {}).get("meeting") == meeting.id):
+        return records.reask(ctx)  # the minutes of this session are being written: go on
+    rows = meetings.members(ctx.session, group_id=meeting.group_id, meeting_id=meeting.id)
+    attendees = minutes_checklist(meeting.id, rows)
+    handed_in = meetings.minutes_records(ctx.session, meeting_ids=[meeting.id]).get(meeting.id)
+    found = None if handed_in is None else records_repo.get_record(ctx.session,
+                                                                   record_id=handed_in[0])
+    if found is not None and found.teacher_id == ctx.me.id:
+        return records.open_form(ctx, "minutes", prefill={**found.answers,
+                                                          "attendees": attendees},
+                                 record_id=found.id)
     prefill: dict[str, Any] = {"place": meeting.place, "held_on": (
         meeting.starts_at.astimezone(ctx.settings.zone).date().isoformat()
-        if meeting.starts_at else meeting.planned_on.isoformat())}
+        if meeting.starts_at else meeting.planned_on.isoformat()), "attendees": attendees}
     if meeting.topic:
         prefill["topic"] = meeting.topic
     if meeting.host:
         prefill["host"] = meeting.host
-    if present:
-        prefill["attendees"] = "、".join(present)
     return records.open_form(ctx, "minutes", prefill=prefill, link=("meeting", meeting.id))
+
+
+def _submit_minutes(ctx: Ctx, spec: FormSpec, draft: Draft) -> list[Reply]:
+    """The leader confirms who was there: the checklist is written to 考勤 through the
+    corrections' conditional, audited path, then the minutes are saved as a record."""
+    value = draft.answers.get("attendees")
+    members = engine.checklist(value)
+    meeting = (None if members is None or not isinstance(value, dict)
+               else _led_meeting(ctx, str(value.get("meeting", ""))))
+    if (members is None or meeting is None or not isinstance(value, dict)
+            or meeting.starts_at is None or meeting.starts_at > ctx.now):
+        return records.save_record(ctx, spec, draft)
+    kept = []
+    missed = []
+    for member in members:
+        seen = member.get("seen")
+        wanted = _minutes_status(member)
+        if wanted is not None and wanted != seen and not _correct(
+                ctx, meeting, int(member["id"]), str(member["name"]), wanted, seen):
+            current = meetings.get_attendance(ctx.session, meeting_id=meeting.id,
+                                              teacher_id=int(member["id"]))
+            seen = None if current is None else current.status
+            if seen != wanted:
+                missed.append(str(member["name"]))
+        else:
+            seen = wanted if wanted is not None else seen
+        kept.append({**member, "seen": seen, "here": seen == meetings.PRESENT,
+                     "leave": seen == meetings.LEAVE})
+    answers = {**draft.answers, "attendees": {**value, "members": kept}}
+    replies = records.save_record(ctx, spec, replace(draft, answers=answers))
+    if missed:
+        replies.append(Reply(texts.MINUTES_ROLL_CHANGED.format(names=esc("、".join(missed)))))
+    return replies
+
+
+def _minutes_status(member: dict[str, Any]) -> str | None:
+    """What the checklist says of one member: 出席 when ticked; 缺席 when not ticked and
+    they had signed in, said 参加 or not answered; None (left as it is) for leave."""
+    if member.get("leave"):
+        return None
+    if member.get("here"):
+        return meetings.PRESENT
+    if member.get("seen") in (None, meetings.GOING, meetings.PRESENT):
+        return meetings.ABSENT
+    return None
+
+
+def _correct(ctx: Ctx, meeting: MeetingRow, teacher_id: int, name: str, status: str,
+             previous: str | None) -> bool:
+    """Correct one member's 考勤 if it is still ``previous`` (as the leader saw it), with an
+    audit entry; False when someone changed it first."""
+    if not meetings.correct_attendance(
+            ctx.session, meeting_id=meeting.id, teacher_id=teacher_id, status=status,
+            expected=previous, decided_by=ctx.me.id, now=ctx.now):
+        return False
+    audit(ctx.session, school_id=ctx.school_id, actor_id=ctx.me.id,
+          action="correct_attendance",
+          detail=texts.AUDIT_ATTENDANCE.format(
+              name=name, group=meeting.group, day=fmt_date(meeting.planned_on),
+              before=texts.ATTENDANCE_LABELS.get(previous or "", texts.AUDIT_NOTHING),
+              after=texts.ATTENDANCE_LABELS.get(status, status)),
+          now=ctx.now)
+    return True
 
 
 _MARKS = {"p": meetings.PRESENT, "a": meetings.ABSENT, "l": meetings.LEAVE}
@@ -361,6 +486,8 @@ def press_session(ctx: Ctx, data: str) -> list[Reply]:
     if action == "roll":
         return roll(ctx, meeting)
     if action == "minutes":
+        if meeting.starts_at is None or meeting.starts_at > ctx.now:
+            return [Reply("", notice=texts.MINUTES_NOT_YET)]
         return _open_minutes(ctx, meeting)
     if action == "mark":
         teacher_raw, _, mark = extra.partition(":")
@@ -371,22 +498,12 @@ def press_session(ctx: Ctx, data: str) -> list[Reply]:
         if (status is None or seen not in _SEEN_STATUS or not is_id(teacher_raw)
                 or int(teacher_raw) not in member):
             return [Reply(texts.BUTTON_EXPIRED, notice=texts.BUTTON_EXPIRED)]
-        previous = _SEEN_STATUS[seen]
-        if not meetings.correct_attendance(
-                ctx.session, meeting_id=meeting.id, teacher_id=int(teacher_raw), status=status,
-                expected=previous, decided_by=ctx.me.id, now=ctx.now):
+        if not _correct(ctx, meeting, int(teacher_raw), member[int(teacher_raw)], status,
+                        _SEEN_STATUS[seen]):
             who = meetings.decided_by(ctx.session, meeting_id=meeting.id,
                                       teacher_id=int(teacher_raw))
             notice = texts.ALREADY_HANDLED_BY.format(admin=who) if who else texts.ROLL_CHANGED
             return [replace(reply, notice=notice) for reply in roll(ctx, meeting)]
-        audit(ctx.session, school_id=ctx.school_id, actor_id=ctx.me.id,
-              action="correct_attendance",
-              detail=texts.AUDIT_ATTENDANCE.format(
-                  name=member[int(teacher_raw)], group=meeting.group,
-                  day=fmt_date(meeting.planned_on),
-                  before=texts.ATTENDANCE_LABELS.get(previous or "", texts.AUDIT_NOTHING),
-                  after=texts.ATTENDANCE_LABELS.get(status, status)),
-              now=ctx.now)
         return roll(ctx, meeting)
     return [Reply(texts.BUTTON_EXPIRED, notice=texts.BUTTON_EXPIRED)]
 
@@ -549,40 +666,16 @@ def press_leave_decision(ctx: Ctx, data: str) -> list[Reply]:
     return replies
 
 
-def pause(ctx: Ctx, arg: str) -> list[Reply]:
-    """``/pause 2026-12-01 2026-12-05 外出培训``: no reminders, sessions excused."""
-    parts = arg.split(maxsplit=2)
-    if not parts:
-        return [Reply(texts.PAUSE_USAGE)]
-    try:
-        start = parse_date(parts[0], today=ctx.today)
-        try:
-            end = parse_date(parts[1], today=ctx.today) if len(parts) > 1 else start
-        except InvalidInput:  # /pause 12月3日 外出培训: a single day, then the reason
-            end, parts = start, [parts[0], parts[0], " ".join(parts[1:])]
-    except InvalidInput as exc:
-        return [Reply(f"{esc(str(exc))}\n{texts.PAUSE_USAGE}")]
-    if end < start:
-        return [Reply(texts.PAUSE_ORDER)]
-    if (end - start).days > 366:
-        return [Reply(texts.PAUSE_TOO_LONG)]
-    reason = parts[2].strip()[:200] if len(parts) > 2 else ""
-    meetings.add_pause(ctx.session, teacher_id=ctx.me.id, start=start, end=end, reason=reason)
-    said = texts.PAUSE_OK_DAY if end == start else texts.PAUSE_OK
-    return [Reply(said.format(start=fmt_date(start), end=fmt_date(end),
-                              reason=esc(reason or texts.NONE)))]
-
-
 records.SUBMITTERS.update({
     "announcement": _submit_announcement,
     "reschedule": _submit_reschedule,
     "leave": _submit_leave,
+    "minutes": _submit_minutes,
 })
 
 COMMANDS = (
     Command("sessions", list_sessions, Access.TEACHER, Where.ANY, texts.SUMMARY["sessions"]),
     Command("announce", announce, Access.LEADER, Where.PRIVATE, texts.SUMMARY["announce"]),
-    Command("pause", pause, Access.TEACHER, Where.PRIVATE, texts.SUMMARY["pause"]),
 )
 BUTTONS = (
     ButtonRoute(SESSION_BUTTONS, press_session, Access.LEADER),

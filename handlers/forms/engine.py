@@ -171,7 +171,59 @@ def body_chars(spec: FormSpec, answers: Mapping[str, Any]) -> int:
 # -- showing ------------------------------------------------------------------------------
 
 
+def checklist(value: Any) -> list[dict[str, Any]] | None:
+    """The people of a checklist value (each ``{"id", "name", "here", "leave"}``), or None
+    for anything else (an old record's typed text)."""
+    if not isinstance(value, Mapping) or not isinstance(value.get("members"), list):
+        return None
+    return [m for m in value["members"] if isinstance(m, Mapping) and "id" in m]
+
+
+def checklist_text(value: Any) -> str:
+    """出席 3 人：王芳、刘洋、孙丽；请假：周静；缺席：无 (plain, not escaped)."""
+    members = checklist(value) or []
+    present = [str(m["name"]) for m in members if m.get("here") and not m.get("leave")]
+    leave = [str(m["name"]) for m in members if m.get("leave")]
+    absent = [str(m["name"]) for m in members if not m.get("here") and not m.get("leave")]
+    return texts.FORM_CHECK_SUMMARY.format(
+        count=len(present), present="、".join(present) or texts.NONE,
+        leave="、".join(leave) or texts.NONE, absent="、".join(absent) or texts.NONE)
+
+
+def _checklist_ask(draft: Draft, spec_field: FieldSpec,
+                   members: list[dict[str, Any]]) -> tuple[list[str], list[tuple[Button, ...]]]:
+    """The lines and buttons of a checklist: a button per person to tick or untick (not
+    for approved leave, which is shown as such), then 确认名单."""
+    value = draft.answers.get(spec_field.key) or {}
+    lines = [checklist_text(value)]
+    if value.get("from_checkin") and any(m.get("here") for m in members):
+        lines.append(texts.FORM_CHECK_PREFILLED)  # never said over an empty list
+    tickable = [m for m in members if not m.get("leave")]
+    options = [button(draft, (texts.FORM_CHECK_ON if m.get("here") else texts.FORM_CHECK_OFF)
+                      .format(name=m["name"]), "tick", str(m["id"])) for m in tickable]
+    rows = [tuple(options[i:i + 3]) for i in range(0, len(options), 3)]
+    rows.append((button(draft, texts.FORM_CHECK_DONE, "done"),))
+    return lines, rows
+
+
+def _tick(spec: FormSpec, draft: Draft, arg: str) -> Outcome:
+    """Tick or untick one person of the checklist; the question is shown again, edited."""
+    spec_field = spec.field(draft.step)
+    value = dict(draft.answers.get(spec_field.key) or {})
+    members = [dict(m) for m in checklist(value) or []]
+    found = next((m for m in members if str(m["id"]) == arg), None)
+    if found is None or found.get("leave"):
+        notice = texts.FORM_CHECK_LEAVE if found is not None else texts.BUTTON_EXPIRED
+        return Outcome(draft, [Reply("", notice=notice)])
+    found["here"] = not found.get("here")
+    ticked = replace(draft, answers={**draft.answers,
+                                     spec_field.key: {**value, "members": members}})
+    return Outcome(ticked, [replace(_ask(spec, ticked), edit=True)])
+
+
 def _value_text(spec_field: FieldSpec, value: Any, *, counted: bool = True) -> str:
+    if spec_field.kind is FieldKind.CHECKLIST and checklist(value) is not None:
+        return esc(checklist_text(value))
     if spec_field.kind is FieldKind.DATE:
         day = date.fromisoformat(str(value))
         return f"{day.year}年{day.month}月{day.day}日"
@@ -192,7 +244,10 @@ def _ask(spec: FormSpec, draft: Draft, error: str = "") -> Reply:
                                        total=len(spec.fields), label=esc(spec_field.label)))
     lines.append(esc(spec_field.prompt))
     current = draft.answers.get(spec_field.key)
-    if current not in (None, ""):
+    members = checklist(current) if spec_field.kind is FieldKind.CHECKLIST else None
+    if members is not None:
+        lines += _checklist_ask(draft, spec_field, members)[0]
+    elif current not in (None, ""):
         lines.append(texts.FORM_CURRENT.format(value=_value_text(spec_field, current)))
         if spec_field.kind is FieldKind.LONG_TEXT and not spec_field.one_message:
             lines.append(texts.FORM_LONG_REPLACE if draft.replacing else texts.FORM_LONG_APPEND)
@@ -210,7 +265,9 @@ def _ask(spec: FormSpec, draft: Draft, error: str = "") -> Reply:
     hints.append(texts.FORM_HINT_CANCEL)
     lines.append(texts.FORM_HINTS.format(hints="，".join(hints)))
     rows: list[tuple[Button, ...]] = []
-    if spec_field.kind is FieldKind.CHOICE:
+    if members is not None:
+        rows += _checklist_ask(draft, spec_field, members)[1]
+    elif spec_field.kind is FieldKind.CHOICE:
         options = [button(draft, choice, "choice", str(i))
                    for i, choice in enumerate(spec_field.choices)]
         rows += [tuple(options[i:i + 3]) for i in range(0, len(options), 3)]
@@ -221,7 +278,7 @@ def _ask(spec: FormSpec, draft: Draft, error: str = "") -> Reply:
     if (spec_field.kind is FieldKind.LONG_TEXT and not spec_field.one_message
             and current not in (None, "")):
         rows.append((button(draft, texts.FORM_DONE, "done"),))
-    elif current not in (None, ""):
+    elif current not in (None, "") and members is None:
         rows.append((button(draft, texts.FORM_KEEP_VALUE, "keep_value"),))
     if spec_field.kind is FieldKind.TEACHER and draft.typed_name:
         # Waiting for "是校外教师?": the answer may be typed as well as pressed.
@@ -290,8 +347,10 @@ def begin(spec: FormSpec, *, token: str, prefill: Mapping[str, Any] | None = Non
           record_id: int | None = None, link: tuple[str, int] | None = None) -> Outcome:
     """Open ``spec``: a new record (prefilled fields are skipped) or an edit of one."""
     answers = dict(prefill or {})
+    # A checklist is asked even when prefilled: the prefill is only its starting point.
+    asked = {f.key for f in spec.fields if f.kind is not FieldKind.CHECKLIST}
     draft = Draft(form=spec.kind, token=token, step=CONFIRM, answers=answers,
-                  prefilled=tuple(k for k in answers if k in {f.key for f in spec.fields}),
+                  prefilled=tuple(k for k in answers if k in asked),
                   record_id=record_id, link_kind=link[0] if link else None,
                   link_id=link[1] if link else None)
     if record_id is not None:
@@ -496,6 +555,10 @@ def _in_field(spec: FormSpec, draft: Draft, event: Event, *, today: date,
     spec_field = spec.field(draft.step)
     if isinstance(event, NotText):
         return Outcome(draft, [_ask(spec, draft, texts.NOT_TEXT)])
+    members = (checklist(draft.answers.get(spec_field.key))
+               if spec_field.kind is FieldKind.CHECKLIST else None)
+    if members is not None:
+        return _in_checklist(spec, draft, event)
     if isinstance(event, Press):
         if event.action == "done" and spec_field.kind is FieldKind.LONG_TEXT:
             return _finish_long(spec, draft)
@@ -535,6 +598,21 @@ def _in_field(spec: FormSpec, draft: Draft, event: Event, *, today: date,
     except InvalidInput as exc:
         return Outcome(draft, [_ask(spec, draft, str(exc))])
     return _advance(spec, draft, {**draft.answers, spec_field.key: value})
+
+
+def _in_checklist(spec: FormSpec, draft: Draft, event: Event) -> Outcome:
+    """A checklist takes presses (tick a name, 确认名单) and 完成 / /done; typed names are
+    not guessed at."""
+    if isinstance(event, Press) and event.action == "tick":
+        return _tick(spec, draft, event.arg)
+    done = ((isinstance(event, Press) and event.action == "done")
+            or (isinstance(event, Control) and event.name == "done")
+            or (isinstance(event, Text) and event.text.strip() in DONE_WORDS))
+    if done:
+        return _advance(spec, draft, dict(draft.answers))
+    if isinstance(event, Press):
+        return Outcome(draft, [Reply(texts.BUTTON_EXPIRED, notice=texts.BUTTON_EXPIRED)])
+    return Outcome(draft, [_ask(spec, draft, texts.FORM_CHECK_USE_BUTTONS)])
 
 
 def _pick_teacher(spec: FormSpec, draft: Draft, teacher_id: int, lookup: Lookup) -> Outcome:

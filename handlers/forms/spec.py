@@ -17,6 +17,9 @@ class FieldKind(StrEnum):
     CHOICE = "choice"
     TEACHER = "teacher"  # someone on the roster, or a visitor typed by name
     NUMBER = "number"
+    # Who was there: the people offered in the prefill, ticked with buttons (issue 15's
+    # minutes). The value is a dict (see engine.Checklist); a plain string is an old record.
+    CHECKLIST = "checklist"
 
 
 SHORT_MAX_CHARS = 200  # a long text allowing at most this many 字 takes one message

@@ -17,6 +17,7 @@ from storage.tables import (
     Meeting,
     Membership,
     Pause,
+    Record,
     StudyGroup,
     Teacher,
 )
@@ -24,6 +25,8 @@ from storage.tables import (
 PLANNED, ANNOUNCED, OFF, CANCELLED = "planned", "announced", "off", "cancelled"
 GOING, LEAVE_PENDING, LEAVE, LEAVE_REFUSED, PRESENT, ABSENT = (
     "going", "leave_pending", "leave", "leave_refused", "present", "absent")
+# A pause's states that keep reminders quiet (storage/repos/pauses.py has them all).
+PAUSE_SILENCING = ("quiet", "pending", "approved")
 
 
 @dataclass(frozen=True)
@@ -228,25 +231,12 @@ def get_attendance(session: Session, *, meeting_id: int, teacher_id: int) -> Att
     return AttendanceRow(teacher_id, teacher.name, teacher.account, row.status, row.reason)
 
 
-def add_pause(session: Session, *, teacher_id: int, start: date, end: date,
-              reason: str) -> None:
-    """Record a teacher's absence (外出培训 …) from ``start`` to ``end``."""
-    session.add(Pause(teacher_id=teacher_id, start=start, end=end, reason=reason))
-
-
-def pauses_of(session: Session, *, teacher_ids: Sequence[int]) -> dict[int, list[tuple[date,
-                                                                                      date]]]:
-    """Each teacher's absences (外出培训 …) as date ranges."""
-    found: dict[int, list[tuple[date, date]]] = {}
-    for pause in session.exec(select(Pause).where(col(Pause.teacher_id).in_(teacher_ids))):
-        found.setdefault(pause.teacher_id, []).append((pause.start, pause.end))
-    return found
-
-
 def paused_on(session: Session, *, teacher_ids: Sequence[int], day: date) -> set[int]:
-    """Which of these teachers are away on ``day``."""
+    """Which of these teachers are away on ``day`` (a pause refused or withdrawn does not
+    count: reminders go on)."""
     rows = session.exec(select(Pause.teacher_id).where(
-        col(Pause.teacher_id).in_(teacher_ids), col(Pause.start) <= day, col(Pause.end) >= day))
+        col(Pause.teacher_id).in_(teacher_ids), col(Pause.start) <= day, col(Pause.end) >= day,
+        col(Pause.status).in_(PAUSE_SILENCING)))
     return set(rows)
 
 
@@ -300,3 +290,16 @@ def group_sessions(session: Session, *, teacher_ids: Sequence[int], semester_id:
                col(Attendance.teacher_id).in_(teacher_ids),
                col(Attendance.status).in_(counted))).all()
     return GroupSessions(starts, of_teacher, frozenset((m, t) for m, t in attended))
+
+
+def minutes_records(session: Session, *, meeting_ids: Sequence[int]) -> dict[int, tuple[int, int]]:
+    """The 活动记录 handed in for these sessions: meeting id → (record id, writer's id)."""
+    if not meeting_ids:
+        return {}
+    rows = session.exec(
+        select(Record.link_id, Record.id, Record.teacher_id)
+        .where(Record.kind == "minutes", Record.link_kind == "meeting",
+               col(Record.link_id).in_(meeting_ids), col(Record.deleted_at).is_(None))
+        .order_by(col(Record.id))).all()
+    return {link: (record, teacher) for link, record, teacher in rows
+            if link is not None and record is not None}

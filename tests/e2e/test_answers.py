@@ -161,7 +161,7 @@ async def test_dates_and_periods_as_teachers_write_them(driver: Driver) -> None:
 async def test_pause_for_a_single_day(driver: Driver) -> None:
     driver.bind(LIU)
     answer = shown(await driver.send(LIU, "/pause 12月3日 外出培训"))
-    assert answer == "好的，12月3日（周四）不再给您发提醒，当天的教研记为请假（外出培训）。"
+    assert answer.startswith("好的，12月3日（周四）不再给您发提醒（外出培训）。")
     both = shown(await driver.send(LIU, "/pause 12月8日 12月9日 外出培训"))
     assert both.startswith("好的，12月8日（周二）至12月9日（周三）不再给您发提醒")
 

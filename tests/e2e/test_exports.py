@@ -37,7 +37,7 @@ from handlers.exports import safe_name, width
 from handlers.types import Reply
 from scheduler.clock import ManualClock
 from storage.repos import meetings, school
-from storage.tables import Attendance, Meeting, Pause, Teacher
+from storage.tables import Attendance, Meeting, Teacher
 from tests.conftest import (
     DEMO_ROSTER,
     EXAMPLE_CONFIG,
@@ -186,7 +186,8 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Seeded]:
 
     async def act() -> Seeded:
         counts = seed_semester(core)
-        # 王芳 corrects the roll of 11-25: 孙丽 and 周静 缺席; 周静 was away (/pause): 请假.
+        # 王芳 corrects the roll of 11-25: 孙丽 and 周静 缺席; 周静's /pause afterwards does
+        # not excuse a session already held (issue 15): she stays 缺席.
         (meeting,) = [m for m in held_sessions(core, "语文组")
                       if m.planned_on == date(2026, 11, 25)]
         roll = await bot.send(WANG, button=f"ses:roll:{meeting.id}")
@@ -195,7 +196,7 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Seeded]:
                        if row[0].label == f"{name} 出席")
             roll = await bot.send(WANG, button=row[1].data)
             assert f"{name}：缺席" in shown(roll)
-        assert "不再给您发提醒" in await bot.say(ZHOU, "/pause 11月25日 11月25日 外出培训")
+        assert "已经开过的教研不补请假" in await bot.say(ZHOU, "/pause 11月25日 11月25日 外出培训")
         assert "✅ 已提交听课记录「分数的初步认识」。" in shown(await observe(bot, LIU))
         saved = shown(await long_note(bot, LIU))
         assert "✅ 已提交读书笔记「《给教师的建议》」。" in saved
@@ -431,20 +432,16 @@ def test_observation_row_of_a_form_record_is_exact(seeded: Seeded) -> None:
 def _attendance(core: Core) -> dict[tuple[str, str], str]:
     """(teacher, m/d) → what the DB says, as the ledger should mark it."""
     def query(session):  # type: ignore[no-untyped-def]
-        rows = session.exec(select(Teacher.name, Meeting.starts_at, Attendance.status)
+        return session.exec(select(Teacher.name, Meeting.starts_at, Attendance.status)
                             .join(Attendance, col(Attendance.teacher_id) == col(Teacher.id))
                             .join(Meeting, col(Meeting.id) == col(Attendance.meeting_id))).all()
-        pauses = session.exec(select(Teacher.name, Pause.start, Pause.end)
-                              .join(Pause, col(Pause.teacher_id) == col(Teacher.id))).all()
-        return rows, pauses
 
-    rows, pauses = core.db.call(query)
+    rows = core.db.call(query)
     marks = {}
     for name, starts_at, status in rows:
         day = starts_at.astimezone(ZONE).date()
-        paused = any(n == name and s <= day <= e for n, s, e in pauses)
         marks[(name, f"{day.month}/{day.day}")] = (
-            "出席" if status == "present" else "请假" if status == "leave" or paused else
+            "出席" if status == "present" else "请假" if status == "leave" else
             "未准假" if status in ("leave_pending", "leave_refused") else "缺席")
     return marks
 
@@ -476,7 +473,7 @@ def test_attendance_counts_held_sessions_only_and_matches_the_database(seeded: S
     assert {"出席", "请假", "缺席"} <= seen
     name, when = seeded.paused
     column = days.index(f"{when.month}/{when.day}") + 2
-    assert next(row for row in table.data if row[1] == name)[column] == "请假"
+    assert next(row for row in table.data if row[1] == name)[column] == "缺席"
     assert next(row for row in table.data if row[1] == SUN)[column] == "缺席"
     (totals,) = table.totals
     assert totals[0] == "实到人数"

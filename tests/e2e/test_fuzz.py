@@ -157,6 +157,7 @@ FORGED_BUTTONS = (
     "bk:unbook:1", "bk:view:1", "bk:reflect:1", "bk:note:1", "bk:observe:1", "bk:reviews:1",
     "set:day:9", "set:day:3", "set:day:0", "set:on", "set:off", "set:", "", ":", "::", "ses",
     "ses:", "unknown:1", "mine:view:99999:0",
+    "pz:ok:1", "pz:no:1", "pz:ok:x", "pz:", "pzc:1", "pzc:x", "pzc:",  # /pause (issue 15)
 )
 # Each button prefix with its actions (and a stray one), for half-plausible forged data.
 ROUTE_ACTIONS = {
@@ -172,6 +173,8 @@ ROUTE_ACTIONS = {
     "bk": ("view", "book", "unbook", "reflect", "note", "observe", "reviews"),
     "set": ("day", "on", "off"),
     "ro": ("role", "group", "on", "off", "code", "unbind"),
+    "pz": ("ok", "no"),
+    "pzc": ("1", "2", "3"),  # pzc:<pause>: the teacher withdraws a pause
 }
 MUTATIONS = ("", "x", "0", "-1", "999999", "<b>", "²", "1" * 25, ":", "::1", "summary", "ok")
 

@@ -23,7 +23,7 @@ from handlers.permissions import Access
 from handlers.render import polite
 from handlers.types import Button, Chat, ChatKind, Reply
 from scheduler.clock import ManualClock
-from storage.repos import chats, drafts, lessons, meetings, people, records, school
+from storage.repos import chats, drafts, lessons, meetings, pauses, people, records, school
 from storage.repos.outbox import OutboxItem
 from storage.tables import (
     Attendance,
@@ -78,6 +78,7 @@ BUTTON_TABLE: dict[str, Access] = {
     "f": T, "rec": T, "mine": T, "att": T, "bk": T, "set": T,
     "ses": L, "chk": L,
     "lv": A, "br": A, "ro": A,
+    "pzc": T, "pz": A,  # /pause: withdraw (the teacher), approve or refuse (教导处)
 }
 # Arguments that keep a cell cheap and free of side effects (a bare /export takes seconds).
 COMMAND_ARGS = {"export": "刘洋"}
@@ -462,6 +463,14 @@ CASES: dict[str, list[Case]] = {
         Case("set:day:3", _everyone("提醒设置")),
         Case("set:day:9", _everyone(EXPIRED)),
     ],
+    # /pause (issue 15): 刘洋's pause asking leave from a 语文组 session.
+    "pz": [
+        Case("pz:ok:{P}", {"admin": "陈主任已批准"}),
+        Case("pz:no:{OP}", {"admin": EXPIRED}),  # another school's pause
+    ],
+    "pzc": [
+        Case("pzc:{P}", _everyone(EXPIRED, teacher="已撤销")),
+    ],
 }
 
 
@@ -518,9 +527,26 @@ async def _objects(world: World) -> dict[str, int]:
     made = core.db.call(apply)
     made["GAO"] = world.teacher_id("高远")
     made["ADMIN"] = world.teacher_id("陈主任")
+    made["P"], made["OP"] = core.db.call(lambda s: _pauses(s, made, now))
     await world.driver.send("申请人", "/request 高远")
     made["B"] = core.db.call(lambda s: s.exec(select(BindRequest.id)).one())
     return made
+
+
+def _pauses(session: Session, made: dict[str, int], now: datetime) -> tuple[int, int]:
+    """A pause of 刘洋 asking leave from the second 语文组 session, and one of another
+    school's teacher."""
+    liu = made["LIU"]
+    pause = pauses.add_pause(session, teacher_id=liu, start=now.date(), end=now.date(),
+                             reason="外出培训", status=pauses.PENDING, now=now)
+    pauses.ask_leave(session, pause_id=pause, teacher_id=liu, meeting_ids=[made["M2"]],
+                     reason="外出培训", status=meetings.LEAVE_PENDING, now=now)
+    other = session.exec(select(Teacher.id).where(Teacher.school_id != session.get(
+        Teacher, liu).school_id)).first()
+    assert other is not None
+    elsewhere = pauses.add_pause(session, teacher_id=other, start=now.date(), end=now.date(),
+                                 reason="", status=pauses.PENDING, now=now)
+    return pause, elsewhere
 
 
 @pytest.mark.parametrize("prefix", sorted(CASES))

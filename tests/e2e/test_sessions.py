@@ -237,11 +237,12 @@ async def test_checkin_feeds_the_attendance_quota(week) -> None:
     group = driver.group("语文组")
     assert "签到成功" in (await driver.send("刘洋", button=f"att:in:{meeting.id}",
                                            chat=group))[0].notice
-    await driver.say("孙丽", "/pause 9月30日 9月30日 外出培训")
+    # A /pause once the session has started excuses nothing (issue 15: never backdated).
+    assert "已经开过的教研不补请假" in await driver.say("孙丽", "/pause 9月30日 9月30日 外出培训")
     await run_until(runner, clock, datetime(2026, 10, 1, 9, 0, tzinfo=ZONE))
     # Sessions held so far this semester: every Wednesday from 09-02 to 09-30 (5).
     assert "教研活动出勤（本学期）1/" in await driver.say("刘洋", "/me")
-    assert "教研活动出勤（本学期）1/" in await driver.say("孙丽", "/me")
+    assert "教研活动出勤（本学期）0/" in await driver.say("孙丽", "/me")
     assert "教研活动出勤（本学期）0/" in await driver.say("王芳", "/me")
     # Outside the window the button says so and changes nothing.
     late = await driver.send("王芳", button=f"att:in:{meeting.id}", chat=group)
