@@ -549,3 +549,9 @@ REVIEW_TOLD_RETURNED = (
     "修改后重新提交，才会再计入任务。")
 REVIEW_REVISE = "修改"
 REVIEW_RETURNED_NOTE = "↩️ 这份记录被退回修改：{comment}\n改好后提交，就会重新计入任务。"
+
+# -- issue 15b: the archive from the school's first day; /audit of older entries ----------
+EXPORT_NOT_RECORDED = "—"
+EXPORT_BEFORE_START = "启用研修助手前，未记录考勤"
+EXPORT_ATTENDANCE_BEFORE = (
+    "　“—”为{day.month}月{day.day}日启用研修助手前的活动：未记录考勤，不计入统计")
