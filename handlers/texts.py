@@ -555,3 +555,10 @@ EXPORT_NOT_RECORDED = "—"
 EXPORT_BEFORE_START = "启用研修助手前，未记录考勤"
 EXPORT_ATTENDANCE_BEFORE = (
     "　“—”为{day.month}月{day.day}日启用研修助手前的活动：未记录考勤，不计入统计")
+AUDIT_SOMEONE = "某位老师"
+AUDIT_SOMEWHERE = "某教研组"
+AUDIT_RECORD = "{owner}的{form}「{title}」"
+AUDIT_REVIEW = "{owner}的{form}「{title}」：{mark}"
+AUDIT_LINK = "群「{chat}」→ {group}"
+AUDIT_OTHER = "其他操作"
+AUDIT_ACTIONS = {**AUDIT_ACTIONS, "review_record": "检查记录"}
