@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from pathlib import Path
 
 from sqlmodel import Session
@@ -16,6 +17,7 @@ from handlers.types import Reply
 from scheduler.clock import Clock
 from scheduler.runner import Delivery, Runner
 from storage import Database
+from storage.repos import clock as kept_clock
 from storage.repos import people, school
 from storage.repos.outbox import OutboxItem
 
@@ -78,3 +80,15 @@ def import_roster(core: Core, entries: list[RosterEntry]) -> people.ImportSummar
 def issue_codes(core: Core) -> list[people.CodeRow]:
     """Give every unbound teacher a binding code and list all of them."""
     return core.db.call(lambda session: people.issue_codes(session, school_id=core.school_id))
+
+
+def sandbox_time(core: Core) -> datetime | None:
+    """The sandbox's 'now' kept in the core's database; None: it is not a sandbox's."""
+    return core.db.call(lambda session: kept_clock.kept_time(session,
+                                                             school_id=core.school_id))
+
+
+def keep_sandbox_time(core: Core, moment: datetime) -> None:
+    """Keep ``moment`` as the sandbox's 'now' in the core's database."""
+    core.db.call(lambda session: kept_clock.keep_time(session, school_id=core.school_id,
+                                                      moment=moment))

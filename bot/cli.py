@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import io
 import logging
 import os
@@ -47,6 +48,20 @@ def _open(loaded: Loaded, *, url: str | None = None, clock: Clock | None = None)
                       clock=clock or SystemClock())
 
 
+def _open_tool(loaded: Loaded) -> Core:
+    """A Core for a command-line tool (export, semester, roster). On a sandbox's database
+    (one that keeps the sandbox's clock) it runs on the sandbox's time, and says so."""
+    from bot.app import sandbox_time
+
+    core = _open(loaded)
+    kept = sandbox_time(core)
+    if kept is not None:
+        core.clock = ManualClock(kept)
+        local = kept.astimezone(loaded.config.zone)
+        print(texts.SANDBOX_TIME_USED.format(now=f"{local:%Y-%m-%d %H:%M}"), file=sys.stderr)
+    return core
+
+
 def _read_roster(config: Config, path: Path) -> list[RosterEntry]:
     """Parse a roster file before any database is touched (raises RosterError)."""
     from handlers.roster import RosterError, parse_roster
@@ -68,6 +83,7 @@ def _roster_problems(exc: RosterError) -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="yanxiu", description=texts.CLI_DESCRIPTION)
     parser.add_argument("--config", help=texts.CLI_CONFIG_HELP)
+    parser.add_argument("--sandbox", action="store_true", help=texts.CLI_SANDBOX_DATABASE)
     commands = parser.add_subparsers(dest="command")
     run = commands.add_parser("run", help=texts.CLI_RUN)
     run.add_argument("--webhook", action="store_true", help=texts.CLI_WEBHOOK)
@@ -111,7 +127,7 @@ def _maintenance(args: argparse.Namespace, loaded: Loaded) -> int:
             _open(loaded).db.close()  # bring an older backup's schema up to date
             print(texts.RESTORE_DONE.format(path=path))
             return 0
-        core = _open(loaded)
+        core = _open_tool(loaded)
         try:
             if args.command == "export":
                 path = maintenance.export_archive(core, semester=args.semester,
@@ -224,7 +240,7 @@ def _roster_import(loaded: Loaded, path: Path) -> int:
         entries = _read_roster(loaded.config, path)
     except RosterError as exc:
         return _roster_problems(exc)
-    core = _open(loaded)
+    core = _open_tool(loaded)
     try:
         summary = import_roster(core, entries)
     finally:
@@ -238,7 +254,7 @@ def _roster_codes(loaded: Loaded, out: Path | None) -> int:
     from bot.app import issue_codes
     from handlers.archive import sheets
 
-    core = _open(loaded)
+    core = _open_tool(loaded)
     try:
         rows = issue_codes(core)
     finally:
@@ -280,6 +296,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     logs.add_secret(loaded.token)
     logs.add_secret(loaded.dingtalk_secret)
+    if args.sandbox:  # the sandbox's database (and so its clock), for any command
+        loaded = dataclasses.replace(loaded, database_url=_sandbox_url(loaded))
     if args.command == "check-config":
         return _check_config(loaded)
     from storage import DatabaseUnavailable
@@ -316,6 +334,8 @@ def _dispatch(args: argparse.Namespace, loaded: Loaded) -> int:
         if args.roster_command == "import":
             return _roster_import(loaded, args.file)
         return _roster_codes(loaded, args.out)
+    if args.sandbox:  # `yanxiu --sandbox run`: the sandbox, never a platform on its database
+        return _sandbox(loaded, asked=True)
     platform = getattr(args, "platform", None)
     if command == "run" and (platform == "dingtalk" or (platform is None
                                                         and loaded.dingtalk_ready)):

@@ -149,3 +149,7 @@ DINGTALK_GROUP_WORDS = {
     "进度": "progress", "研修进度": "progress", "活动": "sessions", "教研活动": "sessions",
     "公开课": "lessons", "帮助": "help",
 }
+
+# -- issue 15b: one clock for the sandbox and the command line ----------------------------
+CLI_SANDBOX_DATABASE = "使用沙盒的数据库（[sandbox] database_url）和沙盒时间"
+SANDBOX_TIME_USED = "（沙盒数据库：按沙盒时间 {now} 计算）"

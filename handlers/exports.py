@@ -21,7 +21,7 @@ from handlers import texts
 from handlers.archive import forms, ledgers
 from handlers.archive.paper import Paper
 from handlers.archive.sheets import clean, width
-from handlers.features.progress import attendance, measure_people
+from handlers.features.progress import attendance, measure_people, started
 from handlers.quotas import QuotaProgress
 from handlers.settings import Settings
 from storage.repos import archive, groups, school
@@ -85,7 +85,8 @@ def collect(session: Session, settings: Settings, school_id: int, scope: Scope,
     else:
         wanted_groups = list(ids)
     teacher_ids = [m.id for m in members]
-    term = ledgers.Term(settings, scope.semester, min(today, scope.semester.end))
+    term = ledgers.Term(settings, scope.semester, min(today, scope.semester.end),
+                        started(session, settings, scope.semester))
     sessions = archive.meetings_of(session, semester_id=scope.semester.id,
                                    group_ids=[ids[g] for g in wanted_groups if g in ids])
     # A session lists everyone of its group, whoever the archive is for.

@@ -600,3 +600,16 @@ MINUTES_WRITE = "填写活动记录 {day} {group}"
 MINUTES_NOT_YET = "教研还没开始，开始后才能填写活动记录。"
 MINUTES_ROLL_CHANGED = "⚠️ {names}的考勤刚被别人改过，没有按名单覆盖，请在「考勤」里核对。"
 REMIND_MINUTES_LATE = "昨天的教研还没有活动记录，请补写（填好后考勤也会按名单记入）：\n{session}"
+
+# -- issue 15b: the archive from the school's first day; /audit of older entries ----------
+EXPORT_NOT_RECORDED = "—"
+EXPORT_BEFORE_START = "启用研修助手前，未记录考勤"
+EXPORT_ATTENDANCE_BEFORE = (
+    "　“—”为{day.month}月{day.day}日启用研修助手前的活动：未记录考勤，不计入统计")
+AUDIT_SOMEONE = "某位老师"
+AUDIT_SOMEWHERE = "某教研组"
+AUDIT_RECORD = "{owner}的{form}「{title}」"
+AUDIT_REVIEW = "{owner}的{form}「{title}」：{mark}"
+AUDIT_LINK = "群「{chat}」→ {group}"
+AUDIT_OTHER = "其他操作"
+AUDIT_ACTIONS = {**AUDIT_ACTIONS, "review_record": "检查记录"}

@@ -341,3 +341,17 @@ class DigestSnapshot(SQLModel, table=True):
     version: str = Field(max_length=64)
     computed_at: datetime
     figures: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class SandboxClock(SQLModel, table=True):
+    """The console sandbox's clock, kept in its database so a restart goes on from there.
+
+    A database with this row is a sandbox's: CLI commands run on it read 'now' from here,
+    so ``yanxiu export`` and ``seed-demo`` agree with the sandbox on what today is. The bot
+    on a real platform never reads it (issue 15).
+    """
+
+    __tablename__ = "sandbox_clock"
+
+    school_id: int = Field(foreign_key="school.id", primary_key=True)
+    moment: datetime

@@ -17,7 +17,7 @@ from typing import TextIO
 from sqlmodel import Session
 
 from bot import texts
-from bot.app import build_runner
+from bot.app import build_runner, keep_sandbox_time, sandbox_time
 from handlers.dispatch import Core
 from handlers.types import Button, Chat, ChatKind, Incoming, Reply, private_chat
 from scheduler.clock import ManualClock
@@ -46,11 +46,18 @@ class Sandbox:
                  why: str = texts.SANDBOX_NO_TOKEN) -> None:
         """Talk to ``core``; ``clock`` is the bot's clock and moves only on ``/clock``.
 
-        ``why`` tells the banner why the bot runs in the terminal.
+        The clock is kept in the database: a sandbox started again on it goes on from the
+        time it was left at (``clock`` is only where a new database starts). ``why`` tells
+        the banner why the bot runs in the terminal.
         """
         self.core = core
         self.why = why
         self.clock = clock
+        kept = sandbox_time(core)
+        if kept is None:
+            keep_sandbox_time(core, clock.now())
+        else:
+            clock.set(kept)
         self.out = out
         self.name = texts.SANDBOX_GUEST
         self.account = ACCOUNT_PREFIX + self.name
@@ -210,11 +217,17 @@ class Sandbox:
             # Walk the time in steps, ticking the scheduler as the real bot would, so that
             # every reminder comes out at its own moment.
             while self.clock.now() < target:
-                self.clock.set(min(self.clock.now() + TICK_STEP, target))
+                self._set_clock(min(self.clock.now() + TICK_STEP, target))
                 await self.runner.tick()
             if target < self.clock.now():
-                self.clock.set(target)
+                self._set_clock(target)
         self.say(texts.SANDBOX_CLOCK.format(now=self._now_text()))
+
+    def _set_clock(self, moment: datetime) -> None:
+        """Move the clock and keep its time in the database (a restart goes on from it, and
+        CLI commands on this database use it)."""
+        self.clock.set(moment)
+        keep_sandbox_time(self.core, moment)
 
     async def _tap(self, arg: str) -> None:
         """``/tap 1``: button 1 of the newest message with buttons; ``/tap 2 1``: button 1

@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from handlers import quotas, texts
-from handlers.archive.ledgers import Term, mark, roll, weekday
+from handlers.archive.ledgers import ATTENDED, Term, roll, weekday
 from handlers.archive.paper import Paper
 from handlers.forms.spec import FieldKind
 from handlers.settings import Period, Unit
@@ -59,11 +59,11 @@ def session_form(paper: Paper, term: Term, meeting: ArchiveMeeting, number: int,
     when = texts.EXPORT_SESSION_WHEN.format(day=day, weekday=weekday(day), start=start,
                                             end=f"–{end:%H:%M}" if end else "")
     slot = next((g.slot for g in settings.groups if g.name == meeting.group), None)
-    names = roll(meeting, members)
+    names = roll(term, meeting, members)
     leave = []
     for person in members:
         found = meeting.marks.get(person.id)
-        if mark(meeting, person.id) != texts.EXPORT_LEAVE:
+        if term.mark(meeting, person.id) != texts.EXPORT_LEAVE:
             continue
         if found is not None and found.decided_by:
             leave.append(texts.EXPORT_LEAVE_BY.format(name=person.name, by=found.decided_by))
@@ -161,15 +161,19 @@ def portfolio(paper: Paper, term: Term, person: Person, items: Sequence[quotas.Q
     # 二、attendance
     paper.heading(texts.EXPORT_PORTFOLIO_SECTIONS[1])
     mine = [m for m in sessions if m.group in member.groups and term.held(m)]
-    marks = [mark(m, member.id) for m in mine]
+    marks = [term.mark(m, member.id) for m in mine]
+    # Counted from the school's first day with the bot, as the 出勤 quota and 考勤 sheet.
+    counted = [value for m, value in zip(mine, marks, strict=True) if term.counted(m)]
     attended, held = quotas.attended(
-        [(term.local_day(m), value in (texts.EXPORT_PRESENT, texts.EXPORT_LEAVE))
-         for m, value in zip(mine, marks, strict=True)], term.today)
+        [(term.local_day(m), value in ATTENDED)
+         for m, value in zip(mine, marks, strict=True) if term.counted(m)], term.today)
     paper.text(texts.EXPORT_ATTENDANCE_LINE.format(
-        held=held, present=marks.count(texts.EXPORT_PRESENT),
-        leave=marks.count(texts.EXPORT_LEAVE),
-        absent=marks.count(texts.EXPORT_ABSENT) + marks.count(texts.EXPORT_LEAVE_REFUSED),
+        held=held, present=counted.count(texts.EXPORT_PRESENT),
+        leave=counted.count(texts.EXPORT_LEAVE),
+        absent=counted.count(texts.EXPORT_ABSENT) + counted.count(texts.EXPORT_LEAVE_REFUSED),
         rate=f"{attended / held:.0%}" if held else "—"))
+    if len(counted) < len(marks) and term.started_on is not None:
+        paper.text(texts.EXPORT_ATTENDANCE_BEFORE.strip("　").format(day=term.started_on))
     if mine:
         paper.table((1.2, 2.8, 2, 8, 2), [("次", "日期", "教研组", "主题", "出勤"), *(
             (i, f"{term.local_day(m):%m-%d}", m.group, m.topic, value)

@@ -32,6 +32,7 @@ from storage.repos.meetings import CANCELLED, LEAVE_PENDING, LEAVE_REFUSED, OFF,
 from storage.repos.school import SemesterRow
 
 LEAVE_STATUSES = (COUNTED[1], LEAVE_PENDING, LEAVE_REFUSED)
+ATTENDED = (texts.EXPORT_PRESENT, texts.EXPORT_LEAVE)  # marks that count as attended
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,9 @@ class Term:
     settings: Settings
     semester: SemesterRow
     today: date
+    # The school's first day with the bot: sessions before it are not counted, and nobody
+    # is 缺席 at them (``progress.started``).
+    started_on: date | None = None
 
     def local_day(self, meeting: ArchiveMeeting) -> date:
         """The day a session takes place (its planned day when it has no time)."""
@@ -52,6 +56,19 @@ class Term:
         """Whether the session has taken place by today (not off, not cancelled)."""
         return (meeting.status not in (OFF, CANCELLED) and meeting.starts_at is not None
                 and self.local_day(meeting) <= self.today)
+
+    def counted(self, meeting: ArchiveMeeting) -> bool:
+        """Whether a held session counts: on or after the school's first day with the bot."""
+        return self.held(meeting) and (self.started_on is None
+                                       or self.local_day(meeting) >= self.started_on)
+
+    def mark(self, meeting: ArchiveMeeting, teacher_id: int) -> str:
+        """A teacher's mark at a held session (``mark``); at a session before the school's
+        first day with the bot, what was not recorded as attended is 未记录, never 缺席."""
+        found = mark(meeting, teacher_id)
+        if found in ATTENDED or self.counted(meeting):
+            return found
+        return texts.EXPORT_NOT_RECORDED
 
     def meta(self) -> str:
         """The line under each title: school, term, 研修主题, export date."""
@@ -82,12 +99,15 @@ def mark(meeting: ArchiveMeeting, teacher_id: int) -> str:
     return texts.EXPORT_ABSENT
 
 
-def roll(meeting: ArchiveMeeting, people: Sequence[MemberRow]) -> dict[str, list[str]]:
-    """Who was 出席, 请假, 未准假 and 缺席 at a held session (mark → names)."""
+def roll(term: Term, meeting: ArchiveMeeting,
+         people: Sequence[MemberRow]) -> dict[str, list[str]]:
+    """Who was 出席, 请假, 未准假 and 缺席 at a held session (mark → names); before the
+    school's first day with the bot, the others are 未记录."""
     found: dict[str, list[str]] = {texts.EXPORT_PRESENT: [], texts.EXPORT_LEAVE: [],
-                                   texts.EXPORT_LEAVE_REFUSED: [], texts.EXPORT_ABSENT: []}
+                                   texts.EXPORT_LEAVE_REFUSED: [], texts.EXPORT_ABSENT: [],
+                                   texts.EXPORT_NOT_RECORDED: []}
     for person in people:
-        found[mark(meeting, person.id)].append(person.name)
+        found[term.mark(meeting, person.id)].append(person.name)
     return found
 
 
@@ -181,10 +201,15 @@ def _sessions(book: Workbook, term: Term, sessions: Sequence[ArchiveMeeting],
             end = meeting.ends_at.astimezone(zone) if meeting.ends_at else None
             when = f"{start:%H:%M}–{end:%H:%M}" if end else f"{start:%H:%M}"
         figures: tuple[object, ...] = (None, None, None, None)
+        note = meeting.note
         if held:
             numbers[meeting.group] = numbers.get(meeting.group, 0) + 1
+        if held and not term.counted(meeting):
+            # Before the school's first day with the bot: attendance was not recorded.
+            note = "；".join(filter(None, (note, texts.EXPORT_BEFORE_START)))
+        elif held:
             people = [m for m in members if meeting.group in m.groups]
-            names = roll(meeting, people)
+            names = roll(term, meeting, people)
             counts = (len(people), len(names[texts.EXPORT_PRESENT]),
                       len(names[texts.EXPORT_LEAVE]),
                       len(names[texts.EXPORT_LEAVE_REFUSED]) + len(names[texts.EXPORT_ABSENT]))
@@ -197,7 +222,7 @@ def _sessions(book: Workbook, term: Term, sessions: Sequence[ArchiveMeeting],
                      weekday(day), when, state, moved if moved else (
                          meeting.planned_on if meeting.status in (OFF, CANCELLED) else None),
                      meeting.topic, meeting.host, meeting.form, meeting.place, *figures,
-                     meeting.note))
+                     note))
     write_sheet(book, name=texts.EXPORT_SHEET_SESSIONS,
                 title=term.title(texts.EXPORT_SHEET_SESSIONS),
                 meta=term.meta() + texts.EXPORT_META_THEME.format(
@@ -219,21 +244,27 @@ def _attendance(book: Workbook, term: Term, group: str, sessions: Sequence[Archi
     rows = []
     sums = [0, 0, 0, 0, 0]
     for index, person in enumerate(people, start=1):
-        marks = [mark(m, person.id) for m in held]
-        attended, due = quotas.attended(
-            [(day, value in (texts.EXPORT_PRESENT, texts.EXPORT_LEAVE))
-             for day, value in zip(days, marks, strict=True)], term.today)
-        counts = [due, *(marks.count(word) for word in (
+        marks = [term.mark(m, person.id) for m in held]
+        # Only sessions from the school's first day with the bot are counted.
+        kept = [(term.local_day(m), value) for m, value in zip(held, marks, strict=True)
+                if term.counted(m)]
+        attended, due = quotas.attended([(day, value in ATTENDED) for day, value in kept],
+                                        term.today)
+        values = [value for _, value in kept]
+        counts = [due, *(values.count(word) for word in (
             texts.EXPORT_PRESENT, texts.EXPORT_LEAVE, texts.EXPORT_LEAVE_REFUSED,
             texts.EXPORT_ABSENT))]
         sums = [a + b for a, b in zip(sums, counts, strict=True)]
         rows.append((index, person.name, *marks, *counts, attended / due if due else None))
     present_per_session = [sum(1 for person in people if m.attendance.get(person.id) == PRESENT)
                            for m in held]
+    legend = texts.EXPORT_ATTENDANCE_LEGEND
+    if term.started_on is not None and any(not term.counted(m) for m in held):
+        legend += texts.EXPORT_ATTENDANCE_BEFORE.format(day=term.started_on)
     attended_all = sums[1] + sums[2]
     write_sheet(book, name=texts.EXPORT_SHEET_ATTENDANCE.format(group=group),
                 title=term.title(texts.EXPORT_SHEET_ATTENDANCE.format(group=group)),
-                meta=term.meta() + texts.EXPORT_ATTENDANCE_LEGEND,
+                meta=term.meta() + legend,
                 columns=columns, rows=rows,
                 totals=[(texts.EXPORT_TOTAL_PRESENT, "", *present_per_session, *sums,
                          attended_all / sums[0] if sums[0] else None)])

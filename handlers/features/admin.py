@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers import texts
+from handlers import audit_view, texts
 from handlers.callback_data import is_id
 from handlers.context import ButtonRoute, Command, Ctx, Where
 from handlers.permissions import Access
@@ -52,11 +52,14 @@ def show_audit(ctx: Ctx, _arg: str) -> list[Reply]:
     if not entries:
         return [Reply(texts.AUDIT_EMPTY)]
     lines = [texts.AUDIT_HEADER.format(count=len(entries))]
+    # Chinese only: older entries' ids and English words become names and dates.
+    shown = audit_view.details(ctx.session, ctx.settings, ctx.school_id, entries)
     lines += [texts.AUDIT_LINE.format(when=fmt_datetime(e.at, ctx.settings.zone),
                                       who=esc(e.actor or texts.AUDIT_SYSTEM),
-                                      action=esc(texts.AUDIT_ACTIONS.get(e.action, e.action)),
-                                      detail=esc(shorten(e.detail, 120)))
-              for e in entries]
+                                      action=esc(texts.AUDIT_ACTIONS.get(e.action,
+                                                                         texts.AUDIT_OTHER)),
+                                      detail=esc(shorten(detail, 120)))
+              for e, detail in zip(entries, shown, strict=True)]
     return [Reply("\n".join(lines))]
 
 

@@ -83,9 +83,11 @@ def measure_people(session: Session, settings: Settings, semester: SemesterRow, 
 
 def attendance(session: Session, settings: Settings, semester: SemesterRow, today: date,
                ids: Sequence[int]) -> dict[int, tuple[int, int]]:
-    """(attended, held) per teacher over their groups' sessions held by ``today``; teachers
-    in no group are not in it."""
-    return {teacher: quotas.attended(found, today)
+    """(attended, held) per teacher over their groups' sessions held by ``today``, from the
+    school's first day with the bot (as the 出勤 quota); teachers in no group are not in it."""
+    first = started(session, settings, semester)
+    return {teacher: quotas.attended([(day, counted) for day, counted in found
+                                      if first is None or day >= first], today)
             for teacher, found in _sessions(session, settings, semester, ids).items()}
 
 

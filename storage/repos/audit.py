@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from datetime import date, datetime
 
 from sqlmodel import Session, col, select
 
-from storage.tables import AuditEntry, Teacher
+from storage.tables import AuditEntry, Meeting, Record, StudyGroup, Teacher
 
 
 @dataclass(frozen=True)
@@ -37,3 +38,38 @@ def latest(session: Session, *, school_id: int, limit: int) -> list[AuditRow]:
         .limit(limit)
     ).all()
     return [AuditRow(entry.at, name, entry.action, entry.detail) for entry, name in rows]
+
+
+@dataclass
+class Referenced:
+    """What older audit entries name by id, for showing them with names and dates."""
+
+    teachers: dict[int, str] = field(default_factory=dict)
+    meetings: dict[int, tuple[str, date]] = field(default_factory=dict)  # group, planned_on
+    records: dict[int, tuple[str, str]] = field(default_factory=dict)  # owner, title
+    groups: dict[int, str] = field(default_factory=dict)
+
+
+def referenced(session: Session, *, school_id: int, teacher_ids: Collection[int],
+               meeting_ids: Collection[int], record_ids: Collection[int],
+               group_ids: Collection[int]) -> Referenced:
+    """Names and dates of the teachers, sessions, records and groups of this school that
+    audit entries refer to by id (ids of another school are left out)."""
+    found = Referenced()
+    if teacher_ids:
+        found.teachers = dict(session.exec(select(Teacher.id, Teacher.name).where(
+            col(Teacher.id).in_(teacher_ids), Teacher.school_id == school_id)).all())
+    if meeting_ids:
+        found.meetings = {meeting: (group, day) for meeting, group, day in session.exec(
+            select(Meeting.id, StudyGroup.name, Meeting.planned_on)
+            .join(StudyGroup, col(StudyGroup.id) == col(Meeting.group_id))
+            .where(col(Meeting.id).in_(meeting_ids), StudyGroup.school_id == school_id))}
+    if record_ids:
+        found.records = {record: (owner, title) for record, owner, title in session.exec(
+            select(Record.id, Teacher.name, Record.title)
+            .join(Teacher, col(Teacher.id) == col(Record.teacher_id))
+            .where(col(Record.id).in_(record_ids), Teacher.school_id == school_id))}
+    if group_ids:
+        found.groups = dict(session.exec(select(StudyGroup.id, StudyGroup.name).where(
+            col(StudyGroup.id).in_(group_ids), StudyGroup.school_id == school_id)).all())
+    return found
