@@ -52,7 +52,7 @@ async def serve_both(core: Core, *, token: str, telegram: TelegramSpec,
             send = route_sends({
                 TELEGRAM_PREFIX: functools.partial(bridge.send_due, application.bot),
                 DINGTALK_PREFIX: service.bridge.send_due})
-            runner = build_runner(core, send)
+            runner = build_runner(core, send, {DINGTALK_PREFIX: service.bridge.send_batch})
             await application.start()
             assert application.updater is not None
             await application.updater.start_polling(allowed_updates=Update.ALL_TYPES)

@@ -87,6 +87,7 @@ class _Throttle:
     path: str
     times: int
     how: str  # "429" | "90020" | "flow"
+    staff: frozenset[str] = frozenset()  # "flow": only these of a batch (empty: all)
 
 
 @dataclass
@@ -193,9 +194,11 @@ class FakeDingTalk:
         """Every access token stops working (as after two hours)."""
         self._tokens.clear()
 
-    def throttle(self, path: str, times: int = 1, how: str = "429") -> None:
-        """The next ``times`` calls to ``path`` are throttled (429, 90020 or flow control)."""
-        self._throttles.append(_Throttle(path, times, how))
+    def throttle(self, path: str, times: int = 1, how: str = "429",
+                 staff: tuple[str, ...] = ()) -> None:
+        """The next ``times`` calls to ``path`` are throttled (429, 90020 or flow control;
+        flow control of only ``staff`` among a batch's users when given)."""
+        self._throttles.append(_Throttle(path, times, how, frozenset(staff)))
 
     async def push(self, frame: dict[str, Any]) -> dict[str, Any]:
         """Send a frame over the current socket and wait for its acknowledgement."""
@@ -326,13 +329,17 @@ class FakeDingTalk:
                 return web.json_response({"code": "Throttling", "message": "限流"}, status=429)
         return None
 
-    def _flow_controlled(self, path: str) -> bool:
+    def _flow_controlled(self, path: str, users: list[str]) -> list[str]:
+        """The users of this call that are flow-controlled (not reached)."""
         for throttle in self._throttles:
             if throttle.path == path and throttle.times > 0 and throttle.how == "flow":
+                held = [u for u in users if not throttle.staff or u in throttle.staff]
+                if not held:
+                    continue
                 throttle.times -= 1
                 self.refused.append((path, "flow"))
-                return True
-        return False
+                return held
+        return []
 
     def _auth(self, request: web.Request) -> web.Response | None:
         token = request.headers.get("x-acs-dingtalk-access-token", "")
@@ -442,17 +449,15 @@ class FakeDingTalk:
         param, too_long = self._param(request.path, body)
         if too_long is not None:
             return too_long
-        if self._flow_controlled(request.path):
-            return web.json_response({"processQueryKey": "q", "invalidStaffIdList": [],
-                                      "flowControlledStaffIdList": users})
-        invalid = [u for u in users if u not in self.directory]
+        held = self._flow_controlled(request.path, users)
+        invalid = [u for u in users if u not in self.directory and u not in held]
         for user in users:
-            if user not in invalid:
+            if user not in invalid and user not in held:
                 self._record("oto", user, body["msgKey"], param)
         self._changed()
         return web.json_response({"processQueryKey": f"q{next(self._ids)}",
                                   "invalidStaffIdList": invalid,
-                                  "flowControlledStaffIdList": []})
+                                  "flowControlledStaffIdList": held})
 
     def _record(self, via: str, to: str, key: str, param: dict[str, Any]) -> None:
         if key == "sampleMarkdown":
