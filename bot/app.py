@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from sqlmodel import Session
@@ -90,14 +91,20 @@ def build_runner(core: Core, send: SendReply,
             if len(group) == 1:
                 await one(group[0])
                 continue
-            reply = rendered[group[0].id][0]
-            for item in group:
-                rendered.pop(item.id, None)
-            await send_batch[platform](reply, group, record)
+            reply = replace(rendered[group[0].id][0], chat=None)
+            # Each person at the address their own reply names (their current account).
+            members = [replace(item, chat=address_of(rendered.pop(item.id)[0], item))
+                       for item in group]
+            await send_batch[platform](reply, members, record)
 
     return Runner(db=core.db, clock=core.clock, planners=core.planners(), deliver=deliver,
                   hold=core.quiet_until, give_up=core.give_up,
                   deliver_many=deliver_many if send_batch is not None else None)
+
+
+def address_of(reply: Reply, item: OutboxItem) -> str:
+    """Where ``reply``, rendered from ``item``, goes."""
+    return (reply.chat or private_chat(item.chat)).address
 
 
 def batch_key(replies: list[Reply], item: OutboxItem) -> tuple[str, str] | None:

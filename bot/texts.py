@@ -149,3 +149,12 @@ DINGTALK_GROUP_WORDS = {
     "进度": "progress", "研修进度": "progress", "活动": "sessions", "教研活动": "sessions",
     "公开课": "lessons", "帮助": "help",
 }
+# A teacher bound on another platform (Telegram) who writes on 钉钉 for the first time.
+DINGTALK_BOUND_TOO = (
+    "已按钉钉通讯录把这个钉钉账号关联到花名册：<b>{name}</b>。"
+    "今后的提醒发到您最近使用的平台，现在是钉钉。"
+)
+DINGTALK_MOVED_NOTICE = (
+    "您的钉钉账号已关联到研修助手。今后的提醒发到您最近使用的平台，现在是钉钉；"
+    "在这里再发一条消息，提醒就会改回这里。"
+)

@@ -15,6 +15,8 @@ import time
 from dataclasses import dataclass, replace
 from typing import Any
 
+from sqlmodel import Session
+
 from bot import texts as bot_texts
 from bot.app import Postpone, build_runner
 from bot.config import DingTalkSpec
@@ -28,8 +30,9 @@ from handlers.dispatch import COMMANDS, Core
 from handlers.render import esc
 from handlers.roster import mobile_number
 from handlers.types import Button, Chat, ChatKind, Incoming, Reply, private_chat
+from handlers.wire import dump_reply
 from scheduler.runner import Delivery, Record, Runner
-from storage.repos import people
+from storage.repos import accounts, outbox, people
 from storage.repos.outbox import OutboxItem
 
 logger = logging.getLogger(__name__)
@@ -141,14 +144,28 @@ class DingTalkBridge:
         if entry is None:
             return []
         core = self.core
-        person = await core.db.run(lambda s: people.bind_from_directory(
-            s, school_id=core.school_id, account=account, job_number=entry.job_number,
-            mobile=mobile_number(entry.mobile) or "", name=entry.name, now=core.clock.now()))
+
+        def bind(session: Session) -> tuple[people.PersonRow | None, list[str]]:
+            person = people.bind_from_directory(
+                session, school_id=core.school_id, account=account,
+                job_number=entry.job_number, mobile=mobile_number(entry.mobile) or "",
+                name=entry.name, now=core.clock.now())
+            if person is None:
+                return None, []
+            former = accounts.others(session, teacher_id=person.id)
+            for old in former:  # bound on another platform: told there, where they look
+                notice = Reply(bot_texts.DINGTALK_MOVED_NOTICE, chat=private_chat(old))
+                outbox.enqueue(session, key=f"moved:{account}:{old}", kind=outbox.RELAY,
+                               chat=old, due_at=core.clock.now(),
+                               payload={"reply": dump_reply(notice), "exact": True})
+            return person, former
+
+        person, former = await core.db.run(bind)
         if person is None:
             return []
         logger.info("%s bound by the directory", account)
-        return [Reply(bot_texts.DINGTALK_BOUND.format(name=esc(person.name)),
-                      chat=private_chat(account))]
+        text = bot_texts.DINGTALK_BOUND_TOO if former else bot_texts.DINGTALK_BOUND
+        return [Reply(text.format(name=esc(person.name)), chat=private_chat(account))]
 
     async def on_card(self, frame: Frame) -> dict[str, Any]:
         """A press on a card button: the core's button data, checked like Telegram's."""
