@@ -18,6 +18,7 @@ import time
 from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from aiohttp import WSMsgType, web
@@ -500,6 +501,8 @@ class FakeDingTalk:
         kind, _, to = space.partition(".")
         params = body["cardData"]["cardParamMap"]
         assert all(isinstance(v, str) for v in params.values()), params
+        # The template a school imports (bot/dingtalk/cards/yanxiu-card.json) declares them.
+        assert set(params) <= _declared_variables(), params
         too_long = self._too_long(request.path, params)
         if too_long is not None:
             return too_long
@@ -562,3 +565,10 @@ class FakeDingTalk:
                               title=markdown["title"]))
         self._changed()
         return web.json_response({"errcode": 0, "errmsg": "ok"})
+
+
+def _declared_variables() -> set[str]:
+    """The variables the shipped card template declares (its editorData's variableList)."""
+    path = Path(__file__).parents[1] / "bot" / "dingtalk" / "cards" / "yanxiu-card.json"
+    editor = json.loads(json.loads(path.read_text(encoding="utf-8"))["editorData"])
+    return {variable["name"] for variable in editor["variableList"]}
