@@ -110,6 +110,8 @@ class FakeDingTalk:
     acks: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     connections: int = 0
     port: int = 0
+    # Seconds since the epoch, for sessionWebhook validity: the bench's school clock.
+    clock: Callable[[], float] = time.time
 
     def __post_init__(self) -> None:
         """Prepare the thread, the loop and the counters."""
@@ -249,7 +251,7 @@ class FakeDingTalk:
                 corp_id: str | None = None, robot: bool = False) -> dict[str, Any]:
         """A robot message from ``staff`` (an @ of the robot when ``group`` is given)."""
         session = f"s{next(self._ids)}"
-        until = int(time.time() * 1000) + 90 * 60 * 1000
+        until = int(self.clock() * 1000) + 90 * 60 * 1000
         self._sessions[session] = (group or staff.user_id, until)
         data: dict[str, Any] = {
             "conversationId": group or f"cid-private-{staff.user_id}",
@@ -552,7 +554,7 @@ class FakeDingTalk:
 
     async def _webhook(self, request: web.Request) -> web.Response:
         session = self._sessions.get(request.query.get("session", ""))
-        if session is None or session[1] < time.time() * 1000:
+        if session is None or session[1] < self.clock() * 1000:
             return web.json_response({"errcode": 300001, "errmsg": "session 不存在或已过期"})
         body = await request.json()
         self.calls["sessionWebhook"] += 1
