@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -13,9 +14,9 @@ from bot.config import Config
 from handlers import charts
 from handlers.dispatch import Core
 from handlers.roster import RosterEntry, parse_roster
-from handlers.types import Reply
+from handlers.types import Reply, private_chat
 from scheduler.clock import Clock
-from scheduler.runner import Delivery, Runner
+from scheduler.runner import Delivery, Record, Runner, SendOne
 from storage import Database
 from storage.repos import clock as kept_clock
 from storage.repos import people, school
@@ -38,17 +39,28 @@ def warm_up(core: Core) -> threading.Thread:
 SendReply = Callable[[Reply, OutboxItem], Awaitable[bool]]
 
 
+# Sends one rendered reply to several people (their outbox items): awaits ``record`` for
+# each item as soon as it is known to be sent, unreachable or to be tried again.
+SendBatch = Callable[[Reply, list[OutboxItem], Record], Awaitable[None]]
+
+
 class Postpone(Exception):
     """Raised by a ``SendReply`` when the platform asked to slow down: the outbox item is
     released and tried again later (nothing of it was delivered, or the adapter remembers
     which parts were)."""
 
 
-def build_runner(core: Core, send: SendReply) -> Runner:
-    """The tick that plans reminders into the outbox and sends them through ``send``."""
+def build_runner(core: Core, send: SendReply,
+                 send_batch: dict[str, SendBatch] | None = None) -> Runner:
+    """The tick that plans reminders into the outbox and sends them through ``send``;
+    identical plain private messages due together, to people on a platform that can send
+    one message to many (``send_batch``: address prefix → sender), in batches."""
+    rendered: dict[int, list[Reply]] = {}  # rendered for batching, sent one by one
 
     async def deliver(item: OutboxItem) -> Delivery:
-        replies = await core.render(item)
+        replies = rendered.pop(item.id, None)
+        if replies is None:
+            replies = await core.render(item)
         if not replies:
             return Delivery.SKIPPED
         try:
@@ -57,8 +69,58 @@ def build_runner(core: Core, send: SendReply) -> Runner:
             return Delivery.RETRY
         return Delivery.SENT if all(reached) else Delivery.UNREACHABLE
 
+    async def deliver_many(items: Sequence[OutboxItem], one: SendOne, record: Record) -> None:
+        try:
+            await _deliver_many(items, one, record)
+        finally:
+            rendered.clear()  # never sent later from an old rendering
+
+    async def _deliver_many(items: Sequence[OutboxItem], one: SendOne, record: Record) -> None:
+        assert send_batch is not None
+        groups: dict[tuple[str, str], list[OutboxItem]] = {}
+        for item in items:
+            try:
+                rendered[item.id] = await core.render(item)
+            except Exception:
+                await one(item)  # renders again, and records the failure as usual
+                continue
+            key = batch_key(rendered[item.id], item)
+            if key is None or key[0] not in send_batch:
+                await one(item)
+            else:
+                groups.setdefault(key, []).append(item)
+        for (platform, _text), group in groups.items():
+            if len(group) == 1:
+                await one(group[0])
+                continue
+            reply = replace(rendered[group[0].id][0], chat=None)
+            # Each person at the address their own reply names (their current account).
+            members = [replace(item, chat=address_of(rendered.pop(item.id)[0], item))
+                       for item in group]
+            await send_batch[platform](reply, members, record)
+
     return Runner(db=core.db, clock=core.clock, planners=core.planners(), deliver=deliver,
-                  hold=core.quiet_until, give_up=core.give_up)
+                  hold=core.quiet_until, give_up=core.give_up,
+                  deliver_many=deliver_many if send_batch is not None else None)
+
+
+def address_of(reply: Reply, item: OutboxItem) -> str:
+    """Where ``reply``, rendered from ``item``, goes."""
+    return (reply.chat or private_chat(item.chat)).address
+
+
+def batch_key(replies: list[Reply], item: OutboxItem) -> tuple[str, str] | None:
+    """What makes ``item`` one message with others (its platform and its text), or None
+    when it is personal in form: several replies, buttons, a file, a fallback, a group."""
+    if len(replies) != 1:
+        return None
+    reply = replies[0]
+    chat = reply.chat or private_chat(item.chat)
+    if (not chat.is_private or reply.buttons or reply.attachment is not None
+            or reply.fallback is not None or reply.keyboard or reply.later is not None
+            or reply.edit or not reply.text.strip()):
+        return None
+    return chat.address.partition(":")[0] + ":", reply.text
 
 
 def read_roster(core: Core, path: Path) -> list[RosterEntry]:

@@ -15,12 +15,13 @@ from telegram import Update
 
 from bot.app import SendReply, build_runner
 from bot.config import DingTalkSpec, TelegramSpec
-from bot.dingtalk.adapter import DingTalkService
+from bot.dingtalk.adapter import DingTalkBridge, DingTalkService
 from bot.dingtalk.protocol import PREFIX as DINGTALK_PREFIX
 from bot.tg.adapter import TelegramBridge, build_application
 from bot.tg.translate import PREFIX as TELEGRAM_PREFIX
 from handlers.dispatch import Core
 from handlers.types import Reply
+from scheduler.runner import Runner
 from storage.repos.outbox import OutboxItem
 
 logger = logging.getLogger(__name__)
@@ -40,6 +41,13 @@ def route_sends(senders: dict[str, SendReply]) -> SendReply:
     return send
 
 
+def both_runner(core: Core, telegram: SendReply, dingtalk: DingTalkBridge) -> Runner:
+    """The one tick of a process on both platforms: each message through the adapter its
+    address names, identical 钉钉 texts in batches."""
+    send = route_sends({TELEGRAM_PREFIX: telegram, DINGTALK_PREFIX: dingtalk.send_due})
+    return build_runner(core, send, {DINGTALK_PREFIX: dingtalk.send_batch})
+
+
 async def serve_both(core: Core, *, token: str, telegram: TelegramSpec,
                      dingtalk: DingTalkSpec, secret: str) -> None:
     """Run both adapters and one tick until cancelled; wrong credentials fail at start."""
@@ -49,10 +57,8 @@ async def serve_both(core: Core, *, token: str, telegram: TelegramSpec,
     try:
         await service.api.token()
         async with application:
-            send = route_sends({
-                TELEGRAM_PREFIX: functools.partial(bridge.send_due, application.bot),
-                DINGTALK_PREFIX: service.bridge.send_due})
-            runner = build_runner(core, send)
+            runner = both_runner(core, functools.partial(bridge.send_due, application.bot),
+                                 service.bridge)
             await application.start()
             assert application.updater is not None
             await application.updater.start_polling(allowed_updates=Update.ALL_TYPES)

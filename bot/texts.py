@@ -153,3 +153,13 @@ DINGTALK_GROUP_WORDS = {
 # -- issue 15b: one clock for the sandbox and the command line ----------------------------
 CLI_SANDBOX_DATABASE = "使用沙盒的数据库（[sandbox] database_url）和沙盒时间"
 SANDBOX_TIME_USED = "（沙盒数据库：按沙盒时间 {now} 计算）"
+
+# A teacher bound on another platform (Telegram) who writes on 钉钉 for the first time.
+DINGTALK_BOUND_TOO = (
+    "已按钉钉通讯录把这个钉钉账号关联到花名册：<b>{name}</b>。"
+    "今后的提醒发到您最近使用的平台，现在是钉钉。"
+)
+DINGTALK_MOVED_NOTICE = (
+    "您的钉钉账号已关联到研修助手。今后的提醒发到您最近使用的平台，现在是钉钉；"
+    "在这里再发一条消息，提醒就会改回这里。"
+)

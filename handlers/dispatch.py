@@ -37,7 +37,7 @@ from scheduler.clock import Clock
 from scheduler.quiet import after_quiet
 from scheduler.runner import Planner
 from storage import Database, DatabaseUnavailable
-from storage.repos import chats, outbox, people, school, updates
+from storage.repos import accounts, chats, outbox, people, school, updates
 from storage.repos.outbox import OutboxItem
 
 logger = logging.getLogger(__name__)
@@ -259,6 +259,13 @@ def _summary(text: str) -> str:
     return html.unescape(shorten(first, 30))
 
 
+def _to_current(session: Session, reply: Reply, address: str) -> Reply:
+    """``reply`` addressed to the person's current account when it is for another of theirs."""
+    chat = reply.chat or private_chat(address)
+    current = accounts.current(session, account=chat.address) if chat.is_private else None
+    return reply if current is None else replace(reply, chat=private_chat(current))
+
+
 class Core:
     """The bot without a platform: hand it an Incoming, get back the Replies to send."""
 
@@ -300,6 +307,10 @@ class Core:
         person = people.get_by_account(session, account=incoming.account)
         if person is not None and person.school_id != self.school_id:
             person = None
+        if person is not None and person.account != incoming.account:
+            # One of the person's accounts on another platform: messages go there now.
+            accounts.use(session, teacher_id=person.id, account=incoming.account, now=now)
+            person = replace(person, account=incoming.account)
         ctx = Ctx(session=session, settings=self.settings, school_id=self.school_id, now=now,
                   incoming=incoming, person=person, access=access_of(person))
         answer: list[Reply] = []
@@ -412,6 +423,13 @@ class Core:
         return None if wake == now else wake
 
     async def render(self, item: OutboxItem) -> list[Reply]:
-        """What a due outbox message says now (rendered when sent, not when planned)."""
-        return await self.db.run(
-            lambda session: deliveries.render(session, self.settings, item))
+        """What a due outbox message says now (rendered when sent, not when planned), to a
+        person's current account (the platform they wrote on last) unless it is ``exact``."""
+
+        def render(session: Session) -> list[Reply]:
+            replies = deliveries.render(session, self.settings, item)
+            if item.payload.get("exact"):
+                return replies
+            return [_to_current(session, reply, item.chat) for reply in replies]
+
+        return await self.db.run(render)

@@ -55,6 +55,12 @@ Deliver = Callable[[OutboxItem], Awaitable[Delivery]]
 Hold = Callable[[datetime], datetime | None]
 # Called in the transaction that records a message as undeliverable for good (tell people).
 GiveUp = Callable[[Session, OutboxItem, str], None]
+# Optional, for a platform that sends one message to many people in one call: delivers the
+# claimed items through ``one`` (the usual way, one at a time) or in batches, awaiting
+# ``record`` for each batched item as soon as its fate is known.
+SendOne = Callable[[OutboxItem], Awaitable[int]]
+Record = Callable[[OutboxItem, Delivery, str], Awaitable[int]]
+DeliverMany = Callable[[Sequence[OutboxItem], SendOne, Record], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -66,13 +72,20 @@ class TickReport:
     expired: int
 
 
+def _failed(item: OutboxItem) -> Delivery:
+    """A send that raised: tried again later, unless it has been tried often enough."""
+    return Delivery.RETRY if item.attempts < ATTEMPTS else Delivery.FAILED
+
+
 class Runner:
     """Plans and delivers on every tick; ``start`` puts the tick on APScheduler."""
 
     def __init__(self, *, db: Database, clock: Clock, planners: Sequence[Planner],
                  deliver: Deliver, hold: Hold | None = None, give_up: GiveUp | None = None,
-                 interval: timedelta = timedelta(seconds=30)) -> None:
+                 interval: timedelta = timedelta(seconds=30),
+                 deliver_many: DeliverMany | None = None) -> None:
         """Use ``planners`` to fill the outbox and ``deliver`` to send what is due."""
+        self.deliver_many = deliver_many
         self.hold = hold
         self.give_up = give_up
         self.db = db
@@ -125,24 +138,62 @@ class Runner:
             if not batch:
                 return claimed, sent
             claimed += len(batch)
+            if self.deliver_many is not None and kind is None:
+                sent += await self._send_many(batch)
+                continue
             for item in batch:
                 sent += await self._send(item)
 
-    async def _send(self, item: OutboxItem) -> int:
+    async def _held(self, item: OutboxItem) -> bool:
+        """Whether quiet hours hold ``item`` back (then it is released until they end)."""
         wake = (self.hold(self.clock.now())
                 if self.hold is not None and item.kind != outbox.RELAY else None)
         if wake is not None:
             await self.db.run(lambda s: outbox.release(s, item_id=item.id, retry_at=wake,
                                                        error="quiet hours"))
+        return wake is not None
+
+    async def _send(self, item: OutboxItem) -> int:
+        if await self._held(item):
             return 0
         try:
             result = await self.deliver(item)
         except Exception as exc:
             logger.exception("delivering outbox item %s failed", item.key)
-            result = Delivery.RETRY if item.attempts < ATTEMPTS else Delivery.FAILED
-            error = f"{type(exc).__name__}: {exc}"
-        else:
-            error = "" if result is not Delivery.RETRY else "retry"
+            return await self._record(item, _failed(item), f"{type(exc).__name__}: {exc}")
+        return await self._record(item, result, "" if result is not Delivery.RETRY else "retry")
+
+    async def _send_many(self, batch: Sequence[OutboxItem]) -> int:
+        ready = [item for item in batch if not await self._held(item)]
+        done: set[int] = set()
+        sent = 0
+
+        async def one(item: OutboxItem) -> int:
+            nonlocal sent
+            done.add(item.id)
+            counted = await self._send(item)
+            sent += counted
+            return counted
+
+        async def record(item: OutboxItem, result: Delivery, error: str) -> int:
+            nonlocal sent
+            done.add(item.id)
+            counted = await self._record(item, result, error)
+            sent += counted
+            return counted
+
+        try:
+            assert self.deliver_many is not None
+            await self.deliver_many(ready, one, record)
+        except Exception as exc:
+            logger.exception("delivering %d outbox items failed", len(ready))
+            for item in ready:  # possibly sent: tried again, as a failed single send is
+                if item.id not in done:
+                    await self._record(item, _failed(item), f"{type(exc).__name__}: {exc}")
+        return sent
+
+    async def _record(self, item: OutboxItem, result: Delivery, error: str) -> int:
+        """Commit how sending ``item`` went; 1 when it was sent."""
         now = self.clock.now()
         if result is Delivery.RETRY:
             backoff = timedelta(minutes=2 ** min(item.attempts - 1, 5))

@@ -355,3 +355,14 @@ class SandboxClock(SQLModel, table=True):
 
     school_id: int = Field(foreign_key="school.id", primary_key=True)
     moment: datetime
+
+class TeacherAccount(SQLModel, table=True):
+    """A teacher's chat account on another platform than ``teacher.account``, the one their
+    messages go to (the platform they wrote on last). An account is in one place only:
+    some ``teacher.account`` or here. See docs/decisions.md, "One person on two platforms"."""
+
+    __tablename__ = "teacher_account"
+
+    account: str = Field(primary_key=True, max_length=64)
+    teacher_id: int = Field(foreign_key="teacher.id", index=True)
+    bound_at: datetime

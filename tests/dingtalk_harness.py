@@ -98,6 +98,8 @@ class DingTalk:
 async def running(core: Core, fake: FakeDingTalk, *, schedule: bool = False,
                   **overrides: Any) -> AsyncIterator[DingTalk]:
     """The adapter's ``serve`` as in production, connected to ``fake``."""
+    # sessionWebhooks expire by the school's clock, which the tests move, as the adapter's do.
+    fake.clock = lambda: core.clock.now().timestamp()
     service = DingTalkService(core, spec_for(fake, **overrides), fake.client_secret)
     task = asyncio.create_task(service.run(schedule=schedule))
     await fake.wait_connected()

@@ -18,6 +18,7 @@ import time
 from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from aiohttp import WSMsgType, web
@@ -87,6 +88,7 @@ class _Throttle:
     path: str
     times: int
     how: str  # "429" | "90020" | "flow"
+    staff: frozenset[str] = frozenset()  # "flow": only these of a batch (empty: all)
 
 
 @dataclass
@@ -108,6 +110,8 @@ class FakeDingTalk:
     acks: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     connections: int = 0
     port: int = 0
+    # Seconds since the epoch, for sessionWebhook validity: the bench's school clock.
+    clock: Callable[[], float] = time.time
 
     def __post_init__(self) -> None:
         """Prepare the thread, the loop and the counters."""
@@ -193,9 +197,11 @@ class FakeDingTalk:
         """Every access token stops working (as after two hours)."""
         self._tokens.clear()
 
-    def throttle(self, path: str, times: int = 1, how: str = "429") -> None:
-        """The next ``times`` calls to ``path`` are throttled (429, 90020 or flow control)."""
-        self._throttles.append(_Throttle(path, times, how))
+    def throttle(self, path: str, times: int = 1, how: str = "429",
+                 staff: tuple[str, ...] = ()) -> None:
+        """The next ``times`` calls to ``path`` are throttled (429, 90020 or flow control;
+        flow control of only ``staff`` among a batch's users when given)."""
+        self._throttles.append(_Throttle(path, times, how, frozenset(staff)))
 
     async def push(self, frame: dict[str, Any]) -> dict[str, Any]:
         """Send a frame over the current socket and wait for its acknowledgement."""
@@ -245,7 +251,7 @@ class FakeDingTalk:
                 corp_id: str | None = None, robot: bool = False) -> dict[str, Any]:
         """A robot message from ``staff`` (an @ of the robot when ``group`` is given)."""
         session = f"s{next(self._ids)}"
-        until = int(time.time() * 1000) + 90 * 60 * 1000
+        until = int(self.clock() * 1000) + 90 * 60 * 1000
         self._sessions[session] = (group or staff.user_id, until)
         data: dict[str, Any] = {
             "conversationId": group or f"cid-private-{staff.user_id}",
@@ -326,13 +332,17 @@ class FakeDingTalk:
                 return web.json_response({"code": "Throttling", "message": "限流"}, status=429)
         return None
 
-    def _flow_controlled(self, path: str) -> bool:
+    def _flow_controlled(self, path: str, users: list[str]) -> list[str]:
+        """The users of this call that are flow-controlled (not reached)."""
         for throttle in self._throttles:
             if throttle.path == path and throttle.times > 0 and throttle.how == "flow":
+                held = [u for u in users if not throttle.staff or u in throttle.staff]
+                if not held:
+                    continue
                 throttle.times -= 1
                 self.refused.append((path, "flow"))
-                return True
-        return False
+                return held
+        return []
 
     def _auth(self, request: web.Request) -> web.Response | None:
         token = request.headers.get("x-acs-dingtalk-access-token", "")
@@ -442,17 +452,15 @@ class FakeDingTalk:
         param, too_long = self._param(request.path, body)
         if too_long is not None:
             return too_long
-        if self._flow_controlled(request.path):
-            return web.json_response({"processQueryKey": "q", "invalidStaffIdList": [],
-                                      "flowControlledStaffIdList": users})
-        invalid = [u for u in users if u not in self.directory]
+        held = self._flow_controlled(request.path, users)
+        invalid = [u for u in users if u not in self.directory and u not in held]
         for user in users:
-            if user not in invalid:
+            if user not in invalid and user not in held:
                 self._record("oto", user, body["msgKey"], param)
         self._changed()
         return web.json_response({"processQueryKey": f"q{next(self._ids)}",
                                   "invalidStaffIdList": invalid,
-                                  "flowControlledStaffIdList": []})
+                                  "flowControlledStaffIdList": held})
 
     def _record(self, via: str, to: str, key: str, param: dict[str, Any]) -> None:
         if key == "sampleMarkdown":
@@ -495,6 +503,8 @@ class FakeDingTalk:
         kind, _, to = space.partition(".")
         params = body["cardData"]["cardParamMap"]
         assert all(isinstance(v, str) for v in params.values()), params
+        # The template a school imports (bot/dingtalk/cards/yanxiu-card.json) declares them.
+        assert set(params) <= _declared_variables(), params
         too_long = self._too_long(request.path, params)
         if too_long is not None:
             return too_long
@@ -544,7 +554,7 @@ class FakeDingTalk:
 
     async def _webhook(self, request: web.Request) -> web.Response:
         session = self._sessions.get(request.query.get("session", ""))
-        if session is None or session[1] < time.time() * 1000:
+        if session is None or session[1] < self.clock() * 1000:
             return web.json_response({"errcode": 300001, "errmsg": "session 不存在或已过期"})
         body = await request.json()
         self.calls["sessionWebhook"] += 1
@@ -557,3 +567,10 @@ class FakeDingTalk:
                               title=markdown["title"]))
         self._changed()
         return web.json_response({"errcode": 0, "errmsg": "ok"})
+
+
+def _declared_variables() -> set[str]:
+    """The variables the shipped card template declares (its editorData's variableList)."""
+    path = Path(__file__).parents[1] / "bot" / "dingtalk" / "cards" / "yanxiu-card.json"
+    editor = json.loads(json.loads(path.read_text(encoding="utf-8"))["editorData"])
+    return {variable["name"] for variable in editor["variableList"]}

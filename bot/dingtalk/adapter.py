@@ -11,9 +11,10 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import time
 from dataclasses import dataclass, replace
 from typing import Any
+
+from sqlmodel import Session
 
 from bot import texts as bot_texts
 from bot.app import Postpone, build_runner
@@ -28,8 +29,9 @@ from handlers.dispatch import COMMANDS, Core
 from handlers.render import esc
 from handlers.roster import mobile_number
 from handlers.types import Button, Chat, ChatKind, Incoming, Reply, private_chat
-from scheduler.runner import Runner
-from storage.repos import people
+from handlers.wire import dump_reply
+from scheduler.runner import Delivery, Record, Runner
+from storage.repos import accounts, outbox, people
 from storage.repos.outbox import OutboxItem
 
 logger = logging.getLogger(__name__)
@@ -94,6 +96,7 @@ class DingTalkBridge:
         param = {"title": title(text), "text": to_markdown(text)}
         for start in range(0, len(users), BATCH_USERS):  # one call for up to 20 admins
             await self.api.batch_send(users[start:start + BATCH_USERS], "sampleMarkdown", param)
+            # (flow-controlled admins are told again by nobody: a warning, not a message)
 
     async def on_message(self, data: Any) -> None:
         """A message to the robot: in a private chat, or an @ in a group."""
@@ -140,14 +143,28 @@ class DingTalkBridge:
         if entry is None:
             return []
         core = self.core
-        person = await core.db.run(lambda s: people.bind_from_directory(
-            s, school_id=core.school_id, account=account, job_number=entry.job_number,
-            mobile=mobile_number(entry.mobile) or "", name=entry.name, now=core.clock.now()))
+
+        def bind(session: Session) -> tuple[people.PersonRow | None, list[str]]:
+            person = people.bind_from_directory(
+                session, school_id=core.school_id, account=account,
+                job_number=entry.job_number, mobile=mobile_number(entry.mobile) or "",
+                name=entry.name, now=core.clock.now())
+            if person is None:
+                return None, []
+            former = accounts.others(session, teacher_id=person.id)
+            for old in former:  # bound on another platform: told there, where they look
+                notice = Reply(bot_texts.DINGTALK_MOVED_NOTICE, chat=private_chat(old))
+                outbox.enqueue(session, key=f"moved:{account}:{old}", kind=outbox.RELAY,
+                               chat=old, due_at=core.clock.now(),
+                               payload={"reply": dump_reply(notice), "exact": True})
+            return person, former
+
+        person, former = await core.db.run(bind)
         if person is None:
             return []
         logger.info("%s bound by the directory", account)
-        return [Reply(bot_texts.DINGTALK_BOUND.format(name=esc(person.name)),
-                      chat=private_chat(account))]
+        text = bot_texts.DINGTALK_BOUND_TOO if former else bot_texts.DINGTALK_BOUND
+        return [Reply(text.format(name=esc(person.name)), chat=private_chat(account))]
 
     async def on_card(self, frame: Frame) -> dict[str, Any]:
         """A press on a card button: the core's button data, checked like Telegram's."""
@@ -244,11 +261,16 @@ class DingTalkBridge:
             steps.append(lambda t: self._attachment(t, reply))
         return steps
 
+    def _fresh(self, target: Target | None) -> bool:
+        """Whether ``target`` has a sessionWebhook that is still valid for a while (by the
+        core's clock: the school's time, which the tests and the bench move)."""
+        now_ms = int(self.core.clock.now().timestamp() * 1000)
+        return (target is not None and bool(target.webhook)
+                and target.webhook_until_ms - _WEBHOOK_MARGIN_MS > now_ms)
+
     async def _markdown(self, target: Target, head: str, text: str) -> bool:
         payload = {"title": head, "text": text}
-        now_ms = int(time.time() * 1000)
-        fresh = target.webhook and target.webhook_until_ms - _WEBHOOK_MARGIN_MS > now_ms
-        if fresh and await self.api.webhook(target.webhook, {"msgtype": "markdown",
+        if self._fresh(target) and await self.api.webhook(target.webhook, {"msgtype": "markdown",
                                                              "markdown": payload}):
             return True
         return await self._openapi_send(target.chat, "sampleMarkdown", payload)
@@ -259,6 +281,8 @@ class DingTalkBridge:
             return True
         user = protocol.user_id(chat.address)
         result = await self.api.batch_send([user], key, param)
+        if result.throttled:
+            raise Throttled("batchSend", "flowControlled", "", staff=result.throttled)
         if user in result.invalid:
             logger.info("private chat %s unreachable (not in the visible range?)", user)
             return False
@@ -305,6 +329,61 @@ class DingTalkBridge:
             return False
         try:
             return await self._send_due(reply, item, chat)
+        finally:
+            await self.count_calls()
+
+    async def send_batch(self, reply: Reply, items: list[OutboxItem], record: Record) -> None:
+        """One plain text for several people (``build_runner`` groups them): a person whose
+        chat has a fresh sessionWebhook gets it there (free); the others through batchSend,
+        20 a call. Each item is recorded as soon as its call answered: a person 钉钉 lists
+        as flow-controlled is tried again (in the process, then from the outbox), one it
+        lists as invalid is unreachable, the rest are sent."""
+        parts = split_bytes(to_markdown(reply.text))
+        batched: list[OutboxItem] = []
+        for item in items:
+            chat = reply.chat or private_chat(item.chat)
+            if (self.budget.spent or not chat.address.startswith(protocol.PREFIX)
+                    or len(parts) > 1 or self._fresh(self._webhooks.get(chat.address))):
+                await self._one_of_batch(reply, item, record)
+            else:
+                batched.append(item)
+        param = {"title": title(reply.text), "text": parts[0]}
+        for start in range(0, len(batched), BATCH_USERS):
+            await self._batch(param, batched[start:start + BATCH_USERS], record)
+
+    async def _one_of_batch(self, reply: Reply, item: OutboxItem, record: Record) -> None:
+        try:
+            reached = await self.send_due(reply, item)
+        except Postpone as exc:
+            await record(item, Delivery.RETRY, str(exc))
+            return
+        await record(item, Delivery.SENT if reached else Delivery.UNREACHABLE, "")
+
+    async def _batch(self, param: dict[str, str], items: list[OutboxItem],
+                     record: Record) -> None:
+        waiting = {protocol.user_id(item.chat): item for item in items}
+        try:
+            for wait in (*self.throttle_waits, None):
+                try:
+                    result = await self.api.batch_send(list(waiting), "sampleMarkdown", param)
+                except Throttled as exc:  # nothing of this call was delivered
+                    if exc.quota_spent:
+                        self.budget.spend_all()
+                    if wait is None or exc.quota_spent:
+                        break
+                else:
+                    for user in list(waiting):
+                        if user not in result.throttled:
+                            item = waiting.pop(user)
+                            status = (Delivery.UNREACHABLE if user in result.invalid
+                                      else Delivery.SENT)
+                            await record(item, status, "")
+                    if not waiting or wait is None:
+                        break
+                logger.info("钉钉 throttled %d of a batch; waiting %.0f s", len(waiting), wait)
+                await asyncio.sleep(wait)
+            for item in waiting.values():  # still throttled: from the outbox, later
+                await record(item, Delivery.RETRY, "throttled")
         finally:
             await self.count_calls()
 
@@ -376,7 +455,8 @@ class DingTalkService:
 
     def runner(self) -> Runner:
         """The reminder tick, delivering through this adapter."""
-        return build_runner(self.core, self.bridge.send_due)
+        return build_runner(self.core, self.bridge.send_due,
+                            {protocol.PREFIX: self.bridge.send_batch})
 
     async def run(self, *, schedule: bool = True) -> None:
         """Run until cancelled: the Stream connection, and the reminder tick when ``schedule``.

@@ -83,6 +83,7 @@ class BatchResult:
     """What batchSend did: who could not be reached (left the organisation …)."""
 
     invalid: tuple[str, ...] = ()
+    throttled: tuple[str, ...] = ()  # flowControlledStaffIdList: not reached, try again
 
 
 @dataclass
@@ -223,16 +224,15 @@ class OpenApi:
 
     async def batch_send(self, user_ids: list[str], msg_key: str,
                          param: dict[str, Any]) -> BatchResult:
-        """One robot message to up to 20 people's private chats with the robot."""
+        """One robot message to up to 20 people's private chats with the robot (those 钉钉
+        lists as flow-controlled were not reached: ``throttled``)."""
         if not 0 < len(user_ids) <= BATCH_USERS:
             raise ValueError(f"batchSend takes 1 to {BATCH_USERS} users, not {len(user_ids)}")
         answer = await self._openapi("POST", "/v1.0/robot/oToMessages/batchSend", {
             "robotCode": self.robot_code, "userIds": user_ids, "msgKey": msg_key,
             "msgParam": json.dumps(param, ensure_ascii=False)})
-        throttled = tuple(answer.get("flowControlledStaffIdList") or ())
-        if throttled:
-            raise Throttled("batchSend", "flowControlled", "", staff=throttled)
-        return BatchResult(invalid=tuple(answer.get("invalidStaffIdList") or ()))
+        return BatchResult(invalid=tuple(answer.get("invalidStaffIdList") or ()),
+                           throttled=tuple(answer.get("flowControlledStaffIdList") or ()))
 
     async def group_send(self, conversation: str, msg_key: str, param: dict[str, Any]) -> None:
         """One robot message to a group conversation the robot is in."""

@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import bindparam, update
+from sqlalchemy import bindparam, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, delete, func, select
 
+from storage.repos import accounts
 from storage.repos._core import rows_connection
 from storage.tables import (
     AuditEntry,
@@ -20,6 +21,7 @@ from storage.tables import (
     Membership,
     StudyGroup,
     Teacher,
+    TeacherAccount,
 )
 
 # No 0/O, 1/I/L: codes are read aloud and typed from paper.
@@ -105,7 +107,9 @@ _BY_ACCOUNT = (
     .select_from(Teacher)
     .outerjoin(Membership, col(Membership.teacher_id) == col(Teacher.id))
     .outerjoin(StudyGroup, col(StudyGroup.id) == col(Membership.group_id))
-    .where(Teacher.account == bindparam("account"))
+    .where(or_(Teacher.account == bindparam("account"),
+               col(Teacher.id).in_(select(TeacherAccount.teacher_id)
+                                   .where(TeacherAccount.account == bindparam("account")))))
     .order_by(col(StudyGroup.id))
 )
 
@@ -296,24 +300,31 @@ def bind_from_directory(
     """Bind ``account`` by a directory entry: the same 工号, else the same 手机号, else the
     only entry of that name.
 
-    Only active, unbound roster entries are considered; a 工号 that matches wins even when
-    the name differs (people change names, 工号 stay). None when nothing matches clearly.
+    Only active roster entries without an account on this platform are considered (one
+    bound on another platform keeps that account, and messages now come here: see
+    ``accounts``); a 工号 that matches wins even when the name differs (people change names,
+    工号 stay). None when nothing matches clearly.
     """
-    unbound = select(Teacher).where(Teacher.school_id == school_id, col(Teacher.active),
-                                    col(Teacher.account).is_(None))
+    active = select(Teacher).where(Teacher.school_id == school_id, col(Teacher.active))
+
+    def free(found: Teacher | None) -> Teacher | None:
+        return found if found is not None and accounts.can_add(session, found, account) else None
+
     teacher = None
     if job_number:
-        teacher = session.exec(unbound.where(Teacher.staff_no == job_number)).first()
+        teacher = free(session.exec(active.where(Teacher.staff_no == job_number)).first())
     how = "工号"
     if teacher is None and mobile:
-        teacher, how = session.exec(unbound.where(Teacher.mobile == mobile)).first(), "手机号"
+        teacher, how = free(session.exec(active.where(Teacher.mobile == mobile)).first()), "手机号"
     if teacher is None and name:
-        named = session.exec(
-            select(Teacher).where(Teacher.school_id == school_id, Teacher.name == name,
-                                  col(Teacher.active))).all()
-        if len(named) == 1 and named[0].account is None:
-            teacher, how = named[0], "姓名"
-    if teacher is None or not _bind(session, teacher, account, now):
+        named = session.exec(active.where(Teacher.name == name)).all()
+        if len(named) == 1:
+            teacher, how = free(named[0]), "姓名"
+    if teacher is None or accounts.is_taken(session, account=account):
+        return None
+    if teacher.account is not None:  # bound on another platform: this one is added
+        accounts.add(session, teacher=teacher, account=account, now=now)
+    elif not _bind(session, teacher, account, now):
         return None
     session.add(AuditEntry(school_id=school_id, actor_id=teacher.id, action="bind", at=now,
                            detail=f"{teacher.name} 按钉钉通讯录（{how}）绑定了账号"))
@@ -322,7 +333,7 @@ def bind_from_directory(
 
 def _bind(session: Session, teacher: Teacher, account: str, now: datetime) -> bool:
     """Bind ``account`` to ``teacher``; False if the account is bound to someone already."""
-    if session.exec(select(Teacher.id).where(Teacher.account == account)).first() is not None:
+    if accounts.is_taken(session, account=account):
         return False
     try:
         with session.begin_nested():  # a concurrent bind of the same account
@@ -465,6 +476,7 @@ def change_teacher(
         changes.append("启用" if active else "停用（记录保留）")
     if unbind and teacher.account is not None:
         teacher.account, teacher.bound_at = None, None
+        accounts.forget(session, teacher_id=teacher_id)
         changes.append("解绑账号")
     if new_code or (unbind and teacher.bind_code is None):
         teacher.bind_code = _new_code(session)

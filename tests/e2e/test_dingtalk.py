@@ -439,20 +439,44 @@ async def test_an_unanswered_ping_reconnects(core: Core, fake: FakeDingTalk) -> 
         assert await dt.say(STRANGER, "/help")
 
 
-def test_the_card_template_names_what_the_adapter_sends() -> None:
-    template = json.loads((Path(__file__).parents[2] / "bot" / "dingtalk" / "cards"
-                           / "yanxiu-card.json").read_text(encoding="utf-8"))
+def test_the_shipped_card_template_is_importable_and_names_what_the_adapter_sends() -> None:
+    """yanxiu-card.json is in the card platform's export format (editorData holding the
+    component tree and the variables), built by bot/dingtalk/cards/template.py, and binds
+    exactly what the adapter fills and what a press sends back."""
     from bot.dingtalk.adapter import DingTalkBridge
+    from bot.dingtalk.cards import template
     from handlers.types import Button
 
+    shipped = template.FILE.read_text(encoding="utf-8")
+    assert shipped == template.text()  # regenerate: python -m bot.dingtalk.cards.template
+    exported = json.loads(shipped)
+    assert set(exported) == {"editorData", "type", "mode"}
+    assert (exported["type"], exported["mode"]) == ("standard", "card")
+    editor = json.loads(exported["editorData"])
+    declared = {v["name"]: v for v in editor["variableList"]}
     bridge = DingTalkBridge.__new__(DingTalkBridge)
     bridge.secret = "s"
-    params = bridge.card_params(Reply("x", buttons=((Button("参加", data="a:1"),),)), "t", "c")
-    assert set(params) == set(template["variables"])
-    [button] = json.loads(params["buttons"])
-    assert set(button) - {"label"} <= set(template["button_action"]["params"])
-    item = template["variables"]["buttons"]["item"]
-    assert set(template["button_action"]["params"]) <= set(item)
+    buttons = ((Button("参加", data="a:1"), Button("打开", url="https://example.org")),)
+    params = bridge.card_params(Reply("x", buttons=buttons), "t", "c")
+    assert set(params) == set(declared)
+    assert declared["notice"]["private"]  # the presser's own line (privateData)
+    fields = {f["name"] for f in declared["buttons"]["schema"]}
+    assert all(set(button) <= fields for button in json.loads(params["buttons"]))
+
+    def nodes(node: dict) -> list[dict]:
+        return [node, *(n for child in node.get("children", []) for n in nodes(child))]
+
+    tree = [n for root in editor["schema"]["componentsTree"] for n in nodes(root)]
+    bound = {n["props"]["content"]["variable"] for n in tree if n["componentName"] == "Markdown"}
+    assert bound == {"markdown", "notice"}
+    [loop] = [n for n in tree if n["componentName"] == "Loop"]
+    assert loop["props"]["listData"]["variable"] == "buttons"
+    press = next(n for n in tree if n["componentName"] == "SingleButton"
+                 and n["props"]["actionType"] == "request")
+    sent_back = {p["name"]: p["variable"] for p in press["props"]["params"]}
+    assert sent_back == {name: f"buttons[0].{name}" for name in ("data", "chat", "sig")}
+    used = {n["componentName"] for n in tree}
+    assert used <= {c["componentName"] for c in editor["schema"]["componentsMap"]}
 
 
 async def test_the_roster_mobile_number_binds_when_the_job_number_differs(

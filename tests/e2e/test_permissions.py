@@ -139,8 +139,8 @@ class World:
 
     def fresh_group(self, group: str | None = "语文组", *, school_id: int | None = None) -> Chat:
         """A new group chat linked to ``group`` (None: the whole school) of a school."""
-        chat = Chat(address=f"test:group:cell{next(self.cells)}", kind=ChatKind.GROUP,
-                    title=group or "全校")
+        cell = self.driver.group(f"cell{next(self.cells)}")  # the platform's group address
+        chat = Chat(address=cell.address, kind=ChatKind.GROUP, title=group or "全校")
         owner = school_id or self.core.school_id
 
         def apply(session: Session) -> None:
@@ -196,7 +196,11 @@ async def _no_send(_reply: Reply, _item: OutboxItem) -> bool:
 
 @pytest.fixture
 async def world(core: Core, clock: ManualClock) -> World:
-    driver = Driver(core)
+    return await make_world(core, Driver(core))
+
+
+async def make_world(core: Core, driver: Driver) -> World:
+    """The table's school, driven by ``driver`` (the Core's, or one on a platform)."""
     driver.bind("刘洋", "张伟", "王芳", "陈主任", "孙丽", "周静")
     entries = read_roster(core, DEMO_ROSTER)
     import_roster(core, [entry for entry in entries if entry.name != "孙丽"])
