@@ -401,6 +401,8 @@ class Core:
                 functools.partial(reports.plan_nudges, settings=self.settings,
                                   school_id=self.school_id),
                 functools.partial(reports.plan_period_ends, settings=self.settings,
+                                  school_id=self.school_id),
+                functools.partial(review.plan_rounds, settings=self.settings,
                                   school_id=self.school_id)]
 
     def quiet_until(self, now: datetime) -> datetime | None:
