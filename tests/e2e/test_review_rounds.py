@@ -21,6 +21,7 @@ from storage.repos.outbox import OutboxItem
 from tests.conftest import ZONE, make_core
 from tests.drivers import Driver, labels, plain, shown, tap
 from tests.e2e.test_lessons import answer
+from tests.e2e.test_review import open_record
 
 LIU, ZHOU, WANG, ZHANG, CHEN, WU = "刘洋", "周静", "王芳", "张伟", "陈主任", "吴敏"
 COPIED = copies(SAME_LESSON[0], random.Random(16))["换词又加句"]
@@ -50,14 +51,6 @@ async def hand_in(bot: Driver, name: str, highlights: str, topic: str = "秋天�
                            "完成", "/skip", next_time, "完成", replies=replies)
     replies = await tap(bot, name, replies, "提交")
     assert f"✅ 已提交教学反思「{topic}」" in shown(replies)
-
-
-async def open_record(bot: Driver, reviewer: str, teacher: str) -> list[Reply]:
-    overview = await bot.send(reviewer, "/check")
-    line = next(label for label in labels(overview) if label.startswith(teacher))
-    page = await tap(bot, reviewer, overview, line)
-    (record_label,) = [label for label in labels(page) if "教学反思" in label]
-    return await tap(bot, reviewer, page, record_label)
 
 
 async def test_copied_reflection_is_flagged_and_shown_side_by_side(bot: Driver) -> None:
