@@ -593,3 +593,19 @@ ASSIGN_BOOKED = "已为 {count} 位听课老师预约：{names}。"
 ASSIGN_OBSERVER_TOLD = "📅 教导处安排您听课，已为您预约：\n{lesson}"
 ASSIGN_ADMIN_TOLD = "✅ {teacher}已登记您安排的课，听课老师已预约：\n{lesson}"
 AUDIT_ACTIONS["assign_lesson"] = "安排预约听课"
+
+# -- the archive's 检查 columns and the 优秀 booklet (issue 16 §1) --------------------------
+EXPORT_REVIEW = "检查"
+EXPORT_REVIEWER = "检查人"
+EXPORT_REVIEW_COMMENT = "检查意见"
+EXPORT_BOOKLET_FILE = "优秀反思与案例汇编.docx"
+EXPORT_BOOKLET_TITLE = "优秀反思与案例汇编"
+EXPORT_BOOKLET_COVER = "{school}\n{semester}"
+EXPORT_BOOKLET_NOTE = (
+    "本汇编收录本学期检查评为“优秀”的教学反思、听课记录与研修材料，共 {count} 篇。")
+EXPORT_BOOKLET_COMPILED = "{school}教导处 编\n{day}"
+EXPORT_BOOKLET_CONTENTS = "目录"
+EXPORT_BOOKLET_ENTRY = "{n}. {form}《{title}》 {name}（{group}）"
+EXPORT_BOOKLET_PIECE = "{n}. {form}：{title}"
+EXPORT_BOOKLET_BYLINE = "{name}（{group}） · {day}"
+EXPORT_BOOKLET_REVIEW = "评语（{reviewer}）"
