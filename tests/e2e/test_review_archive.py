@@ -4,10 +4,7 @@ The clock stands on Wednesday 2026-12-02."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
-
-import pytest
 
 from bench.similar_texts import OTHER_LESSONS, SAME_LESSON
 from bot.config import Config
@@ -18,20 +15,13 @@ from tests.drivers import Driver, shown, tap
 from tests.e2e.test_exports import Archive
 from tests.e2e.test_lessons import answer
 from tests.e2e.test_review import open_record
-from tests.e2e.test_review_rounds import CHEN, LIU, WANG, WU, ZHANG, ZHOU, hand_in
+from tests.e2e.test_review_rounds import CHEN, LIU, WANG, WU, ZHOU, bot, hand_in
+
+__all__ = ["bot"]  # the fixture: 刘洋, 周静, 王芳, 张伟, 陈主任 and 吴敏 bound
 
 BOOKLET = "优秀反思与案例汇编.docx"
 PRAISE = "反思具体，有改进措施，推荐参加评比。"
 RETURN = "失败处写得太笼统，请结合学生的具体表现再写一写。"
-
-
-@pytest.fixture
-def bot(config: Config, sqlite_url: str, clock: ManualClock) -> Iterator[Driver]:
-    clock.set(datetime(2026, 12, 2, 16, 0, tzinfo=ZONE))
-    driver = Driver(make_core(config, sqlite_url, clock))
-    driver.bind(LIU, ZHOU, WANG, ZHANG, CHEN, WU)
-    yield driver
-    driver.core.db.close()
 
 
 async def mark(bot: Driver, reviewer: str, teacher: str, label: str, comment: str) -> None:
@@ -47,13 +37,13 @@ async def test_excellent_pieces_make_the_booklet_and_marks_reach_the_ledger(
     await hand_in(bot, WU, OTHER_LESSONS[1], topic="两位数乘两位数")
     await mark(bot, WANG, LIU, "优秀", PRAISE)
     await mark(bot, CHEN, ZHOU, "退回修改", RETURN)
-    await mark(bot, ZHANG, WU, "优秀", "算理讲得清楚。")
+    await mark(bot, "张伟", WU, "优秀", "算理讲得清楚。")
 
     archive = Archive.of(await bot.send(CHEN, "/export"))
     ledger = archive.table("反思与材料台账")
     marks = {row[1]: row[-3:] for row in ledger.data}
     assert marks == {LIU: ("优秀", WANG, PRAISE), ZHOU: ("退回修改", CHEN, RETURN),
-                     WU: ("优秀", ZHANG, "算理讲得清楚。")}
+                     WU: ("优秀", "张伟", "算理讲得清楚。")}
 
     booklet = archive.document(BOOKLET)
     lines = [p.text for p in booklet.paragraphs if p.text]
