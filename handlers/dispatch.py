@@ -19,6 +19,7 @@ from handlers.context import ButtonRoute, Command, Ctx, Where
 from handlers.features import (
     account,
     admin,
+    assignments,
     lessons,
     progress,
     records,
@@ -77,13 +78,15 @@ COMMANDS: dict[str, Command] = {
         *reports.COMMANDS,
         *review.COMMANDS,
         *admin.COMMANDS,
+        *assignments.COMMANDS,
         Command("help", _help, Access.STRANGER, Where.ANY, texts.SUMMARY["help"]),
     )
 }
 BUTTONS: dict[str, ButtonRoute] = {
     route.prefix: route
     for route in (*account.BUTTONS, *records.BUTTONS, *sessions.BUTTONS, *lessons.BUTTONS,
-                  *reports.BUTTONS, *admin.BUTTONS, *review.BUTTONS)
+                  *reports.BUTTONS, *admin.BUTTONS, *review.BUTTONS,
+                  *assignments.BUTTONS)
 }
 # Form controls make sense only inside a form: they stay out of menus.
 _UNLISTED = {"start", "cancel", "back", "skip", "done"}
