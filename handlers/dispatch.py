@@ -19,6 +19,7 @@ from handlers.context import ButtonRoute, Command, Ctx, Where
 from handlers.features import (
     account,
     admin,
+    assignments,
     lessons,
     pauses,
     progress,
@@ -79,13 +80,15 @@ COMMANDS: dict[str, Command] = {
         *review.COMMANDS,
         *admin.COMMANDS,
         *pauses.COMMANDS,
+        *assignments.COMMANDS,
         Command("help", _help, Access.STRANGER, Where.ANY, texts.SUMMARY["help"]),
     )
 }
 BUTTONS: dict[str, ButtonRoute] = {
     route.prefix: route
     for route in (*account.BUTTONS, *records.BUTTONS, *sessions.BUTTONS, *lessons.BUTTONS,
-                  *reports.BUTTONS, *admin.BUTTONS, *review.BUTTONS, *pauses.BUTTONS)
+                  *reports.BUTTONS, *admin.BUTTONS, *review.BUTTONS, *pauses.BUTTONS,
+                  *assignments.BUTTONS)
 }
 # Form controls make sense only inside a form: they stay out of menus.
 _UNLISTED = {"start", "cancel", "back", "skip", "done"}
@@ -414,6 +417,8 @@ class Core:
                 functools.partial(reports.plan_nudges, settings=self.settings,
                                   school_id=self.school_id),
                 functools.partial(reports.plan_period_ends, settings=self.settings,
+                                  school_id=self.school_id),
+                functools.partial(review.plan_rounds, settings=self.settings,
                                   school_id=self.school_id)]
 
     def quiet_until(self, now: datetime) -> datetime | None:

@@ -3,7 +3,8 @@
 - 台账.xlsx: 听课台账, 反思与材料台账, 教研活动, one 考勤 sheet per group, 请假台账, 公开课台账,
   指标汇总 — every sheet ready to print (handlers.archive.ledgers);
 - 教研活动记录/<教研组>/: one DOCX per session that took place, numbered 第N次;
-- 个人研修档案/: one DOCX per teacher (handlers.archive.forms).
+- 个人研修档案/: one DOCX per teacher (handlers.archive.forms);
+- 优秀反思与案例汇编.docx: the pieces marked 优秀 in 检查 (handlers.archive.booklet).
 Building is blocking work (openpyxl, python-docx): callers run it in a worker thread.
 """
 
@@ -18,7 +19,7 @@ from datetime import date, datetime
 from sqlmodel import Session
 
 from handlers import texts
-from handlers.archive import forms, ledgers
+from handlers.archive import booklet, forms, ledgers
 from handlers.archive.paper import Paper
 from handlers.archive.sheets import clean, width
 from handlers.features.progress import attendance, measure_people, started
@@ -136,6 +137,10 @@ def render(data: ArchiveData) -> tuple[str, bytes]:
                 paper, term, forms.Person(member, staff_no, subject),
                 data.measured.get(member.id, []), own, data.sessions, data.lessons,
                 data.lesson_notes, now))
+        pieces = booklet.excellent(term, data.found, data.members)
+        if pieces and settings.review.booklet:
+            bundle.writestr(texts.EXPORT_BOOKLET_FILE,
+                            booklet.booklet(paper, term, pieces, now, term.today))
     scope = data.scope
     parts = [settings.school.name, scope.semester.name, scope.group or "", scope.teacher or "",
              f"{now.astimezone(settings.zone):%Y%m%d}"]

@@ -130,9 +130,21 @@ class LessonsSpec(_Spec):
 
 
 class ReviewSpec(_Spec):
-    """检查: whether records not yet checked count toward quotas (returned ones never do)."""
+    """检查: whether records not yet checked count toward quotas (returned ones never do);
+    the monthly check round; copy detection; the 优秀 booklet in the archive."""
 
     count_unreviewed: bool = True
+    # The day of each month on which 教导处 and each 教研组长 get what is due for review
+    # (this month's records by teacher, with how many are still unchecked); 0: no rounds.
+    round_day: int = Field(default=0, ge=0, le=28)
+    round_at: time = time(8, 0)
+    # Copy detection: a record whose text closely matches another record of the school
+    # (another teacher's, or from an earlier semester) is flagged for the reviewer.
+    copy_check: bool = True
+    copy_threshold: float = Field(default=0.15, gt=0, le=1)  # MinHash Jaccard, 3-grams
+    copy_min_chars: int = Field(default=60, ge=10, le=10_000)  # shorter texts: not compared
+    # 优秀反思与案例汇编.docx in the archive (the 优秀 pieces of the term).
+    booklet: bool = True
 
 
 class DigestSpec(_Spec):

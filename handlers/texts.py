@@ -613,3 +613,65 @@ AUDIT_REVIEW = "{owner}的{form}「{title}」：{mark}"
 AUDIT_LINK = "群「{chat}」→ {group}"
 AUDIT_OTHER = "其他操作"
 AUDIT_ACTIONS = {**AUDIT_ACTIONS, "review_record": "检查记录"}
+
+# -- 检查 rounds, 随机抽查, copies (issue 16 §1) ----------------------------------------
+SUMMARY["check"] = (
+    "检查本月的记录：合格、优秀或退回修改；/check 抽查 5 随机抽查（教研组长、教导处）")
+REVIEW_SAMPLE_USAGE = "随机抽查请这样发送：<code>/check 抽查 5</code>（1 到 {most} 份）"
+REVIEW_SAMPLE_ADMIN_ONLY = "随机抽查由教导处发起；您可以用 /check 检查本组的记录。"
+REVIEW_SAMPLE_HEADER = (
+    "<b>{month}月随机抽查</b>：从全校本月 {total} 份记录中抽出 {count} 份，点一份查看并检查：")
+REVIEW_SAMPLE_NONE = "本月还没有可以抽查的记录。"
+REVIEW_COPY_FLAG = "⚠️"
+REVIEW_COPY_LINE = "（⚠️ {count} 份与其他记录高度相似）"
+REVIEW_COPY_HEADER = "\n⚠️ 与下面的记录高度相似（仅供参考，请您对照后判断）："
+REVIEW_COPY_ITEM = "· {name} · {form}「{title}」· {day}{semester} · 相似度 {percent}%"
+REVIEW_COPY_OTHER_SEMESTER = "（{semester}）"
+REVIEW_COMPARE_BUTTON = "对照：{name}「{title}」"
+REVIEW_COMPARE_SIDE = "<b>【{label}】{name} · {form}「{title}」· {day}</b>\n{body}"
+REVIEW_COMPARE_THIS = "待检查"
+REVIEW_COMPARE_OTHER = "相似记录"
+REVIEW_COMPARE_HEADER = "对照查看（相似度 {percent}%）：相似不等于抄袭，请您判断。"
+REVIEW_BACK_TO_RECORD = "返回这份记录"
+REVIEW_ROUND_HEADER = (
+    "📋 <b>{month}月检查</b>（{scope}）：本月 {total} 份记录，还有 {unchecked} 份未检查。")
+REVIEW_ROUND_START = "开始检查"
+AUDIT_ACTIONS["review_record"] = "检查记录"
+
+# -- 预约听课 arranged by 教导处 (issue 16 §2) ------------------------------------------
+SUMMARY["assignlesson"] = "安排预约听课：约定授课老师、日期节次和听课老师（管理员）"
+ASSIGN_OBSERVERS_UNKNOWN = "花名册里找不到：{names}。请点「修改」改一下听课老师（用顿号分开）。"
+ASSIGN_OBSERVERS_TWICE = "花名册里有不止一位：{names}，请告诉管理员用 /teacher 区分后再安排。"
+ASSIGN_OBSERVERS_NONE = "请至少写一位听课老师（用顿号分开），授课老师本人除外。"
+ASSIGN_IN_PAST = "这一天已经过去了，请点「修改」换一个日期。"
+ASSIGN_SAVED = (
+    "✅ 已安排：{teacher} {day} 第{period}节上课，听课：{observers}。"
+    "正在通知{teacher}登记这节课。")
+ASSIGN_TOLD = (
+    "📅 教导处（{by}）和您约定了一节公开课：{day} 第{period}节。\n听课老师：{observers}。\n"
+    "请点下面的按钮登记这节课（课题、时间、地点等），登记后听课老师会自动预约。")
+ASSIGN_REGISTER = "登记这节课"
+ASSIGN_DONE_ALREADY = "这节课已经登记过了。"
+ASSIGN_NOT_YOURS = "这节课是约定给别的老师的。"
+ASSIGN_BOOKED = "已为 {count} 位听课老师预约：{names}。"
+ASSIGN_OBSERVER_TOLD = "📅 教导处安排您听课，已为您预约：\n{lesson}"
+ASSIGN_ADMIN_TOLD = "✅ {teacher}已登记您安排的课，听课老师已预约：\n{lesson}"
+AUDIT_ACTIONS["assign_lesson"] = "安排预约听课"
+
+# -- the archive's 检查 columns and the 优秀 booklet (issue 16 §1) --------------------------
+EXPORT_REVIEW = "检查"
+EXPORT_REVIEWER = "检查人"
+EXPORT_REVIEW_COMMENT = "检查意见"
+EXPORT_BOOKLET_FILE = "优秀反思与案例汇编.docx"
+EXPORT_BOOKLET_TITLE = "优秀反思与案例汇编"
+EXPORT_BOOKLET_COVER = "{school}\n{semester}"
+EXPORT_BOOKLET_NOTE = (
+    "本汇编收录本学期检查评为“优秀”的教学反思、听课记录与研修材料，共 {count} 篇。")
+EXPORT_BOOKLET_COMPILED = "{school}教导处 编\n{day}"
+EXPORT_BOOKLET_CONTENTS = "目录"
+EXPORT_BOOKLET_ENTRY = "{n}. {form}《{title}》 {name}（{group}）"
+EXPORT_BOOKLET_PIECE = "{n}. {form}：{title}"
+EXPORT_BOOKLET_BYLINE = "{name}（{group}） · {day}"
+EXPORT_BOOKLET_REVIEW = "评语（{reviewer}）"
+ASSIGN_UNBOUND = "\n{teacher}还没有绑定账号，请当面告诉他/她用 /addlesson 登记。"
+LESSON_OBSERVATION_MATCHED = "已关联到{teacher}的公开课{title}，评课会转给{teacher}。"

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Index, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -366,3 +366,58 @@ class TeacherAccount(SQLModel, table=True):
     account: str = Field(primary_key=True, max_length=64)
     teacher_id: int = Field(foreign_key="teacher.id", index=True)
     bound_at: datetime
+
+# -- issue 16 §1, §2: copy detection, 预约听课 assigned by 教导处 ------------------------------
+
+
+class RecordSignature(SQLModel, table=True):
+    """A record's MinHash signature over its text, computed when it is handed in (检查 shows
+    records that closely match another; handlers/similarity.py)."""
+
+    __tablename__ = "record_signature"
+
+    record_id: int = Field(foreign_key="record.id", primary_key=True)
+    school_id: int = Field(foreign_key="school.id", index=True)
+    signature: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
+class RecordBand(SQLModel, table=True):
+    """One band key of a record's signature: records sharing a key are compared."""
+
+    __tablename__ = "record_band"
+    __table_args__ = (Index("ix_record_band_key", "key", "school_id"),)
+
+    record_id: int = Field(foreign_key="record.id", primary_key=True)
+    band: int = Field(primary_key=True)
+    school_id: int = Field(foreign_key="school.id")
+    key: int = Field(sa_column=Column(BigInteger, nullable=False))
+
+
+class RecordSimilar(SQLModel, table=True):
+    """A record (``record_id``, the later one) that closely matches an earlier one."""
+
+    __tablename__ = "record_similar"
+
+    record_id: int = Field(foreign_key="record.id", primary_key=True)
+    other_id: int = Field(foreign_key="record.id", primary_key=True, index=True)
+    similarity: float
+    found_at: datetime
+
+
+class LessonAssignment(SQLModel, table=True):
+    """A 预约听课 arranged by 教导处: a teacher gives a lesson on a day and 节次, and these
+    observers listen; ``lesson_id`` is set once the teacher has registered the lesson."""
+
+    __tablename__ = "lesson_assignment"
+
+    id: int | None = Field(default=None, primary_key=True)
+    school_id: int = Field(foreign_key="school.id", index=True)
+    semester_id: int = Field(foreign_key="semester.id")
+    teacher_id: int = Field(foreign_key="teacher.id", index=True)
+    day: date
+    period: str = Field(default="", max_length=20)
+    observers: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    note: str = Field(default="", max_length=200)
+    assigned_by: int | None = Field(default=None, foreign_key="teacher.id")
+    created_at: datetime
+    lesson_id: int | None = Field(default=None, foreign_key="openlesson.id")

@@ -14,7 +14,7 @@ from typing import Any
 from handlers import quotas, texts
 from handlers.archive.ledgers import ATTENDED, Term, roll, weekday
 from handlers.archive.paper import Paper
-from handlers.forms.spec import FieldKind
+from handlers.forms.spec import FieldKind, FormSpec
 from handlers.settings import Period, Unit
 from storage.repos.archive import ArchiveLesson, ArchiveMeeting, ArchiveRecord
 from storage.repos.groups import MemberRow
@@ -95,6 +95,21 @@ def session_form(paper: Paper, term: Term, meeting: ArchiveMeeting, number: int,
     paper.text(texts.EXPORT_SIGNATURES)
     paper.text(texts.EXPORT_SIGNATURE_DATE, right=True)
     return paper.save()
+
+
+def record_body(paper: Paper, spec: FormSpec, record: ArchiveRecord) -> None:
+    """A record's answers: the short ones (日期, 班级, 学科 …) on one line, each long text
+    full width under its label."""
+    # 参加人员 (a checklist) is in the session's 教研活动记录, taken from 考勤.
+    given = [(f, record.answers.get(f.key, "")) for f in spec.fields
+             if f.key != spec.title_field and f.kind is not FieldKind.CHECKLIST]
+    given = [(f, value) for f, value in given if value not in ("", None)]
+    short = [f"{f.label}：{value}" for f, value in given if f.kind is not FieldKind.LONG_TEXT]
+    if short:
+        paper.text("　".join(short))
+    for field, value in given:
+        if field.kind is FieldKind.LONG_TEXT:
+            paper.labelled(field.label, str(value))
 
 
 def _month_cells(term: Term, item: quotas.QuotaProgress,
@@ -216,17 +231,7 @@ def portfolio(paper: Paper, term: Term, person: Person, items: Sequence[quotas.Q
             paper.heading(texts.EXPORT_RECORD_HEADING.format(
                 n=number, title=record.title or "—", day=record.occurred_on,
                 chars=record.chars), level=3)
-            # 参加人员 (a checklist) is in the session's 教研活动记录, taken from 考勤.
-            given = [(f, record.answers.get(f.key, "")) for f in spec.fields
-                     if f.key != spec.title_field and f.kind is not FieldKind.CHECKLIST]
-            given = [(f, value) for f, value in given if value not in ("", None)]
-            short = [f"{f.label}：{value}" for f, value in given
-                     if f.kind is not FieldKind.LONG_TEXT]
-            if short:  # 日期, 班级, 学科 … on one line; long texts each full width
-                paper.text("　".join(short))
-            for field, value in given:
-                if field.kind is FieldKind.LONG_TEXT:
-                    paper.labelled(field.label, str(value))
+            record_body(paper, spec, record)
     # 五、六: room for what is not collected yet
     paper.heading(texts.EXPORT_PORTFOLIO_SECTIONS[4])
     paper.table((16,), [("",)], min_heights=(10.0,))

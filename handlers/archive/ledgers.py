@@ -133,6 +133,18 @@ def _local(term: Term, record: ArchiveRecord) -> object:
     return record.created_at.astimezone(term.settings.zone)
 
 
+REVIEW_COLUMNS = ((texts.EXPORT_REVIEW, 7, Kind.TEXT), (texts.EXPORT_REVIEWER, 8, Kind.TEXT),
+                  (texts.EXPORT_REVIEW_COMMENT, 20, Kind.WRAP))
+
+
+def review_cells(record: ArchiveRecord) -> tuple[str, str, str]:
+    """检查: the mark (未检查 when none yet), who gave it, the comment."""
+    if record.deleted:
+        return "", "", ""
+    mark = texts.REVIEW_MARKS.get(record.review_status or "", texts.REVIEW_UNCHECKED)
+    return mark, record.reviewer, record.review_comment
+
+
 def _observations(book: Workbook, term: Term, found: Sequence[ArchiveRecord],
                   group_of: dict[int, str]) -> None:
     rows = [r for r in found if r.kind == "observation" and not r.deleted]
@@ -141,7 +153,7 @@ def _observations(book: Workbook, term: Term, found: Sequence[ArchiveRecord],
         ("听课日期", 11, Kind.DATE), ("节次", 5, Kind.INT), ("年级班级", 10, Kind.TEXT),
         ("学科", 6, Kind.TEXT), ("授课教师", 8, Kind.TEXT), ("课题", 14, Kind.WRAP),
         ("课型", 7, Kind.TEXT), ("优点", 24, Kind.WRAP), ("不足", 24, Kind.WRAP),
-        ("建议", 24, Kind.WRAP), ("提交时间", 16, Kind.TIME))]
+        ("建议", 24, Kind.WRAP), ("提交时间", 16, Kind.TIME), *REVIEW_COLUMNS)]
     write_sheet(book, name=texts.EXPORT_SHEET_OBSERVATIONS,
                 title=term.title(texts.EXPORT_SHEET_OBSERVATIONS), meta=term.meta(),
                 columns=columns, rows=(
@@ -149,7 +161,7 @@ def _observations(book: Workbook, term: Term, found: Sequence[ArchiveRecord],
                      _answer(r, "period"), _answer(r, "class_name"), _answer(r, "subject"),
                      _answer(r, "teacher"), _answer(r, "title"), _answer(r, "lesson_type"),
                      _answer(r, "strength"), _answer(r, "weakness"), _answer(r, "suggestion"),
-                     _local(term, r))
+                     _local(term, r), *review_cells(r))
                     for i, r in enumerate(rows, start=1)),
                 totals=[(texts.EXPORT_TOTAL, len(rows))])
 
@@ -163,7 +175,7 @@ def _records(book: Workbook, term: Term, found: Sequence[ArchiveRecord],
         ("序号", 5, Kind.INT), ("教师", 8, Kind.TEXT), ("教研组", 8, Kind.TEXT),
         ("类型", 10, Kind.TEXT), ("题目", 36, Kind.WRAP), ("日期", 11, Kind.DATE),
         ("字数", 7, Kind.INT), ("计入指标", 9, Kind.TEXT), ("状态", 7, Kind.TEXT),
-        ("提交时间", 16, Kind.TIME))]
+        ("提交时间", 16, Kind.TIME), *REVIEW_COLUMNS)]
     live = [r for r in rows if not r.deleted]
     write_sheet(book, name=texts.EXPORT_SHEET_RECORDS,
                 title=term.title(texts.EXPORT_SHEET_RECORDS), meta=term.meta(),
@@ -172,7 +184,8 @@ def _records(book: Workbook, term: Term, found: Sequence[ArchiveRecord],
                      settings.catalog.label(r.kind), r.title, r.occurred_on, r.chars,
                      texts.EXPORT_YES if r.chars >= min_chars.get(r.kind, 0)
                      else texts.EXPORT_NO,
-                     texts.EXPORT_DELETED if r.deleted else "", _local(term, r))
+                     texts.EXPORT_DELETED if r.deleted else "", _local(term, r),
+                     *review_cells(r))
                     for i, r in enumerate(rows, start=1)),
                 totals=[(texts.EXPORT_TOTAL, len(live), "", "", "", "",
                          sum(r.chars for r in live))])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -27,6 +29,10 @@ BOOK_BUTTONS = "bk"
 OBSERVE_PAYLOAD = "observe-"
 LESSON_SOON, LESSON_AFTER, LESSON_REFLECT = "lesson-soon", "lesson-after", "lesson-reflect"
 LIST_LIMIT = 10
+# What registering a lesson from a link does besides (by the draft's link kind): a lesson
+# 教导处 arranged books its observers (handlers/features/assignments.py). Each gets the
+# lesson and its line as shown to people, and returns the replies to add.
+REGISTERED: dict[str, Callable[[Ctx, int, LessonRow, str], list[Reply]]] = {}
 
 
 def _line(lesson: LessonRow, settings: Settings) -> str:
@@ -97,7 +103,9 @@ def _submit_lesson(ctx: Ctx, _spec: FormSpec, draft: Draft) -> list[Reply]:
     posts = [Reply(announcement, buttons=_book_buttons(lesson), chat=chat)
              for group in teacher.groups if group in ids
              for chat in group_chats(ctx, ids[group])]
-    return [Reply(texts.LESSON_SAVED.format(lesson=line), edit=True), *posts]
+    then = REGISTERED.get(draft.link_kind or "")
+    more = then(ctx, int(draft.link_id or 0), lesson, line) if then is not None else []
+    return [Reply(texts.LESSON_SAVED.format(lesson=line), edit=True), *posts, *more]
 
 
 def _round_note(ctx: Ctx, lesson: LessonRow) -> str:
@@ -270,15 +278,40 @@ def press_lesson(ctx: Ctx, data: str) -> list[Reply]:
     return [Reply(texts.BUTTON_EXPIRED, notice=texts.BUTTON_EXPIRED)]
 
 
+def _matching_lesson(ctx: Ctx, draft: Draft) -> LessonRow | None:
+    """The 公开课 a 听课记录 typed through a plain /observe describes: given by the teacher
+    picked from the roster, on that day, at that 节次 (when both say one), already begun,
+    and not the observer's own; None unless exactly one fits."""
+    answers = draft.answers
+    teacher_id, day = answers.get("teacher_id"), answers.get("observed_on")
+    if draft.link_kind or draft.record_id is not None or not teacher_id or not day:
+        return None
+    start = datetime.combine(date.fromisoformat(str(day)), time(0), ctx.settings.zone)
+    period = str(answers.get("period") or "")
+    found = [lesson for lesson in lessons.between(ctx.session, start=start,
+                                                  end=start + timedelta(days=1))
+             if lesson.teacher_id == int(teacher_id) and lesson.teacher_id != ctx.me.id
+             and lesson.starts_at <= ctx.now
+             and (not lesson.period or not period or lesson.period == period)]
+    return found[0] if len(found) == 1 else None
+
+
 def _submit_observation(ctx: Ctx, spec: FormSpec, draft: Draft) -> list[Reply]:
-    """Save a 听课记录; one linked to a lesson tells its teacher of the first 评课 and of
-    the moment every booked observer has written."""
+    """Save a 听课记录; one linked to a lesson (from its button, or typed through /observe
+    about it) tells its teacher of the first 评课 and of the moment every booked observer
+    has written."""
+    matched = _matching_lesson(ctx, draft)
+    if matched is not None:
+        draft = replace(draft, link_kind="lesson", link_id=matched.id)
     lesson_id = draft.link_id if draft.link_kind == "lesson" and draft.record_id is None else 0
     before = lessons.reviewers(ctx.session, lesson_id=lesson_id) if lesson_id else set()
     replies = records.save_record(ctx, spec, draft)
     lesson = lessons.get_lesson(ctx.session, lesson_id=lesson_id) if lesson_id else None
     if lesson is None:
         return replies
+    if matched is not None:
+        replies.append(Reply(texts.LESSON_OBSERVATION_MATCHED.format(
+            teacher=esc(lesson.teacher), title=esc(book_title(lesson.title)))))
     after = lessons.reviewers(ctx.session, lesson_id=lesson.id)
     giver = people.get_person(ctx.session, teacher_id=lesson.teacher_id)
     if after == before or giver is None or not giver.account:

@@ -27,6 +27,9 @@ from storage.repos import drafts, meetings, people, records, school, updates
 # register what submitting them does here.
 Submitter = Callable[[Ctx, FormSpec, Draft], list[Reply]]
 SUBMITTERS: dict[str, Submitter] = {}
+# Called with every record saved (new or edited), after it is written: copy detection
+# signs its text there (handlers/features/review.py).
+AFTER_SAVE: list[Callable[[Ctx, FormSpec, int, dict[str, Any]], None]] = []
 
 PAGE_SIZE = 6
 RECORD_BUTTONS = "rec"
@@ -261,7 +264,7 @@ def save_record(ctx: Ctx, spec: FormSpec, draft: Draft) -> list[Reply]:
                               chars=chars, occurred_on=_occurred_on(spec, answers,
                                                                     record.occurred_on),
                               now=ctx.now)
-        saved = texts.RECORD_UPDATED
+        saved, record_id = texts.RECORD_UPDATED, record.id
     else:
         semester = school.current_semester(ctx.session, school_id=ctx.school_id,
                                            today=ctx.today)
@@ -270,11 +273,13 @@ def save_record(ctx: Ctx, spec: FormSpec, draft: Draft) -> list[Reply]:
         if semester.closed:
             return [Reply(texts.SEMESTER_CLOSED)]
         link = (draft.link_kind, draft.link_id) if draft.link_kind and draft.link_id else None
-        records.add_record(ctx.session, teacher_id=ctx.me.id, semester_id=semester.id,
-                           kind=spec.kind, title=title, answers=answers, chars=chars,
-                           occurred_on=_occurred_on(spec, answers, ctx.today), now=ctx.now,
-                           link=link)
+        record_id = records.add_record(
+            ctx.session, teacher_id=ctx.me.id, semester_id=semester.id, kind=spec.kind,
+            title=title, answers=answers, chars=chars,
+            occurred_on=_occurred_on(spec, answers, ctx.today), now=ctx.now, link=link)
         saved = texts.RECORD_SAVED
+    for after in AFTER_SAVE:
+        after(ctx, spec, record_id, answers)
     finish_draft(ctx)
     lines = [saved.format(form=esc(spec.label), title=esc(title) or texts.NONE)]
     if spec.body_fields:

@@ -30,6 +30,10 @@ class ArchiveRecord:
     deleted: bool
     link_kind: str | None
     link_id: int | None
+    # 检查: the mark ("pass", "excellent", "returned"; None: not checked), who gave it, why.
+    review_status: str | None = None
+    reviewer: str = ""
+    review_comment: str = ""
 
 
 @dataclass(frozen=True)
@@ -63,12 +67,15 @@ class ArchiveMeeting:
     marks: dict[int, Mark]
 
 
-def _archived(record: Record, author: str) -> ArchiveRecord:
+def _archived(record: Record, author: str,
+              reviewers: dict[int, str] | None = None) -> ArchiveRecord:
     assert record.id is not None
+    reviewer = (reviewers or {}).get(record.reviewed_by or 0, "")
     return ArchiveRecord(record.id, record.teacher_id, author, record.kind, record.title,
                          dict(record.answers), record.chars, record.occurred_on,
                          record.created_at, record.deleted_at is not None, record.link_kind,
-                         record.link_id)
+                         record.link_id, record.review_status, reviewer,
+                         record.review_comment or "")
 
 
 def records_of(session: Session, *, semester_id: int,
@@ -80,7 +87,11 @@ def records_of(session: Session, *, semester_id: int,
         .where(Record.semester_id == semester_id, col(Record.teacher_id).in_(teacher_ids))
         .order_by(col(Record.occurred_on), col(Record.id))
     ).all()
-    return [_archived(record, name) for record, name in rows]
+    reviewer_ids = {record.reviewed_by for record, _ in rows if record.reviewed_by}
+    reviewers = {teacher_id: name for teacher_id, name in session.exec(
+        select(Teacher.id, Teacher.name).where(col(Teacher.id).in_(reviewer_ids)))
+        if teacher_id is not None} if reviewer_ids else {}
+    return [_archived(record, name, reviewers) for record, name in rows]
 
 
 def minutes_of(session: Session, *, meeting_ids: Sequence[int]) -> list[ArchiveRecord]:

@@ -54,7 +54,8 @@ SEMESTER = "2026-2027学年第一学期"
 SHEETS = ["听课台账", "反思与材料台账", "教研活动", "考勤-语文组", "考勤-数学组", "考勤-英语组",
           "考勤-综合组", "请假台账", "公开课台账", "统计汇总", "指标汇总"]
 OBSERVATION_HEADER = ("序号", "听课教师", "教研组", "听课日期", "节次", "年级班级", "学科",
-                      "授课教师", "课题", "课型", "优点", "不足", "建议", "提交时间")
+                      "授课教师", "课题", "课型", "优点", "不足", "建议", "提交时间",
+                      "检查", "检查人", "检查意见")
 SUBMITTED = datetime(2026, 11, 30, 8, 0)  # naive: what openpyxl reads back  # noqa: DTZ001
 PROCESS = ("教师先用学生熟悉的分饼情境导入，引出二分之一。"
            "学生动手折纸表示四分之一，再在小组里交流不同的折法，教师巡视并挑选作品展示。")
@@ -129,6 +130,9 @@ class Archive:
     def rows(self, sheet: str) -> list[tuple[object, ...]]:
         """The data rows of a ledger."""
         return self.table(sheet).data
+
+    def document(self, name: str) -> docx.document.Document:
+        return docx.Document(io.BytesIO(self.files[name]))
 
     def docs(self, folder: str) -> dict[str, docx.document.Document]:
         return {name.removeprefix(folder + "/"): docx.Document(io.BytesIO(content))
@@ -287,7 +291,8 @@ def test_ledger_sheets_and_headers(seeded: Seeded) -> None:
     assert book.sheetnames == SHEETS
     assert tuple(seeded.school.table("听课台账").header) == OBSERVATION_HEADER
     assert seeded.school.table("反思与材料台账").header == (
-        "序号", "教师", "教研组", "类型", "题目", "日期", "字数", "计入指标", "状态", "提交时间")
+        "序号", "教师", "教研组", "类型", "题目", "日期", "字数", "计入指标", "状态", "提交时间",
+        "检查", "检查人", "检查意见")
     assert seeded.school.table("教研活动").header == (
         "次序", "教研组", "日期", "星期", "时间", "状态", "原定日期", "专题", "主讲", "形式",
         "地点", "应到", "实到", "请假", "缺席", "备注")
@@ -362,7 +367,7 @@ def test_dates_are_dates_and_numbers_are_numbers(seeded: Seeded) -> None:
 
 def test_totals_rows(seeded: Seeded) -> None:
     observations = seeded.school.table("听课台账")
-    assert observations.totals == [("合计", len(observations.data), *(None,) * 12)]
+    assert observations.totals == [("合计", len(observations.data), *(None,) * 15)]
     records = seeded.school.table("反思与材料台账")
     live = [row for row in records.data if row[8] != "已删除"]
     assert records.totals[0][:2] == ("合计", len(live))
@@ -418,7 +423,8 @@ def test_observation_row_of_a_form_record_is_exact(seeded: Seeded) -> None:
     mine = [row for row in rows if row[1] == LIU and row[13] == SUBMITTED]
     assert len(mine) == 1
     assert mine[0][1:] == (LIU, "语文组", day(2026, 11, 25), 3, "四年级1班", "数学", ZHANG,
-                           "分数的初步认识", "新授课", STRENGTH, WEAKNESS, SUGGESTION, SUBMITTED)
+                           "分数的初步认识", "新授课", STRENGTH, WEAKNESS, SUGGESTION, SUBMITTED,
+                           "未检查", None, None)
     assert [row[0] for row in rows] == list(range(1, len(rows) + 1))
     notes = [row for row in seeded.school.rows("反思与材料台账")
              if row[1] == LIU and row[9] == SUBMITTED]

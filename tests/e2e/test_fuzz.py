@@ -116,6 +116,8 @@ PAIRED_ARGS = {
     "settings": ("",),
     "me": ("", "x"),
     "teacher": ("刘洋", "孙丽", "吴敏", "<b>x</b>", "外校管理员", ""),
+    "check": ("", "抽查 5", "抽查", "随机抽查 3 份", "抽查 0", "抽查 999", "抽查 x", "<b>"),
+    "assignlesson": ("",),
     "addteacher": ("李明 数学组 教师 数学", "<b>新</b>&amp;zz 语文组", "刘洋 语文组", "x 体育组",
                    "新人 语文组 校长", "新人 语文组 <i>", "a" * 21 + " 语文组"),
 }
@@ -158,6 +160,7 @@ FORGED_BUTTONS = (
     "set:day:9", "set:day:3", "set:day:0", "set:on", "set:off", "set:", "", ":", "::", "ses",
     "ses:", "unknown:1", "mine:view:99999:0",
     "pz:ok:1", "pz:no:1", "pz:ok:x", "pz:", "pzc:1", "pzc:x", "pzc:",  # /pause (issue 15)
+    "chk:sim:1:2", "chk:sim:1:1", "chk:sim:1", "chk:m:1:excellent", "asg:reg:1", "asg:reg:x",
 )
 # Each button prefix with its actions (and a stray one), for half-plausible forged data.
 ROUTE_ACTIONS = {
@@ -175,6 +178,9 @@ ROUTE_ACTIONS = {
     "ro": ("role", "group", "on", "off", "code", "unbind"),
     "pz": ("ok", "no"),
     "pzc": ("1", "2", "3"),  # pzc:<pause>: the teacher withdraws a pause
+    # issue 16 §1, §2: 检查 (with copies side by side) and 预约听课 arranged by 教导处
+    "chk": ("all", "t", "r", "m", "sim"),
+    "asg": ("reg",),
 }
 MUTATIONS = ("", "x", "0", "-1", "999999", "<b>", "²", "1" * 25, ":", "::1", "summary", "ok")
 
@@ -261,6 +267,10 @@ def meaningful_buttons(real: Real) -> st.SearchStrategy[str]:
         st.builds("br:{}:{}".format, st.sampled_from(("ok", "no")),
                   st.sampled_from(real.requests)),
         st.builds("set:day:{}".format, st.integers(0, 9)),
+        st.builds("chk:{}:{}:{}".format, st.sampled_from(ROUTE_ACTIONS["chk"]),
+                  st.sampled_from(real.records), st.sampled_from(
+                      ("", "pass", "excellent", "returned", *map(str, real.records[:5])))),
+        st.builds("asg:reg:{}".format, st.integers(0, 5)),
         st.builds("rec:{}".format, st.sampled_from(ROUTE_ACTIONS["rec"])),
         st.builds("ro:{}:{}{}".format, st.sampled_from(ROUTE_ACTIONS["ro"]), teacher,
                   st.sampled_from(("", ":leader", ":admin", ":teacher", ":0", ":3", ":9"))),

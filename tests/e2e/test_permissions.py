@@ -23,7 +23,18 @@ from handlers.permissions import Access
 from handlers.render import polite
 from handlers.types import Button, Chat, ChatKind, Reply
 from scheduler.clock import ManualClock
-from storage.repos import chats, drafts, lessons, meetings, pauses, people, records, school
+from storage.repos import (
+    assignments,
+    chats,
+    drafts,
+    lessons,
+    meetings,
+    pauses,
+    people,
+    records,
+    school,
+    similar,
+)
 from storage.repos.outbox import OutboxItem
 from storage.tables import (
     Attendance,
@@ -72,6 +83,8 @@ COMMAND_TABLE: dict[str, tuple[Access, Where]] = {
     "addteacher": (A, PRIVATE),
     "link": (A, GROUP),
     "unlink": (A, GROUP),
+    # issue 16 §2: 预约听课 arranged by 教导处
+    "assignlesson": (A, PRIVATE),
 }
 # button prefix -> the least access that may press it.
 BUTTON_TABLE: dict[str, Access] = {
@@ -79,6 +92,7 @@ BUTTON_TABLE: dict[str, Access] = {
     "ses": L, "chk": L,
     "lv": A, "br": A, "ro": A,
     "pzc": T, "pz": A,  # /pause: withdraw (the teacher), approve or refuse (教导处)
+    "asg": T,  # issue 16 §2: 登记这节课 (the arranged teacher, or an admin)
 }
 # Arguments that keep a cell cheap and free of side effects (a bare /export takes seconds).
 COMMAND_ARGS = {"export": "刘洋"}
@@ -260,6 +274,7 @@ def _allowed_marker(name: str, role: Role, chat: Chat) -> str:
         "addteacher": "请这样发送：/addteacher 姓名 教研组",
         "link": "请这样发送：/link 语文组",
         "unlink": "本群已取消关联",
+        "assignlesson": "预约听课安排 · 第 1/4 项",
     }
     marker = markers[name]
     return marker if isinstance(marker, str) else marker()
@@ -374,6 +389,7 @@ NOT_YOUR_SESSION = "只有本组教研组长或管理员可以操作"
 NOT_YOUR_GROUP = "这不是您所在教研组的活动"
 GONE = "这条记录不存在或已删除"
 REVIEW_GONE = "这份记录已删除，或不在您的检查范围内"
+ASSIGN_NOT_YOURS = "这节课是约定给别的老师的"
 MEMBERS_OK = {"teacher": "已记下您参加", "peer": "已记下您参加", "leader": "已记下您参加",
               "admin": "已记下您参加", "other_leader": NOT_YOUR_GROUP}
 
@@ -455,6 +471,16 @@ CASES: dict[str, list[Case]] = {
                                      "admin": "检查意见 · 第 2/2 项"}),
         Case("chk:all:0", {"other_leader": "11月记录检查（数学组）",
                            "leader": "11月记录检查（语文组）", "admin": "11月记录检查（全校）"}),
+        # issue 16 §1: a record and the one it closely matches, side by side.
+        Case("chk:sim:{R}:{R2}", {"other_leader": REVIEW_GONE, "leader": "对照查看（相似度 80%）",
+                                  "admin": "对照查看（相似度 80%）"}),
+        Case("chk:sim:{R}:{R}", {"other_leader": REVIEW_GONE, "leader": REVIEW_GONE,
+                                 "admin": REVIEW_GONE}),
+    ],
+    "asg": [
+        Case("asg:reg:{ASG}", _everyone(ASSIGN_NOT_YOURS, teacher="公开课登记 · 第 2/10 项",
+                                        admin="公开课登记 · 第 2/10 项")),
+        Case("asg:reg:999999", _everyone(EXPIRED)),
     ],
     "ro": [
         Case("ro:code:{GAO}", {"admin": "高远（教师）"}),
@@ -524,6 +550,19 @@ async def _objects(world: World) -> dict[str, int]:
             created_by=liu, now=now)
         meetings.set_attendance(session, meeting_id=found["M"], teacher_id=liu,
                                 status=meetings.LEAVE_PENDING, now=now, reason="家里有事")
+        # issue 16: a record of 周静 that 刘洋's closely matches; a lesson arranged for 刘洋.
+        zhou = session.exec(select(Teacher.id).where(Teacher.name == "周静")).one()
+        found["R2"] = records.add_record(
+            session, teacher_id=zhou, semester_id=semester.id, kind="insight",
+            title="周静的心得", answers={"title": "周静的心得", "body": "读书使人明智。"},
+            chars=7, occurred_on=today, now=now)
+        similar.keep_matches(session, record_id=found["R2"], matches=[(found["R"], 0.8)],
+                             now=now)
+        admin = session.exec(select(Teacher.id).where(Teacher.name == "陈主任")).one()
+        found["ASG"] = assignments.assign(
+            session, school_id=core.school_id, semester_id=semester.id, teacher_id=liu,
+            day=date(2026, 12, 10), period="2", observers=[zhou], assigned_by=admin,
+            now=now, detail="刘洋").id
         found["G"] = ids["语文组"]
         found["LIU"] = liu
         return found
