@@ -20,9 +20,11 @@ from handlers.features import (
     account,
     admin,
     lessons,
+    mentoring,
     progress,
     records,
     reports,
+    research,
     review,
     sessions,
 )
@@ -77,13 +79,15 @@ COMMANDS: dict[str, Command] = {
         *reports.COMMANDS,
         *review.COMMANDS,
         *admin.COMMANDS,
+        *mentoring.COMMANDS, *research.COMMANDS,
         Command("help", _help, Access.STRANGER, Where.ANY, texts.SUMMARY["help"]),
     )
 }
 BUTTONS: dict[str, ButtonRoute] = {
     route.prefix: route
     for route in (*account.BUTTONS, *records.BUTTONS, *sessions.BUTTONS, *lessons.BUTTONS,
-                  *reports.BUTTONS, *admin.BUTTONS, *review.BUTTONS)
+                  *reports.BUTTONS, *admin.BUTTONS, *review.BUTTONS,
+                  *mentoring.BUTTONS, *research.BUTTONS)
 }
 # Form controls make sense only inside a form: they stay out of menus.
 _UNLISTED = {"start", "cancel", "back", "skip", "done"}
@@ -401,6 +405,10 @@ class Core:
                 functools.partial(reports.plan_nudges, settings=self.settings,
                                   school_id=self.school_id),
                 functools.partial(reports.plan_period_ends, settings=self.settings,
+                                  school_id=self.school_id),
+                functools.partial(mentoring.plan_mentor_lessons, settings=self.settings,
+                                  school_id=self.school_id),
+                functools.partial(research.plan_topic_reports, settings=self.settings,
                                   school_id=self.school_id)]
 
     def quiet_until(self, now: datetime) -> datetime | None:
