@@ -20,10 +20,10 @@ from scheduler.clock import ManualClock
 from storage.repos import mentoring
 from tests.conftest import DEMO_ROSTER, ZONE, make_core
 from tests.drivers import Driver, labels, plain, shown, tap
-from tests.e2e.test_exports import Archive
+from tests.e2e.test_exports import Archive, day
 from tests.e2e.test_lessons import Sink, answer, fill_lesson, to_chat
 from tests.e2e.test_platforms import Platform, fill
-from tests.e2e.test_platforms import platform as platform  # noqa: PLC0414 (the fixture)
+from tests.e2e.test_platforms import platform as platform
 from tests.e2e.test_review import H30, N30, S30, hand_in_reflection
 
 LIU, ZHOU, WANG, ZHANG, CHEN = "刘洋", "周静", "王芳", "张伟", "陈主任"
@@ -68,7 +68,8 @@ async def test_admin_pairs_them_both_are_told_and_observations_count(bot: Driver
     assert plain(mentee) == ("🤝 教导处为您安排了师傅：王芳（9月1日起）。每学期听师傅的课 8 节。"
                              "师傅会看到您的反思并点评。发送 /mentor 查看进度。")
     (tutor,) = to_chat(replies, bot.account(WANG))
-    assert plain(tutor).startswith("🤝 教导处为您安排了徒弟：刘洋（9月1日起）。每学期听徒弟的课 4 节。")
+    assert plain(tutor).startswith(
+        "🤝 教导处为您安排了徒弟：刘洋（9月1日起）。每学期听徒弟的课 4 节。")
     # Asked again: nothing new, nobody told twice.
     again = await bot.send(CHEN, f"/mentor {WANG} {LIU} 9月1日")
     assert shown(again) == "王芳和刘洋已经是师徒（9月1日起）。"
@@ -84,7 +85,8 @@ async def test_admin_pairs_them_both_are_told_and_observations_count(bot: Driver
     # The school's 听课 quota counts all three of 刘洋's.
     assert "听课（本学期）2/30" in me
     mine = await bot.send(WANG, "/mentor")
-    assert shown(mine).startswith("师徒结对\n\n徒弟：刘洋（9月1日起）\n" + MENTEE_LINE.format(done=1))
+    assert shown(mine).startswith(
+        "师徒结对\n\n徒弟：刘洋（9月1日起）\n" + MENTEE_LINE.format(done=1))
     assert labels(mine) == ["看刘洋的反思"]
     assert "师徒结对" not in await bot.say(ZHOU, "/me")
     assert await bot.say(ZHOU, "/mentor") == (
@@ -98,7 +100,8 @@ async def test_only_an_admin_pairs_and_names_are_checked(bot: Driver) -> None:
     assert await bot.say(WANG, f"/mentor {WANG} {LIU}") == (
         "只有管理员可以安排结对。查看自己的结对请直接发送 /mentor。")
     assert await bot.say(CHEN, "/mentor 王芳") == (
-        "结对请这样发送：/mentor 师傅 徒弟 [开始日期]，例如 /mentor 王芳 刘洋 9月1日（不写日期就从今天起）")
+        "结对请这样发送：/mentor 师傅 徒弟 [开始日期]，"
+        "例如 /mentor 王芳 刘洋 9月1日（不写日期就从今天起）")
     assert await bot.say(CHEN, f"/mentor 李白 {LIU}") == "花名册里没有「李白」。"
     assert await bot.say(CHEN, f"/mentor {LIU} {LIU}") == "师傅和徒弟不能是同一个人。"
     # A new 师傅 for the same 徒弟 ends the first pair the day before.
@@ -221,7 +224,8 @@ async def test_pairs_come_from_the_roster(bot: Driver, tmp_path: Path) -> None:
     (",2026-09-01", "第 2 行：填了结对日期，但没有填师傅"),
 ])
 def test_roster_mentor_cells_are_checked(cell: str, problem: str) -> None:
-    data = f"姓名,教研组,角色,学科,师傅,结对日期\n刘洋,语文组,教师,语文,{cell}\n王芳,语文组,教研组长,语文,,\n"
+    data = (f"姓名,教研组,角色,学科,师傅,结对日期\n刘洋,语文组,教师,语文,{cell}\n"
+            "王芳,语文组,教研组长,语文,,\n")
     with pytest.raises(RosterError) as caught:
         parse_roster_bytes(data.encode(), filename="a.csv", known_groups=["语文组"])
     assert caught.value.problems == [problem]
@@ -239,7 +243,7 @@ async def test_the_archive_has_the_pairs_ledger(bot: Driver) -> None:
                             "进度")
     (row,) = table.data
     assert row[:4] == (1, WANG, LIU, "语文组")
-    assert row[4] == datetime(2026, 9, 1)
+    assert row[4] == day(2026, 9, 1)
     assert row[6:12] == (2, 8, 1, 4, 0, 0)
     assert "徒弟听师傅的课" in str(row[12])
     visits = archive.table("师徒听课记录")
@@ -296,7 +300,7 @@ async def test_pair_reflection_and_comment_on_both_platforms(platform: Platform)
     assert "请核对" in summary
     sent = await platform.press(WANG, "提交")
     assert "✅ 点评已发给刘洋。" in sent
-    assert f"💬 师傅王芳点评了您的教学反思" in sent
+    assert "💬 师傅王芳点评了您的教学反思" in sent
     me = await platform.say(LIU, "/me")
     assert "师傅：王芳（9月1日起）" in me
     assert "师傅点评 1 次" in me

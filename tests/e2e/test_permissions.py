@@ -23,7 +23,7 @@ from handlers.permissions import Access
 from handlers.render import polite
 from handlers.types import Button, Chat, ChatKind, Reply
 from scheduler.clock import ManualClock
-from storage.repos import chats, drafts, lessons, meetings, people, records, school
+from storage.repos import chats, drafts, lessons, meetings, mentoring, people, records, school
 from storage.repos.outbox import OutboxItem
 from storage.tables import (
     Attendance,
@@ -72,12 +72,16 @@ COMMAND_TABLE: dict[str, tuple[Access, Where]] = {
     "addteacher": (A, PRIVATE),
     "link": (A, GROUP),
     "unlink": (A, GROUP),
+    # issue 16 §3 师徒结对, §5 课题
+    "mentor": (T, PRIVATE),
+    "topic": (T, PRIVATE),
 }
 # button prefix -> the least access that may press it.
 BUTTON_TABLE: dict[str, Access] = {
     "f": T, "rec": T, "mine": T, "att": T, "bk": T, "set": T,
     "ses": L, "chk": L,
     "lv": A, "br": A, "ro": A,
+    "mt": T, "kt": T,  # issue 16 §3, §5: the handlers check pair, owner and 教导处
 }
 # Arguments that keep a cell cheap and free of side effects (a bare /export takes seconds).
 COMMAND_ARGS = {"export": "刘洋"}
@@ -255,6 +259,8 @@ def _allowed_marker(name: str, role: Role, chat: Chat) -> str:
         "addteacher": "请这样发送：/addteacher 姓名 教研组",
         "link": "请这样发送：/link 语文组",
         "unlink": "本群已取消关联",
+        "mentor": lambda: "全校师徒结对" if role.access is A else "您还没有师徒结对",
+        "topic": "您还没有登记课题",
     }
     marker = markers[name]
     return marker if isinstance(marker, str) else marker()
@@ -369,6 +375,7 @@ NOT_YOUR_SESSION = "只有本组教研组长或管理员可以操作"
 NOT_YOUR_GROUP = "这不是您所在教研组的活动"
 GONE = "这条记录不存在或已删除"
 REVIEW_GONE = "这份记录已删除，或不在您的检查范围内"
+MENTOR_GONE, TOPIC_GONE = "这个结对已解除，或不是您的", "这个课题已结题或已删除"
 MEMBERS_OK = {"teacher": "已记下您参加", "peer": "已记下您参加", "leader": "已记下您参加",
               "admin": "已记下您参加", "other_leader": NOT_YOUR_GROUP}
 
@@ -458,6 +465,20 @@ CASES: dict[str, list[Case]] = {
         Case("ro:off:{other_admin}", {"admin": EXPIRED}),
         Case("ro:role:{LIU}:leader", {"admin": "刘洋（教研组长）"}),
     ],
+    # issue 16 §3: 王芳 is 刘洋's 师傅 ({PAIR}); {RF} is 刘洋's 反思. §5: {TOP} his 课题.
+    "mt": [
+        Case("mt:refl:{PAIR}", _everyone(MENTOR_GONE, leader="刘洋本学期的教学反思")),
+        Case("mt:view:{RF}", _everyone(MENTOR_GONE, leader="刘洋 · 教学反思")),
+        Case("mt:note:{RF}", _everyone(MENTOR_GONE, leader="师傅点评 · 第 1/1 项")),
+        Case("mt:all:0", _everyone(EXPIRED, admin="全校师徒结对（1 对）")),
+        Case("mt:end:{PAIR}", _everyone(EXPIRED, admin="确定解除师傅王芳和徒弟刘洋的结对吗")),
+    ],
+    "kt": [
+        Case("kt:new:0", _everyone("课题立项 · 第 1/5 项", teacher="您已经有一个在研的课题了")),
+        Case("kt:stage:{TOP}", _everyone(TOPIC_GONE, teacher="课题阶段小结 · 第 2/4 项")),
+        Case("kt:pick:{TOP}", _everyone(TOPIC_GONE, teacher="选择要关联到课题")),
+        Case("kt:link:{RF}", _everyone(TOPIC_GONE, teacher="已关联到课题")),
+    ],
     "set": [
         Case("set:day:3", _everyone("提醒设置")),
         Case("set:day:9", _everyone(EXPIRED)),
@@ -513,6 +534,7 @@ async def _objects(world: World) -> dict[str, int]:
                                 status=meetings.LEAVE_PENDING, now=now, reason="家里有事")
         found["G"] = ids["语文组"]
         found["LIU"] = liu
+        found.update(_mentor_and_topic(session, core.school_id, liu, semester.id, today, now))
         return found
 
     made = core.db.call(apply)
@@ -521,6 +543,23 @@ async def _objects(world: World) -> dict[str, int]:
     await world.driver.send("申请人", "/request 高远")
     made["B"] = core.db.call(lambda s: s.exec(select(BindRequest.id)).one())
     return made
+
+
+def _mentor_and_topic(session: Session, school_id: int, liu: int, semester_id: int,
+                      today: date, now: datetime) -> dict[str, int]:
+    """王芳 as 刘洋's 师傅, a 反思 of 刘洋's, and 刘洋's 课题 (issue 16 §3, §5)."""
+    wang = session.exec(select(Teacher.id).where(Teacher.name == "王芳",
+                                                 Teacher.school_id == school_id)).one()
+    pair_id, _ = mentoring.pair(session, school_id=school_id, mentor_id=wang, mentee_id=liu,
+                                started_on=today, now=now, actor_id=None)
+    reflection = records.add_record(
+        session, teacher_id=liu, semester_id=semester_id, kind="reflection", title="秋天的雨",
+        answers={"topic": "秋天的雨"}, chars=0, occurred_on=today, now=now)
+    topic = records.add_record(
+        session, teacher_id=liu, semester_id=semester_id, kind="research_topic",
+        title="识字游戏的研究", answers={"title": "识字游戏的研究", "scope": "个人课题"},
+        chars=0, occurred_on=today, now=now)
+    return {"PAIR": pair_id, "RF": reflection, "TOP": topic}
 
 
 @pytest.mark.parametrize("prefix", sorted(CASES))
