@@ -99,11 +99,15 @@ def _row(pair: MentorPair, mentor: str, mentor_account: str | None, mentee: str,
 def pairs(session: Session, *, school_id: int, on: date | None = None,
           teacher_ids: Sequence[int] | None = None, between: tuple[date, date] | None = None,
           ) -> list[PairRow]:
-    """The school's pairs: holding ``on`` a day, or at some time ``between`` two days, and
-    with one of ``teacher_ids`` in them, if given; oldest first."""
-    query = _pairs_query().where(MentorPair.school_id == school_id)
+    """The school's pairs: holding ``on`` a day (both still on the roster), or at some
+    time ``between`` two days, and with one of ``teacher_ids`` in them, if given; oldest
+    first. A pair ended the day it would have begun never held and is left out."""
+    query = _pairs_query().where(MentorPair.school_id == school_id,
+                                 or_(col(MentorPair.ended_on).is_(None),
+                                     col(MentorPair.ended_on) >= col(MentorPair.started_on)))
     if on is not None:
         between = (on, on)
+        query = query.where(col(_MENTOR.active), col(_MENTEE.active))
     if between is not None:
         query = query.where(col(MentorPair.started_on) <= between[1],
                             or_(col(MentorPair.ended_on).is_(None),
