@@ -552,7 +552,7 @@ REVIEW_RETURNED_NOTE = "↩️ 这份记录被退回修改：{comment}\n改好�
 
 # -- 师徒结对 (issue 16 §3) and 课题研究 (§5) ------------------------------------------------
 SUMMARY.update({
-    "mentor": "师徒结对：进度、点评徒弟的反思；管理员：/mentor 师傅 徒弟 [开始日期]",
+    "mentor": "师徒结对：双方的听课进度，师傅点评徒弟的反思（教导处在这里结对）",
     "topic": "我的课题：立项、关联记录、阶段小结、结题",
 })
 AUDIT_ACTIONS.update({"mentor_pair": "师徒结对", "mentor_end": "解除结对"})
@@ -595,6 +595,7 @@ MENTOR_RECORD = "<b>{mentee}</b> · {form} · {day}\n\n{body}"
 MENTOR_COMMENTS = "\n<b>点评</b>"
 MENTOR_COMMENT_LINE = "· {mentor}（{day}）：{text}"
 MENTOR_WRITE = "写点评"
+MENTOR_HEARD = "· {day} 师傅点评{form}「{title}」：{text}"
 MENTOR_COMMENT_SAVED = "✅ 点评已发给{mentee}。"
 MENTOR_TOLD_COMMENT = "💬 师傅{mentor}点评了您的{form}「{title}」：\n{comment}"
 MENTOR_TOLD_REFLECTION = "📝 徒弟{mentee}交了{form}「{title}」。"

@@ -41,6 +41,7 @@ REFLECTION = "reflection"
 MENTOR_LESSON = "mentor-lesson"
 SHOWN = 10
 MAX_PAIRS_SHOWN = 40
+COMMENTS_SHOWN = 3
 
 
 def _day(day: date) -> str:
@@ -148,10 +149,24 @@ def mentor(ctx: Ctx, arg: str) -> list[Reply]:
                                 data=f"{MENTOR_BUTTONS}:refl:{f.pair.id}"),)
                         for f in found if f.pair.mentor_id == ctx.me.id)
         replies.append(Reply("\n\n".join([texts.MENTOR_SECTION, *(
-            _pair_text(ctx, semester, f, ctx.me.id) for f in found)]), buttons=buttons))
+            _pair_text(ctx, semester, f, ctx.me.id) + _comments_heard(ctx, semester, f.pair)
+            for f in found)]), buttons=buttons))
     if ctx.access is Access.ADMIN:
         replies.append(_school(ctx, semester, edit=False))
     return replies or [Reply(texts.MENTOR_NONE)]
+
+
+def _comments_heard(ctx: Ctx, semester: SemesterRow, pair: PairRow) -> str:
+    """For the 徒弟: the 师傅's newest comments on their records."""
+    if pair.mentee_id != ctx.me.id:
+        return ""
+    said = mentoring.comments_to(ctx.session, mentee_id=pair.mentee_id,
+                                 mentor_id=pair.mentor_id, semester_id=semester.id,
+                                 limit=COMMENTS_SHOWN)
+    return "".join("\n" + texts.MENTOR_HEARD.format(
+        day=_day(c.at.astimezone(ctx.settings.zone).date()),
+        form=esc(ctx.settings.catalog.label(kind)), title=esc(title or texts.NONE),
+        text=esc(shorten(c.text, 80))) for c, kind, title in said)
 
 
 def _school(ctx: Ctx, semester: SemesterRow, *, edit: bool) -> Reply:
@@ -353,17 +368,18 @@ def _tell_mentor(ctx: Ctx, spec: FormSpec, draft: Draft, saved: RecordRow) -> li
 
 def plan_mentor_lessons(session: Session, now: datetime, *, settings: Settings,
                         school_id: int) -> None:
-    """A 公开课 a 徒弟 registered (in the last two days, still ahead): tell the 师傅 once."""
+    """A 公开课 of a 徒弟 registered in the last two days and still ahead: tell the 师傅
+    once (unless the 师傅 registered it)."""
     if not settings.mentoring.enabled:
         return
     today = now.astimezone(settings.zone).date()
     by_mentee: dict[int, list[PairRow]] = {}
     for pair in mentoring.pairs(session, school_id=school_id, on=today):
         by_mentee.setdefault(pair.mentee_id, []).append(pair)
-    for lesson_id, teacher_id, starts_at in mentoring.new_lessons_of(
+    for lesson_id, teacher_id, starts_at, by in mentoring.new_lessons_of(
             session, mentee_ids=list(by_mentee), since=now - timedelta(days=2), after=now):
         for pair in by_mentee[teacher_id]:
-            if pair.mentor_account:
+            if pair.mentor_account and by != pair.mentor_id:  # not of what they did
                 outbox.enqueue(session, key=f"{MENTOR_LESSON}:{lesson_id}:{pair.mentor_id}",
                                kind=MENTOR_LESSON, chat=pair.mentor_account, due_at=now,
                                expires_at=starts_at,

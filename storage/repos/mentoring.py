@@ -262,16 +262,16 @@ def recent_records(session: Session, *, teacher_id: int, semester_id: int, kind:
 
 
 def new_lessons_of(session: Session, *, mentee_ids: Sequence[int], since: datetime,
-                   after: datetime) -> list[tuple[int, int, datetime]]:
-    """(lesson id, teacher id, start) of 公开课 of these teachers registered since ``since`` that
-    still lie ahead (start after ``after``) and are not cancelled."""
+                   after: datetime) -> list[tuple[int, int, datetime, int | None]]:
+    """(lesson id, teacher id, start, registered by) of 公开课 of these teachers registered
+    since ``since`` that still lie ahead (start after ``after``) and are not cancelled."""
     if not mentee_ids:
         return []
     rows = session.exec(
-        select(OpenLesson.id, OpenLesson.teacher_id, OpenLesson.starts_at)
+        select(OpenLesson.id, OpenLesson.teacher_id, OpenLesson.starts_at, OpenLesson.created_by)
         .where(col(OpenLesson.teacher_id).in_(mentee_ids), col(OpenLesson.created_at) >= since,
                col(OpenLesson.starts_at) > after, OpenLesson.status != "cancelled")).all()
-    return [(lid, tid, starts) for lid, tid, starts in rows if lid is not None]
+    return [(lid, tid, starts, by) for lid, tid, starts, by in rows if lid is not None]
 
 
 def set_roster_pairs(session: Session, *, school_id: int,
@@ -292,3 +292,19 @@ def set_roster_pairs(session: Session, *, school_id: int,
                       started_on=started_on or today, now=now, actor_id=None)
         added += new
     return added
+
+
+def comments_to(session: Session, *, mentee_id: int, mentor_id: int, semester_id: int,
+                limit: int) -> list[tuple[CommentRow, str, str]]:
+    """The newest comments of a 师傅 on a 徒弟's live records of the semester, each with
+    the record's kind and title."""
+    rows = session.exec(
+        select(MentorComment, Teacher.name, Record.kind, Record.title)
+        .join(Record, col(Record.id) == col(MentorComment.record_id))
+        .join(Teacher, col(Teacher.id) == col(MentorComment.mentor_id))
+        .where(MentorComment.mentor_id == mentor_id, Record.teacher_id == mentee_id,
+               Record.semester_id == semester_id, col(Record.deleted_at).is_(None))
+        .order_by(col(MentorComment.at).desc(), col(MentorComment.id).desc())
+        .limit(limit)).all()
+    return [(CommentRow(c.id, c.record_id, c.mentor_id, name, c.text, c.at), kind, title)
+            for c, name, kind, title in rows if c.id is not None]

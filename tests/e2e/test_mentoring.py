@@ -135,6 +135,9 @@ async def test_the_mentor_reads_a_reflection_and_comments(bot: Driver) -> None:
     view = await tap(bot, WANG, [told], "查看并点评")
     assert f"点评\n· 王芳（12月2日（周三））：{COMMENT}" in shown(view)
     assert "师傅点评 1 次" in await bot.say(LIU, "/me")
+    # The 徒弟 finds it again in /mentor.
+    heard = await bot.say(LIU, "/mentor")
+    assert f"· 12月2日 师傅点评教学反思「秋天的雨」：{COMMENT}" in heard
     assert await bot.say(WANG, "/check") == "12月记录检查（语文组）\n刘洋：1 份，未检查 1 份"
     # From /mentor too: the 徒弟's 反思 listed.
     mine = await bot.send(WANG, "/mentor")
