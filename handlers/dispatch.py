@@ -21,10 +21,12 @@ from handlers.features import (
     admin,
     assignments,
     lessons,
+    mentoring,
     pauses,
     progress,
     records,
     reports,
+    research,
     review,
     sessions,
 )
@@ -81,6 +83,7 @@ COMMANDS: dict[str, Command] = {
         *admin.COMMANDS,
         *pauses.COMMANDS,
         *assignments.COMMANDS,
+        *mentoring.COMMANDS, *research.COMMANDS,
         Command("help", _help, Access.STRANGER, Where.ANY, texts.SUMMARY["help"]),
     )
 }
@@ -88,7 +91,7 @@ BUTTONS: dict[str, ButtonRoute] = {
     route.prefix: route
     for route in (*account.BUTTONS, *records.BUTTONS, *sessions.BUTTONS, *lessons.BUTTONS,
                   *reports.BUTTONS, *admin.BUTTONS, *review.BUTTONS, *pauses.BUTTONS,
-                  *assignments.BUTTONS)
+                  *assignments.BUTTONS, *mentoring.BUTTONS, *research.BUTTONS)
 }
 # Form controls make sense only inside a form: they stay out of menus.
 _UNLISTED = {"start", "cancel", "back", "skip", "done"}
@@ -419,6 +422,10 @@ class Core:
                 functools.partial(reports.plan_period_ends, settings=self.settings,
                                   school_id=self.school_id),
                 functools.partial(review.plan_rounds, settings=self.settings,
+                                  school_id=self.school_id),
+                functools.partial(mentoring.plan_mentor_lessons, settings=self.settings,
+                                  school_id=self.school_id),
+                functools.partial(research.plan_topic_reports, settings=self.settings,
                                   school_id=self.school_id)]
 
     def quiet_until(self, now: datetime) -> datetime | None:

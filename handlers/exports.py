@@ -10,22 +10,27 @@ Building is blocking work (openpyxl, python-docx): callers run it in a worker th
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from openpyxl import Workbook
 from sqlmodel import Session
 
 from handlers import texts
 from handlers.archive import booklet, forms, ledgers
+from handlers.archive import mentoring as mentor_archive
+from handlers.archive import research as topic_archive
 from handlers.archive.paper import Paper
 from handlers.archive.sheets import clean, width
 from handlers.features.progress import attendance, measure_people, started
 from handlers.quotas import QuotaProgress
 from handlers.settings import Settings
-from storage.repos import archive, groups, school
+from storage.repos import archive, groups, research, school
 from storage.repos.groups import MemberRow
 from storage.repos.school import SemesterRow
 
@@ -67,6 +72,9 @@ class ArchiveData:
     staff: dict[int, tuple[str | None, str]]
     minutes: dict[int | None, archive.ArchiveRecord]
     lesson_notes: list[archive.ArchiveRecord]
+    # issue 16 §3 师徒结对, §5 课题 (None: the school does not use it)
+    mentors: mentor_archive.MentorArchive | None = None
+    topics: topic_archive.TopicArchive | None = None
 
 
 def collect(session: Session, settings: Settings, school_id: int, scope: Scope,
@@ -105,7 +113,20 @@ def collect(session: Session, settings: Settings, school_id: int, scope: Scope,
         {r.link_id: r for r in archive.minutes_of(
             session, meeting_ids=[m.id for m in sessions]) if not r.deleted},
         # The 听课记录 on a teacher's 公开课 are the observers' records.
-        archive.lesson_notes(session, lesson_ids=[item.lesson.id for item in lessons]))
+        archive.lesson_notes(session, lesson_ids=[item.lesson.id for item in lessons]),
+        mentors=mentor_archive.collect(session, settings, school_id, scope.semester,
+                                       teacher_ids, term.today),
+        topics=topic_archive.collect(session, settings, scope.semester, members))
+
+
+def _extra_sheets(data: ArchiveData) -> list[Callable[[Workbook, ledgers.Term], None]]:
+    """The sheets of 师徒结对 and 课题, where the school uses them."""
+    found: list[Callable[[Workbook, ledgers.Term], None]] = []
+    if data.mentors is not None:
+        found.append(functools.partial(mentor_archive.sheets, data=data.mentors))
+    if data.topics is not None:
+        found.append(functools.partial(topic_archive.sheet, data=data.topics))
+    return found
 
 
 def render(data: ArchiveData) -> tuple[str, bytes]:
@@ -117,7 +138,7 @@ def render(data: ArchiveData) -> tuple[str, bytes]:
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as bundle:
         bundle.writestr(texts.EXPORT_LEDGER_FILE, ledgers.build_workbook(
             term, data.members, data.attendees, data.found, data.sessions, data.lessons,
-            data.measured, data.attended))
+            data.measured, data.attended, extra=_extra_sheets(data)))
         numbers: dict[str, int] = {}
         for meeting in data.sessions:
             if not term.held(meeting) or meeting.starts_at is None:
@@ -132,11 +153,16 @@ def render(data: ArchiveData) -> tuple[str, bytes]:
         for member in data.members:
             staff_no, subject = data.staff.get(member.id, (None, ""))
             own = [r for r in data.found if r.teacher_id == member.id]
+            extra = []
+            if data.topics is not None:  # its records are in the 课题 section, not in 四
+                own = [r for r in own if r.kind not in research.KINDS]
+                extra.append((texts.EXPORT_TOPIC_SECTION, functools.partial(
+                    topic_archive.section, term=term, data=data.topics, teacher_id=member.id)))
             name = safe_name(f"{member.name}_{staff_no or member.id}")
             bundle.writestr(f"{texts.EXPORT_PORTFOLIO_DIR}/{name}.docx", forms.portfolio(
                 paper, term, forms.Person(member, staff_no, subject),
                 data.measured.get(member.id, []), own, data.sessions, data.lessons,
-                data.lesson_notes, now))
+                data.lesson_notes, now, extra=extra))
         pieces = booklet.excellent(term, data.found, data.members)
         if pieces and settings.review.booklet:
             bundle.writestr(texts.EXPORT_BOOKLET_FILE,

@@ -9,8 +9,10 @@ import csv
 import io
 import re
 import zipfile
+from collections import Counter
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date
 from enum import StrEnum
 from pathlib import Path
 
@@ -58,6 +60,9 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
     "学科": ("学科", "任教学科"),
     "工号": ("工号", "教师编号", "编号"),
     "手机号": ("手机号", "手机", "手机号码"),
+    # 师徒结对 (optional): the 徒弟's row names their 师傅, from 结对日期 (default: today).
+    "师傅": ("师傅", "指导教师", "导师"),
+    "结对日期": ("结对日期", "结对时间"),
 }
 REQUIRED_COLUMNS: tuple[str, ...] = ("姓名", "教研组", "角色", "学科")
 MAX_NAME_LENGTH = 20
@@ -83,6 +88,8 @@ class RosterEntry:
         subject: Subject taught, may be "".
         staff_no: 工号, or None when the column is missing or the cell empty.
         mobile: 手机号 (11 digits), or None; 钉钉 binds by it when 工号 does not match.
+        mentor: 师傅 (another name in the file) of this 徒弟, or None.
+        mentor_since: 结对日期, or None (the pair starts on the day of the import).
     """
 
     row: int
@@ -92,6 +99,8 @@ class RosterEntry:
     subject: str
     staff_no: str | None
     mobile: str | None = None
+    mentor: str | None = None
+    mentor_since: date | None = None
 
 
 class RosterError(ValueError):
@@ -307,7 +316,8 @@ def _parse_rows(
                 found.append(f"工号「{staff_no}」与第 {rows_by_staff_no[staff_no]} 行重复")
             else:
                 rows_by_staff_no[staff_no] = row_no
-        entry = RosterEntry(row_no, name, groups, role, value["学科"], staff_no, mobile)
+        entry = _with_mentor(RosterEntry(row_no, name, groups, role, value["学科"], staff_no,
+                                         mobile), value, found)
         if name:
             same_name = rows_by_name.setdefault(name, [])
             clash = next((e for e in same_name if e.staff_no is None or staff_no is None), None)
@@ -318,8 +328,53 @@ def _parse_rows(
         problems += [(row_no, f"第 {row_no} 行：{message}") for message in found]
         entries.append(entry)
 
+    problems += _mentor_problems(entries)
     if problems:
         raise RosterError([message for _, message in sorted(problems, key=lambda p: p[0])])
     if not entries:
         raise RosterError(EMPTY_MESSAGE)
     return entries
+
+
+_DATE_CELL = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:\s+0{1,2}:00(?::00)?)?$")
+
+
+def _pair_date(text: str) -> date | None:
+    """A 结对日期 cell: 2026-09-01, 2026/9/1, 2026年9月1日 (Excel's dates arrive as text
+    with a time of midnight); None when it is not a date."""
+    match = _DATE_CELL.match(text.strip())
+    if match is None:
+        return None
+    try:
+        return date(int(match[1]), int(match[2]), int(match[3]))
+    except ValueError:
+        return None
+
+
+def _with_mentor(entry: RosterEntry, value: dict[str, str], found: list[str]) -> RosterEntry:
+    """The entry with its optional 师傅 and 结对日期 cells read (problems into ``found``)."""
+    mentor = _normalize_name(value.get("师傅", ""))
+    since_text = value.get("结对日期", "").strip()
+    since = _pair_date(since_text) if since_text else None
+    if since_text and since is None:
+        found.append(f"结对日期「{since_text}」格式不对（例如 2026-09-01）")
+    elif since_text and not mentor:
+        found.append("填了结对日期，但没有填师傅")
+    if mentor and mentor == entry.name:
+        found.append("师傅不能是自己")
+    return replace(entry, mentor=mentor or None, mentor_since=since)
+
+
+def _mentor_problems(entries: Sequence[RosterEntry]) -> list[tuple[int, str]]:
+    """A 师傅 must be exactly one other person of the same file."""
+    names = Counter(entry.name for entry in entries)
+    problems = []
+    for entry in entries:
+        if entry.mentor is None or entry.mentor == entry.name:
+            continue
+        where = f"第 {entry.row} 行：师傅「{entry.mentor}」"
+        if names[entry.mentor] == 0:
+            problems.append((entry.row, f"{where}不在花名册里"))
+        elif names[entry.mentor] > 1:
+            problems.append((entry.row, f"{where}在花名册里有重名，无法确定是哪一位"))
+    return problems

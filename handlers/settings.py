@@ -205,6 +205,26 @@ class CalendarSpec(_Spec):
         return value
 
 
+class MentoringSpec(_Spec):
+    """师徒结对: each semester the 徒弟 observes the 师傅's lessons and the 师傅 the 徒弟's.
+
+    ``mentee_observes`` / ``mentor_observes``: 听课记录 a semester (0: no such quota).
+    """
+
+    enabled: bool = True
+    mentee_observes: int = Field(default=8, ge=0, le=100)
+    mentor_observes: int = Field(default=4, ge=0, le=100)
+
+
+class ResearchSpec(_Spec):
+    """课题研究: 立项, records linked to the 课题, 阶段小结, and a 结题/阶段总结 at term end,
+    asked for ``report_days_before`` days before the semester ends (0: not asked)."""
+
+    enabled: bool = True
+    report_days_before: int = Field(default=14, ge=0, le=60)
+    at: time = time(16, 30)
+
+
 class Settings(_Spec):
     """Everything about the school that the handlers and the scheduler need."""
 
@@ -223,6 +243,8 @@ class Settings(_Spec):
     drafts: DraftsSpec = DraftsSpec()
     forms: tuple[FormSpec, ...] = ()
     form_patches: tuple[FieldPatch, ...] = ()
+    mentoring: MentoringSpec = MentoringSpec()
+    research: ResearchSpec = ResearchSpec()
     _catalog: FormCatalog = PrivateAttr()
     _calendar: SchoolCalendar = PrivateAttr()
 

@@ -421,3 +421,42 @@ class LessonAssignment(SQLModel, table=True):
     assigned_by: int | None = Field(default=None, foreign_key="teacher.id")
     created_at: datetime
     lesson_id: int | None = Field(default=None, foreign_key="openlesson.id")
+
+# -- issue 16 §3 师徒结对 and §5 课题研究 -----------------------------------------------------
+
+
+class MentorPair(SQLModel, table=True):
+    """A 师徒结对: a 师傅 (mentor) and a 徒弟 (mentee) from ``started_on`` (until ``ended_on``)."""
+
+    __tablename__ = "mentor_pair"
+
+    id: int | None = Field(default=None, primary_key=True)
+    school_id: int = Field(foreign_key="school.id", index=True)
+    mentor_id: int = Field(foreign_key="teacher.id", index=True)
+    mentee_id: int = Field(foreign_key="teacher.id", index=True)
+    started_on: date
+    ended_on: date | None = None
+    created_at: datetime
+    created_by: int | None = Field(default=None, foreign_key="teacher.id")
+
+
+class MentorComment(SQLModel, table=True):
+    """A 师傅's comment on a 徒弟's record (a 反思): told to the 徒弟, not a review mark."""
+
+    __tablename__ = "mentor_comment"
+
+    id: int | None = Field(default=None, primary_key=True)
+    record_id: int = Field(foreign_key="record.id", index=True)
+    mentor_id: int = Field(foreign_key="teacher.id", index=True)
+    text: str = Field(max_length=500)
+    at: datetime
+
+
+class TopicLink(SQLModel, table=True):
+    """A record (a 反思, a 听课记录 …) linked to its author's 课题 (a research_topic record)."""
+
+    __tablename__ = "topic_link"
+
+    record_id: int = Field(foreign_key="record.id", primary_key=True)
+    topic_id: int = Field(foreign_key="record.id", index=True)
+    linked_at: datetime

@@ -6,7 +6,7 @@ write in, never left out: the paper form keeps its shape.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -120,12 +120,22 @@ def _month_cells(term: Term, item: quotas.QuotaProgress,
     return [done.get(start, "") for start, _ in months]
 
 
+def _numbered(titles: Sequence[str]) -> list[str]:
+    """Section titles numbered 一、二、… in order (a title's own number is replaced)."""
+    return [f"{texts.EXPORT_CN_NUMBERS[n]}、{title.split('、', 1)[-1]}"
+            for n, title in enumerate(titles)]
+
+
 def portfolio(paper: Paper, term: Term, person: Person, items: Sequence[quotas.QuotaProgress],
               own: Sequence[ArchiveRecord], sessions: Sequence[ArchiveMeeting],
               lessons: Sequence[ArchiveLesson], observed: Sequence[ArchiveRecord],
-              now: datetime) -> bytes:
+              now: datetime,
+              extra: Sequence[tuple[str, Callable[[Paper], None]]] = ()) -> bytes:
     """One 个人研修档案: cover, contents, quotas by month, attendance, 公开课, records by
-    kind, and room for 学期总结 and 评价."""
+    kind, the sections of other features (``extra``: title, writer; 课题研究 …), and room
+    for 学期总结 and 评价."""
+    titles = _numbered([*texts.EXPORT_PORTFOLIO_SECTIONS[:4], *(name for name, _ in extra),
+                        *texts.EXPORT_PORTFOLIO_SECTIONS[4:]])
     settings = term.settings
     member = person.member
     paper.begin(title=texts.EXPORT_PORTFOLIO_TITLE.format(name=member.name), now=now)
@@ -146,9 +156,9 @@ def portfolio(paper: Paper, term: Term, person: Person, items: Sequence[quotas.Q
     live = [r for r in own if not r.deleted]
     kinds = [spec for spec in settings.catalog if any(r.kind == spec.kind for r in live)]
     paper.heading(texts.EXPORT_CONTENTS)
-    for line in texts.EXPORT_PORTFOLIO_SECTIONS:
+    for line in titles:
         paper.text(line)
-        if line == texts.EXPORT_PORTFOLIO_SECTIONS[3]:
+        if line == titles[3]:
             for index, spec in enumerate(kinds, start=1):
                 count = sum(1 for r in live if r.kind == spec.kind)
                 paper.text(texts.EXPORT_KIND_LINE.format(
@@ -156,7 +166,7 @@ def portfolio(paper: Paper, term: Term, person: Person, items: Sequence[quotas.Q
                     label=spec.label, count=count))
     paper.page_break()
     # 一、quotas
-    paper.heading(texts.EXPORT_PORTFOLIO_SECTIONS[0])
+    paper.heading(titles[0])
     months = quotas.periods(Period.MONTH, term.semester.start, term.semester.end)
     header = ["项目", *(texts.MONTH.format(month=s.month) for s, _ in months), "完成", "目标",
               "状态"]
@@ -174,7 +184,7 @@ def portfolio(paper: Paper, term: Term, person: Person, items: Sequence[quotas.Q
                  - month_width * len(months)), rows, header=True)
     paper.text(texts.EXPORT_MONTHLY_NOTE)
     # 二、attendance
-    paper.heading(texts.EXPORT_PORTFOLIO_SECTIONS[1])
+    paper.heading(titles[1])
     mine = [m for m in sessions if m.group in member.groups and term.held(m)]
     marks = [term.mark(m, member.id) for m in mine]
     # Counted from the school's first day with the bot, as the 出勤 quota and 考勤 sheet.
@@ -195,7 +205,7 @@ def portfolio(paper: Paper, term: Term, person: Person, items: Sequence[quotas.Q
             for i, (m, value) in enumerate(zip(mine, marks, strict=True), start=1))],
             header=True)
     # 三、公开课
-    paper.heading(texts.EXPORT_PORTFOLIO_SECTIONS[2])
+    paper.heading(titles[2])
     given = [item for item in lessons if item.lesson.teacher_id == member.id]
     if not given:
         paper.text(texts.EXPORT_NO_LESSONS)
@@ -218,7 +228,7 @@ def portfolio(paper: Paper, term: Term, person: Person, items: Sequence[quotas.Q
                                weakness=answers.get("weakness", ""),
                                suggestion=answers.get("suggestion", "")))
     # 四、records by kind, each numbered and in date order, texts full width
-    paper.heading(texts.EXPORT_PORTFOLIO_SECTIONS[3])
+    paper.heading(titles[3])
     if not live:
         paper.text(texts.EXPORT_NO_RECORDS)
     for index, spec in enumerate(kinds, start=1):
@@ -232,10 +242,13 @@ def portfolio(paper: Paper, term: Term, person: Person, items: Sequence[quotas.Q
                 n=number, title=record.title or "—", day=record.occurred_on,
                 chars=record.chars), level=3)
             record_body(paper, spec, record)
+    for title, (_, write) in zip(titles[4:], extra, strict=False):
+        paper.heading(title)
+        write(paper)
     # 五、六: room for what is not collected yet
-    paper.heading(texts.EXPORT_PORTFOLIO_SECTIONS[4])
+    paper.heading(titles[-2])
     paper.table((16,), [("",)], min_heights=(10.0,))
-    paper.heading(texts.EXPORT_PORTFOLIO_SECTIONS[5])
+    paper.heading(titles[-1])
     paper.table((2.6, 13.4), [("教研组评价", ""), ("教导处评价", "")], labels=True,
                 min_heights=(4.0, 4.0))
     paper.text()

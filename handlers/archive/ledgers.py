@@ -8,7 +8,7 @@ and no attendance, a month not begun has an empty cell.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -431,11 +431,13 @@ def build_workbook(term: Term, members: Sequence[MemberRow], attendees: Sequence
                    found: Sequence[ArchiveRecord],
                    sessions: Sequence[ArchiveMeeting], lessons: Sequence[ArchiveLesson],
                    measured: dict[int, list[quotas.QuotaProgress]],
-                   attendance: dict[int, tuple[int, int]]) -> bytes:
+                   attendance: dict[int, tuple[int, int]],
+                   extra: Sequence[Callable[[Workbook, Term], None]] = ()) -> bytes:
     """台账.xlsx: 听课, 反思与材料, 教研活动, 考勤 per group, 请假, 公开课, 统计汇总, 指标汇总.
 
     ``members`` are whom the export is for; ``attendees`` everyone of its groups (a
-    session's 应到/实到 counts the whole group)."""
+    session's 应到/实到 counts the whole group). ``extra`` adds the sheets of other features
+    at the end (师徒结对记录, 课题 …)."""
     book = new_book()
     group_of = {m.id: "、".join(m.groups) for m in members}
     _observations(book, term, found, group_of)
@@ -449,4 +451,6 @@ def build_workbook(term: Term, members: Sequence[MemberRow], attendees: Sequence
     _lessons(book, term, lessons, group_of)
     _counts(book, term, members, found, lessons, attendance)
     _quotas(book, term, members, measured, attendance)
+    for add in extra:
+        add(book, term)
     return to_bytes(book)

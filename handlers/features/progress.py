@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import date
 from typing import Protocol
 
@@ -207,7 +207,15 @@ def me(ctx: Ctx, _arg: str) -> list[Reply]:
         if semester.theme:
             lines.append(texts.ME_THEME.format(theme=esc(semester.theme)))
     lines += ["", progress_text(ctx, person)]
+    for section in ME_SECTIONS:
+        shown = section(ctx, person)
+        if shown:
+            lines += ["", shown]
     return [Reply("\n".join(lines))]
+
+
+# Blocks other features add to /me (师徒结对, 课题 …): text, or "" when there is none.
+ME_SECTIONS: list[Callable[[Ctx, PersonRow], str]] = []
 
 
 COMMANDS = (Command("me", me, Access.TEACHER, Where.PRIVATE, texts.SUMMARY["me"]),)

@@ -12,7 +12,7 @@ from sqlalchemy import bindparam, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, delete, func, select
 
-from storage.repos import accounts
+from storage.repos import accounts, mentoring
 from storage.repos._core import rows_connection
 from storage.tables import (
     AuditEntry,
@@ -191,6 +191,7 @@ def import_roster(
                 matched[index] = candidates[0]
                 claimed.add(id(candidates[0]))
     seen: set[int] = set()
+    line_ids: list[int] = []
     added = updated = unchanged = 0
     for line, teacher in zip(lines, matched, strict=True):
         role = str(line.role)
@@ -217,6 +218,7 @@ def import_roster(
                 unchanged += 1
                 assert teacher.id is not None
                 seen.add(teacher.id)
+                line_ids.append(teacher.id)
                 continue
             teacher.name, teacher.subject, teacher.role, teacher.active = (
                 line.name, line.subject, role, True)
@@ -226,6 +228,7 @@ def import_roster(
             updated += 1
         assert teacher.id is not None
         seen.add(teacher.id)
+        line_ids.append(teacher.id)
         session.exec(delete(Membership).where(col(Membership.teacher_id) == teacher.id))
         for group_id, is_leader in wanted.items():
             session.add(Membership(teacher_id=teacher.id, group_id=group_id,
@@ -236,10 +239,23 @@ def import_roster(
             teacher.active = False
             session.add(teacher)
             deactivated += 1
+    _roster_pairs(session, school_id=school_id, lines=lines, line_ids=line_ids, now=now)
     session.add(AuditEntry(school_id=school_id, action="roster_import", at=now,
                            detail=f"新增 {added}，更新 {updated}，停用 {deactivated}"))
     session.flush()
     return ImportSummary(added, updated, deactivated, unchanged)
+
+
+def _roster_pairs(session: Session, *, school_id: int, lines: Sequence[RosterLine],
+                  line_ids: Sequence[int], now: datetime) -> None:
+    """师徒结对 from the roster's optional 师傅 column (names checked by the parser)."""
+    by_name = {line.name: teacher_id for line, teacher_id in zip(lines, line_ids, strict=True)}
+    wanted = [(by_name[mentor], teacher_id, getattr(line, "mentor_since", None))
+              for line, teacher_id in zip(lines, line_ids, strict=True)
+              if (mentor := getattr(line, "mentor", None)) and mentor in by_name]
+    if wanted:
+        mentoring.set_roster_pairs(session, school_id=school_id, wanted=wanted,
+                                   today=now.date(), now=now)
 
 
 def _new_code(session: Session) -> str:

@@ -51,8 +51,10 @@ from tests.fakes import hold_archives
 
 LIU, WANG, SUN, ZHOU, CHEN, ZHANG = "刘洋", "王芳", "孙丽", "周静", "陈主任", "张伟"
 SEMESTER = "2026-2027学年第一学期"
+FEATURE_SHEETS = ["师徒结对记录", "师徒听课记录", "课题"]  # issue 16 §3, §5
 SHEETS = ["听课台账", "反思与材料台账", "教研活动", "考勤-语文组", "考勤-数学组", "考勤-英语组",
-          "考勤-综合组", "请假台账", "公开课台账", "统计汇总", "指标汇总"]
+          "考勤-综合组", "请假台账", "公开课台账", "统计汇总", "指标汇总",
+          *FEATURE_SHEETS]
 OBSERVATION_HEADER = ("序号", "听课教师", "教研组", "听课日期", "节次", "年级班级", "学科",
                       "授课教师", "课题", "课型", "优点", "不足", "建议", "提交时间",
                       "检查", "检查人", "检查意见")
@@ -644,7 +646,8 @@ def test_portfolio_reads_like_a_paper_file(seeded: Seeded) -> None:
     headings = [p.text for p in document.paragraphs if p.style.name == "Heading 1"]
     assert headings == ["目　录", "一、研修指标完成情况", "二、教研活动出勤", "三、公开课",
                         "四、研修记录",
-                        "五、学期总结", "六、评价"]
+                        "五、课题研究",  # issue 16 §5
+                        "六、学期总结", "七、评价"]
     quota_table = document.tables[1]
     assert [c.text for c in quota_table.rows[0].cells] == [
         "项目", "9月", "10月", "11月", "12月", "1月", "完成", "目标", "状态"]
@@ -686,7 +689,7 @@ def test_export_of_one_group(seeded: Seeded) -> None:
     assert archive.filename == f"花城小学_{SEMESTER}_语文组_20261130.zip"
     book = archive.book()
     assert book.sheetnames == ["听课台账", "反思与材料台账", "教研活动", "考勤-语文组", "请假台账",
-                               "公开课台账", "统计汇总", "指标汇总"]
+                               "公开课台账", "统计汇总", "指标汇总", *FEATURE_SHEETS]
     members = group_members(seeded.core, "语文组")
     assert {row[2] for row in archive.rows("指标汇总")} == set(members)
     assert {row[1] for row in archive.rows("听课台账")} <= set(members)
@@ -783,7 +786,7 @@ async def test_odd_group_names_give_valid_sheet_and_file_names(
         book = archive.book()
         assert book.sheetnames == ["听课台账", "反思与材料台账", "教研活动",
                                    "考勤-综合_组___音体美__A_", "请假台账", "公开课台账",
-                                   "统计汇总", "指标汇总"]
+                                   "统计汇总", "指标汇总", *FEATURE_SHEETS]
         for title in book.sheetnames:
             assert not forbidden & set(title), title
             assert len(title) <= 31

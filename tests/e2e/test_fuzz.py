@@ -121,6 +121,9 @@ PAIRED_ARGS = {
     "addteacher": ("李明 数学组 教师 数学", "<b>新</b>&amp;zz 语文组", "刘洋 语文组", "x 体育组",
                    "新人 语文组 校长", "新人 语文组 <i>", "a" * 21 + " 语文组"),
 }
+PAIRED_ARGS.update({"mentor": ("王芳 刘洋", "王芳 刘洋 9月1日", "刘洋 刘洋", "王芳", "不存在 刘洋",
+                              "王芳 刘洋 2月30日", "<b>王芳</b> 刘洋", ""),
+                    "topic": ("", "x")})
 DEEP_LINKS = (
     "bind-XXXX", "bind-", "bind-ABCDEFGH", "bind-abcdefgh", "bind-" + "Z" * 60,
     "cmd-export", "cmd-me", "cmd-link", "cmd-unlink", "cmd-pending", "cmd-help", "cmd-start",
@@ -182,6 +185,12 @@ ROUTE_ACTIONS = {
     "chk": ("all", "t", "r", "m", "sim"),
     "asg": ("reg",),
 }
+# issue 16 §3 师徒结对 (mt:…) and §5 课题 (kt:…)
+ROUTE_ACTIONS.update({"mt": ("refl", "view", "note", "all", "end", "endok"),
+                      "kt": ("new", "stage", "report", "pick", "link")})
+FORGED_BUTTONS += ("mt:refl:1", "mt:view:1", "mt:note:1", "mt:all:0", "mt:end:1", "mt:endok:1",
+                   "mt:", "mt:view:x", "kt:new:0", "kt:stage:1", "kt:report:1", "kt:pick:1",
+                   "kt:link:1", "kt:", "kt:link:²")
 MUTATIONS = ("", "x", "0", "-1", "999999", "<b>", "²", "1" * 25, ":", "::1", "summary", "ok")
 
 # Telegram sends at most 4 096 characters in a message and 64 bytes of callback data.
@@ -274,6 +283,8 @@ def meaningful_buttons(real: Real) -> st.SearchStrategy[str]:
         st.builds("rec:{}".format, st.sampled_from(ROUTE_ACTIONS["rec"])),
         st.builds("ro:{}:{}{}".format, st.sampled_from(ROUTE_ACTIONS["ro"]), teacher,
                   st.sampled_from(("", ":leader", ":admin", ":teacher", ":0", ":3", ":9"))),
+        *(st.builds(f"{prefix}:{{}}:{{}}".format, st.sampled_from(ROUTE_ACTIONS[prefix]),
+                    st.sampled_from((*real.records[:10], 1, 2))) for prefix in ("mt", "kt")),
     )
 
 
@@ -806,7 +817,7 @@ def _assert_nobody_changed_what_they_may_not(core: Core, accounts: dict[str, str
         assert entry.actor_id not in forbidden, entry
         assert entry.school_id == core.school_id, entry
         if entry.action in ("link_chat", "leave_decision", "bind_request", "roster_add",
-                            "roster_change"):
+                            "roster_change", "mentor_pair", "mentor_end"):
             assert entry.actor_id == admin, entry
         elif entry.action in ("cancel_session", "move_session", "correct_attendance"):
             assert entry.actor_id in {*leaders, admin}, entry

@@ -29,6 +29,7 @@ from storage.repos import (
     drafts,
     lessons,
     meetings,
+    mentoring,
     pauses,
     people,
     records,
@@ -85,6 +86,9 @@ COMMAND_TABLE: dict[str, tuple[Access, Where]] = {
     "unlink": (A, GROUP),
     # issue 16 §2: 预约听课 arranged by 教导处
     "assignlesson": (A, PRIVATE),
+    # issue 16 §3 师徒结对, §5 课题
+    "mentor": (T, PRIVATE),
+    "topic": (T, PRIVATE),
 }
 # button prefix -> the least access that may press it.
 BUTTON_TABLE: dict[str, Access] = {
@@ -93,6 +97,7 @@ BUTTON_TABLE: dict[str, Access] = {
     "lv": A, "br": A, "ro": A,
     "pzc": T, "pz": A,  # /pause: withdraw (the teacher), approve or refuse (教导处)
     "asg": T,  # issue 16 §2: 登记这节课 (the arranged teacher, or an admin)
+    "mt": T, "kt": T,  # issue 16 §3, §5: the handlers check pair, owner and 教导处
 }
 # Arguments that keep a cell cheap and free of side effects (a bare /export takes seconds).
 COMMAND_ARGS = {"export": "刘洋"}
@@ -275,6 +280,8 @@ def _allowed_marker(name: str, role: Role, chat: Chat) -> str:
         "link": "请这样发送：/link 语文组",
         "unlink": "本群已取消关联",
         "assignlesson": "预约听课安排 · 第 1/4 项",
+        "mentor": lambda: "全校师徒结对" if role.access is A else "您还没有师徒结对",
+        "topic": "您还没有登记课题",
     }
     marker = markers[name]
     return marker if isinstance(marker, str) else marker()
@@ -390,6 +397,8 @@ NOT_YOUR_GROUP = "这不是您所在教研组的活动"
 GONE = "这条记录不存在或已删除"
 REVIEW_GONE = "这份记录已删除，或不在您的检查范围内"
 ASSIGN_NOT_YOURS = "这节课是约定给别的老师的"
+
+MENTOR_GONE, TOPIC_GONE = "这个结对已解除，或不是您的", "这个课题已结题或已删除"
 MEMBERS_OK = {"teacher": "已记下您参加", "peer": "已记下您参加", "leader": "已记下您参加",
               "admin": "已记下您参加", "other_leader": NOT_YOUR_GROUP}
 
@@ -489,6 +498,20 @@ CASES: dict[str, list[Case]] = {
         Case("ro:off:{other_admin}", {"admin": EXPIRED}),
         Case("ro:role:{LIU}:leader", {"admin": "刘洋（教研组长）"}),
     ],
+    # issue 16 §3: 王芳 is 刘洋's 师傅 ({PAIR}); {RF} is 刘洋's 反思. §5: {TOP} his 课题.
+    "mt": [
+        Case("mt:refl:{PAIR}", _everyone(MENTOR_GONE, leader="刘洋本学期的教学反思")),
+        Case("mt:view:{RF}", _everyone(MENTOR_GONE, leader="刘洋 · 教学反思")),
+        Case("mt:note:{RF}", _everyone(MENTOR_GONE, leader="师傅点评 · 第 1/1 项")),
+        Case("mt:all:0", _everyone(EXPIRED, admin="全校师徒结对（1 对）")),
+        Case("mt:end:{PAIR}", _everyone(EXPIRED, admin="确定解除师傅王芳和徒弟刘洋的结对吗")),
+    ],
+    "kt": [
+        Case("kt:new:0", _everyone("课题立项 · 第 1/5 项", teacher="您已经有一个在研的课题了")),
+        Case("kt:stage:{TOP}", _everyone(TOPIC_GONE, teacher="课题阶段小结 · 第 2/4 项")),
+        Case("kt:pick:{TOP}", _everyone(TOPIC_GONE, teacher="选择要关联到课题")),
+        Case("kt:link:{RF}", _everyone(TOPIC_GONE, teacher="已关联到课题")),
+    ],
     "set": [
         Case("set:day:3", _everyone("提醒设置")),
         Case("set:day:9", _everyone(EXPIRED)),
@@ -565,6 +588,7 @@ async def _objects(world: World) -> dict[str, int]:
             now=now, detail="刘洋").id
         found["G"] = ids["语文组"]
         found["LIU"] = liu
+        found.update(_mentor_and_topic(session, core.school_id, liu, semester.id, today, now))
         return found
 
     made = core.db.call(apply)
@@ -590,6 +614,22 @@ def _pauses(session: Session, made: dict[str, int], now: datetime) -> tuple[int,
     elsewhere = pauses.add_pause(session, teacher_id=other, start=now.date(), end=now.date(),
                                  reason="", status=pauses.PENDING, now=now)
     return pause, elsewhere
+
+def _mentor_and_topic(session: Session, school_id: int, liu: int, semester_id: int,
+                      today: date, now: datetime) -> dict[str, int]:
+    """王芳 as 刘洋's 师傅, a 反思 of 刘洋's, and 刘洋's 课题 (issue 16 §3, §5)."""
+    wang = session.exec(select(Teacher.id).where(Teacher.name == "王芳",
+                                                 Teacher.school_id == school_id)).one()
+    pair_id, _ = mentoring.pair(session, school_id=school_id, mentor_id=wang, mentee_id=liu,
+                                started_on=today, now=now, actor_id=None)
+    reflection = records.add_record(
+        session, teacher_id=liu, semester_id=semester_id, kind="reflection", title="秋天的雨",
+        answers={"topic": "秋天的雨"}, chars=0, occurred_on=today, now=now)
+    topic = records.add_record(
+        session, teacher_id=liu, semester_id=semester_id, kind="research_topic",
+        title="识字游戏的研究", answers={"title": "识字游戏的研究", "scope": "个人课题"},
+        chars=0, occurred_on=today, now=now)
+    return {"PAIR": pair_id, "RF": reflection, "TOP": topic}
 
 
 @pytest.mark.parametrize("prefix", sorted(CASES))
