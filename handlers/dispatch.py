@@ -20,6 +20,7 @@ from handlers.features import (
     account,
     admin,
     lessons,
+    prep,
     progress,
     records,
     reports,
@@ -77,13 +78,14 @@ COMMANDS: dict[str, Command] = {
         *reports.COMMANDS,
         *review.COMMANDS,
         *admin.COMMANDS,
+        *prep.COMMANDS,
         Command("help", _help, Access.STRANGER, Where.ANY, texts.SUMMARY["help"]),
     )
 }
 BUTTONS: dict[str, ButtonRoute] = {
     route.prefix: route
     for route in (*account.BUTTONS, *records.BUTTONS, *sessions.BUTTONS, *lessons.BUTTONS,
-                  *reports.BUTTONS, *admin.BUTTONS, *review.BUTTONS)
+                  *reports.BUTTONS, *admin.BUTTONS, *review.BUTTONS, *prep.BUTTONS)
 }
 # Form controls make sense only inside a form: they stay out of menus.
 _UNLISTED = {"start", "cancel", "back", "skip", "done"}
@@ -401,7 +403,8 @@ class Core:
                 functools.partial(reports.plan_nudges, settings=self.settings,
                                   school_id=self.school_id),
                 functools.partial(reports.plan_period_ends, settings=self.settings,
-                                  school_id=self.school_id)]
+                                  school_id=self.school_id),
+                functools.partial(prep.plan_prep, settings=self.settings)]
 
     def quiet_until(self, now: datetime) -> datetime | None:
         """The end of the quiet hours ``now`` falls in, or None when messages may go out."""

@@ -9,16 +9,19 @@ Building is blocking work (openpyxl, python-docx): callers run it in a worker th
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 import zipfile
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlmodel import Session
 
-from handlers import texts
+from handlers import attachments, texts
 from handlers.archive import forms, ledgers
+from handlers.archive import prep as prep_archive
 from handlers.archive.paper import Paper
 from handlers.archive.sheets import clean, width
 from handlers.features.progress import attendance, measure_people
@@ -67,6 +70,7 @@ class ArchiveData:
     staff: dict[int, tuple[str | None, str]]
     minutes: dict[int | None, archive.ArchiveRecord]
     lesson_notes: list[archive.ArchiveRecord]
+    preps: dict[int, prep_archive.PrepPart] = field(default_factory=dict)
 
 
 def collect(session: Session, settings: Settings, school_id: int, scope: Scope,
@@ -106,7 +110,8 @@ def collect(session: Session, settings: Settings, school_id: int, scope: Scope,
         {r.link_id: r for r in archive.minutes_of(
             session, meeting_ids=[m.id for m in sessions]) if not r.deleted},
         # The 听课记录 on a teacher's 公开课 are the observers' records.
-        archive.lesson_notes(session, lesson_ids=[item.lesson.id for item in lessons]))
+        archive.lesson_notes(session, lesson_ids=[item.lesson.id for item in lessons]),
+        prep_archive.collect(session, settings, [m.id for m in sessions]))
 
 
 def render(data: ArchiveData) -> tuple[str, bytes]:
@@ -118,7 +123,9 @@ def render(data: ArchiveData) -> tuple[str, bytes]:
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as bundle:
         bundle.writestr(texts.EXPORT_LEDGER_FILE, ledgers.build_workbook(
             term, data.members, data.attendees, data.found, data.sessions, data.lessons,
-            data.measured, data.attended, data.pauses))
+            data.measured, data.attended, data.pauses,
+            extra=functools.partial(prep_archive.ledger, term=term, sessions=data.sessions,
+                                    parts=data.preps)))
         numbers: dict[str, int] = {}
         for meeting in data.sessions:
             if not term.held(meeting) or meeting.starts_at is None:
@@ -129,7 +136,8 @@ def render(data: ArchiveData) -> tuple[str, bytes]:
             name = safe_name(texts.EXPORT_SESSION_FILE.format(n=number, start=held))
             bundle.writestr(f"{texts.EXPORT_SESSION_DIR}/{safe_name(meeting.group)}/{name}.docx",
                             forms.session_form(paper, term, meeting, number, group_people,
-                                               data.minutes.get(meeting.id), data.pauses, now))
+                                               data.minutes.get(meeting.id), data.pauses, now,
+                                               extra=_prep_page(data, meeting.id)))
         for member in data.members:
             staff_no, subject = data.staff.get(member.id, (None, ""))
             own = [r for r in data.found if r.teacher_id == member.id]
@@ -138,8 +146,40 @@ def render(data: ArchiveData) -> tuple[str, bytes]:
                 paper, term, forms.Person(member, staff_no, subject),
                 data.measured.get(member.id, []), own, data.sessions, data.lessons,
                 data.lesson_notes, data.pauses, now))
+        _add_files(bundle, data)
     scope = data.scope
     parts = [settings.school.name, scope.semester.name, scope.group or "", scope.teacher or "",
              f"{now.astimezone(settings.zone):%Y%m%d}"]
     filename = safe_name("_".join(p for p in parts if p), 120) + ".zip"
     return filename, buffer.getvalue()
+
+
+def _prep_page(data: ArchiveData, meeting_id: int) -> Callable[[Paper], None] | None:
+    part = data.preps.get(meeting_id)
+    if part is None:
+        return None
+    return functools.partial(prep_archive.add_to_form, settings=data.settings, part=part)
+
+
+def _add_files(bundle: zipfile.ZipFile, data: ArchiveData) -> None:
+    """Every file handed in with the archive's records, as it was sent (byte for byte):
+    附件/<姓名>/<月日>_<表单>_<文件名>. A file missing from the store is left out."""
+    settings = data.settings
+    records = {r.id: r for r in (*data.found, *data.minutes.values()) if not r.deleted}
+    used: set[str] = set()
+    for record in sorted(records.values(), key=lambda r: (r.teacher, r.occurred_on, r.id)):
+        spec = settings.catalog.get(record.kind)
+        for _label, ref in attachments.files_of(spec, record.answers):
+            content = attachments.read(settings, ref)
+            if content is None:
+                continue
+            name = safe_name(f"{record.occurred_on:%m%d}_{settings.catalog.label(record.kind)}"
+                             f"_{ref.get('name', '')}", 100)
+            path = f"{texts.EXPORT_FILES_DIR}/{safe_name(record.teacher)}/{name}"
+            stem, dot, extension = path.rpartition(".")
+            number = 1
+            while path in used:
+                number += 1
+                path = f"{stem}_{number}{dot}{extension}" if dot else f"{stem}_{number}"
+            used.add(path)
+            bundle.writestr(path, content)

@@ -333,3 +333,17 @@ class DigestSnapshot(SQLModel, table=True):
     version: str = Field(max_length=64)
     computed_at: datetime
     figures: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class LessonPrep(SQLModel, table=True):
+    """集体备课 of a session: its 主备人 and the lesson prepared (issue 16 §4). The 教案, the
+    修改意见 and the 二次备课 are records linked to it (link_kind "prep", the meeting id)."""
+
+    __tablename__ = "lesson_prep"
+
+    meeting_id: int = Field(foreign_key="meeting.id", primary_key=True)
+    lead_id: int = Field(foreign_key="teacher.id", index=True)
+    unit: str = Field(default="", max_length=100)
+    title: str = Field(default="", max_length=200)
+    set_by: int | None = Field(default=None, foreign_key="teacher.id")
+    updated_at: datetime

@@ -6,7 +6,7 @@ write in, never left out: the paper form keeps its shape.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -43,8 +43,10 @@ def _names(names: Sequence[str]) -> str:
 
 def session_form(paper: Paper, term: Term, meeting: ArchiveMeeting, number: int,
                  members: Sequence[MemberRow], minutes: ArchiveRecord | None,
-                 pauses: dict[int, list[tuple[date, date]]], now: datetime) -> bytes:
-    """One 教研活动记录, like the paper form (第N次 of its group this term)."""
+                 pauses: dict[int, list[tuple[date, date]]], now: datetime,
+                 extra: Callable[[Paper], None] | None = None) -> bytes:
+    """One 教研活动记录, like the paper form (第N次 of its group this term); ``extra`` adds
+    pages of its own after it (集体备课)."""
     settings = term.settings
     zone = settings.zone
     answers: dict[str, Any] = minutes.answers if minutes else {}
@@ -94,7 +96,17 @@ def session_form(paper: Paper, term: Term, meeting: ArchiveMeeting, number: int,
     paper.text()
     paper.text(texts.EXPORT_SIGNATURES)
     paper.text(texts.EXPORT_SIGNATURE_DATE, right=True)
+    if extra is not None:
+        extra(paper)
     return paper.save()
+
+
+def _shown(kind: FieldKind, value: Any) -> Any:
+    """A file field as the names of its files (kept in the archive's 附件 folder)."""
+    if kind is FieldKind.FILE and isinstance(value, list):
+        return texts.PREP_PAPER_FILES.format(files="、".join(
+            str(ref.get("name", "")) for ref in value if isinstance(ref, dict)))
+    return value
 
 
 def _month_cells(term: Term, item: quotas.QuotaProgress,
@@ -214,7 +226,8 @@ def portfolio(paper: Paper, term: Term, person: Person, items: Sequence[quotas.Q
                 chars=record.chars), level=3)
             given = [(f, record.answers.get(f.key, "")) for f in spec.fields
                      if f.key != spec.title_field]
-            given = [(f, value) for f, value in given if value not in ("", None)]
+            given = [(f, _shown(f.kind, value)) for f, value in given
+                     if value not in ("", None, [])]
             short = [f"{f.label}：{value}" for f, value in given
                      if f.kind is not FieldKind.LONG_TEXT]
             if short:  # 日期, 班级, 学科 … on one line; long texts each full width

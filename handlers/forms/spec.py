@@ -17,6 +17,7 @@ class FieldKind(StrEnum):
     CHOICE = "choice"
     TEACHER = "teacher"  # someone on the roster, or a visitor typed by name
     NUMBER = "number"
+    FILE = "file"  # files or photos (教案, 课件, 活动照片), stored on disk; several until 完成
 
 
 SHORT_MAX_CHARS = 200  # a long text allowing at most this many 字 takes one message
@@ -41,6 +42,8 @@ class FieldSpec(BaseModel):
     # A long-text field answered in one message (the "三个一") moves on at once. Unset: one
     # message when max_chars is short; false: several messages whatever the limit.
     single: bool | None = None
+    # A file field: at most this many files (1: the first file answers the field).
+    max_files: int = Field(default=9, ge=1, le=30)
 
     @property
     def one_message(self) -> bool:
