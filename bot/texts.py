@@ -12,7 +12,7 @@ SANDBOX_BANNER = (
     "沙盒时间：{now}\n"
     "沙盒命令：/as 姓名（切换身份，例如 /as 王芳）  /in 语文组 | /in 全校 | /in 私聊（切换聊天）\n"
     "          /clock +2d | +3h | +30m | 2026-12-02 15:00（移动时间）  /tap 1（按第 1 个按钮）\n"
-    "          /codes（未绑定老师的绑定码）  /quit（退出）\n"
+    "          /codes（未绑定老师的绑定码）  /file 路径（发一个文件或照片）  /quit（退出）\n"
     "其余输入都会作为消息发给机器人，例如 /help。"
 )
 SANDBOX_AS_USAGE = "用法：/as 姓名，例如 /as 王芳"
@@ -149,3 +149,8 @@ DINGTALK_GROUP_WORDS = {
     "进度": "progress", "研修进度": "progress", "活动": "sessions", "教研活动": "sessions",
     "公开课": "lessons", "帮助": "help",
 }
+SANDBOX_FILE_USAGE = "用法：/file 文件路径（把这个文件发给机器人，像在手机上发文件一样）"
+SANDBOX_FILE_MISSING = "（沙盒）读不到这个文件：{path}"
+SANDBOX_FILE_SENT = "（沙盒）发送文件：{name}（{size} 字节）"
+BACKUP_FILES = "附件 {count} 个已备份到 {path}"
+RESTORE_FILES = "附件 {count} 个已恢复到 {path}"

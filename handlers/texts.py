@@ -565,8 +565,6 @@ FILE_PHOTO_NAME = "照片_{code}.{type}"
 FILE_MISSING = "文件「{name}」找不到了，请联系管理员。"
 FILES_OF_RECORD = "附件（{count} 个）"
 EXPORT_FILES_DIR = "附件"
-SANDBOX_FILE_USAGE = "用法：/file 文件路径（把这个文件发给机器人，像在手机上发文件一样）"
-SANDBOX_FILE_MISSING = "没有这个文件：{path}"
 
 # -- 集体备课 (issue 16 §4) ---------------------------------------------------------------
 SUMMARY.update({"prep": "集体备课：教案、修改意见、二次备课"})

@@ -11,6 +11,8 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
+from sqlmodel import Session
+
 from handlers import attachments, texts
 from handlers.callback_data import is_id
 from handlers.context import ButtonRoute, Command, Ctx, Where
@@ -21,6 +23,7 @@ from handlers.forms.spec import FieldKind, FormSpec
 from handlers.forms.validators import InvalidInput
 from handlers.permissions import Access
 from handlers.render import esc, fmt_date, polite, shorten
+from handlers.settings import Settings
 from handlers.types import Button, Reply, private_chat
 from storage.repos import drafts, meetings, people, records, school, updates
 
@@ -179,6 +182,16 @@ def on_message(ctx: Ctx) -> list[Reply] | None:
         event = _file_event(ctx, spec, draft)
     outcome = engine.step(spec, draft, event, today=ctx.today, lookup=_lookup(ctx))
     return _apply(ctx, spec, outcome)
+
+
+def file_wanted(session: Session, *, settings: Settings, account: str) -> bool:
+    """Whether ``account``'s open form is waiting for a file: only then does an adapter
+    download what the person sent (钉钉 meters every download)."""
+    row = drafts.get_draft(session, account=account)
+    spec = settings.catalog.get(row.form) if row is not None else None
+    if row is None or spec is None:
+        return False
+    return any(f.key == row.step and f.kind is FieldKind.FILE for f in spec.fields)
 
 
 def _file_event(ctx: Ctx, spec: FormSpec, draft: Draft) -> engine.Event:
