@@ -163,19 +163,18 @@ class Found:
         return next((r for r in reversed(self.handed) if r.kind == kind), None)
 
 
-def _find(ctx: Ctx, raw_id: str) -> Found | None:
-    """The 集体备课 of this session if the sender is of its group (or leads it)."""
-    if not is_id(raw_id):
-        return None
-    meeting = meetings.get_meeting(ctx.session, meeting_id=int(raw_id))
+def _find(ctx: Ctx, raw_id: str) -> Found | str:
+    """The 集体备课 of this session if the sender is of its group (or leads it); else why
+    not, as the person reads it."""
+    meeting = meetings.get_meeting(ctx.session, meeting_id=int(raw_id)) if is_id(raw_id) else None
     if meeting is None or meeting.group_id not in school.group_ids(
             ctx.session, school_id=ctx.school_id).values():
-        return None
+        return texts.PREP_GONE
     if meeting.group not in ctx.me.groups and not may_lead(ctx.person, meeting.group):
-        return None
+        return texts.PREP_NOT_MEMBER
     row = prep.get_prep(ctx.session, meeting_id=meeting.id)
     if row is None or not meeting.held:
-        return None
+        return texts.PREP_GONE
     return Found(meeting, row, prep.records_of(ctx.session, meeting_ids=[meeting.id]))
 
 
@@ -188,8 +187,8 @@ def press_prep(ctx: Ctx, data: str) -> list[Reply]:
     """交教案, 写修改意见, 交二次备课, 看教案, 看二次备课."""
     action, _, raw_id = data.partition(":")
     found = _find(ctx, raw_id)
-    if found is None:
-        return [Reply(texts.PREP_GONE, notice=texts.PREP_GONE)]
+    if isinstance(found, str):
+        return [Reply(found, notice=found)]
     is_lead = found.row.lead_id == ctx.me.id
     if action in ("plan", "revise") and not is_lead:
         return [Reply(texts.PREP_NOT_LEAD, notice=texts.PREP_NOT_LEAD)]
@@ -228,7 +227,7 @@ def _submit(ctx: Ctx, spec: FormSpec, draft: Draft) -> list[Reply]:
     if draft.record_id is not None:  # an edit from /mine: saved like any record
         return records.save_record(ctx, spec, draft)
     found = _find(ctx, str(draft.link_id or ""))
-    if found is None or (spec.kind != COMMENT and found.row.lead_id != ctx.me.id):
+    if isinstance(found, str) or (spec.kind != COMMENT and found.row.lead_id != ctx.me.id):
         records.finish_draft(ctx)
         return [Reply(texts.PREP_GONE)]
     if spec.kind != COMMENT and not _has_plan(dict(draft.answers)):

@@ -124,7 +124,8 @@ DEEP_LINKS = (
     "cmd-export", "cmd-me", "cmd-link", "cmd-unlink", "cmd-pending", "cmd-help", "cmd-start",
     "cmd-cmd-me", "cmd-", "cmd-nope", "cmd-<b>",
     "form-minutes", "form-reflection", "form-announcement", "form-new_lesson", "form-leave",
-    "form-design_note", "form-reschedule", "form-", "form-nope",
+    "form-design_note", "form-reschedule", "form-", "form-nope", "form-prep_plan",
+    "form-prep_setup",
     "leave-99", "leave-1", "leave-", "leave-x", "observe-1", "observe-0", "observe-x",
     "observe-", "", "-", "&amp;",
 )
@@ -157,13 +158,16 @@ FORGED_BUTTONS = (
     "bk:unbook:1", "bk:view:1", "bk:reflect:1", "bk:note:1", "bk:observe:1", "bk:reviews:1",
     "set:day:9", "set:day:3", "set:day:0", "set:on", "set:off", "set:", "", ":", "::", "ses",
     "ses:", "unknown:1", "mine:view:99999:0",
+    # Issue 16 §8/§4: a record's files, 集体备课.
+    "mine:files:1:0", "mine:files:x", "prep:plan:1", "prep:view:x", "prep:viewr:1",
+    "prep:comment:", "prep:", "prep",
 )
 # Each button prefix with its actions (and a stray one), for half-plausible forged data.
 ROUTE_ACTIONS = {
     "f": ("submit", "edit", "cancel", "choice", "date", "skip", "done", "keep", "discard",
           "switch", "pick", "teacher", "summary", "keep_value"),
     "rec": ("insight", "reflection", "observation", "reading_note", "minutes", "leave"),
-    "mine": ("view", "edit", "del", "delok", "page"),
+    "mine": ("view", "edit", "del", "delok", "page", "files"),
     "ses": ("menu", "edit", "move", "cancel", "cancelok", "roll", "minutes", "mark",
             "announce-group"),
     "att": ("go", "in", "leave"),
@@ -172,6 +176,7 @@ ROUTE_ACTIONS = {
     "bk": ("view", "book", "unbook", "reflect", "note", "observe", "reviews"),
     "set": ("day", "on", "off"),
     "ro": ("role", "group", "on", "off", "code", "unbind"),
+    "prep": ("plan", "comment", "revise", "view", "viewr"),
 }
 MUTATIONS = ("", "x", "0", "-1", "999999", "<b>", "²", "1" * 25, ":", "::1", "summary", "ok")
 
@@ -259,6 +264,7 @@ def meaningful_buttons(real: Real) -> st.SearchStrategy[str]:
                   st.sampled_from(real.requests)),
         st.builds("set:day:{}".format, st.integers(0, 9)),
         st.builds("rec:{}".format, st.sampled_from(ROUTE_ACTIONS["rec"])),
+        st.builds("prep:{}:{}".format, st.sampled_from(ROUTE_ACTIONS["prep"]), meeting),
         st.builds("ro:{}:{}{}".format, st.sampled_from(ROUTE_ACTIONS["ro"]), teacher,
                   st.sampled_from(("", ":leader", ":admin", ":teacher", ":0", ":3", ":9"))),
     )

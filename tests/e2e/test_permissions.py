@@ -23,7 +23,7 @@ from handlers.permissions import Access
 from handlers.render import polite
 from handlers.types import Button, Chat, ChatKind, Reply
 from scheduler.clock import ManualClock
-from storage.repos import chats, drafts, lessons, meetings, people, records, school
+from storage.repos import chats, drafts, lessons, meetings, people, prep, records, school
 from storage.repos.outbox import OutboxItem
 from storage.tables import (
     Attendance,
@@ -72,12 +72,14 @@ COMMAND_TABLE: dict[str, tuple[Access, Where]] = {
     "addteacher": (A, PRIVATE),
     "link": (A, GROUP),
     "unlink": (A, GROUP),
+    "prep": (T, PRIVATE),
 }
 # button prefix -> the least access that may press it.
 BUTTON_TABLE: dict[str, Access] = {
     "f": T, "rec": T, "mine": T, "att": T, "bk": T, "set": T,
     "ses": L, "chk": L,
     "lv": A, "br": A, "ro": A,
+    "prep": T,
 }
 # Arguments that keep a cell cheap and free of side effects (a bare /export takes seconds).
 COMMAND_ARGS = {"export": "刘洋"}
@@ -255,6 +257,7 @@ def _allowed_marker(name: str, role: Role, chat: Chat) -> str:
         "addteacher": "请这样发送：/addteacher 姓名 教研组",
         "link": "请这样发送：/link 语文组",
         "unlink": "本群已取消关联",
+        "prep": "集体备课",
     }
     marker = markers[name]
     return marker if isinstance(marker, str) else marker()
@@ -365,6 +368,9 @@ class Case:
 
 
 EXPIRED = "这个按钮已经失效了"
+PREP_NOT_LEAD = "只有主备人能交教案"
+PREP_NOT_MEMBER = "这是其他教研组的集体备课"
+PREP_NONE = "这次集体备课已取消，或还没有确定主备人"
 NOT_YOUR_SESSION = "只有本组教研组长或管理员可以操作"
 NOT_YOUR_GROUP = "这不是您所在教研组的活动"
 GONE = "这条记录不存在或已删除"
@@ -462,6 +468,22 @@ CASES: dict[str, list[Case]] = {
         Case("set:day:3", _everyone("提醒设置")),
         Case("set:day:9", _everyone(EXPIRED)),
     ],
+    # 集体备课 of the 语文组 session {M}: 刘洋 is 主备人 and handed in the 教案.
+    "prep": [
+        Case("prep:plan:{M}", _everyone(PREP_NOT_LEAD, teacher="集体备课教案 · 第 2/3 项",
+                                        other_leader=PREP_NOT_MEMBER)),
+        Case("prep:view:{M}", _everyone("教案 · 刘洋 · 第二单元《找春天》",
+                                        other_leader=PREP_NOT_MEMBER)),
+        Case("prep:comment:{M}", _everyone("修改意见 · 第 2/2 项",
+                                           other_leader=PREP_NOT_MEMBER)),
+        Case("prep:revise:{M}", _everyone(PREP_NOT_LEAD, teacher="集体备课结束后再交二次备课",
+                                          other_leader=PREP_NOT_MEMBER)),
+        Case("prep:viewr:{M}", _everyone("主备人还没交教案", other_leader=PREP_NOT_MEMBER)),
+        # 数学组's session: not theirs for 语文组 teachers; it has no 集体备课 anyway.
+        Case("prep:view:{MM}", _everyone(PREP_NOT_MEMBER, other_leader=PREP_NONE,
+                                         admin=PREP_NONE)),
+        Case("prep:view:{OM}", _everyone(PREP_NONE)),  # another school's session
+    ],
 }
 
 
@@ -513,6 +535,12 @@ async def _objects(world: World) -> dict[str, int]:
                                 status=meetings.LEAVE_PENDING, now=now, reason="家里有事")
         found["G"] = ids["语文组"]
         found["LIU"] = liu
+        prep.set_prep(session, meeting_id=found["M"], lead_id=liu, unit="第二单元",
+                      title="找春天", set_by=None, now=now)
+        records.add_record(
+            session, teacher_id=liu, semester_id=semester.id, kind="prep_plan",
+            title="找春天", answers={"title": "找春天", "text": "教学目标：会认生字。"},
+            chars=9, occurred_on=today, now=now, link=("prep", found["M"]))
         return found
 
     made = core.db.call(apply)
