@@ -265,3 +265,33 @@ async def test_switched_off(config: Config, sqlite_url: str) -> None:
     assert "主备人" not in shown(replies)
     assert "没有开启集体备课" in await driver.say("王芳", "/prep")
     assert all(f.kind != "file" for form in core.settings.catalog for f in form.fields)
+
+
+async def test_minutes_with_photos_in_the_archive(week: Week) -> None:
+    """The leader's 活动记录 takes 活动照片; the archive has them as they were sent."""
+    _core, driver, runner, sink, clock = week
+    await run_until(runner, clock, datetime(2026, 12, 2, 16, 40, tzinfo=ZONE))
+    asked = [r for r in sink.to(driver, "王芳") if "填写活动记录" in labels([r])]
+    replies = await driver.send("王芳", button=button_data(asked, "填写活动记录"))
+    answers = {"主题": "《找春天》集体备课", "参加人员": "王芳、刘洋、孙丽", "主讲": "王芳",
+               "内容与讨论要点": "大家围绕《找春天》的导入和朗读指导展开讨论，提出了三条改进"
+                                 "建议，并决定下次由刘洋老师再上一次，全组老师都来听课。",
+               "结论与改进措施": "导入改为看视频，朗读指导加入示范读，作业分层布置。"}
+    while "活动照片" not in shown(replies):
+        label = next(key for key in answers if f"项 · {key}" in shown(replies))
+        replies = await driver.send("王芳", answers[label])
+        if "完成" in labels(replies):
+            replies = await driver.send("王芳", button=button_data(replies, "完成"))
+    photos = [png_bytes(40), png_bytes(120)]
+    for photo in photos:
+        replies = await driver.send("王芳", file=file(photo, photo=True))
+    assert "2 个文件" in shown(replies)
+    await driver.send("王芳", button=button_data(replies, "完成"))
+    assert "已提交教研活动记录" in shown(await submit(driver, "王芳"))
+
+    exported = await driver.send("陈主任", "/export")
+    archive = next(r.attachment for r in exported if r.attachment is not None)
+    with zipfile.ZipFile(io.BytesIO(archive.content)) as bundle:
+        kept = sorted(bundle.read(n) for n in bundle.namelist()
+                      if n.startswith("附件/王芳/") and "_教研活动记录_照片_" in n)
+    assert kept == sorted(photos)
