@@ -117,3 +117,4 @@ class FieldPatch(BaseModel):
     max_chars: int | None = Field(default=None, ge=1)
     choices: tuple[str, ...] | None = None
     single: bool | None = None
+    max_files: int | None = Field(default=None, ge=1, le=30)
