@@ -111,7 +111,7 @@ def collect(session: Session, settings: Settings, school_id: int, scope: Scope,
             session, meeting_ids=[m.id for m in sessions]) if not r.deleted},
         # The 听课记录 on a teacher's 公开课 are the observers' records.
         archive.lesson_notes(session, lesson_ids=[item.lesson.id for item in lessons]),
-        prep_archive.collect(session, settings, [m.id for m in sessions]))
+        prep_archive.collect(session, settings, sessions))
 
 
 def render(data: ArchiveData) -> tuple[str, bytes]:

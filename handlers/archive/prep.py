@@ -34,11 +34,13 @@ class PrepPart:
 
 
 def collect(session: Session, settings: Settings,
-            meeting_ids: Sequence[int]) -> dict[int, PrepPart]:
-    """The 集体备课 of these sessions with the newest 教案 and 二次备课 and every 修改意见."""
+            sessions: Sequence[ArchiveMeeting]) -> dict[int, PrepPart]:
+    """The 集体备课 of these sessions (those whose 形式 is still 集体备课) with the newest
+    教案 and 二次备课 and every 修改意见."""
     if not settings.prep.enabled:
         return {}
-    rows = prep.preps_of(session, meeting_ids=meeting_ids)
+    wanted = [m.id for m in sessions if m.form.strip() == settings.prep.form_name]
+    rows = prep.preps_of(session, meeting_ids=wanted)
     handed = prep.records_of(session, meeting_ids=list(rows))
     parts = {}
     for meeting_id, row in rows.items():

@@ -173,7 +173,7 @@ def _find(ctx: Ctx, raw_id: str) -> Found | str:
     if meeting.group not in ctx.me.groups and not may_lead(ctx.person, meeting.group):
         return texts.PREP_NOT_MEMBER
     row = prep.get_prep(ctx.session, meeting_id=meeting.id)
-    if row is None or not meeting.held:
+    if row is None or not meeting.held or not is_prep(ctx.settings, meeting):
         return texts.PREP_GONE
     return Found(meeting, row, prep.records_of(ctx.session, meeting_ids=[meeting.id]))
 
@@ -279,7 +279,7 @@ def list_preps(ctx: Ctx, _arg: str) -> list[Reply]:
     mine = list(ids) if ctx.access is Access.ADMIN else list(ctx.me.groups)
     held = [m for m in meetings.list_meetings(
         ctx.session, group_ids=[ids[g] for g in mine if g in ids], start=semester.start,
-        end=semester.end) if m.held]
+        end=semester.end) if m.held and is_prep(ctx.settings, m)]
     rows = prep.preps_of(ctx.session, meeting_ids=[m.id for m in held])
     if not rows:
         return [Reply(texts.PREP_LIST_NONE)]

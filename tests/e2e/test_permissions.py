@@ -535,6 +535,7 @@ async def _objects(world: World) -> dict[str, int]:
                                 status=meetings.LEAVE_PENDING, now=now, reason="家里有事")
         found["G"] = ids["语文组"]
         found["LIU"] = liu
+        meetings.update_meeting(session, meeting_id=found["M"], form="集体备课")
         prep.set_prep(session, meeting_id=found["M"], lead_id=liu, unit="第二单元",
                       title="找春天", set_by=None, now=now)
         records.add_record(
