@@ -565,6 +565,7 @@ FILE_PHOTO_NAME = "照片_{code}.{type}"
 FILE_MISSING = "文件「{name}」找不到了，请联系管理员。"
 FILES_OF_RECORD = "附件（{count} 个）"
 EXPORT_FILES_DIR = "附件"
+FILES_IN_ARCHIVE = "附件：{files}（见档案「附件」文件夹）"
 
 # -- 集体备课 (issue 16 §4) ---------------------------------------------------------------
 SUMMARY.update({"prep": "集体备课：教案、修改意见、二次备课"})
@@ -618,7 +619,6 @@ PREP_PAPER_PLAN = "教案（初备）"
 PREP_PAPER_COMMENTS = "修改意见"
 PREP_PAPER_REVISED = "二次备课"
 PREP_PAPER_NONE = "（未交）"
-PREP_PAPER_FILES = "附件：{files}（见档案「附件」文件夹）"
 PREP_LEDGER_SHEET = "集体备课台账"
 PREP_LEDGER_TITLE = "{school}{semester}集体备课台账"
 PREP_LEDGER_HEADERS = ("日期", "教研组", "主备人", "课题", "教案", "修改意见", "二次备课")

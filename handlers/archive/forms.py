@@ -104,7 +104,7 @@ def session_form(paper: Paper, term: Term, meeting: ArchiveMeeting, number: int,
 def _shown(kind: FieldKind, value: Any) -> Any:
     """A file field as the names of its files (kept in the archive's 附件 folder)."""
     if kind is FieldKind.FILE and isinstance(value, list):
-        return texts.PREP_PAPER_FILES.format(files="、".join(
+        return texts.FILES_IN_ARCHIVE.format(files="、".join(
             str(ref.get("name", "")) for ref in value if isinstance(ref, dict)))
     return value
 

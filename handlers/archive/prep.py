@@ -62,7 +62,7 @@ def _handed(settings: Settings, kind: str, answers: dict[str, Any] | None) -> st
         lines.append(str(answers["changes"]).strip())
     files = attachments.files_of(settings.catalog.get(kind), answers)
     if files:
-        lines.append(texts.PREP_PAPER_FILES.format(
+        lines.append(texts.FILES_IN_ARCHIVE.format(
             files="、".join(str(ref.get("name", "")) for _, ref in files)))
     return "\n".join(line for line in lines if line)
 
