@@ -121,11 +121,19 @@ def _maintenance(args: argparse.Namespace, loaded: Loaded) -> int:
         if args.command == "backup":
             print(texts.BACKUP_DONE.format(path=maintenance.backup(loaded.database_url,
                                                                    args.out)))
+            kept = maintenance.backup_files(Path(loaded.config.attachments.dir), args.out)
+            if kept:  # the attachments beside it, as files (content-addressed)
+                print(texts.BACKUP_FILES.format(count=kept,
+                                                path=maintenance.files_beside(args.out)))
             return 0
         if args.command == "restore":
             path = maintenance.restore(loaded.database_url, args.file)
             _open(loaded).db.close()  # bring an older backup's schema up to date
             print(texts.RESTORE_DONE.format(path=path))
+            copied = maintenance.restore_files(args.file, Path(loaded.config.attachments.dir))
+            if copied:
+                print(texts.RESTORE_FILES.format(count=copied,
+                                                 path=loaded.config.attachments.dir))
             return 0
         core = _open_tool(loaded)
         try:

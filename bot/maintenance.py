@@ -13,6 +13,7 @@ from handlers import exports, jobs
 from handlers import texts as handler_texts
 from handlers.dispatch import Core
 from handlers.features.reports import SEMESTER_CLOSED
+from storage.files import FileStore
 from storage.repos import outbox, people, school, semesters
 
 
@@ -114,3 +115,24 @@ def restore(url: str, backup_file: Path) -> Path:
         source.close()
     return target_path
 
+
+
+def files_beside(backup_file: Path) -> Path:
+    """The folder beside a database backup that holds the attachments (``X.db.files``)."""
+    return backup_file.with_name(backup_file.name + ".files")
+
+
+def backup_files(files_dir: Path, out: Path) -> int:
+    """Copy the attachments (content-addressed, so only new ones) beside the backup ``out``;
+    how many files the backup holds."""
+    source, target = FileStore(files_dir), FileStore(files_beside(out))
+    source.copy_to(target)
+    return len(target.digests())
+
+
+def restore_files(backup_file: Path, files_dir: Path) -> int:
+    """Copy the attachments kept beside ``backup_file`` back into ``files_dir``; how many."""
+    beside = files_beside(backup_file)
+    if not beside.is_dir():
+        return 0
+    return FileStore(beside).copy_to(FileStore(files_dir))

@@ -12,7 +12,7 @@ SANDBOX_BANNER = (
     "沙盒时间：{now}\n"
     "沙盒命令：/as 姓名（切换身份，例如 /as 王芳）  /in 语文组 | /in 全校 | /in 私聊（切换聊天）\n"
     "          /clock +2d | +3h | +30m | 2026-12-02 15:00（移动时间）  /tap 1（按第 1 个按钮）\n"
-    "          /codes（未绑定老师的绑定码）  /quit（退出）\n"
+    "          /codes（未绑定老师的绑定码）  /file 路径（发一个文件或照片）  /quit（退出）\n"
     "其余输入都会作为消息发给机器人，例如 /help。"
 )
 SANDBOX_AS_USAGE = "用法：/as 姓名，例如 /as 王芳"
@@ -163,3 +163,9 @@ DINGTALK_MOVED_NOTICE = (
     "您的钉钉账号已关联到研修助手。今后的提醒发到您最近使用的平台，现在是钉钉；"
     "在这里再发一条消息，提醒就会改回这里。"
 )
+
+SANDBOX_FILE_USAGE = "用法：/file 文件路径（把这个文件发给机器人，像在手机上发文件一样）"
+SANDBOX_FILE_MISSING = "（沙盒）读不到这个文件：{path}"
+SANDBOX_FILE_SENT = "（沙盒）发送文件：{name}（{size} 字节）"
+BACKUP_FILES = "附件 {count} 个已备份到 {path}"
+RESTORE_FILES = "附件 {count} 个已恢复到 {path}"

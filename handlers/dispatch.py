@@ -23,6 +23,7 @@ from handlers.features import (
     lessons,
     mentoring,
     pauses,
+    prep,
     progress,
     records,
     reports,
@@ -84,6 +85,7 @@ COMMANDS: dict[str, Command] = {
         *pauses.COMMANDS,
         *assignments.COMMANDS,
         *mentoring.COMMANDS, *research.COMMANDS,
+        *prep.COMMANDS,
         Command("help", _help, Access.STRANGER, Where.ANY, texts.SUMMARY["help"]),
     )
 }
@@ -91,7 +93,8 @@ BUTTONS: dict[str, ButtonRoute] = {
     route.prefix: route
     for route in (*account.BUTTONS, *records.BUTTONS, *sessions.BUTTONS, *lessons.BUTTONS,
                   *reports.BUTTONS, *admin.BUTTONS, *review.BUTTONS, *pauses.BUTTONS,
-                  *assignments.BUTTONS, *mentoring.BUTTONS, *research.BUTTONS)
+                  *assignments.BUTTONS, *mentoring.BUTTONS, *research.BUTTONS,
+                  *prep.BUTTONS)
 }
 # Form controls make sense only inside a form: they stay out of menus.
 _UNLISTED = {"start", "cancel", "back", "skip", "done"}
@@ -426,7 +429,8 @@ class Core:
                 functools.partial(mentoring.plan_mentor_lessons, settings=self.settings,
                                   school_id=self.school_id),
                 functools.partial(research.plan_topic_reports, settings=self.settings,
-                                  school_id=self.school_id)]
+                                  school_id=self.school_id),
+                functools.partial(prep.plan_prep, settings=self.settings)]
 
     def quiet_until(self, now: datetime) -> datetime | None:
         """The end of the quiet hours ``now`` falls in, or None when messages may go out."""

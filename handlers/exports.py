@@ -15,15 +15,16 @@ import io
 import re
 import zipfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from openpyxl import Workbook
 from sqlmodel import Session
 
-from handlers import texts
+from handlers import attachments, texts
 from handlers.archive import booklet, forms, ledgers
 from handlers.archive import mentoring as mentor_archive
+from handlers.archive import prep as prep_archive
 from handlers.archive import research as topic_archive
 from handlers.archive.paper import Paper
 from handlers.archive.sheets import clean, width
@@ -75,6 +76,7 @@ class ArchiveData:
     # issue 16 §3 师徒结对, §5 课题 (None: the school does not use it)
     mentors: mentor_archive.MentorArchive | None = None
     topics: topic_archive.TopicArchive | None = None
+    preps: dict[int, prep_archive.PrepPart] = field(default_factory=dict)
 
 
 def collect(session: Session, settings: Settings, school_id: int, scope: Scope,
@@ -116,7 +118,8 @@ def collect(session: Session, settings: Settings, school_id: int, scope: Scope,
         archive.lesson_notes(session, lesson_ids=[item.lesson.id for item in lessons]),
         mentors=mentor_archive.collect(session, settings, school_id, scope.semester,
                                        teacher_ids, term.today),
-        topics=topic_archive.collect(session, settings, scope.semester, members))
+        topics=topic_archive.collect(session, settings, scope.semester, members),
+        preps=prep_archive.collect(session, settings, sessions))
 
 
 def _extra_sheets(data: ArchiveData) -> list[Callable[[Workbook, ledgers.Term], None]]:
@@ -126,6 +129,9 @@ def _extra_sheets(data: ArchiveData) -> list[Callable[[Workbook, ledgers.Term], 
         found.append(functools.partial(mentor_archive.sheets, data=data.mentors))
     if data.topics is not None:
         found.append(functools.partial(topic_archive.sheet, data=data.topics))
+    if data.preps:
+        found.append(functools.partial(prep_archive.ledger, sessions=data.sessions,
+                                       parts=data.preps))
     return found
 
 
@@ -149,7 +155,8 @@ def render(data: ArchiveData) -> tuple[str, bytes]:
             name = safe_name(texts.EXPORT_SESSION_FILE.format(n=number, start=held))
             bundle.writestr(f"{texts.EXPORT_SESSION_DIR}/{safe_name(meeting.group)}/{name}.docx",
                             forms.session_form(paper, term, meeting, number, group_people,
-                                               data.minutes.get(meeting.id), now))
+                                               data.minutes.get(meeting.id), now,
+                                               extra=_prep_page(data, meeting.id)))
         for member in data.members:
             staff_no, subject = data.staff.get(member.id, (None, ""))
             own = [r for r in data.found if r.teacher_id == member.id]
@@ -167,8 +174,40 @@ def render(data: ArchiveData) -> tuple[str, bytes]:
         if pieces and settings.review.booklet:
             bundle.writestr(texts.EXPORT_BOOKLET_FILE,
                             booklet.booklet(paper, term, pieces, now, term.today))
+        _add_files(bundle, data)
     scope = data.scope
     parts = [settings.school.name, scope.semester.name, scope.group or "", scope.teacher or "",
              f"{now.astimezone(settings.zone):%Y%m%d}"]
     filename = safe_name("_".join(p for p in parts if p), 120) + ".zip"
     return filename, buffer.getvalue()
+
+
+def _prep_page(data: ArchiveData, meeting_id: int) -> Callable[[Paper], None] | None:
+    part = data.preps.get(meeting_id)
+    if part is None:
+        return None
+    return functools.partial(prep_archive.add_to_form, settings=data.settings, part=part)
+
+
+def _add_files(bundle: zipfile.ZipFile, data: ArchiveData) -> None:
+    """Every file handed in with the archive's records, as it was sent (byte for byte):
+    附件/<姓名>/<月日>_<表单>_<文件名>. A file missing from the store is left out."""
+    settings = data.settings
+    records = {r.id: r for r in (*data.found, *data.minutes.values()) if not r.deleted}
+    used: set[str] = set()
+    for record in sorted(records.values(), key=lambda r: (r.teacher, r.occurred_on, r.id)):
+        spec = settings.catalog.get(record.kind)
+        for _label, ref in attachments.files_of(spec, record.answers):
+            content = attachments.read(settings, ref)
+            if content is None:
+                continue
+            name = safe_name(f"{record.occurred_on:%m%d}_{settings.catalog.label(record.kind)}"
+                             f"_{ref.get('name', '')}", 100)
+            path = f"{texts.EXPORT_FILES_DIR}/{safe_name(record.teacher)}/{name}"
+            stem, dot, extension = path.rpartition(".")
+            number = 1
+            while path in used:
+                number += 1
+                path = f"{stem}_{number}{dot}{extension}" if dot else f"{stem}_{number}"
+            used.add(path)
+            bundle.writestr(path, content)

@@ -189,6 +189,33 @@ class DraftsSpec(_Spec):
     expire_after_days: int = Field(default=7, ge=1, le=90)
 
 
+class AttachmentsSpec(_Spec):
+    """Files and photos in forms (教案, 课件, 活动照片, 说课稿): where they are kept, how large
+    they may be, and which types (checked by content, not by name)."""
+
+    enabled: bool = True
+    dir: str = "data/files"
+    max_mb: float = Field(default=20, gt=0, le=2000)
+    types: tuple[str, ...] = ("pdf", "doc", "docx", "ppt", "pptx", "xls", "xlsx", "jpg", "png",
+                              "gif", "webp", "heic")
+
+    @property
+    def max_bytes(self) -> int:
+        """The size limit in bytes."""
+        return int(self.max_mb * 1024 * 1024)
+
+
+class PrepSpec(_Spec):
+    """集体备课: a session whose 形式 is 集体备课 has a 主备人, who hands in the 教案 before it
+    and the revised one (二次备课) after it; the members add 修改意见."""
+
+    enabled: bool = True
+    form_name: str = "集体备课"
+    plan_due_hours_before: int = Field(default=48, ge=0, le=24 * 30)
+    remind_hours_before_due: int = Field(default=24, ge=0, le=24 * 30)
+    revised_due_days: int = Field(default=7, ge=1, le=60)
+
+
 class CalendarSpec(_Spec):
     """The school's own days off and make-up days, on top of the national calendar."""
 
@@ -245,12 +272,16 @@ class Settings(_Spec):
     form_patches: tuple[FieldPatch, ...] = ()
     mentoring: MentoringSpec = MentoringSpec()
     research: ResearchSpec = ResearchSpec()
+    attachments: AttachmentsSpec = AttachmentsSpec()
+    prep: PrepSpec = PrepSpec()
     _catalog: FormCatalog = PrivateAttr()
     _calendar: SchoolCalendar = PrivateAttr()
 
     @model_validator(mode="after")
     def _build(self) -> Settings:
-        self._catalog = FormCatalog.build(self.forms, self.form_patches)
+        self._catalog = FormCatalog.build(self.forms, self.form_patches,
+                                          files=self.attachments.enabled,
+                                          prep=self.prep.enabled)
         self._calendar = SchoolCalendar(days_off=self.calendar.days_off,
                                         make_up_days=self.calendar.make_up_days)
         fed = {"open_lesson", "attendance"}

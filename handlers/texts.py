@@ -769,3 +769,76 @@ EXPORT_NO_TOPIC = "本学期没有登记课题。"
 EXPORT_TOPIC_HEADING = "{title}（{scope}，{state}）"
 EXPORT_TOPIC_LINKED = "关联的记录"
 EXPORT_MENTEE_VISITS, EXPORT_MENTOR_VISITS = "徒弟听师傅", "师傅听徒弟"
+
+# -- attachments (issue 16 §8) ----------------------------------------------------------
+FORM_FILES = "{count} 个文件：{names}"
+FORM_HINT_FILE = "发送一个文件或一张照片"
+FORM_HINT_FILES = "发送文件或照片，最多 {max} 个，发完点「完成」"
+FORM_SEND_FILE = "这一项请发送文件或照片（不是文字）。"
+FORM_FILE_MISSING = "这一项需要至少一个文件或一张照片。"
+FORM_FILES_FULL = "这一项最多 {max} 个文件，已经够了，请点「完成」。"
+FORM_FILE_SO_FAR = "已收到「{label}」：{files}。可以继续发送；发完了点「完成」。"
+FILE_TOO_LARGE = "文件太大（{size}），最大 {limit}。请压缩后再发，或分成几个文件。"
+FILE_EMPTY = "这个文件是空的，请重新发送。"
+FILE_TYPE_REFUSED = "这种文件收不了。可以发送：{types}（按文件内容识别，不看文件名）。"
+FILE_PHOTO_NAME = "照片_{code}.{type}"
+FILE_MISSING = "文件「{name}」找不到了，请联系管理员。"
+FILES_OF_RECORD = "附件（{count} 个）"
+EXPORT_FILES_DIR = "附件"
+FILES_IN_ARCHIVE = "附件：{files}（见档案「附件」文件夹）"
+
+# -- 集体备课 (issue 16 §4) ---------------------------------------------------------------
+SUMMARY.update({"prep": "集体备课：教案、修改意见、二次备课"})
+PREP_SETUP_INTRO = "这次是集体备课：请确定主备人和备课的课题。"
+PREP_SET_GROUP = (
+    "📘 <b>集体备课</b> · {group} · {day}\n主备人：{lead}\n课题：{lesson}\n"
+    "教案请在 {due} 前提交；教案到了，组内老师会收到提醒写修改意见。")
+PREP_SET_LEAD = (
+    "📘 您是{group} {day} 集体备课的<b>主备人</b>，课题：{lesson}。\n"
+    "请在 {due} 前提交教案（文字或文件都可以）。")
+PREP_SET_OK = "✅ 已确定主备人：{lead}，课题：{lesson}。"
+PREP_LESSON = "{unit}《{title}》"
+PREP_PLAN_BUTTON = "交教案"
+PREP_COMMENT_BUTTON = "写修改意见"
+PREP_REVISE_BUTTON = "交二次备课"
+PREP_VIEW_BUTTON = "看教案"
+PREP_VIEW_REVISED_BUTTON = "看二次备课"
+PREP_NEEDS_SOMETHING = "教案的文字和文件至少要有一样，请补上。"
+PREP_PLAN_TO_MEMBER = (
+    "📘 {lead}交了{group} {day} 集体备课的教案：{lesson}\n{body}\n"
+    "请在活动前看一看，写下修改意见。")
+PREP_PLAN_SAVED = "教案已发给组内 {count} 位老师，请他们写修改意见。"
+PREP_COMMENT_TO_LEAD = "💬 {name}对教案{lesson}的修改意见：\n{comment}"
+PREP_REVISED_TO_LEADER = "📗 {lead}交了{group} {day} 集体备课的二次备课：{lesson}\n{body}"
+PREP_REMIND_PLAN = "⏰ {group} {day} 的集体备课，您是主备人，教案还没交（请在 {due} 前提交）。"
+PREP_REMIND_REVISE = (
+    "📗 {group} {day} 的集体备课已经结束，请根据大家的修改意见交二次备课"
+    "（请在 {due} 前提交）。")
+PREP_NOT_LEAD = "只有主备人能交教案。"
+PREP_NOT_MEMBER = "这是其他教研组的集体备课。"
+PREP_NO_PLAN = "主备人还没交教案。"
+PREP_GONE = "这次集体备课已取消，或还没有确定主备人。"
+PREP_NOT_YET_HELD = "集体备课结束后再交二次备课。"
+PREP_LIST_HEADER = "<b>集体备课</b>（本学期）"
+PREP_LIST_NONE = "本学期还没有安排集体备课。"
+PREP_LIST_ITEM = (
+    "{day} · {group} · 主备人 {lead} · {lesson}\n"
+    "   教案：{plan} · 修改意见 {comments} 份 · 二次备课：{revised}")
+PREP_DONE = "已交"
+PREP_MISSING = "未交"
+PREP_FILES = "附件：{files}"
+PREP_VIEW_HEADER = "<b>{what}</b> · {lead} · {lesson}\n{body}"
+PREP_PLAN_LABEL = "教案"
+PREP_REVISED_LABEL = "二次备课"
+PREP_ACTION_BUTTON = "{action} · {day} {group}"
+PREP_SECTION = "集体备课"
+PREP_PAPER_LEAD = "主备人"
+PREP_PAPER_LESSON = "课题"
+PREP_PAPER_PLAN = "教案（初备）"
+PREP_PAPER_COMMENTS = "修改意见"
+PREP_PAPER_REVISED = "二次备课"
+PREP_PAPER_NONE = "（未交）"
+PREP_LEDGER_SHEET = "集体备课台账"
+PREP_LEDGER_COMMENTS = "{count} 份：{names}"
+PREP_LEAD_NOT_MEMBER = "主备人要写教案，请选{group}的老师。"
+PREP_OFF = "本校没有开启集体备课。"

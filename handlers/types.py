@@ -33,6 +33,21 @@ class Chat:
 
 
 @dataclass(frozen=True)
+class IncomingFile:
+    """A file or photo a person sent, already downloaded by the adapter.
+
+    ``content`` is None when the adapter did not download it because the platform said it
+    is larger than ``size`` allows (the core then says so); ``name`` is what the person's
+    client called it (a photo has none).
+    """
+
+    name: str
+    size: int
+    content: bytes | None = field(default=None, repr=False)
+    is_photo: bool = False
+
+
+@dataclass(frozen=True)
 class Incoming:
     """One thing a person did: a message, a button press, or something the bot can't read.
 
@@ -53,6 +68,8 @@ class Incoming:
     offered: tuple[str, ...] | None = None
     # When the person sent it (the platform's timestamp), if known.
     sent_at: datetime | None = None
+    # A document or photo sent in a private chat (``other`` still names its kind).
+    file: IncomingFile | None = None
 
     @property
     def command(self) -> tuple[str, str] | None:

@@ -460,3 +460,16 @@ class TopicLink(SQLModel, table=True):
     record_id: int = Field(foreign_key="record.id", primary_key=True)
     topic_id: int = Field(foreign_key="record.id", index=True)
     linked_at: datetime
+
+class LessonPrep(SQLModel, table=True):
+    """集体备课 of a session: its 主备人 and the lesson prepared (issue 16 §4). The 教案, the
+    修改意见 and the 二次备课 are records linked to it (link_kind "prep", the meeting id)."""
+
+    __tablename__ = "lesson_prep"
+
+    meeting_id: int = Field(foreign_key="meeting.id", primary_key=True)
+    lead_id: int = Field(foreign_key="teacher.id", index=True)
+    unit: str = Field(default="", max_length=100)
+    title: str = Field(default="", max_length=200)
+    set_by: int | None = Field(default=None, foreign_key="teacher.id")
+    updated_at: datetime

@@ -124,9 +124,11 @@ def sqlite_url(tmp_path: Path, _sqlite_template: Path) -> str:
 
 
 @pytest.fixture
-def config() -> Config:
-    """The demo school from config.example.toml."""
-    return load(str(EXAMPLE_CONFIG)).config
+def config(tmp_path: Path) -> Config:
+    """The demo school from config.example.toml (its attachments kept in the test's folder)."""
+    loaded = load(str(EXAMPLE_CONFIG)).config
+    files = loaded.attachments.model_copy(update={"dir": str(tmp_path / "files")})
+    return loaded.model_copy(update={"attachments": files})
 
 
 @pytest.fixture

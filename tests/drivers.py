@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from bot.app import build_runner
 from handlers.dispatch import Core
-from handlers.types import Chat, ChatKind, Incoming, Reply, private_chat
+from handlers.types import Chat, ChatKind, Incoming, IncomingFile, Reply, private_chat
 from storage.repos import chats, people, school
 from storage.repos.outbox import OutboxItem
 
@@ -40,12 +40,15 @@ class Driver:
 
     async def send(self, name: str, text: str | None = None, *, chat: Chat | None = None,
                    button: str | None = None, other: str | None = None,
-                   key: str | None = None) -> list[Reply]:
-        """``name`` types ``text`` (or presses ``button``) in ``chat`` (default: private)."""
+                   key: str | None = None, file: IncomingFile | None = None) -> list[Reply]:
+        """``name`` types ``text`` (or presses ``button``, or sends ``file``) in ``chat``
+        (default: private)."""
         account = self.account(name)
+        if file is not None and other is None:
+            other = "photo" if file.is_photo else "document"
         incoming = Incoming(account=account, chat=chat or private_chat(account),
                             display_name=name, text=text, button=button, other=other,
-                            update_key=key or f"test:{next(_keys)}")
+                            update_key=key or f"test:{next(_keys)}", file=file)
         replies = await self.core.handle(incoming)
         for reply in replies:
             target = (reply.chat or incoming.chat).address

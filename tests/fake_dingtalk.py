@@ -105,6 +105,8 @@ class FakeDingTalk:
     sent: list[Sent] = field(default_factory=list)
     cards: dict[str, Card] = field(default_factory=dict)
     media: dict[str, tuple[str, bytes]] = field(default_factory=dict)
+    # Files people sent the robot, by downloadCode (served by messageFiles/download).
+    downloads: dict[str, bytes] = field(default_factory=dict)
     calls: Counter[str] = field(default_factory=Counter)
     refused: list[tuple[str, str]] = field(default_factory=list)  # (path, why)
     acks: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
@@ -165,6 +167,8 @@ class FakeDingTalk:
         app.router.add_put("/v1.0/card/instances", self._card_update)
         app.router.add_post("/media/upload", self._upload)
         app.router.add_post("/topapi/v2/user/get", self._user_get)
+        app.router.add_post("/v1.0/robot/messageFiles/download", self._file_download)
+        app.router.add_get("/files/{code}", self._file_bytes)
         app.router.add_post("/robot/sendBySession", self._webhook)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
@@ -275,6 +279,18 @@ class FakeDingTalk:
         elif content is not None:
             data["content"] = content
         return self.frame("/v1.0/im/bot/messages/get", data)
+
+    def sends_file(self, staff: Staff, content: bytes, name: str = "", *,
+                   picture: bool = False) -> dict[str, Any]:
+        """``staff`` sends the robot a file (or a picture) privately; 钉钉 keeps the bytes
+        under a downloadCode that messageFiles/download turns into a URL."""
+        code = f"dl{next(self._ids)}"
+        self.downloads[code] = content
+        if picture:
+            return self.chatbot(staff, msgtype="picture",
+                                content={"downloadCode": code, "pictureDownloadCode": code})
+        return self.chatbot(staff, msgtype="file", content={
+            "downloadCode": code, "fileName": name, "spaceId": "1", "fileId": code})
 
     def press(self, staff: Staff, card: Card, label: str,
               tamper: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
@@ -539,6 +555,24 @@ class FakeDingTalk:
         self.media[media] = (upload.filename, upload.file.read())
         return web.json_response({"errcode": 0, "errmsg": "ok", "media_id": media,
                                   "type": request.query.get("type", "file")})
+
+    async def _file_download(self, request: web.Request) -> web.Response:
+        refused = self._auth(request) or self._metered(request.path)
+        if refused is not None:
+            return refused
+        body = await request.json()
+        code = str(body.get("downloadCode", ""))
+        if body.get("robotCode") != self.client_id or code not in self.downloads:
+            return web.json_response({"code": "invalidParameter",
+                                      "message": "downloadCode 无效"}, status=400)
+        return web.json_response({"downloadUrl": f"{self.url}/files/{code}"})
+
+    async def _file_bytes(self, request: web.Request) -> web.Response:
+        content = self.downloads.get(request.match_info["code"])
+        if content is None:
+            return web.Response(status=404)
+        self.calls["fileDownload"] += 1
+        return web.Response(body=content, content_type="application/octet-stream")
 
     async def _user_get(self, request: web.Request) -> web.Response:
         refused = self._oapi_auth(request) or self._metered(request.path)

@@ -121,6 +121,7 @@ class Call:
     status: int = 200
     result: Any = None
     files: tuple[str, ...] = ()
+    uploads: tuple[bytes, ...] = field(default=(), repr=False)
 
     @property
     def ok(self) -> bool:
@@ -190,6 +191,8 @@ class RecordingRequest(BaseRequest):
         self.on_idle: Callable[[], bool] | None = None
         self._limited: dict[str, int] = {}
         self._message_ids = itertools.count(100)
+        # Files people sent, by file id: getFile describes them, the file URL serves them.
+        self.files: dict[str, bytes] = {}
 
     @property
     def read_timeout(self) -> float | None:
@@ -217,13 +220,23 @@ class RecordingRequest(BaseRequest):
         pool_timeout: ODVInput[float] = DEFAULT_NONE,
     ) -> tuple[int, bytes]:
         """Record the call named at the end of ``url`` and answer it."""
+        if "/file/bot" in url:  # a file download (File.download_…): the bytes themselves
+            file_id = url.rsplit("/", 1)[-1]
+            self.calls.append(Call("downloadFile", {"file_id": file_id},
+                                   200 if file_id in self.files else 404))
+            if file_id not in self.files:
+                return 404, b'{"ok": false, "error_code": 404, "description": "Not Found"}'
+            return 200, self.files[file_id]
         name = url.rsplit("/", 1)[-1]
         params = dict(request_data.parameters) if request_data is not None else {}
-        files = ()
+        files: tuple[str, ...] = ()
+        uploads: tuple[bytes, ...] = ()
         if request_data is not None and request_data.contains_files:
-            files = tuple(str(part[0]) for part in request_data.multipart_data.values())
+            parts = list(request_data.multipart_data.values())
+            files = tuple(str(part[0]) for part in parts)
+            uploads = tuple(bytes(part[1]) for part in parts)
         status, body = await self._answer(name, params)
-        self.calls.append(Call(name, params, status, body.get("result"), files))
+        self.calls.append(Call(name, params, status, body.get("result"), files, uploads))
         return status, json.dumps(body, ensure_ascii=False).encode()
 
     async def _answer(self, name: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
@@ -251,6 +264,11 @@ class RecordingRequest(BaseRequest):
             return 400, {"ok": False, "error_code": 400, "description": f"Bad Request: {problem}"}
         if name in SENDING or name == "editMessageText":
             return 200, {"ok": True, "result": self._message(name, params)}
+        if name == "getFile" and str(params.get("file_id")) in self.files:
+            file_id = str(params["file_id"])
+            return 200, {"ok": True, "result": {
+                "file_id": file_id, "file_unique_id": f"u{file_id}",
+                "file_size": len(self.files[file_id]), "file_path": f"documents/{file_id}"}}
         if name in ("answerCallbackQuery", "setMyCommands", "deleteWebhook", "setWebhook"):
             return 200, {"ok": True, "result": True}
         return 400, {"ok": False, "error_code": 400,
@@ -379,6 +397,27 @@ def photo_message(user: TgUser, *, group: TgGroup | None = None) -> dict[str, An
     photo = [{"file_id": "p1", "file_unique_id": "p1", "width": 320, "height": 240}]
     chat = group.chat() if group is not None else user.chat()
     return {"update_id": next_update_id(), "message": _message(user, chat, photo=photo)}
+
+
+_file_ids = itertools.count(1)
+
+
+def document_message(api: RecordingRequest, user: TgUser, content: bytes, name: str, *,
+                     photo: bool = False, size: int | None = None) -> dict[str, Any]:
+    """An Update with a document (or a photo) the user sends privately; its bytes are
+    served by ``api`` (getFile and the download). ``size`` overrides what Telegram says."""
+    file_id = f"f{next(_file_ids)}"
+    api.files[file_id] = content
+    described = {"file_id": file_id, "file_unique_id": f"u{file_id}",
+                 "file_size": len(content) if size is None else size}
+    if photo:
+        sizes = [{**described, "file_id": f"{file_id}s", "width": 90, "height": 90},
+                 {**described, "width": 1280, "height": 960}]
+        return {"update_id": next_update_id(), "message": _message(user, user.chat(),
+                                                                   photo=sizes)}
+    document = {**described, "file_name": name, "mime_type": "application/octet-stream"}
+    return {"update_id": next_update_id(), "message": _message(user, user.chat(),
+                                                               document=document)}
 
 
 def bot_added(user: TgUser, group: TgGroup) -> dict[str, Any]:

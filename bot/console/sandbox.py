@@ -12,6 +12,7 @@ import re
 import sys
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import TextIO
 
 from sqlmodel import Session
@@ -19,7 +20,7 @@ from sqlmodel import Session
 from bot import texts
 from bot.app import build_runner, keep_sandbox_time, sandbox_time
 from handlers.dispatch import Core
-from handlers.types import Button, Chat, ChatKind, Incoming, Reply, private_chat
+from handlers.types import Button, Chat, ChatKind, Incoming, IncomingFile, Reply, private_chat
 from scheduler.clock import ManualClock
 from storage.repos import chats, people, school
 from storage.repos.outbox import RELAY, OutboxItem
@@ -31,12 +32,24 @@ _DELTA = re.compile(r"^\+(\d+)([dhm])$")
 _UNITS = {"d": "days", "h": "hours", "m": "minutes"}
 TICK_STEP = timedelta(minutes=10)
 MAX_JUMP = timedelta(days=60)
+PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".heic", ".webp")
 MESSAGES_KEPT = 9  # messages with buttons /tap can reach per chat
 
 
 def plain(text: str) -> str:
     """Telegram HTML as a terminal shows it: tags dropped, entities decoded."""
     return html.unescape(_TAG.sub("", text))
+
+
+def _read_file(arg: str) -> IncomingFile | None:
+    """A file of this computer as a person's phone would send it (None: unreadable)."""
+    path = Path(arg).expanduser()
+    try:
+        content = path.read_bytes()
+    except OSError:
+        return None
+    photo = path.suffix.lower() in PHOTO_SUFFIXES
+    return IncomingFile(path.name, len(content), content, photo)
 
 
 class Sandbox:
@@ -140,6 +153,8 @@ class Sandbox:
             await self._tap(rest)
         elif word == "/codes":
             self._codes()
+        elif word == "/file":
+            await self._file(rest)
         else:
             await self.send(Incoming(account=self.account, chat=self.chat,
                                      display_name=self.name, text=line))
@@ -178,6 +193,19 @@ class Sandbox:
                 self.say(texts.SANDBOX_AUTO_BIND.format(name=name))
                 await self.send(Incoming(account=self.account, chat=private_chat(self.account),
                                          display_name=name, text=f"/bind {code}"))
+
+    async def _file(self, arg: str) -> None:
+        """``/file 教案.docx``: send that file from this computer, as a phone would."""
+        if not arg:
+            self.say(texts.SANDBOX_FILE_USAGE)
+            return
+        file = _read_file(arg)
+        if file is None:
+            self.say(texts.SANDBOX_FILE_MISSING.format(path=arg))
+            return
+        self.say(texts.SANDBOX_FILE_SENT.format(name=file.name, size=file.size))
+        await self.send(Incoming(account=self.account, chat=self.chat, display_name=self.name,
+                                 other="photo" if file.is_photo else "document", file=file))
 
     def _code_of(self, name: str) -> str | None:
         rows = self.core.db.call(

@@ -19,7 +19,7 @@ from sqlmodel import Session
 from bot import texts as bot_texts
 from bot.app import Postpone, build_runner
 from bot.config import DingTalkSpec
-from bot.dingtalk import protocol
+from bot.dingtalk import files, protocol
 from bot.dingtalk.budget import Budget
 from bot.dingtalk.openapi import BATCH_USERS, OpenApi, Throttled, new_track_id
 from bot.dingtalk.protocol import Frame, RobotMessage
@@ -116,7 +116,9 @@ class DingTalkBridge:
         if message.msgtype == "audio" and message.chat.is_private:
             notes.append(Reply(bot_texts.DINGTALK_VOICE.format(text=esc(text))
                                if text else bot_texts.DINGTALK_VOICE_EMPTY))
-        replies = await self.core.handle(protocol.to_incoming(message, text=text))
+        incoming = await files.attach(self.core, self.api, data,
+                                      protocol.to_incoming(message, text=text))
+        replies = await self.core.handle(incoming)
         for reply in [*notes, *replies]:
             await self.deliver(reply, target)
         await self.relay()

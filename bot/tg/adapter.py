@@ -45,6 +45,7 @@ from bot.tg.translate import (
     address,
     anonymous_command,
     chat_id,
+    file_of,
     keyboard,
     menu_keyboard,
     to_incoming,
@@ -53,10 +54,11 @@ from bot.tg.translate import (
 from handlers import texts
 from handlers.context import Where
 from handlers.dispatch import Core, menu
+from handlers.features import records
 from handlers.forms.catalog import FormCatalog
 from handlers.permissions import Access
 from handlers.render import TELEGRAM_LIMIT, split_text
-from handlers.types import Incoming, Reply, private_chat
+from handlers.types import Incoming, IncomingFile, Reply, private_chat
 from scheduler.runner import Runner
 from storage.repos.outbox import OutboxItem
 
@@ -64,6 +66,8 @@ logger = logging.getLogger(__name__)
 
 WEBHOOK_SECRET_ENV = "YANXIU_WEBHOOK_SECRET"
 CAPTION_LIMIT = 1024
+# The Bot API hands out files up to 20 MB (a self-hosted Bot API server, more).
+BOT_API_DOWNLOAD_LIMIT = 20 * 1024 * 1024
 # Bot API answers to editing a message that is gone, too old, or not a text message.
 _NOT_EDITABLE = ("message to edit not found", "message can't be edited",
                  "there is no text in the message")
@@ -148,6 +152,8 @@ class TelegramBridge:
             await bot.send_message(message.chat.id, bot_texts.ANONYMOUS_ADMIN)
             return
         incoming = to_incoming(update, bot_id=bot.id, bot_username=bot.username)
+        if incoming is not None and message is not None and incoming.chat.is_private:
+            incoming = await self._with_file(bot, message, incoming)
         query = update.callback_query
         if incoming is None:
             if query is not None:
@@ -179,6 +185,25 @@ class TelegramBridge:
         finally:
             sends.release()  # also when the toast failed or the task was cancelled
         await self.relay(bot)
+
+    async def _with_file(self, bot: Bot, message: Message, incoming: Incoming) -> Incoming:
+        """A document or photo in a private chat, downloaded (getFile, then the file) for
+        the core to check and keep; one larger than the school allows is not downloaded."""
+        spec = self.core.settings.attachments
+        found = file_of(message)
+        if found is None or not spec.enabled or not await self.core.db.run(functools.partial(
+                records.file_wanted, settings=self.core.settings, account=incoming.account)):
+            return incoming
+        file_id, name, size, is_photo = found
+        if size > min(spec.max_bytes, BOT_API_DOWNLOAD_LIMIT):
+            return replace(incoming, file=IncomingFile(name, size, None, is_photo))
+        try:
+            content = bytes(await (await bot.get_file(file_id)).download_as_bytearray())
+        except TelegramError:
+            logger.warning("could not download a file", exc_info=True)
+            return incoming
+        return replace(incoming, file=IncomingFile(name, size or len(content), content,
+                                                   is_photo))
 
     async def relay(self, bot: Bot) -> None:
         """Send what the update queued for other people (a failed send is retried later)."""

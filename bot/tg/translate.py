@@ -48,6 +48,20 @@ def _other(message: Message, bot_id: int) -> str | None:
     return None
 
 
+def file_of(message: Message) -> tuple[str, str, int, bool] | None:
+    """The document or photo of a message: (file id, its name, its size, is a photo).
+
+    A photo comes in several sizes: the largest is the one people sent.
+    """
+    if message.document is not None:
+        document = message.document
+        return (document.file_id, document.file_name or "", document.file_size or 0, False)
+    if message.photo:
+        largest = message.photo[-1]
+        return largest.file_id, "", largest.file_size or 0, True
+    return None
+
+
 def _addressed_elsewhere(text: str, username: str | None) -> bool:
     """Whether ``text`` is a command for another bot (``/help@other_bot``).
 

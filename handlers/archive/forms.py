@@ -43,8 +43,10 @@ def _names(names: Sequence[str]) -> str:
 
 def session_form(paper: Paper, term: Term, meeting: ArchiveMeeting, number: int,
                  members: Sequence[MemberRow], minutes: ArchiveRecord | None,
-                 now: datetime) -> bytes:
-    """One 教研活动记录, like the paper form (第N次 of its group this term)."""
+                 now: datetime,
+                 extra: Callable[[Paper], None] | None = None) -> bytes:
+    """One 教研活动记录, like the paper form (第N次 of its group this term); ``extra`` adds
+    pages of its own after it (集体备课)."""
     settings = term.settings
     zone = settings.zone
     answers: dict[str, Any] = minutes.answers if minutes else {}
@@ -94,6 +96,8 @@ def session_form(paper: Paper, term: Term, meeting: ArchiveMeeting, number: int,
     paper.text()
     paper.text(texts.EXPORT_SIGNATURES)
     paper.text(texts.EXPORT_SIGNATURE_DATE, right=True)
+    if extra is not None:
+        extra(paper)
     return paper.save()
 
 
@@ -103,13 +107,21 @@ def record_body(paper: Paper, spec: FormSpec, record: ArchiveRecord) -> None:
     # 参加人员 (a checklist) is in the session's 教研活动记录, taken from 考勤.
     given = [(f, record.answers.get(f.key, "")) for f in spec.fields
              if f.key != spec.title_field and f.kind is not FieldKind.CHECKLIST]
-    given = [(f, value) for f, value in given if value not in ("", None)]
+    given = [(f, _shown(f.kind, value)) for f, value in given if value not in ("", None, [])]
     short = [f"{f.label}：{value}" for f, value in given if f.kind is not FieldKind.LONG_TEXT]
     if short:
         paper.text("　".join(short))
     for field, value in given:
         if field.kind is FieldKind.LONG_TEXT:
             paper.labelled(field.label, str(value))
+
+
+def _shown(kind: FieldKind, value: Any) -> Any:
+    """A file field as the names of its files (kept in the archive's 附件 folder)."""
+    if kind is FieldKind.FILE and isinstance(value, list):
+        return texts.FILES_IN_ARCHIVE.format(files="、".join(
+            str(ref.get("name", "")) for ref in value if isinstance(ref, dict)))
+    return value
 
 
 def _month_cells(term: Term, item: quotas.QuotaProgress,

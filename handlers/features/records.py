@@ -11,15 +11,19 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
-from handlers import texts
+from sqlmodel import Session
+
+from handlers import attachments, texts
 from handlers.callback_data import is_id
 from handlers.context import ButtonRoute, Command, Ctx, Where
 from handlers.features.progress import kind_line
 from handlers.forms import engine
 from handlers.forms.engine import Draft, Outcome
-from handlers.forms.spec import FormSpec
+from handlers.forms.spec import FieldKind, FormSpec
+from handlers.forms.validators import InvalidInput
 from handlers.permissions import Access
 from handlers.render import esc, fmt_date, polite, shorten
+from handlers.settings import Settings
 from handlers.types import Button, Reply, private_chat
 from storage.repos import drafts, meetings, people, records, school, updates
 
@@ -177,8 +181,32 @@ def on_message(ctx: Ctx) -> list[Reply] | None:
     spec, draft = current
     text = ctx.incoming.text
     event: engine.Event = engine.NotText() if text is None else engine.Text(text)
+    if ctx.incoming.file is not None and text is None:
+        event = _file_event(ctx, spec, draft)
     outcome = engine.step(spec, draft, event, today=ctx.today, lookup=_lookup(ctx))
     return _apply(ctx, spec, outcome)
+
+
+def file_wanted(session: Session, *, settings: Settings, account: str) -> bool:
+    """Whether ``account``'s open form is waiting for a file: only then does an adapter
+    download what the person sent (钉钉 meters every download)."""
+    row = drafts.get_draft(session, account=account)
+    spec = settings.catalog.get(row.form) if row is not None else None
+    if row is None or spec is None:
+        return False
+    return any(f.key == row.step and f.kind is FieldKind.FILE for f in spec.fields)
+
+
+def _file_event(ctx: Ctx, spec: FormSpec, draft: Draft) -> engine.Event:
+    """A file sent to a form: kept on disk when the current field takes files (checked by
+    size and content); anywhere else it is refused as today, and the draft kept."""
+    field = next((f for f in spec.fields if f.key == draft.step), None)
+    if field is None or field.kind is not FieldKind.FILE or ctx.incoming.file is None:
+        return engine.NotText()
+    try:
+        return engine.FileIn(ref=attachments.accept(ctx.settings, ctx.incoming.file))
+    except InvalidInput as exc:
+        return engine.FileIn(error=str(exc))
 
 
 def _by_label(ctx: Ctx) -> list[Reply] | None:
@@ -391,8 +419,23 @@ def _view(ctx: Ctx, found: records.RecordRow, page: str) -> Reply:
         Button(texts.RECORD_EDIT, data=f"{MINE_BUTTONS}:edit:{found.id}"),
         Button(texts.RECORD_DELETE, data=f"{MINE_BUTTONS}:del:{found.id}:{page}"),
     ]
+    files = attachments.files_of(spec, found.answers)
+    if files:
+        actions.insert(0, Button(texts.FILES_OF_RECORD.format(count=len(files)),
+                                 data=f"{MINE_BUTTONS}:files:{found.id}:{page}"))
     back = Button(texts.RECORD_BACK, data=f"{MINE_BUTTONS}:page:{page or 0}")
     return Reply(text, buttons=(tuple(actions), (back,)) if actions else ((back,),), edit=True)
+
+
+def file_replies(ctx: Ctx, refs: list[attachments.FileRef]) -> list[Reply]:
+    """The stored files, one message each (a missing one is said, not skipped)."""
+    replies = []
+    for ref in refs:
+        file = attachments.attachment(ctx.settings, ref)
+        name = esc(str(ref.get("name", "")))
+        replies.append(Reply(name, attachment=file) if file is not None
+                       else Reply(texts.FILE_MISSING.format(name=name)))
+    return replies
 
 
 def press_mine(ctx: Ctx, data: str) -> list[Reply]:
@@ -406,6 +449,9 @@ def press_mine(ctx: Ctx, data: str) -> list[Reply]:
         return [Reply(texts.RECORD_GONE, notice=texts.RECORD_GONE)]
     if action == "view":
         return [_view(ctx, found, page)]
+    if action == "files":
+        spec = ctx.settings.catalog.get(found.kind)
+        return file_replies(ctx, [ref for _, ref in attachments.files_of(spec, found.answers)])
     if records.semester_closed(ctx.session, semester_id=found.semester_id):
         return [Reply(texts.SEMESTER_CLOSED, notice=texts.SEMESTER_CLOSED)]
     if action == "edit":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, time, timedelta
 from typing import Any
@@ -29,6 +30,8 @@ LEAVE_BUTTONS = "lv"
 LIST_WEEKS = 4
 PAST_SHOWN = 8  # held sessions /sessions lists for their minutes
 LEAVE_PAYLOAD = "leave-"
+# What follows an announcement (集体备课 asks for its 主备人): (ctx, session) → replies.
+ANNOUNCED: list[Callable[[Ctx, MeetingRow], list[Reply]]] = []
 # Outbox keys of a session's reminders start with these; a change cancels them all.
 REMINDER_PREFIXES = ("eve", "soon", "checkin", "minutes", "minutes-late")
 
@@ -237,7 +240,8 @@ def _submit_announcement(ctx: Ctx, _spec: FormSpec, draft: Draft) -> list[Reply]
     text = texts.ANNOUNCEMENT.format(session=describe(updated, ctx.settings.zone))
     posted = _to_group(ctx, meeting.group_id, text, answer_buttons(meeting.id))
     note = texts.ANNOUNCED_OK if posted else texts.ANNOUNCED_NO_CHAT
-    return [Reply(note, edit=True), *posted]
+    after = [reply for hook in ANNOUNCED for reply in hook(ctx, updated)]
+    return [Reply(note, edit=True), *posted, *after]
 
 
 def _menu(ctx: Ctx, meeting: MeetingRow) -> list[Reply]:

@@ -9,9 +9,11 @@ from pathlib import Path
 
 from pydantic import TypeAdapter
 
-from handlers.forms.spec import FieldPatch, FieldSpec, FormSpec
+from handlers.forms.spec import FieldKind, FieldPatch, FieldSpec, FormSpec
 
 BUILTIN = Path(__file__).with_name("builtin.toml")
+# The forms of 集体备课 (handlers/features/prep.py): left out when a school switches it off.
+PREP_FORMS = ("prep_setup", "prep_plan", "prep_comment", "prep_revised")
 
 
 @cache
@@ -30,8 +32,12 @@ class FormCatalog:
         self._commands = {form.command: form for form in forms if form.command}
 
     @classmethod
-    def build(cls, overrides: Sequence[FormSpec], patches: Sequence[FieldPatch]) -> FormCatalog:
+    def build(cls, overrides: Sequence[FormSpec], patches: Sequence[FieldPatch], *,
+              files: bool = True, prep: bool = True) -> FormCatalog:
         """Built-in forms, replaced or extended by ``overrides``, then ``patches`` applied.
+
+        Without ``files`` (attachments switched off) no form asks for a file; without
+        ``prep`` the forms of 集体备课 are left out.
 
         Raises:
             ValueError: A patch names a form or field that does not exist (a config error).
@@ -51,6 +57,11 @@ class FormCatalog:
                 for field in form.fields
             )
             forms[patch.form] = form.model_copy(update={"fields": fields})
+        if not prep:
+            forms = {kind: form for kind, form in forms.items() if kind not in PREP_FORMS}
+        if not files:
+            forms = {kind: form.model_copy(update={"fields": kept}) for kind, form in forms.items()
+                     if (kept := tuple(f for f in form.fields if f.kind is not FieldKind.FILE))}
         return cls(list(forms.values()))
 
     def __iter__(self) -> Iterator[FormSpec]:

@@ -120,7 +120,16 @@ class NotText:
     """A photo, sticker or other message where text was expected."""
 
 
-Event = Text | Press | Control | NotText
+@dataclass(frozen=True)
+class FileIn:
+    """A file or photo the person sent, already checked and kept (``ref``), or why it was
+    refused (``error``: too large, a type the school does not take)."""
+
+    ref: Mapping[str, Any] | None = None
+    error: str = ""
+
+
+Event = Text | Press | Control | NotText | FileIn
 
 
 @dataclass(frozen=True)
@@ -221,9 +230,17 @@ def _tick(spec: FormSpec, draft: Draft, arg: str) -> Outcome:
     return Outcome(ticked, [replace(_ask(spec, ticked), edit=True)])
 
 
+def _file_names(value: Any) -> str:
+    files = [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+    return texts.FORM_FILES.format(count=len(files), names="、".join(
+        shorten(str(item.get("name", "")), 40) for item in files))
+
+
 def _value_text(spec_field: FieldSpec, value: Any, *, counted: bool = True) -> str:
     if spec_field.kind is FieldKind.CHECKLIST and checklist(value) is not None:
         return esc(checklist_text(value))
+    if spec_field.kind is FieldKind.FILE:
+        return esc(_file_names(value))
     if spec_field.kind is FieldKind.DATE:
         day = date.fromisoformat(str(value))
         return f"{day.year}年{day.month}月{day.day}日"
@@ -252,6 +269,9 @@ def _ask(spec: FormSpec, draft: Draft, error: str = "") -> Reply:
         if spec_field.kind is FieldKind.LONG_TEXT and not spec_field.one_message:
             lines.append(texts.FORM_LONG_REPLACE if draft.replacing else texts.FORM_LONG_APPEND)
     hints = []
+    if spec_field.kind is FieldKind.FILE:
+        hints.append(texts.FORM_HINT_FILE if spec_field.max_files == 1
+                     else texts.FORM_HINT_FILES.format(max=spec_field.max_files))
     if not spec_field.required:
         hints.append(texts.FORM_HINT_SKIP)
     if spec_field.kind is FieldKind.LONG_TEXT and spec_field.one_message:
@@ -275,8 +295,8 @@ def _ask(spec: FormSpec, draft: Draft, error: str = "") -> Reply:
         other_day = texts.FORM_TOMORROW if spec.future_dates else texts.FORM_YESTERDAY
         rows.append((button(draft, texts.FORM_TODAY, "date", "0"),
                      button(draft, other_day, "date", "1")))
-    if (spec_field.kind is FieldKind.LONG_TEXT and not spec_field.one_message
-            and current not in (None, "")):
+    if ((spec_field.kind is FieldKind.LONG_TEXT and not spec_field.one_message)
+            or spec_field.kind is FieldKind.FILE) and current not in (None, "", []):
         rows.append((button(draft, texts.FORM_DONE, "done"),))
     elif current not in (None, "") and members is None:
         rows.append((button(draft, texts.FORM_KEEP_VALUE, "keep_value"),))
@@ -295,7 +315,7 @@ def summary(spec: FormSpec, answers: Mapping[str, Any]) -> str:
     for spec_field in spec.fields:
         value = answers.get(spec_field.key)
         # 字数 only where quotas count them: a notice (an announcement …) has none.
-        shown = texts.FORM_EMPTY if value in (None, "") else _value_text(
+        shown = texts.FORM_EMPTY if value in (None, "", []) else _value_text(
             spec_field, value, counted=spec.record)
         lines.append(f"<b>{esc(spec_field.label)}</b>：{shown}")
     if spec.body_fields and spec.record:
@@ -383,8 +403,8 @@ def _next_field(spec: FormSpec, draft: Draft, *, after: str | None) -> str | Non
 
 def _enter(spec: FormSpec, draft: Draft, key: str) -> Draft:
     value = draft.answers.get(key)
-    long_text = spec.field(key).kind is FieldKind.LONG_TEXT
-    return replace(draft, step=key, replacing=long_text and value not in (None, ""))
+    long_text = spec.field(key).kind in (FieldKind.LONG_TEXT, FieldKind.FILE)
+    return replace(draft, step=key, replacing=long_text and value not in (None, "", []))
 
 
 def _advance(spec: FormSpec, draft: Draft, answers: dict[str, Any], note: str = "") -> Outcome:
@@ -485,6 +505,33 @@ def _long_text(spec: FormSpec, draft: Draft, text: str) -> Outcome:
     return Outcome(kept, [Reply(note, buttons=((button(kept, texts.FORM_DONE, "done"),),))])
 
 
+def _finish_files(spec: FormSpec, draft: Draft) -> Outcome:
+    spec_field = spec.field(draft.step)
+    if not draft.answers.get(spec_field.key):
+        if spec_field.required:
+            return Outcome(draft, [_ask(spec, draft, texts.FORM_FILE_MISSING)])
+        return _advance(spec, draft, _without(draft.answers, spec_field.key))
+    return _advance(spec, draft, dict(draft.answers))
+
+
+def _file_in(spec: FormSpec, draft: Draft, event: FileIn) -> Outcome:
+    """A file for a file field: kept with the others until 完成 (or the field's maximum)."""
+    spec_field = spec.field(draft.step)
+    if event.ref is None:
+        return Outcome(draft, [_ask(spec, draft, event.error or texts.NOT_TEXT)])
+    old = [] if draft.replacing else list(draft.answers.get(spec_field.key) or [])
+    if len(old) >= spec_field.max_files:
+        return Outcome(draft, [_ask(spec, draft, texts.FORM_FILES_FULL.format(
+            max=spec_field.max_files))])
+    files = [*old, dict(event.ref)]
+    kept = replace(draft, answers={**draft.answers, spec_field.key: files}, replacing=False)
+    if len(files) >= spec_field.max_files:
+        return _advance(spec, kept, dict(kept.answers))
+    note = texts.FORM_FILE_SO_FAR.format(label=esc(spec_field.label),
+                                         files=esc(_file_names(files)))
+    return Outcome(kept, [Reply(note, buttons=((button(kept, texts.FORM_DONE, "done"),),))])
+
+
 def _teacher(spec: FormSpec, draft: Draft, text: str, lookup: Lookup) -> Outcome:
     spec_field = spec.field(draft.step)
     name = text.strip()
@@ -553,12 +600,22 @@ def _visitor(spec: FormSpec, draft: Draft, lookup: Lookup) -> Outcome:
 def _in_field(spec: FormSpec, draft: Draft, event: Event, *, today: date,
               lookup: Lookup) -> Outcome:
     spec_field = spec.field(draft.step)
-    if isinstance(event, NotText):
-        return Outcome(draft, [_ask(spec, draft, texts.NOT_TEXT)])
+    is_file = spec_field.kind is FieldKind.FILE
+    if isinstance(event, FileIn) and is_file:
+        return _file_in(spec, draft, event)
+    if isinstance(event, NotText | FileIn):
+        # A file where text is asked for (or a sticker where a file is): refused, kept.
+        return Outcome(draft, [_ask(spec, draft, texts.FORM_SEND_FILE if is_file
+                                    else texts.NOT_TEXT)])
     members = (checklist(draft.answers.get(spec_field.key))
                if spec_field.kind is FieldKind.CHECKLIST else None)
     if members is not None:
         return _in_checklist(spec, draft, event)
+    if is_file and ((isinstance(event, Press | Control) and event_is_done(event))
+                    or (isinstance(event, Text) and event.text.strip() in DONE_WORDS)):
+        return _finish_files(spec, draft)
+    if is_file and isinstance(event, Text):
+        return Outcome(draft, [_ask(spec, draft, texts.FORM_SEND_FILE)])
     if isinstance(event, Press):
         if event.action == "done" and spec_field.kind is FieldKind.LONG_TEXT:
             return _finish_long(spec, draft)
@@ -615,6 +672,11 @@ def _in_checklist(spec: FormSpec, draft: Draft, event: Event) -> Outcome:
     return Outcome(draft, [_ask(spec, draft, texts.FORM_CHECK_USE_BUTTONS)])
 
 
+def event_is_done(event: Press | Control) -> bool:
+    """Whether a press or a control is 完成 (/done, the 完成 button)."""
+    return (event.action if isinstance(event, Press) else event.name) == "done"
+
+
 def _pick_teacher(spec: FormSpec, draft: Draft, teacher_id: int, lookup: Lookup) -> Outcome:
     spec_field = spec.field(draft.step)
     for found_id, name, _groups in lookup(draft.typed_name) if draft.typed_name else []:
@@ -654,7 +716,7 @@ def _validate_all(spec: FormSpec, answers: Mapping[str, Any],
     """The first field that cannot be submitted as it is (prefilled ones included)."""
     for spec_field in spec.fields:
         value = answers.get(spec_field.key)
-        if value in (None, ""):
+        if value in (None, "", []):
             if spec_field.required:
                 return spec_field.key, texts.FORM_MISSING.format(label=spec_field.label)
             continue

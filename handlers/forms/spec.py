@@ -20,6 +20,7 @@ class FieldKind(StrEnum):
     # Who was there: the people offered in the prefill, ticked with buttons (issue 15's
     # minutes). The value is a dict (see engine.Checklist); a plain string is an old record.
     CHECKLIST = "checklist"
+    FILE = "file"  # files or photos (教案, 课件, 活动照片), stored on disk; several until 完成
 
 
 SHORT_MAX_CHARS = 200  # a long text allowing at most this many 字 takes one message
@@ -44,6 +45,8 @@ class FieldSpec(BaseModel):
     # A long-text field answered in one message (the "三个一") moves on at once. Unset: one
     # message when max_chars is short; false: several messages whatever the limit.
     single: bool | None = None
+    # A file field: at most this many files (1: the first file answers the field).
+    max_files: int = Field(default=9, ge=1, le=30)
 
     @property
     def one_message(self) -> bool:
@@ -117,3 +120,4 @@ class FieldPatch(BaseModel):
     max_chars: int | None = Field(default=None, ge=1)
     choices: tuple[str, ...] | None = None
     single: bool | None = None
+    max_files: int | None = Field(default=None, ge=1, le=30)

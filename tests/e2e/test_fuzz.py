@@ -129,7 +129,8 @@ DEEP_LINKS = (
     "cmd-export", "cmd-me", "cmd-link", "cmd-unlink", "cmd-pending", "cmd-help", "cmd-start",
     "cmd-cmd-me", "cmd-", "cmd-nope", "cmd-<b>",
     "form-minutes", "form-reflection", "form-announcement", "form-new_lesson", "form-leave",
-    "form-design_note", "form-reschedule", "form-", "form-nope",
+    "form-design_note", "form-reschedule", "form-", "form-nope", "form-prep_plan",
+    "form-prep_setup",
     "leave-99", "leave-1", "leave-", "leave-x", "observe-1", "observe-0", "observe-x",
     "observe-", "", "-", "&amp;",
 )
@@ -164,13 +165,16 @@ FORGED_BUTTONS = (
     "ses:", "unknown:1", "mine:view:99999:0",
     "pz:ok:1", "pz:no:1", "pz:ok:x", "pz:", "pzc:1", "pzc:x", "pzc:",  # /pause (issue 15)
     "chk:sim:1:2", "chk:sim:1:1", "chk:sim:1", "chk:m:1:excellent", "asg:reg:1", "asg:reg:x",
+    # Issue 16 §8/§4: a record's files, 集体备课.
+    "mine:files:1:0", "mine:files:x", "prep:plan:1", "prep:view:x", "prep:viewr:1",
+    "prep:comment:", "prep:", "prep",
 )
 # Each button prefix with its actions (and a stray one), for half-plausible forged data.
 ROUTE_ACTIONS = {
     "f": ("submit", "edit", "cancel", "choice", "date", "skip", "done", "keep", "discard",
           "switch", "pick", "teacher", "summary", "keep_value"),
     "rec": ("insight", "reflection", "observation", "reading_note", "minutes", "leave"),
-    "mine": ("view", "edit", "del", "delok", "page"),
+    "mine": ("view", "edit", "del", "delok", "page", "files"),
     "ses": ("menu", "edit", "move", "cancel", "cancelok", "roll", "minutes", "mark",
             "announce-group"),
     "att": ("go", "in", "leave"),
@@ -184,6 +188,7 @@ ROUTE_ACTIONS = {
     # issue 16 §1, §2: 检查 (with copies side by side) and 预约听课 arranged by 教导处
     "chk": ("all", "t", "r", "m", "sim"),
     "asg": ("reg",),
+    "prep": ("plan", "comment", "revise", "view", "viewr"),
 }
 # issue 16 §3 师徒结对 (mt:…) and §5 课题 (kt:…)
 ROUTE_ACTIONS.update({"mt": ("refl", "view", "note", "all", "end", "endok"),
@@ -281,6 +286,7 @@ def meaningful_buttons(real: Real) -> st.SearchStrategy[str]:
                       ("", "pass", "excellent", "returned", *map(str, real.records[:5])))),
         st.builds("asg:reg:{}".format, st.integers(0, 5)),
         st.builds("rec:{}".format, st.sampled_from(ROUTE_ACTIONS["rec"])),
+        st.builds("prep:{}:{}".format, st.sampled_from(ROUTE_ACTIONS["prep"]), meeting),
         st.builds("ro:{}:{}{}".format, st.sampled_from(ROUTE_ACTIONS["ro"]), teacher,
                   st.sampled_from(("", ":leader", ":admin", ":teacher", ":0", ":3", ":9"))),
         *(st.builds(f"{prefix}:{{}}:{{}}".format, st.sampled_from(ROUTE_ACTIONS[prefix]),

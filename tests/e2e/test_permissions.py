@@ -32,6 +32,7 @@ from storage.repos import (
     mentoring,
     pauses,
     people,
+    prep,
     records,
     school,
     similar,
@@ -89,6 +90,7 @@ COMMAND_TABLE: dict[str, tuple[Access, Where]] = {
     # issue 16 §3 师徒结对, §5 课题
     "mentor": (T, PRIVATE),
     "topic": (T, PRIVATE),
+    "prep": (T, PRIVATE),
 }
 # button prefix -> the least access that may press it.
 BUTTON_TABLE: dict[str, Access] = {
@@ -98,6 +100,7 @@ BUTTON_TABLE: dict[str, Access] = {
     "pzc": T, "pz": A,  # /pause: withdraw (the teacher), approve or refuse (教导处)
     "asg": T,  # issue 16 §2: 登记这节课 (the arranged teacher, or an admin)
     "mt": T, "kt": T,  # issue 16 §3, §5: the handlers check pair, owner and 教导处
+    "prep": T,
 }
 # Arguments that keep a cell cheap and free of side effects (a bare /export takes seconds).
 COMMAND_ARGS = {"export": "刘洋"}
@@ -282,6 +285,7 @@ def _allowed_marker(name: str, role: Role, chat: Chat) -> str:
         "assignlesson": "预约听课安排 · 第 1/4 项",
         "mentor": lambda: "全校师徒结对" if role.access is A else "您还没有师徒结对",
         "topic": "您还没有登记课题",
+        "prep": "集体备课",
     }
     marker = markers[name]
     return marker if isinstance(marker, str) else marker()
@@ -392,6 +396,9 @@ class Case:
 
 
 EXPIRED = "这个按钮已经失效了"
+PREP_NOT_LEAD = "只有主备人能交教案"
+PREP_NOT_MEMBER = "这是其他教研组的集体备课"
+PREP_NONE = "这次集体备课已取消，或还没有确定主备人"
 NOT_YOUR_SESSION = "只有本组教研组长或管理员可以操作"
 NOT_YOUR_GROUP = "这不是您所在教研组的活动"
 GONE = "这条记录不存在或已删除"
@@ -524,6 +531,22 @@ CASES: dict[str, list[Case]] = {
     "pzc": [
         Case("pzc:{P}", _everyone(EXPIRED, teacher="已撤销")),
     ],
+    # 集体备课 of the 语文组 session {M}: 刘洋 is 主备人 and handed in the 教案.
+    "prep": [
+        Case("prep:plan:{M}", _everyone(PREP_NOT_LEAD, teacher="集体备课教案 · 第 2/3 项",
+                                        other_leader=PREP_NOT_MEMBER)),
+        Case("prep:view:{M}", _everyone("教案 · 刘洋 · 第二单元《找春天》",
+                                        other_leader=PREP_NOT_MEMBER)),
+        Case("prep:comment:{M}", _everyone("修改意见 · 第 2/2 项",
+                                           other_leader=PREP_NOT_MEMBER)),
+        Case("prep:revise:{M}", _everyone(PREP_NOT_LEAD, teacher="集体备课结束后再交二次备课",
+                                          other_leader=PREP_NOT_MEMBER)),
+        Case("prep:viewr:{M}", _everyone("主备人还没交教案", other_leader=PREP_NOT_MEMBER)),
+        # 数学组's session: not theirs for 语文组 teachers; it has no 集体备课 anyway.
+        Case("prep:view:{MM}", _everyone(PREP_NOT_MEMBER, other_leader=PREP_NONE,
+                                         admin=PREP_NONE)),
+        Case("prep:view:{OM}", _everyone(PREP_NONE)),  # another school's session
+    ],
 }
 
 
@@ -589,6 +612,13 @@ async def _objects(world: World) -> dict[str, int]:
         found["G"] = ids["语文组"]
         found["LIU"] = liu
         found.update(_mentor_and_topic(session, core.school_id, liu, semester.id, today, now))
+        meetings.update_meeting(session, meeting_id=found["M"], form="集体备课")
+        prep.set_prep(session, meeting_id=found["M"], lead_id=liu, unit="第二单元",
+                      title="找春天", set_by=None, now=now)
+        records.add_record(
+            session, teacher_id=liu, semester_id=semester.id, kind="prep_plan",
+            title="找春天", answers={"title": "找春天", "text": "教学目标：会认生字。"},
+            chars=9, occurred_on=today, now=now, link=("prep", found["M"]))
         return found
 
     made = core.db.call(apply)

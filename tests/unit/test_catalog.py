@@ -19,7 +19,8 @@ RECORD_KINDS = ["reflection", "observation", "reading_note", "story", "book_revi
 SESSION_KINDS = ["announcement", "reschedule", "leave", "minutes"]  # opened from 教研活动
 LESSON_KINDS = ["new_lesson", "design_note"]  # opened from 公开课
 REVIEW_KINDS = ["review"]  # opened from /check
-BUILTIN_KINDS = [*RECORD_KINDS, *SESSION_KINDS, *LESSON_KINDS, *REVIEW_KINDS]
+PREP_KINDS = ["prep_setup", "prep_plan", "prep_comment", "prep_revised"]  # 集体备课
+BUILTIN_KINDS = [*RECORD_KINDS, *SESSION_KINDS, *LESSON_KINDS, *REVIEW_KINDS, *PREP_KINDS]
 FED_KINDS = ["attendance", "open_lesson"]
 
 
@@ -59,11 +60,12 @@ def test_builtin_forms() -> None:
     assert [form.label for form in forms] == [
         "教学反思", "听课记录", "读书笔记", "教育故事", "读书心得", "心得体会", "教育教学论文",
         "课标摘抄", "教学随笔", "专题演讲", "教研活动通知", "教研改期", "教研请假", "教研活动记录",
-        "公开课登记", "说课稿", "检查意见"]
+        "公开课登记", "说课稿", "检查意见", "集体备课安排", "集体备课教案", "修改意见", "二次备课"]
     # Announcements, changes, leave requests, lesson registrations, 说课 notes and 检查意见
     # change something else; every other form becomes a record that quotas can count.
     assert [form.kind for form in forms if not form.record] == [
-        "announcement", "reschedule", "leave", "new_lesson", "design_note", "review"]
+        "announcement", "reschedule", "leave", "new_lesson", "design_note", "review",
+        "prep_setup"]
     assert [form.kind for form in forms if form.future_dates] == ["reschedule", "new_lesson"]
 
 
@@ -288,7 +290,7 @@ def test_quotas_may_name_fed_kinds(kind: str) -> None:
 def test_a_quota_with_an_unknown_kind_is_refused() -> None:
     raw = example()
     raw["quotas"].append({"kind": "lesson_plan", "label": "教案", "target": 3})
-    known = "、".join([*RECORD_KINDS, "minutes", *FED_KINDS])
+    known = "、".join([*RECORD_KINDS, "minutes", *PREP_KINDS[1:], *FED_KINDS])
     with pytest.raises(ValidationError) as caught:
         Config.model_validate(raw)
     assert f"quotas[12].kind：没有 lesson_plan 这种记录（可选：{known}）" in str(caught.value)
@@ -316,3 +318,15 @@ def test_an_unknown_key_in_a_patch_is_refused() -> None:
     raw["form_patches"] = [{"form": "reflection", "field": "topic", "kind": "date"}]
     with pytest.raises(ValidationError, match="kind"):
         Config.model_validate(raw)
+
+
+def test_switched_off_attachments_and_prep_leave_no_file_field_and_no_prep_form() -> None:
+    full = FormCatalog.build((), ())
+    assert {f.key for form in full for f in form.fields if f.kind is FieldKind.FILE} == {
+        "photos", "file"}
+    bare = FormCatalog.build((), (), files=False, prep=False)
+    assert [form.kind for form in bare] == [k for k in BUILTIN_KINDS if k not in PREP_KINDS]
+    assert all(f.kind is not FieldKind.FILE for form in bare for f in form.fields)
+    minutes = bare.get("minutes")
+    assert minutes is not None
+    assert "photos" not in [f.key for f in minutes.fields]
