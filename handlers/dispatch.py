@@ -19,7 +19,10 @@ from handlers.context import ButtonRoute, Command, Ctx, Where
 from handlers.features import (
     account,
     admin,
+    appraisal,
     lessons,
+    outings,
+    plans,
     progress,
     records,
     reports,
@@ -77,13 +80,15 @@ COMMANDS: dict[str, Command] = {
         *reports.COMMANDS,
         *review.COMMANDS,
         *admin.COMMANDS,
+        *plans.COMMANDS, *outings.COMMANDS, *appraisal.COMMANDS,  # issue 16 §6, §7
         Command("help", _help, Access.STRANGER, Where.ANY, texts.SUMMARY["help"]),
     )
 }
 BUTTONS: dict[str, ButtonRoute] = {
     route.prefix: route
     for route in (*account.BUTTONS, *records.BUTTONS, *sessions.BUTTONS, *lessons.BUTTONS,
-                  *reports.BUTTONS, *admin.BUTTONS, *review.BUTTONS)
+                  *reports.BUTTONS, *admin.BUTTONS, *review.BUTTONS,
+                  *plans.BUTTONS, *outings.BUTTONS, *appraisal.BUTTONS)
 }
 # Form controls make sense only inside a form: they stay out of menus.
 _UNLISTED = {"start", "cancel", "back", "skip", "done"}
@@ -401,6 +406,11 @@ class Core:
                 functools.partial(reports.plan_nudges, settings=self.settings,
                                   school_id=self.school_id),
                 functools.partial(reports.plan_period_ends, settings=self.settings,
+                                  school_id=self.school_id),
+                # issue 16 §6, §7
+                functools.partial(plans.plan_reminders, settings=self.settings,
+                                  school_id=self.school_id),
+                functools.partial(outings.plan_outing_reminders, settings=self.settings,
                                   school_id=self.school_id)]
 
     def quiet_until(self, now: datetime) -> datetime | None:

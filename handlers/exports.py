@@ -12,19 +12,24 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from sqlmodel import Session
 
+from handlers import term_texts as texts_term
 from handlers import texts
 from handlers.archive import forms, ledgers
+from handlers.archive import term as term_archive
 from handlers.archive.paper import Paper
 from handlers.archive.sheets import clean, width
+from handlers.features import appraisal, plans
 from handlers.features.progress import attendance, measure_people
 from handlers.quotas import QuotaProgress
 from handlers.settings import Settings
-from storage.repos import archive, groups, meetings, school
+from storage.repos import archive, groups, meetings, reviews, school
+from storage.repos import term as term_repo
 from storage.repos.groups import MemberRow
 from storage.repos.school import SemesterRow
 
@@ -67,6 +72,13 @@ class ArchiveData:
     staff: dict[int, tuple[str | None, str]]
     minutes: dict[int | None, archive.ArchiveRecord]
     lesson_notes: list[archive.ArchiveRecord]
+    # issue 16 §6, §7: 考核, plans and summaries, 外出学习汇报, 检查 marks per teacher
+    appraisal: appraisal.Appraisal | None = None
+    plans_owed: list[plans.Owed] = field(default_factory=list)
+    outings: list[term_repo.OutingRow] = field(default_factory=list)
+    outing_topics: dict[int, str] = field(default_factory=dict)
+    marks: dict[int, Counter[str]] = field(default_factory=dict)
+    group_ids: dict[str, int] = field(default_factory=dict)
 
 
 def collect(session: Session, settings: Settings, school_id: int, scope: Scope,
@@ -93,7 +105,7 @@ def collect(session: Session, settings: Settings, school_id: int, scope: Scope,
     attendees = groups.members(session, group_ids=[ids[g] for g in wanted_groups if g in ids])
     lessons = archive.lessons_of(session, semester_id=scope.semester.id,
                                  teacher_ids=teacher_ids)
-    return ArchiveData(
+    data = ArchiveData(
         settings, scope, term, now, members, attendees,
         archive.records_of(session, semester_id=scope.semester.id, teacher_ids=teacher_ids),
         sessions, lessons,
@@ -107,6 +119,30 @@ def collect(session: Session, settings: Settings, school_id: int, scope: Scope,
             session, meeting_ids=[m.id for m in sessions]) if not r.deleted},
         # The 听课记录 on a teacher's 公开课 are the observers' records.
         archive.lesson_notes(session, lesson_ids=[item.lesson.id for item in lessons]))
+    return _with_term(session, settings, school_id, data)
+
+
+def _with_term(session: Session, settings: Settings, school_id: int,
+               data: ArchiveData) -> ArchiveData:
+    """The term's 考核, plans and summaries, outings and 检查 marks (issue 16 §6, §7)."""
+    semester, members, today = data.scope.semester, data.members, data.term.today
+    ids = {m.id for m in members}
+    scored = (appraisal.appraise(session, settings, school_id, semester, today, members,
+                                 ranking=not data.scope.teacher)
+              if settings.appraisal.enabled and settings.appraisal.items else None)
+    owed = (plans.owed(session, settings, school_id, semester, members)
+            if settings.plans.enabled else [])
+    outings = (term_repo.outings(session, school_id=school_id, semester_id=semester.id,
+                                 teacher_ids=sorted(ids)) if settings.outings.enabled else [])
+    topics = {m.id: f"{m.group} {m.planned_on:%m-%d} {m.topic}" for m in data.sessions}
+    marks: dict[int, Counter[str]] = {}
+    for item in reviews.for_review(session, school_id=school_id, semester_id=semester.id,
+                                   start=semester.start, end=semester.end):
+        if item.teacher_id in ids:
+            marks.setdefault(item.teacher_id, Counter())[item.status or ""] += 1
+    return replace(data, appraisal=scored, plans_owed=owed, outings=outings,
+                   outing_topics=topics, marks=marks,
+                   group_ids=school.group_ids(session, school_id=school_id))
 
 
 def render(data: ArchiveData) -> tuple[str, bytes]:
@@ -118,7 +154,10 @@ def render(data: ArchiveData) -> tuple[str, bytes]:
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as bundle:
         bundle.writestr(texts.EXPORT_LEDGER_FILE, ledgers.build_workbook(
             term, data.members, data.attendees, data.found, data.sessions, data.lessons,
-            data.measured, data.attended, data.pauses))
+            data.measured, data.attended, data.pauses, extra=lambda book: term_archive.sheets(
+                book, term, appraisal=data.appraisal, owed=data.plans_owed,
+                members=data.members, outings=data.outings, topics=data.outing_topics)))
+        _group_documents(bundle, paper, data)
         numbers: dict[str, int] = {}
         for meeting in data.sessions:
             if not term.held(meeting) or meeting.starts_at is None:
@@ -134,12 +173,42 @@ def render(data: ArchiveData) -> tuple[str, bytes]:
             staff_no, subject = data.staff.get(member.id, (None, ""))
             own = [r for r in data.found if r.teacher_id == member.id]
             name = safe_name(f"{member.name}_{staff_no or member.id}")
+            boxes = _boxes(data, member.id, own)
+            if boxes[0]:  # the 学期总结 has its own box, not again among the records
+                own = [r for r in own if r.kind != plans.TERM_SUMMARY]
             bundle.writestr(f"{texts.EXPORT_PORTFOLIO_DIR}/{name}.docx", forms.portfolio(
                 paper, term, forms.Person(member, staff_no, subject),
                 data.measured.get(member.id, []), own, data.sessions, data.lessons,
-                data.lesson_notes, data.pauses, now))
+                data.lesson_notes, data.pauses, now, boxes=boxes))
     scope = data.scope
     parts = [settings.school.name, scope.semester.name, scope.group or "", scope.teacher or "",
              f"{now.astimezone(settings.zone):%Y%m%d}"]
     filename = safe_name("_".join(p for p in parts if p), 120) + ".zip"
     return filename, buffer.getvalue()
+
+
+def _boxes(data: ArchiveData, teacher_id: int,
+           own: list[archive.ArchiveRecord]) -> tuple[str, str, str]:
+    """What the 个人研修档案 writes in its boxes: (学期总结, 教研组评价, 教导处评价)."""
+    summary = next((r for r in own if r.kind == plans.TERM_SUMMARY and not r.deleted), None)
+    score = None if data.appraisal is None else next(
+        (s for s in data.appraisal.teachers if s.teacher_id == teacher_id), None)
+    group, admin = term_archive.evaluation(score, data.marks.get(teacher_id, Counter()))
+    spec = data.settings.catalog.get(plans.TERM_SUMMARY)
+    return term_archive.summary_text(spec, summary), group, admin
+
+
+def _group_documents(bundle: zipfile.ZipFile, paper: Paper, data: ArchiveData) -> None:
+    """Each group's 工作计划 and 工作总结 (the newest of each) as paper."""
+    ids = {gid: name for name, gid in data.group_ids.items()}
+    newest: dict[tuple[str, int], archive.ArchiveRecord] = {}
+    for record in data.found:
+        if (record.kind in plans.GROUP and not record.deleted and record.link_id in ids
+                and record.link_kind == term_repo.GROUP_LINK):
+            newest[(record.kind, record.link_id)] = record
+    for (kind, gid), record in sorted(newest.items()):
+        group = ids[gid]
+        name = safe_name(texts_term.GROUP_DOC_FILE.format(
+            group=group, label=data.settings.catalog.label(kind)))
+        bundle.writestr(f"{texts_term.PLANS_DIR}/{name}.docx", term_archive.group_document(
+            paper, data.term, record, group, data.now))

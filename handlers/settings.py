@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator,
 
 from handlers.forms.catalog import FormCatalog
 from handlers.forms.spec import FieldPatch, FormSpec
+from handlers.term_settings import AppraisalSpec, CreditsSpec, OutingsSpec, PlansSpec
 from scheduler.calendar import DayOff, MakeUpDay, SchoolCalendar, Slot
 
 
@@ -211,6 +212,11 @@ class Settings(_Spec):
     drafts: DraftsSpec = DraftsSpec()
     forms: tuple[FormSpec, ...] = ()
     form_patches: tuple[FieldPatch, ...] = ()
+    # issue 16 §6, §7 (handlers.term_settings)
+    plans: PlansSpec = PlansSpec()
+    outings: OutingsSpec = OutingsSpec()
+    appraisal: AppraisalSpec = AppraisalSpec()
+    credits: CreditsSpec = CreditsSpec()
     _catalog: FormCatalog = PrivateAttr()
     _calendar: SchoolCalendar = PrivateAttr()
 

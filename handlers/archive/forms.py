@@ -108,9 +108,11 @@ def _month_cells(term: Term, item: quotas.QuotaProgress,
 def portfolio(paper: Paper, term: Term, person: Person, items: Sequence[quotas.QuotaProgress],
               own: Sequence[ArchiveRecord], sessions: Sequence[ArchiveMeeting],
               lessons: Sequence[ArchiveLesson], observed: Sequence[ArchiveRecord],
-              pauses: dict[int, list[tuple[date, date]]], now: datetime) -> bytes:
+              pauses: dict[int, list[tuple[date, date]]], now: datetime,
+              boxes: tuple[str, str, str] = ("", "", "")) -> bytes:
     """One 个人研修档案: cover, contents, quotas by month, attendance, 公开课, records by
-    kind, and room for 学期总结 and 评价."""
+    kind, and the 学期总结 and 评价 boxes (``boxes``: 学期总结, 教研组评价, 教导处评价; empty
+    ones are left tall to write in)."""
     settings = term.settings
     member = person.member
     paper.begin(title=texts.EXPORT_PORTFOLIO_TITLE.format(name=member.name), now=now)
@@ -224,9 +226,9 @@ def portfolio(paper: Paper, term: Term, person: Person, items: Sequence[quotas.Q
                     paper.labelled(field.label, str(value))
     # 五、六: room for what is not collected yet
     paper.heading(texts.EXPORT_PORTFOLIO_SECTIONS[4])
-    paper.table((16,), [("",)], min_heights=(10.0,))
+    paper.table((16,), [(boxes[0],)], min_heights=(10.0,))
     paper.heading(texts.EXPORT_PORTFOLIO_SECTIONS[5])
-    paper.table((2.6, 13.4), [("教研组评价", ""), ("教导处评价", "")], labels=True,
+    paper.table((2.6, 13.4), [("教研组评价", boxes[1]), ("教导处评价", boxes[2])], labels=True,
                 min_heights=(4.0, 4.0))
     paper.text()
     paper.text(texts.EXPORT_SIGNATURES)

@@ -8,7 +8,7 @@ and no attendance, a month not begun has an empty cell.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -398,8 +398,10 @@ def build_workbook(term: Term, members: Sequence[MemberRow], attendees: Sequence
                    sessions: Sequence[ArchiveMeeting], lessons: Sequence[ArchiveLesson],
                    measured: dict[int, list[quotas.QuotaProgress]],
                    attendance: dict[int, tuple[int, int]],
-                   pauses: dict[int, list[tuple[date, date]]]) -> bytes:
-    """台账.xlsx: 听课, 反思与材料, 教研活动, 考勤 per group, 请假, 公开课, 统计汇总, 指标汇总.
+                   pauses: dict[int, list[tuple[date, date]]],
+                   extra: Callable[[Workbook], None] | None = None) -> bytes:
+    """台账.xlsx: 听课, 反思与材料, 教研活动, 考勤 per group, 请假, 公开课, 统计汇总, 指标汇总,
+    then the sheets ``extra`` adds (the term's 考核 and plans, issue 16).
 
     ``members`` are whom the export is for; ``attendees`` everyone of its groups (a
     session's 应到/实到 counts the whole group)."""
@@ -416,4 +418,6 @@ def build_workbook(term: Term, members: Sequence[MemberRow], attendees: Sequence
     _lessons(book, term, lessons, group_of)
     _counts(book, term, members, found, lessons, attendance)
     _quotas(book, term, members, measured, attendance)
+    if extra is not None:
+        extra(book)
     return to_bytes(book)

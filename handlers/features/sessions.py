@@ -9,7 +9,7 @@ from typing import Any
 from handlers import texts
 from handlers.callback_data import is_id
 from handlers.context import ButtonRoute, Command, Ctx, Where
-from handlers.features import records
+from handlers.features import outings, records
 from handlers.forms import engine
 from handlers.forms.engine import Draft
 from handlers.forms.spec import FormSpec
@@ -570,7 +570,8 @@ def pause(ctx: Ctx, arg: str) -> list[Reply]:
     meetings.add_pause(ctx.session, teacher_id=ctx.me.id, start=start, end=end, reason=reason)
     said = texts.PAUSE_OK_DAY if end == start else texts.PAUSE_OK
     return [Reply(said.format(start=fmt_date(start), end=fmt_date(end),
-                              reason=esc(reason or texts.NONE)))]
+                              reason=esc(reason or texts.NONE))),
+            *outings.on_pause(ctx, start, end, reason)]  # issue 16 §6: 外出学习汇报
 
 
 records.SUBMITTERS.update({
