@@ -161,7 +161,10 @@ async def test_dates_and_periods_as_teachers_write_them(driver: Driver) -> None:
 async def test_pause_for_a_single_day(driver: Driver) -> None:
     driver.bind(LIU)
     answer = shown(await driver.send(LIU, "/pause 12月3日 外出培训"))
-    assert answer == "好的，12月3日（周四）不再给您发提醒，当天的教研记为请假（外出培训）。"
+    assert answer == ("好的，12月3日（周四）不再给您发提醒，当天的教研记为请假（外出培训）。\n"
+                      # issue 16 §6: a pause for 外出培训 owes a 外出学习汇报
+                      "📚 这是一次外出学习："
+                      "回来后请在12月17日（周四）前交一份外出学习汇报（/outings）。")
     both = shown(await driver.send(LIU, "/pause 12月8日 12月9日 外出培训"))
     assert both.startswith("好的，12月8日（周二）至12月9日（周三）不再给您发提醒")
 

@@ -118,6 +118,12 @@ PAIRED_ARGS = {
     "teacher": ("刘洋", "孙丽", "吴敏", "<b>x</b>", "外校管理员", ""),
     "addteacher": ("李明 数学组 教师 数学", "<b>新</b>&amp;zz 语文组", "刘洋 语文组", "x 体育组",
                    "新人 语文组 校长", "新人 语文组 <i>", "a" * 21 + " 语文组"),
+    # issue 16 §6, §7
+    "outing": ("刘洋 省培 12月4日", "刘洋 <b>x</b> 明天", "不存在 省培 今天", "刘洋 x 2月30日",
+               "刘洋", ""),
+    "appraise": ("", "刘洋", "<b>x</b>", "a" * 41),
+    "plans": ("", "x"),
+    "outings": ("", "x"),
 }
 DEEP_LINKS = (
     "bind-XXXX", "bind-", "bind-ABCDEFGH", "bind-abcdefgh", "bind-" + "Z" * 60,
@@ -157,6 +163,10 @@ FORGED_BUTTONS = (
     "bk:unbook:1", "bk:view:1", "bk:reflect:1", "bk:note:1", "bk:observe:1", "bk:reviews:1",
     "set:day:9", "set:day:3", "set:day:0", "set:on", "set:off", "set:", "", ":", "::", "ses",
     "ses:", "unknown:1", "mine:view:99999:0",
+    # issue 16 §6, §7
+    "pln:w:dev_plan", "pln:w:group_plan:1", "pln:w:group_plan:x", "pln:w:", "pln:x",
+    "out:w:1", "out:s:1", "out:m:1:1", "out:m:1:x", "out:", "apr:t:1", "apr:adj:1",
+    "apr:all:0", "apr:t:x", "apr:",
 )
 # Each button prefix with its actions (and a stray one), for half-plausible forged data.
 ROUTE_ACTIONS = {
@@ -172,6 +182,9 @@ ROUTE_ACTIONS = {
     "bk": ("view", "book", "unbook", "reflect", "note", "observe", "reviews"),
     "set": ("day", "on", "off"),
     "ro": ("role", "group", "on", "off", "code", "unbind"),
+    "pln": ("w",),  # issue 16 §6, §7
+    "out": ("w", "s", "m"),
+    "apr": ("t", "adj", "all"),
 }
 MUTATIONS = ("", "x", "0", "-1", "999999", "<b>", "²", "1" * 25, ":", "::1", "summary", "ok")
 
@@ -793,7 +806,7 @@ def _assert_nobody_changed_what_they_may_not(core: Core, accounts: dict[str, str
         assert entry.actor_id not in forbidden, entry
         assert entry.school_id == core.school_id, entry
         if entry.action in ("link_chat", "leave_decision", "bind_request", "roster_add",
-                            "roster_change"):
+                            "roster_change", "appraisal_adjust"):
             assert entry.actor_id == admin, entry
         elif entry.action in ("cancel_session", "move_session", "correct_attendance"):
             assert entry.actor_id in {*leaders, admin}, entry

@@ -23,7 +23,7 @@ from handlers.permissions import Access
 from handlers.render import polite
 from handlers.types import Button, Chat, ChatKind, Reply
 from scheduler.clock import ManualClock
-from storage.repos import chats, drafts, lessons, meetings, people, records, school
+from storage.repos import chats, drafts, lessons, meetings, people, records, school, term
 from storage.repos.outbox import OutboxItem
 from storage.tables import (
     Attendance,
@@ -72,12 +72,18 @@ COMMAND_TABLE: dict[str, tuple[Access, Where]] = {
     "addteacher": (A, PRIVATE),
     "link": (A, GROUP),
     "unlink": (A, GROUP),
+    # issue 16 §6, §7
+    "plans": (T, PRIVATE),
+    "outings": (T, PRIVATE),
+    "outing": (A, PRIVATE),
+    "appraise": (A, PRIVATE),
 }
 # button prefix -> the least access that may press it.
 BUTTON_TABLE: dict[str, Access] = {
     "f": T, "rec": T, "mine": T, "att": T, "bk": T, "set": T,
     "ses": L, "chk": L,
     "lv": A, "br": A, "ro": A,
+    "pln": T, "out": T, "apr": A,  # issue 16 §6, §7
 }
 # Arguments that keep a cell cheap and free of side effects (a bare /export takes seconds).
 COMMAND_ARGS = {"export": "刘洋"}
@@ -255,6 +261,10 @@ def _allowed_marker(name: str, role: Role, chat: Chat) -> str:
         "addteacher": "请这样发送：/addteacher 姓名 教研组",
         "link": "请这样发送：/link 语文组",
         "unlink": "本群已取消关联",
+        "plans": "· 计划与总结",
+        "outings": "· 外出学习汇报",
+        "outing": "请这样发送：/outing 姓名 培训名称 返校日期",
+        "appraise": "· 考核（截至",
     }
     marker = markers[name]
     return marker if isinstance(marker, str) else marker()
@@ -462,6 +472,25 @@ CASES: dict[str, list[Case]] = {
         Case("set:day:3", _everyone("提醒设置")),
         Case("set:day:9", _everyone(EXPIRED)),
     ],
+    # issue 16 §6, §7
+    "pln": [
+        Case("pln:w:dev_plan", _everyone("个人专业发展计划 · 第 1/4 项")),
+        Case("pln:w:group_plan:{G}", _everyone("只有本组教研组长可以写",
+                                               leader="教研组工作计划 · 第 1/5 项")),
+        Case("pln:w:nope", _everyone(EXPIRED)),
+    ],
+    "out": [
+        Case("out:w:{O}", _everyone(EXPIRED, teacher="外出学习汇报 · 第 2/4 项")),
+        Case("out:s:{O}", _everyone(EXPIRED, leader="安排到语文组哪一次教研活动",
+                                    admin="安排到语文组哪一次教研活动")),
+        Case("out:m:{O}:{MM}", _everyone(EXPIRED)),
+        Case("out:w:999999", _everyone("这条外出学习记录已经没有了")),
+    ],
+    "apr": [
+        Case("apr:t:{LIU}", {"admin": "刘洋 · 考核（语文组）"}),
+        Case("apr:all:0", {"admin": "· 考核（截至"}),
+        Case("apr:t:{other_admin}", {"admin": EXPIRED}),
+    ],
 }
 
 
@@ -518,6 +547,11 @@ async def _objects(world: World) -> dict[str, int]:
     made = core.db.call(apply)
     made["GAO"] = world.teacher_id("高远")
     made["ADMIN"] = world.teacher_id("陈主任")
+    made["O"] = core.db.call(lambda s: term.add_outing(  # issue 16 §6: 刘洋's outing
+        s, school_id=core.school_id, teacher_id=liu, semester_id=school.current_semester(
+            s, school_id=core.school_id, today=date(2026, 11, 30)).id, training="省培",
+        start=date(2026, 11, 30), returns_on=date(2026, 12, 1), due_on=date(2026, 12, 15),
+        source=term.ASSIGNED, assigned_by=None, now=now))
     await world.driver.send("申请人", "/request 高远")
     made["B"] = core.db.call(lambda s: s.exec(select(BindRequest.id)).one())
     return made

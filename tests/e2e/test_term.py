@@ -5,7 +5,7 @@ Wednesday 2026-12-02."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import date, datetime
 
 import pytest
 
@@ -85,10 +85,11 @@ async def test_plans_are_written_from_plans_and_the_school_sees_who_is_missing(
     assert "✅ 语文组教研组工作计划：已提交（12月2日（周三））" in overview
     assert "❗ 数学组教研组工作计划：未提交" in overview
     missing = next(line for line in overview.splitlines() if line.startswith("    未交："))
-    assert LIU not in missing and SUN in missing
+    assert LIU not in missing
+    assert SUN in missing
     # A teacher cannot open a group's form by forging its button.
-    forged = await bot.send(LIU, button=[b.data for r in leader for row in r.buttons
-                                         for b in row if "教研组工作计划" in b.label][0])
+    forged = await bot.send(LIU, button=next(b.data for r in leader for row in r.buttons
+                                         for b in row if "教研组工作计划" in b.label))
     assert "只有本组教研组长" in shown(forged)
 
 
@@ -132,7 +133,8 @@ async def test_an_outing_is_assigned_reported_scheduled_and_reminded(
     await tick_at(bot, clock, clock.now())  # the scheduler has made the semester's sessions
     replies = await bot.send(CHEN, "/outing 刘洋 省骨干教师培训 12月4日")
     assert plain(replies[0]) == (
-        "✅ 已安排刘洋参加「省骨干教师培训」，12月4日（周五）返校，12月18日（周五）前交外出学习汇报。")
+        "✅ 已安排刘洋参加「省骨干教师培训」，12月4日（周五）返校，"
+        "12月18日（周五）前交外出学习汇报。")
     (told,) = to_chat(replies, bot.account(LIU))
     assert "陈主任安排您参加「省骨干教师培训」" in plain(told)
     (leader,) = to_chat(replies, bot.account(WANG))
@@ -151,7 +153,8 @@ async def test_an_outing_is_assigned_reported_scheduled_and_reminded(
     picked = await tap(bot, WANG, listed, "安排汇报：刘洋")
     assert "把刘洋的汇报「省骨干教师培训」安排到语文组哪一次教研活动？" in shown(picked)
     done = await tap(bot, WANG, picked, "语文组 12月9日（周三）")
-    assert ("✅ 已把刘洋的外出学习汇报安排到12月9日（周三）的教研活动，主题：外出学习汇报：省骨干教师培训"
+    assert ("✅ 已把刘洋的外出学习汇报安排到12月9日（周三）的教研活动，"
+            "主题：外出学习汇报：省骨干教师培训"
             in shown(done))
     assert "您的外出学习汇报安排在12月9日（周三）的语文组教研活动" in shown(
         to_chat(done, bot.account(LIU)))
@@ -159,8 +162,8 @@ async def test_an_outing_is_assigned_reported_scheduled_and_reminded(
     def topic(session) -> tuple[str, str]:  # type: ignore[no-untyped-def]
         ids = school_repo.group_ids(session, school_id=bot.core.school_id)
         (meeting,) = meetings.list_meetings(session, group_ids=[ids["语文组"]],
-                                            start=datetime(2026, 12, 9).date(),
-                                            end=datetime(2026, 12, 9).date())
+                                            start=date(2026, 12, 9),
+                                            end=date(2026, 12, 9))
         return meeting.topic, meeting.host
 
     assert bot.core.db.call(topic) == ("外出学习汇报：省骨干教师培训", LIU)
@@ -182,11 +185,13 @@ async def test_an_outing_is_assigned_reported_scheduled_and_reminded(
 
 
 async def test_outing_usage_and_unknown_teacher(bot: Driver) -> None:
-    assert (await bot.say(CHEN, "/outing 刘洋")).startswith("请这样发送：/outing 姓名 培训名称 返校日期")
+    usage = await bot.say(CHEN, "/outing 刘洋")
+    assert usage.startswith("请这样发送：/outing 姓名 培训名称 返校日期")
     assert await bot.say(CHEN, "/outing 李白 省培 12月4日") == "花名册上没有「李白」。"
     assert "没看懂" in await bot.say(CHEN, "/outing 刘洋 省培 明年某天") or \
         "日期" in await bot.say(CHEN, "/outing 刘洋 省培 明年某天")
-    assert await bot.say(LIU, "/outings") == "2026-2027学年第一学期 · 外出学习汇报\n本学期还没有外出学习的记录。"
+    assert await bot.say(LIU, "/outings") == (
+        "2026-2027学年第一学期 · 外出学习汇报\n本学期还没有外出学习的记录。")
 
 
 # -- 考核 ---------------------------------------------------------------------------------
@@ -212,7 +217,8 @@ async def test_the_appraisal_is_seen_adjusted_with_a_reason_and_audited(bot: Dri
     form = await answer(bot, CHEN, "5", "承担区级公开课，额外加分", replies=form)
     saved = await tap(bot, CHEN, form, "提交")
     expected = min(100.0, round(base + 5, 1))
-    assert f"✅ 已调整刘洋的考核：+5 分（承担区级公开课，额外加分）。现在 {expected:g} 分" in shown(saved)
+    assert (f"✅ 已调整刘洋的考核：+5 分（承担区级公开课，额外加分）。现在 {expected:g} 分"
+            in shown(saved))
     again = await bot.say(CHEN, "/appraise 刘洋")
     assert "调整 +5 分：承担区级公开课，额外加分（陈主任" in again
     assert "考核调整：刘洋 +5 分，理由：承担区级公开课，额外加分" in await bot.say(CHEN, "/audit")
@@ -238,7 +244,8 @@ async def test_the_export_has_the_term_sheets_documents_and_filled_boxes(bot: Dr
         assert sheet in book.sheetnames
     rows = archive.rows("考核汇总")
     liu = next(row for row in rows if row[1] == LIU)
-    assert liu[2] == "语文组" and liu[-2] in ("优秀", "良好", "合格", "不合格")
+    assert liu[2] == "语文组"
+    assert liu[-2] in ("优秀", "良好", "合格", "不合格")
     ranking = archive.rows("优秀教研组")
     assert [row[0] for row in ranking] == list(range(1, len(ranking) + 1))
     assert {row[1] for row in ranking} == {"语文组", "数学组", "英语组", "综合组"}
@@ -248,11 +255,13 @@ async def test_the_export_has_the_term_sheets_documents_and_filled_boxes(bot: Dr
     assert any(row[1] == WANG and row[2] == "语文组" and row[3] == "教研组工作计划"
                and row[6] == "已交" for row in plans_rows)
     (outing,) = archive.rows("外出学习汇报")
-    assert outing[1] == LIU and outing[2] == "省骨干教师培训"
+    assert outing[1] == LIU
+    assert outing[2] == "省骨干教师培训"
     docs = archive.docs("教研组计划与总结")
     assert list(docs) == ["语文组_教研组工作计划.docx"]
     body = "\n".join(p.text for p in docs["语文组_教研组工作计划.docx"].paragraphs)
-    assert "语文组教研工作计划" in body and "组长：王芳" in body
+    assert "语文组教研工作计划" in body
+    assert "组长：王芳" in body
     (portfolio,) = [doc for name, doc in archive.docs("个人研修档案").items()
                     if name.startswith(LIU)]
     cells = [cell.text for table in portfolio.tables for row in table.rows
