@@ -21,11 +21,11 @@ from handlers import texts
 from handlers.callback_data import is_id
 from handlers.context import ButtonRoute, Command, Ctx, Where
 from handlers.features import plans, records
-from handlers.features.progress import attendance, measure_people
+from handlers.features.progress import attendance, measure_people, started
 from handlers.forms.engine import Draft
 from handlers.forms.spec import FormSpec
 from handlers.permissions import Access
-from handlers.quotas import QuotaProgress
+from handlers.quotas import QuotaProgress, whole
 from handlers.render import esc, shorten
 from handlers.settings import Settings
 from handlers.term_settings import AppraisalItem, ItemType
@@ -134,7 +134,9 @@ def _facts(session: Session, settings: Settings, school_id: int, semester: Semes
     given = record_repo.open_lesson_times(session, teacher_ids=ids, semester_id=semester.id)
     return _Facts(
         measure_people(session, settings, semester, today, members, history=True), marks,
-        pieces, plans_owed, outings_owed, attendance(session, settings, semester, today, ids),
+        pieces, plans_owed, outings_owed,
+        attendance(session, settings, semester, today, ids,
+                   since=started(session, settings, semester)),
         {teacher: sum(1 for t in times if t.astimezone(settings.zone).date() <= today)
          for teacher, times in given.items()})
 
@@ -143,14 +145,19 @@ def _item(item: AppraisalItem, teacher: int, facts: _Facts) -> ItemScore:
     """One item's points for one teacher."""
     weight = item.weight
     if item.type is ItemType.QUOTA:
+        # Measured against what is due by today (the quotas' own pace and due dates), so
+        # a mid-term 考核 is fair and the term-end one asks the whole target.
         found = [q for q in facts.measured.get(teacher, []) if q.quota.kind == item.kind]
         periods = [p for q in found for p in (*q.past, q.current)]
         target = sum(p.target for p in periods)
+        due = sum(p.target if p.closed else min(p.target, whole(p.expected)) for p in periods)
         done = sum(min(p.done, p.target) for p in periods)
-        earned = _share(done, target, weight)
-        detail = (tt.DETAIL_QUOTA.format(done=done, target=target) if found
-                  else tt.DETAIL_NO_QUOTA)
-        return ItemScore(item.label, weight, earned, detail)
+        if not found:
+            return ItemScore(item.label, weight, None, tt.DETAIL_NO_QUOTA)
+        if due == 0:
+            return ItemScore(item.label, weight, None, tt.DETAIL_NONE_DUE)
+        return ItemScore(item.label, weight, _share(done, due, weight),
+                         tt.DETAIL_QUOTA.format(done=done, due=due, target=target))
     if item.type is ItemType.RECORDS:
         count = facts.pieces.get(teacher, Counter())[item.kind]
         return ItemScore(item.label, weight, min(weight, count * item.per),

@@ -82,10 +82,11 @@ def measure_people(session: Session, settings: Settings, semester: SemesterRow, 
 
 
 def attendance(session: Session, settings: Settings, semester: SemesterRow, today: date,
-               ids: Sequence[int]) -> dict[int, tuple[int, int]]:
-    """(attended, held) per teacher over their groups' sessions held by ``today``; teachers
-    in no group are not in it."""
-    return {teacher: quotas.attended(found, today)
+               ids: Sequence[int], *, since: date | None = None) -> dict[int, tuple[int, int]]:
+    """(attended, held) per teacher over their groups' sessions held by ``today`` (and on or
+    after ``since``, if given); teachers in no group are not in it."""
+    return {teacher: quotas.attended([s for s in found if since is None or s[0] >= since],
+                                     today)
             for teacher, found in _sessions(session, settings, semester, ids).items()}
 
 

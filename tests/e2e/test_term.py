@@ -10,7 +10,9 @@ from datetime import date, datetime
 import pytest
 
 from bot.app import build_runner
-from bot.config import Config
+from bot.config import Config, TelegramSpec
+from bot.tg.adapter import build_application
+from handlers.dispatch import Core
 from handlers.term_settings import AppraisalSpec, OutingsSpec, PlansSpec
 from handlers.types import Reply
 from scheduler.clock import ManualClock
@@ -21,6 +23,11 @@ from tests.conftest import ZONE, make_core
 from tests.drivers import Driver, labels, plain, prose, shown, tap
 from tests.e2e.test_exports import Archive
 from tests.e2e.test_lessons import answer, to_chat
+from tests.e2e.test_telegram import CHEN as TG_CHEN
+from tests.e2e.test_telegram import LIU as TG_LIU
+from tests.e2e.test_telegram import WANG as TG_WANG
+from tests.fakes import TOKEN, RecordingRequest, Telegram, unpaced
+from tests.fakes import shown as tg_shown
 
 LIU, SUN, WANG, ZHANG, CHEN = "刘洋", "孙丽", "王芳", "张伟", "陈主任"
 LONG = prose("本学期我要在阅读教学中多让学生开口说话，每周整理一次课堂实录。", 8)
@@ -269,3 +276,35 @@ async def test_the_export_has_the_term_sheets_documents_and_filled_boxes(bot: Dr
     assert any(cell.startswith("我的学期总结\n主要收获：") for cell in cells)
     assert any(cell.startswith("考核得分 ") and "等级：" in cell for cell in cells)
     assert any(cell.startswith("检查结果：合格 0 份") for cell in cells)
+
+
+# -- through the Telegram Application ------------------------------------------------------
+
+
+async def test_outing_and_appraisal_through_telegram(core: Core) -> None:
+    api = RecordingRequest()
+    app = build_application(core, token=TOKEN, spec=TelegramSpec(), request=api,
+                            limiter=unpaced())
+    async with app:
+        tg = Telegram(app, api, core)
+        for user, name in ((TG_CHEN, CHEN), (TG_LIU, LIU), (TG_WANG, WANG)):
+            await tg.bind(user, name)
+        sent = await tg.say(TG_CHEN, "/outing 刘洋 省骨干教师培训 12月4日")
+        assert tg_shown(sent[0].text).startswith("✅ 已安排刘洋参加「省骨干教师培训」")
+        told = next(call for call in sent if call.chat_id == TG_LIU.id)
+        assert "陈主任安排您参加「省骨干教师培训」" in tg_shown(told.text)
+        assert any(call.chat_id == TG_WANG.id for call in sent)
+        pressed = await tg.press(TG_LIU, told, "写汇报：省骨干教师培训")
+        asked = [c for c in pressed if c.method == "sendMessage" and c.chat_id == TG_LIU.id]
+        assert "外出学习汇报 · 第 2/4 项 · 学习收获" in tg_shown(asked[-1].text)
+
+        [overview] = await tg.say(TG_CHEN, "/appraise")
+        assert "· 考核（截至 2026-11-30，满分 100）" in tg_shown(overview.text)
+        label = next(b for b in overview.labels if b.startswith("刘洋 "))
+        pressed = await tg.press(TG_CHEN, overview, label)
+        [edit] = [c for c in pressed if c.method == "editMessageText"]
+        assert "刘洋 · 考核（语文组）" in tg_shown(edit.text)
+        assert edit.labels == ["调整分数", "返回名单"]
+        refused = await tg.say(TG_WANG, "/appraise")
+        assert "抱歉，只有管理员可以使用 /appraise" in tg_shown(refused[0].text)
+    assert api.malformed == []
