@@ -13,7 +13,15 @@ from bot.app import build_runner
 from bot.config import Config, TelegramSpec
 from bot.tg.adapter import build_application
 from handlers.dispatch import Core
-from handlers.term_settings import AppraisalSpec, OutingsSpec, PlansSpec
+from handlers.term_settings import (
+    AppraisalItem,
+    AppraisalSpec,
+    CreditRule,
+    CreditsSpec,
+    ItemType,
+    OutingsSpec,
+    PlansSpec,
+)
 from handlers.types import Reply
 from scheduler.clock import ManualClock
 from storage.repos import meetings
@@ -23,6 +31,7 @@ from tests.conftest import ZONE, make_core
 from tests.drivers import Driver, labels, plain, prose, shown, tap
 from tests.e2e.test_exports import Archive
 from tests.e2e.test_lessons import answer, to_chat
+from tests.e2e.test_review import hand_in_reflection
 from tests.e2e.test_telegram import CHEN as TG_CHEN
 from tests.e2e.test_telegram import LIU as TG_LIU
 from tests.e2e.test_telegram import WANG as TG_WANG
@@ -308,3 +317,66 @@ async def test_outing_and_appraisal_through_telegram(core: Core) -> None:
         refused = await tg.say(TG_WANG, "/appraise")
         assert "抱歉，只有管理员可以使用 /appraise" in tg_shown(refused[0].text)
     assert api.malformed == []
+
+
+# -- 考核 figures, exactly -------------------------------------------------------------------
+
+
+async def mark(bot: Driver, reviewer: str, record_label: str, verdict: str,
+               comment: str) -> None:
+    """``reviewer`` marks the record labelled ``record_label`` of 刘洋 through /check."""
+    overview = await bot.send(reviewer, "/check")
+    line = next(label for label in labels(overview) if label.startswith(LIU))
+    page = await tap(bot, reviewer, overview, line)
+    record = await tap(bot, reviewer, page, record_label)
+    form = await tap(bot, reviewer, record, verdict)
+    form = await answer(bot, reviewer, comment, replies=form)
+    await tap(bot, reviewer, form, "提交")
+
+
+async def test_the_score_follows_the_rules_and_the_adjustment(
+        config: Config, sqlite_url: str, clock: ManualClock) -> None:
+    rules = AppraisalSpec(items=(
+        AppraisalItem(label="反思篇数", type=ItemType.RECORDS, kind="reflection", weight=20,
+                      per=5),
+        AppraisalItem(label="优秀作品", type=ItemType.EXCELLENT, weight=10, per=10),
+        AppraisalItem(label="检查结果", type=ItemType.REVIEW, weight=20),
+        AppraisalItem(label="计划与总结", type=ItemType.PLANS, weight=50)))
+    credits = CreditsSpec(enabled=True, max=10,
+                          rules=(CreditRule(kind="reflection", per=0.5),))
+    school = config.model_copy(update={"appraisal": rules, "credits": credits})
+    clock.set(datetime(2026, 12, 2, 16, 0, tzinfo=ZONE))
+    bot = Driver(make_core(school, sqlite_url, clock))
+    bot.bind(LIU, WANG, CHEN)
+    await hand_in_reflection(bot, LIU)
+    await hand_in_reflection(bot, LIU)
+    await write_personal_plan(bot, LIU)
+    overview = await bot.send(WANG, "/check")
+    page = await tap(bot, WANG, overview, next(label for label in labels(overview)
+                                               if label.startswith(LIU)))
+    first, _second = [label for label in labels(page) if "教学反思" in label]
+    await mark(bot, WANG, first, "优秀", "反思具体，推荐参加评比。")
+    # The first is marked now; the one still 未检查 is the second.
+    overview = await bot.send(WANG, "/check")
+    page = await tap(bot, WANG, overview, next(label for label in labels(overview)
+                                               if label.startswith(LIU)))
+    (second,) = [label for label in labels(page) if "教学反思" in label and "未检查" in label]
+    await mark(bot, WANG, second, "退回修改", "失败处请再具体一些。")
+    text = await bot.say(CHEN, "/appraise 刘洋")
+    # 2 reflections × 5 = 10/20; one 优秀 × 10 = 10/10; 1 of 2 checked passed: 10/20;
+    # the plan due on 9-15 handed in: 50/50 (the summary is not due yet).
+    assert "· 反思篇数：10/20 分（2 份，每份 5 分）" in text
+    assert "· 优秀作品：10/10 分（优秀 1 份，每份 10 分）" in text
+    assert "· 检查结果：10/20 分（检查 2 份，合格或优秀 1 份）" in text
+    assert "· 计划与总结：50/50 分（应交 1 份，已交 1 份）" in text
+    assert "按细则得分：80 分" in text
+    assert "总分 80 分，等级：良好 · 学分 1" in text
+    form = await tap(bot, CHEN, await bot.send(CHEN, "/appraise 刘洋"), "调整分数")
+    form = await bot.send(CHEN, "-25")
+    assert "-25 超出了范围，请输入 -20 到 20 之间的数字。" in shown(form)
+    form = await answer(bot, CHEN, "-6", "反思有抄袭", replies=form)
+    saved = shown(await tap(bot, CHEN, form, "提交"))
+    assert "✅ 已调整刘洋的考核：-6 分（反思有抄袭）。现在 74 分，合格。" in saved
+    overview = await bot.say(CHEN, "/appraise")
+    assert "刘洋（语文组）74 分 合格 · 学分 1" in overview
+    bot.core.db.close()
