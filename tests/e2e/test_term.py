@@ -4,7 +4,7 @@ Wednesday 2026-12-02."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import date, datetime
 
 import pytest
@@ -28,6 +28,11 @@ from storage.repos import meetings
 from storage.repos import school as school_repo
 from storage.repos.outbox import OutboxItem
 from tests.conftest import ZONE, make_core
+from tests.dingtalk_harness import CHEN as DT_CHEN
+from tests.dingtalk_harness import LIU as DT_LIU
+from tests.dingtalk_harness import WANG as DT_WANG
+from tests.dingtalk_harness import DingTalk, running
+from tests.dingtalk_harness import shown as dt_shown
 from tests.drivers import Driver, labels, plain, prose, shown, tap
 from tests.e2e.test_exports import Archive
 from tests.e2e.test_lessons import answer, to_chat
@@ -35,6 +40,7 @@ from tests.e2e.test_review import hand_in_reflection
 from tests.e2e.test_telegram import CHEN as TG_CHEN
 from tests.e2e.test_telegram import LIU as TG_LIU
 from tests.e2e.test_telegram import WANG as TG_WANG
+from tests.fake_dingtalk import FakeDingTalk
 from tests.fakes import TOKEN, RecordingRequest, Telegram, unpaced
 from tests.fakes import shown as tg_shown
 
@@ -183,6 +189,10 @@ async def test_an_outing_is_assigned_reported_scheduled_and_reminded(
         return meeting.topic, meeting.host
 
     assert bot.core.db.call(topic) == ("外出学习汇报：省骨干教师培训", LIU)
+    # The leader's notice of that session starts from it.
+    announce = await bot.say(WANG, "/announce")
+    assert "外出学习汇报：省骨干教师培训" in announce
+    await bot.send(WANG, "/cancel")
     # A teacher may not schedule, even by forging the button.
     assert "失效" in shown(await bot.send(LIU, button="out:s:1"))
 
@@ -380,3 +390,36 @@ async def test_the_score_follows_the_rules_and_the_adjustment(
     overview = await bot.say(CHEN, "/appraise")
     assert "刘洋（语文组）74 分 合格 · 学分 1" in overview
     bot.core.db.close()
+
+
+# -- on 钉钉 --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+async def on_dingtalk(core: Core) -> AsyncIterator[tuple[DingTalk, FakeDingTalk]]:
+    """The 钉钉 adapter running against the fake 钉钉 server."""
+    server = FakeDingTalk().start()
+    try:
+        async with running(core, server) as harness:
+            yield harness, server
+    finally:
+        server.stop()
+
+
+async def test_an_outing_on_dingtalk(on_dingtalk: tuple[DingTalk, FakeDingTalk]) -> None:
+    dt, fake = on_dingtalk
+    for staff in (DT_CHEN, DT_LIU, DT_WANG):
+        await dt.bind(staff)
+    await dt.say(DT_CHEN, "/outing 刘洋 省骨干教师培训 12月4日")
+    assert "已安排刘洋参加「省骨干教师培训」" in dt.texts(DT_CHEN.user_id)[-1]
+    # The assignment reaches 刘洋 as a card with its button; he opens the 汇报 from it.
+    card = fake.last_card(DT_LIU.user_id)
+    assert "陈主任安排您参加「省骨干教师培训」" in dt_shown(card.text)
+    await dt.press(DT_LIU, card, "写汇报：省骨干教师培训")
+    assert "外出学习汇报 · 第 2/4 项 · 学习收获" in dt.texts(DT_LIU.user_id)[-1]
+    await dt.say(DT_LIU, "/cancel")
+    # 王芳 schedules it from /outings.
+    await dt.say(DT_WANG, "/outings")
+    listed = fake.last_card(DT_WANG.user_id)
+    assert "刘洋「省骨干教师培训」" in dt_shown(listed.text)
+    assert listed.labels == ["安排汇报：刘洋"]
