@@ -267,3 +267,17 @@ class Settings(_Spec):
     def group(self, name: str) -> GroupSpec | None:
         """The group named ``name``, if the school has one."""
         return next((group for group in self.groups if group.name == name), None)
+
+    @model_validator(mode="after")
+    def _term_kinds(self) -> Settings:
+        """Issue 16: 考核 items and 学分 rules name record kinds the school has."""
+        fed = {"open_lesson", "attendance"}
+        kinds = {form.kind for form in self._catalog if form.record}
+        named = [(f"appraisal.items[{i}]", item.kind)
+                 for i, item in enumerate(self.appraisal.items) if item.kind]
+        named += [(f"credits.rules[{i}]", rule.kind) for i, rule in enumerate(self.credits.rules)]
+        for where, kind in named:
+            if kind not in kinds | fed:
+                raise ValueError(f"{where}.kind：没有 {kind} 这种记录（可选："
+                                 f"{'、'.join(sorted(kinds | fed))}）")
+        return self

@@ -30,6 +30,14 @@ class PlansSpec(_Spec):
     # Who writes the 个人 plan and summary (leaders also write their groups').
     roles: tuple[str, ...] = ("teacher", "leader")
 
+    @field_validator("roles")
+    @classmethod
+    def _known_roles(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = [role for role in value if role not in ("teacher", "leader", "admin")]
+        if unknown:
+            raise ValueError(f"未知的角色 {unknown}，可选 teacher、leader、admin")
+        return value
+
 
 class OutingsSpec(_Spec):
     """外出学习汇报: who studied outside reports back within ``report_days`` of returning."""

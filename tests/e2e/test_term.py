@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from datetime import date, datetime
+from pathlib import Path
 
 import pytest
 
 from bot.app import build_runner
-from bot.config import Config, TelegramSpec
+from bot.config import Config, ConfigError, TelegramSpec, load
 from bot.tg.adapter import build_application
 from handlers.dispatch import Core
 from handlers.term_settings import (
@@ -27,7 +28,7 @@ from scheduler.clock import ManualClock
 from storage.repos import meetings
 from storage.repos import school as school_repo
 from storage.repos.outbox import OutboxItem
-from tests.conftest import ZONE, make_core
+from tests.conftest import EXAMPLE_CONFIG, ZONE, make_core
 from tests.dingtalk_harness import CHEN as DT_CHEN
 from tests.dingtalk_harness import LIU as DT_LIU
 from tests.dingtalk_harness import WANG as DT_WANG
@@ -423,3 +424,24 @@ async def test_an_outing_on_dingtalk(on_dingtalk: tuple[DingTalk, FakeDingTalk])
     listed = fake.last_card(DT_WANG.user_id)
     assert "刘洋「省骨干教师培训」" in dt_shown(listed.text)
     assert listed.labels == ["安排汇报：刘洋"]
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (('kind = "reading_note", weight = 10', 'kind = "reading_notes", weight = 10'),
+     "appraisal.items[2].kind：没有 reading_notes 这种记录"),
+    (('{ kind = "outing_report", per = 1 }', '{ kind = "nope", per = 1 }'),
+     "credits.rules[2].kind：没有 nope 这种记录"),
+    (('roles = ["teacher", "leader"]   #', 'roles = ["boss"]   #'), "未知的角色 ['boss']"),
+    (('{ name = "合格", min = 60 }', '{ name = "合格", min = 95 }'),
+     "grades 需按 min 从高到低排列"),
+    (("report_days = 14", "report_days = 0"), "outings.report_days"),
+])
+def test_a_wrong_term_setting_names_the_key(tmp_path: Path, change: tuple[str, str],
+                                            message: str) -> None:
+    text = EXAMPLE_CONFIG.read_text(encoding="utf-8")
+    assert change[0] in text
+    path = tmp_path / "config.toml"
+    path.write_text(text.replace(change[0], change[1]), encoding="utf-8")
+    with pytest.raises(ConfigError) as error:
+        load(str(path))
+    assert message in str(error.value)
