@@ -224,7 +224,7 @@ def portfolio(paper: Paper, term: Term, person: Person, items: Sequence[quotas.Q
             for field, value in given:
                 if field.kind is FieldKind.LONG_TEXT:
                     paper.labelled(field.label, str(value))
-    # 五、六: room for what is not collected yet
+    # 五、六: 学期总结 and 评价, kept tall for writing in by hand when empty
     paper.heading(texts.EXPORT_PORTFOLIO_SECTIONS[4])
     paper.table((16,), [(boxes[0],)], min_heights=(10.0,))
     paper.heading(texts.EXPORT_PORTFOLIO_SECTIONS[5])
