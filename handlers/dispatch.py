@@ -19,10 +19,13 @@ from handlers.context import ButtonRoute, Command, Ctx, Where
 from handlers.features import (
     account,
     admin,
+    appraisal,
     assignments,
     lessons,
     mentoring,
+    outings,
     pauses,
+    plans,
     prep,
     progress,
     records,
@@ -86,6 +89,7 @@ COMMANDS: dict[str, Command] = {
         *assignments.COMMANDS,
         *mentoring.COMMANDS, *research.COMMANDS,
         *prep.COMMANDS,
+        *plans.COMMANDS, *outings.COMMANDS, *appraisal.COMMANDS,  # issue 16 §6, §7
         Command("help", _help, Access.STRANGER, Where.ANY, texts.SUMMARY["help"]),
     )
 }
@@ -94,7 +98,7 @@ BUTTONS: dict[str, ButtonRoute] = {
     for route in (*account.BUTTONS, *records.BUTTONS, *sessions.BUTTONS, *lessons.BUTTONS,
                   *reports.BUTTONS, *admin.BUTTONS, *review.BUTTONS, *pauses.BUTTONS,
                   *assignments.BUTTONS, *mentoring.BUTTONS, *research.BUTTONS,
-                  *prep.BUTTONS)
+                  *prep.BUTTONS, *plans.BUTTONS, *outings.BUTTONS, *appraisal.BUTTONS)
 }
 # Form controls make sense only inside a form: they stay out of menus.
 _UNLISTED = {"start", "cancel", "back", "skip", "done"}
@@ -430,7 +434,12 @@ class Core:
                                   school_id=self.school_id),
                 functools.partial(research.plan_topic_reports, settings=self.settings,
                                   school_id=self.school_id),
-                functools.partial(prep.plan_prep, settings=self.settings)]
+                functools.partial(prep.plan_prep, settings=self.settings),
+                # issue 16 §6, §7
+                functools.partial(plans.plan_reminders, settings=self.settings,
+                                  school_id=self.school_id),
+                functools.partial(outings.plan_outing_reminders, settings=self.settings,
+                                  school_id=self.school_id)]
 
     def quiet_until(self, now: datetime) -> datetime | None:
         """The end of the quiet hours ``now`` falls in, or None when messages may go out."""

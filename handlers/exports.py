@@ -14,24 +14,29 @@ import functools
 import io
 import re
 import zipfile
+from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from openpyxl import Workbook
 from sqlmodel import Session
 
 from handlers import attachments, texts
+from handlers import term_texts as texts_term
 from handlers.archive import booklet, forms, ledgers
 from handlers.archive import mentoring as mentor_archive
 from handlers.archive import prep as prep_archive
 from handlers.archive import research as topic_archive
+from handlers.archive import term as term_archive
 from handlers.archive.paper import Paper
 from handlers.archive.sheets import clean, width
+from handlers.features import appraisal, plans
 from handlers.features.progress import attendance, measure_people, started
 from handlers.quotas import QuotaProgress
 from handlers.settings import Settings
-from storage.repos import archive, groups, research, school
+from storage.repos import archive, groups, research, reviews, school
+from storage.repos import term as term_repo
 from storage.repos.groups import MemberRow
 from storage.repos.school import SemesterRow
 
@@ -77,6 +82,13 @@ class ArchiveData:
     mentors: mentor_archive.MentorArchive | None = None
     topics: topic_archive.TopicArchive | None = None
     preps: dict[int, prep_archive.PrepPart] = field(default_factory=dict)
+    # issue 16 §6, §7: 考核, plans and summaries, 外出学习汇报, 检查 marks per teacher
+    appraisal: appraisal.Appraisal | None = None
+    plans_owed: list[plans.Owed] = field(default_factory=list)
+    outings: list[term_repo.OutingRow] = field(default_factory=list)
+    outing_topics: dict[int, str] = field(default_factory=dict)
+    marks: dict[int, Counter[str]] = field(default_factory=dict)
+    group_ids: dict[str, int] = field(default_factory=dict)
 
 
 def collect(session: Session, settings: Settings, school_id: int, scope: Scope,
@@ -104,7 +116,7 @@ def collect(session: Session, settings: Settings, school_id: int, scope: Scope,
     attendees = groups.members(session, group_ids=[ids[g] for g in wanted_groups if g in ids])
     lessons = archive.lessons_of(session, semester_id=scope.semester.id,
                                  teacher_ids=teacher_ids)
-    return ArchiveData(
+    data = ArchiveData(
         settings, scope, term, now, members, attendees,
         archive.records_of(session, semester_id=scope.semester.id, teacher_ids=teacher_ids),
         sessions, lessons,
@@ -120,6 +132,30 @@ def collect(session: Session, settings: Settings, school_id: int, scope: Scope,
                                        teacher_ids, term.today),
         topics=topic_archive.collect(session, settings, scope.semester, members),
         preps=prep_archive.collect(session, settings, sessions))
+    return _with_term(session, settings, school_id, data)
+
+
+def _with_term(session: Session, settings: Settings, school_id: int,
+               data: ArchiveData) -> ArchiveData:
+    """The term's 考核, plans and summaries, outings and 检查 marks (issue 16 §6, §7)."""
+    semester, members, today = data.scope.semester, data.members, data.term.today
+    ids = {m.id for m in members}
+    scored = (appraisal.appraise(session, settings, school_id, semester, today, members,
+                                 ranking=not data.scope.teacher)
+              if settings.appraisal.enabled and settings.appraisal.items else None)
+    owed = (plans.owed(session, settings, school_id, semester, members)
+            if settings.plans.enabled else [])
+    outings = (term_repo.outings(session, school_id=school_id, semester_id=semester.id,
+                                 teacher_ids=sorted(ids)) if settings.outings.enabled else [])
+    topics = {m.id: f"{m.group} {m.planned_on:%m-%d} {m.topic}" for m in data.sessions}
+    marks: dict[int, Counter[str]] = {}
+    for item in reviews.for_review(session, school_id=school_id, semester_id=semester.id,
+                                   start=semester.start, end=semester.end):
+        if item.teacher_id in ids:
+            marks.setdefault(item.teacher_id, Counter())[item.status or ""] += 1
+    return replace(data, appraisal=scored, plans_owed=owed, outings=outings,
+                   outing_topics=topics, marks=marks,
+                   group_ids=school.group_ids(session, school_id=school_id))
 
 
 def _extra_sheets(data: ArchiveData) -> list[Callable[[Workbook, ledgers.Term], None]]:
@@ -132,6 +168,9 @@ def _extra_sheets(data: ArchiveData) -> list[Callable[[Workbook, ledgers.Term], 
     if data.preps:
         found.append(functools.partial(prep_archive.ledger, sessions=data.sessions,
                                        parts=data.preps))
+    found.append(functools.partial(
+        term_archive.sheets, appraisal=data.appraisal, owed=data.plans_owed,
+        members=data.members, outings=data.outings, topics=data.outing_topics))
     return found
 
 
@@ -145,6 +184,7 @@ def render(data: ArchiveData) -> tuple[str, bytes]:
         bundle.writestr(texts.EXPORT_LEDGER_FILE, ledgers.build_workbook(
             term, data.members, data.attendees, data.found, data.sessions, data.lessons,
             data.measured, data.attended, extra=_extra_sheets(data)))
+        _group_documents(bundle, paper, data)
         numbers: dict[str, int] = {}
         for meeting in data.sessions:
             if not term.held(meeting) or meeting.starts_at is None:
@@ -166,10 +206,13 @@ def render(data: ArchiveData) -> tuple[str, bytes]:
                 extra.append((texts.EXPORT_TOPIC_SECTION, functools.partial(
                     topic_archive.section, term=term, data=data.topics, teacher_id=member.id)))
             name = safe_name(f"{member.name}_{staff_no or member.id}")
+            boxes = _boxes(data, member.id, own)
+            if boxes[0]:  # the 学期总结 has its own box, not again among the records
+                own = [r for r in own if r.kind != plans.TERM_SUMMARY]
             bundle.writestr(f"{texts.EXPORT_PORTFOLIO_DIR}/{name}.docx", forms.portfolio(
                 paper, term, forms.Person(member, staff_no, subject),
                 data.measured.get(member.id, []), own, data.sessions, data.lessons,
-                data.lesson_notes, now, extra=extra))
+                data.lesson_notes, now, extra=extra, boxes=boxes))
         pieces = booklet.excellent(term, data.found, data.members)
         if pieces and settings.review.booklet:
             bundle.writestr(texts.EXPORT_BOOKLET_FILE,
@@ -211,3 +254,30 @@ def _add_files(bundle: zipfile.ZipFile, data: ArchiveData) -> None:
                 path = f"{stem}_{number}{dot}{extension}" if dot else f"{stem}_{number}"
             used.add(path)
             bundle.writestr(path, content)
+
+
+def _boxes(data: ArchiveData, teacher_id: int,
+           own: list[archive.ArchiveRecord]) -> tuple[str, str, str]:
+    """What the 个人研修档案 writes in its boxes: (学期总结, 教研组评价, 教导处评价)."""
+    summary = next((r for r in own if r.kind == plans.TERM_SUMMARY and not r.deleted), None)
+    score = None if data.appraisal is None else next(
+        (s for s in data.appraisal.teachers if s.teacher_id == teacher_id), None)
+    group, admin = term_archive.evaluation(score, data.marks.get(teacher_id, Counter()))
+    spec = data.settings.catalog.get(plans.TERM_SUMMARY)
+    return term_archive.summary_text(spec, summary), group, admin
+
+
+def _group_documents(bundle: zipfile.ZipFile, paper: Paper, data: ArchiveData) -> None:
+    """Each group's 工作计划 and 工作总结 (the newest of each) as paper."""
+    ids = {gid: name for name, gid in data.group_ids.items()}
+    newest: dict[tuple[str, int], archive.ArchiveRecord] = {}
+    for record in data.found:
+        if (record.kind in plans.GROUP and not record.deleted and record.link_id in ids
+                and record.link_kind == term_repo.GROUP_LINK):
+            newest[(record.kind, record.link_id)] = record
+    for (kind, gid), record in sorted(newest.items()):
+        group = ids[gid]
+        name = safe_name(texts_term.GROUP_DOC_FILE.format(
+            group=group, label=data.settings.catalog.label(kind)))
+        bundle.writestr(f"{texts_term.PLANS_DIR}/{name}.docx", term_archive.group_document(
+            paper, data.term, record, group, data.now))

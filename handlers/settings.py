@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator,
 
 from handlers.forms.catalog import FormCatalog
 from handlers.forms.spec import FieldPatch, FormSpec
+from handlers.term_settings import AppraisalSpec, CreditsSpec, OutingsSpec, PlansSpec
 from scheduler.calendar import DayOff, MakeUpDay, SchoolCalendar, Slot
 
 
@@ -274,6 +275,11 @@ class Settings(_Spec):
     research: ResearchSpec = ResearchSpec()
     attachments: AttachmentsSpec = AttachmentsSpec()
     prep: PrepSpec = PrepSpec()
+    # issue 16 §6, §7 (handlers.term_settings)
+    plans: PlansSpec = PlansSpec()
+    outings: OutingsSpec = OutingsSpec()
+    appraisal: AppraisalSpec = AppraisalSpec()
+    credits: CreditsSpec = CreditsSpec()
     _catalog: FormCatalog = PrivateAttr()
     _calendar: SchoolCalendar = PrivateAttr()
 
@@ -326,3 +332,17 @@ class Settings(_Spec):
     def group(self, name: str) -> GroupSpec | None:
         """The group named ``name``, if the school has one."""
         return next((group for group in self.groups if group.name == name), None)
+
+    @model_validator(mode="after")
+    def _term_kinds(self) -> Settings:
+        """Issue 16: 考核 items and 学分 rules name record kinds the school has."""
+        fed = {"open_lesson", "attendance"}
+        kinds = {form.kind for form in self._catalog if form.record}
+        named = [(f"appraisal.items[{i}]", item.kind)
+                 for i, item in enumerate(self.appraisal.items) if item.kind]
+        named += [(f"credits.rules[{i}]", rule.kind) for i, rule in enumerate(self.credits.rules)]
+        for where, kind in named:
+            if kind not in kinds | fed:
+                raise ValueError(f"{where}.kind：没有 {kind} 这种记录（可选："
+                                 f"{'、'.join(sorted(kinds | fed))}）")
+        return self

@@ -473,3 +473,41 @@ class LessonPrep(SQLModel, table=True):
     title: str = Field(default="", max_length=200)
     set_by: int | None = Field(default=None, foreign_key="teacher.id")
     updated_at: datetime
+
+# -- issue 16 §6, §7: 外出学习汇报 and 考核 adjustments ---------------------------------
+
+
+class Outing(SQLModel, table=True):
+    """A teacher away for 外出学习/培训, who owes a 外出学习汇报 by ``due_on``.
+
+    Made by an admin's assignment or by a /pause whose reason says so; the report is a
+    record linked to it (``link_kind = "outing"``); ``meeting_id`` is the 教研活动 where the
+    teacher reports back to the group.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    school_id: int = Field(foreign_key="school.id", index=True)
+    teacher_id: int = Field(foreign_key="teacher.id", index=True)
+    semester_id: int = Field(foreign_key="semester.id", index=True)
+    training: str = Field(max_length=200)
+    start: date
+    returns_on: date
+    due_on: date
+    source: str = Field(max_length=16)  # "assigned" or "pause"
+    assigned_by: int | None = Field(default=None, foreign_key="teacher.id")
+    meeting_id: int | None = Field(default=None, foreign_key="meeting.id")
+    created_at: datetime
+
+
+class AppraisalAdjustment(SQLModel, table=True):
+    """教导处's change to a teacher's 考核 score for a semester, with the reason."""
+
+    __tablename__ = "appraisal_adjustment"
+
+    id: int | None = Field(default=None, primary_key=True)
+    semester_id: int = Field(foreign_key="semester.id", index=True)
+    teacher_id: int = Field(foreign_key="teacher.id", index=True)
+    points: float
+    reason: str = Field(max_length=500)
+    by: int | None = Field(default=None, foreign_key="teacher.id")
+    at: datetime

@@ -142,10 +142,12 @@ def portfolio(paper: Paper, term: Term, person: Person, items: Sequence[quotas.Q
               own: Sequence[ArchiveRecord], sessions: Sequence[ArchiveMeeting],
               lessons: Sequence[ArchiveLesson], observed: Sequence[ArchiveRecord],
               now: datetime,
-              extra: Sequence[tuple[str, Callable[[Paper], None]]] = ()) -> bytes:
+              extra: Sequence[tuple[str, Callable[[Paper], None]]] = (),
+              boxes: tuple[str, str, str] = ("", "", "")) -> bytes:
     """One 个人研修档案: cover, contents, quotas by month, attendance, 公开课, records by
-    kind, the sections of other features (``extra``: title, writer; 课题研究 …), and room
-    for 学期总结 and 评价."""
+    kind, the sections of other features (``extra``: title, writer; 课题研究 …), and the
+    学期总结 and 评价 boxes (``boxes``: 学期总结, 教研组评价, 教导处评价; empty ones are
+    left tall to write in)."""
     titles = _numbered([*texts.EXPORT_PORTFOLIO_SECTIONS[:4], *(name for name, _ in extra),
                         *texts.EXPORT_PORTFOLIO_SECTIONS[4:]])
     settings = term.settings
@@ -257,11 +259,11 @@ def portfolio(paper: Paper, term: Term, person: Person, items: Sequence[quotas.Q
     for title, (_, write) in zip(titles[4:], extra, strict=False):
         paper.heading(title)
         write(paper)
-    # 五、六: room for what is not collected yet
+    # 五、六: 学期总结 and 评价, kept tall for writing in by hand when empty
     paper.heading(titles[-2])
-    paper.table((16,), [("",)], min_heights=(10.0,))
+    paper.table((16,), [(boxes[0],)], min_heights=(10.0,))
     paper.heading(titles[-1])
-    paper.table((2.6, 13.4), [("教研组评价", ""), ("教导处评价", "")], labels=True,
+    paper.table((2.6, 13.4), [("教研组评价", boxes[1]), ("教导处评价", boxes[2])], labels=True,
                 min_heights=(4.0, 4.0))
     paper.text()
     paper.text(texts.EXPORT_SIGNATURES)

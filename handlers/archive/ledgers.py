@@ -433,7 +433,8 @@ def build_workbook(term: Term, members: Sequence[MemberRow], attendees: Sequence
                    measured: dict[int, list[quotas.QuotaProgress]],
                    attendance: dict[int, tuple[int, int]],
                    extra: Sequence[Callable[[Workbook, Term], None]] = ()) -> bytes:
-    """台账.xlsx: 听课, 反思与材料, 教研活动, 考勤 per group, 请假, 公开课, 统计汇总, 指标汇总.
+    """台账.xlsx: 听课, 反思与材料, 教研活动, 考勤 per group, 请假, 公开课, 统计汇总, 指标汇总,
+    then the sheets ``extra`` adds (师徒结对, 课题, 集体备课, the term's 考核 and plans).
 
     ``members`` are whom the export is for; ``attendees`` everyone of its groups (a
     session's 应到/实到 counts the whole group). ``extra`` adds the sheets of other features

@@ -18,6 +18,7 @@ from datetime import date, datetime, time, timedelta
 from handlers import texts
 from handlers.callback_data import is_id
 from handlers.context import ButtonRoute, Command, Ctx, Where
+from handlers.features import outings
 from handlers.forms.validators import InvalidInput, parse_date
 from handlers.permissions import Access
 from handlers.render import esc, fmt_date
@@ -85,7 +86,9 @@ def pause(ctx: Ctx, arg: str) -> list[Reply]:
     asked = parse(arg, ctx.today)
     if isinstance(asked, str):
         return [Reply(asked)]
-    return record_pause(ctx, asked)
+    # issue 16 §6: a pause for 外出学习/外出培训 also asks for its 汇报 afterwards.
+    return [*record_pause(ctx, asked),
+            *outings.on_pause(ctx, asked.start, asked.end, asked.reason)]
 
 
 def record_pause(ctx: Ctx, asked: PauseAsked) -> list[Reply]:

@@ -82,10 +82,13 @@ def measure_people(session: Session, settings: Settings, semester: SemesterRow, 
 
 
 def attendance(session: Session, settings: Settings, semester: SemesterRow, today: date,
-               ids: Sequence[int]) -> dict[int, tuple[int, int]]:
+               ids: Sequence[int], *, since: date | None = None) -> dict[int, tuple[int, int]]:
     """(attended, held) per teacher over their groups' sessions held by ``today``, from the
-    school's first day with the bot (as the 出勤 quota); teachers in no group are not in it."""
+    school's first day with the bot (as the 出勤 quota), or from ``since`` when that is
+    later; teachers in no group are not in it."""
     first = started(session, settings, semester)
+    if since is not None and (first is None or since > first):
+        first = since
     return {teacher: quotas.attended([(day, counted) for day, counted in found
                                       if first is None or day >= first], today)
             for teacher, found in _sessions(session, settings, semester, ids).items()}

@@ -52,9 +52,10 @@ from tests.fakes import hold_archives
 LIU, WANG, SUN, ZHOU, CHEN, ZHANG = "刘洋", "王芳", "孙丽", "周静", "陈主任", "张伟"
 SEMESTER = "2026-2027学年第一学期"
 FEATURE_SHEETS = ["师徒结对记录", "师徒听课记录", "课题"]  # issue 16 §3, §5
+TERM_SHEETS = ["考核汇总", "优秀教研组", "计划与总结", "外出学习汇报"]  # issue 16 §6, §7
 SHEETS = ["听课台账", "反思与材料台账", "教研活动", "考勤-语文组", "考勤-数学组", "考勤-英语组",
           "考勤-综合组", "请假台账", "公开课台账", "统计汇总", "指标汇总",
-          *FEATURE_SHEETS]
+          *FEATURE_SHEETS, *TERM_SHEETS]
 OBSERVATION_HEADER = ("序号", "听课教师", "教研组", "听课日期", "节次", "年级班级", "学科",
                       "授课教师", "课题", "课型", "优点", "不足", "建议", "提交时间",
                       "检查", "检查人", "检查意见")
@@ -689,7 +690,8 @@ def test_export_of_one_group(seeded: Seeded) -> None:
     assert archive.filename == f"花城小学_{SEMESTER}_语文组_20261130.zip"
     book = archive.book()
     assert book.sheetnames == ["听课台账", "反思与材料台账", "教研活动", "考勤-语文组", "请假台账",
-                               "公开课台账", "统计汇总", "指标汇总", *FEATURE_SHEETS]
+                               "公开课台账", "统计汇总", "指标汇总", *FEATURE_SHEETS,
+                               *TERM_SHEETS]
     members = group_members(seeded.core, "语文组")
     assert {row[2] for row in archive.rows("指标汇总")} == set(members)
     assert {row[1] for row in archive.rows("听课台账")} <= set(members)
@@ -786,7 +788,7 @@ async def test_odd_group_names_give_valid_sheet_and_file_names(
         book = archive.book()
         assert book.sheetnames == ["听课台账", "反思与材料台账", "教研活动",
                                    "考勤-综合_组___音体美__A_", "请假台账", "公开课台账",
-                                   "统计汇总", "指标汇总", *FEATURE_SHEETS]
+                                   "统计汇总", "指标汇总", *FEATURE_SHEETS, *TERM_SHEETS]
         for title in book.sheetnames:
             assert not forbidden & set(title), title
             assert len(title) <= 31

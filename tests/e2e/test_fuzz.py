@@ -120,6 +120,12 @@ PAIRED_ARGS = {
     "assignlesson": ("",),
     "addteacher": ("李明 数学组 教师 数学", "<b>新</b>&amp;zz 语文组", "刘洋 语文组", "x 体育组",
                    "新人 语文组 校长", "新人 语文组 <i>", "a" * 21 + " 语文组"),
+    # issue 16 §6, §7
+    "outing": ("刘洋 省培 12月4日", "刘洋 <b>x</b> 明天", "不存在 省培 今天", "刘洋 x 2月30日",
+               "刘洋", ""),
+    "appraise": ("", "刘洋", "<b>x</b>", "a" * 41),
+    "plans": ("", "x"),
+    "outings": ("", "x"),
 }
 PAIRED_ARGS.update({"mentor": ("王芳 刘洋", "王芳 刘洋 9月1日", "刘洋 刘洋", "王芳", "不存在 刘洋",
                               "王芳 刘洋 2月30日", "<b>王芳</b> 刘洋", ""),
@@ -168,6 +174,10 @@ FORGED_BUTTONS = (
     # Issue 16 §8/§4: a record's files, 集体备课.
     "mine:files:1:0", "mine:files:x", "prep:plan:1", "prep:view:x", "prep:viewr:1",
     "prep:comment:", "prep:", "prep",
+    # issue 16 §6, §7
+    "pln:w:dev_plan", "pln:w:group_plan:1", "pln:w:group_plan:x", "pln:w:", "pln:x",
+    "out:w:1", "out:s:1", "out:m:1:1", "out:m:1:x", "out:", "apr:t:1", "apr:adj:1",
+    "apr:all:0", "apr:t:x", "apr:",
 )
 # Each button prefix with its actions (and a stray one), for half-plausible forged data.
 ROUTE_ACTIONS = {
@@ -189,6 +199,9 @@ ROUTE_ACTIONS = {
     "chk": ("all", "t", "r", "m", "sim"),
     "asg": ("reg",),
     "prep": ("plan", "comment", "revise", "view", "viewr"),
+    "pln": ("w",),  # issue 16 §6, §7
+    "out": ("w", "s", "m"),
+    "apr": ("t", "adj", "all"),
 }
 # issue 16 §3 师徒结对 (mt:…) and §5 课题 (kt:…)
 ROUTE_ACTIONS.update({"mt": ("refl", "view", "note", "all", "end", "endok"),
@@ -823,7 +836,8 @@ def _assert_nobody_changed_what_they_may_not(core: Core, accounts: dict[str, str
         assert entry.actor_id not in forbidden, entry
         assert entry.school_id == core.school_id, entry
         if entry.action in ("link_chat", "leave_decision", "bind_request", "roster_add",
-                            "roster_change", "mentor_pair", "mentor_end"):
+                            "roster_change", "mentor_pair", "mentor_end",
+                            "appraisal_adjust"):
             assert entry.actor_id == admin, entry
         elif entry.action in ("cancel_session", "move_session", "correct_attendance"):
             assert entry.actor_id in {*leaders, admin}, entry

@@ -36,6 +36,7 @@ from storage.repos import (
     records,
     school,
     similar,
+    term,
 )
 from storage.repos.outbox import OutboxItem
 from storage.tables import (
@@ -91,6 +92,11 @@ COMMAND_TABLE: dict[str, tuple[Access, Where]] = {
     "mentor": (T, PRIVATE),
     "topic": (T, PRIVATE),
     "prep": (T, PRIVATE),
+    # issue 16 §6, §7
+    "plans": (T, PRIVATE),
+    "outings": (T, PRIVATE),
+    "outing": (A, PRIVATE),
+    "appraise": (A, PRIVATE),
 }
 # button prefix -> the least access that may press it.
 BUTTON_TABLE: dict[str, Access] = {
@@ -101,6 +107,7 @@ BUTTON_TABLE: dict[str, Access] = {
     "asg": T,  # issue 16 §2: 登记这节课 (the arranged teacher, or an admin)
     "mt": T, "kt": T,  # issue 16 §3, §5: the handlers check pair, owner and 教导处
     "prep": T,
+    "pln": T, "out": T, "apr": A,  # issue 16 §6, §7
 }
 # Arguments that keep a cell cheap and free of side effects (a bare /export takes seconds).
 COMMAND_ARGS = {"export": "刘洋"}
@@ -286,6 +293,10 @@ def _allowed_marker(name: str, role: Role, chat: Chat) -> str:
         "mentor": lambda: "全校师徒结对" if role.access is A else "您还没有师徒结对",
         "topic": "您还没有登记课题",
         "prep": "集体备课",
+        "plans": "· 计划与总结",
+        "outings": "· 外出学习汇报",
+        "outing": "请这样发送：/outing 姓名 培训名称 返校日期",
+        "appraise": "· 考核（截至",
     }
     marker = markers[name]
     return marker if isinstance(marker, str) else marker()
@@ -547,6 +558,25 @@ CASES: dict[str, list[Case]] = {
                                          admin=PREP_NONE)),
         Case("prep:view:{OM}", _everyone(PREP_NONE)),  # another school's session
     ],
+    # issue 16 §6, §7
+    "pln": [
+        Case("pln:w:dev_plan", _everyone("个人专业发展计划 · 第 1/4 项")),
+        Case("pln:w:group_plan:{G}", _everyone("只有本组教研组长可以写",
+                                               leader="教研组工作计划 · 第 1/5 项")),
+        Case("pln:w:nope", _everyone(EXPIRED)),
+    ],
+    "out": [
+        Case("out:w:{O}", _everyone(EXPIRED, teacher="外出学习汇报 · 第 2/4 项")),
+        Case("out:s:{O}", _everyone(EXPIRED, leader="安排到语文组哪一次教研活动",
+                                    admin="安排到语文组哪一次教研活动")),
+        Case("out:m:{O}:{MM}", _everyone(EXPIRED)),
+        Case("out:w:999999", _everyone("这条外出学习记录已经没有了")),
+    ],
+    "apr": [
+        Case("apr:t:{LIU}", {"admin": "刘洋 · 考核（语文组）"}),
+        Case("apr:all:0", {"admin": "· 考核（截至"}),
+        Case("apr:t:{other_admin}", {"admin": EXPIRED}),
+    ],
 }
 
 
@@ -625,6 +655,11 @@ async def _objects(world: World) -> dict[str, int]:
     made["GAO"] = world.teacher_id("高远")
     made["ADMIN"] = world.teacher_id("陈主任")
     made["P"], made["OP"] = core.db.call(lambda s: _pauses(s, made, now))
+    made["O"] = core.db.call(lambda s: term.add_outing(  # issue 16 §6: 刘洋's outing
+        s, school_id=core.school_id, teacher_id=liu, semester_id=school.current_semester(
+            s, school_id=core.school_id, today=date(2026, 11, 30)).id, training="省培",
+        start=date(2026, 11, 30), returns_on=date(2026, 12, 1), due_on=date(2026, 12, 15),
+        source=term.ASSIGNED, assigned_by=None, now=now))
     await world.driver.send("申请人", "/request 高远")
     made["B"] = core.db.call(lambda s: s.exec(select(BindRequest.id)).one())
     return made

@@ -19,8 +19,16 @@ RECORD_KINDS = ["reflection", "observation", "reading_note", "story", "book_revi
 SESSION_KINDS = ["announcement", "reschedule", "leave", "minutes"]  # opened from 教研活动
 LESSON_KINDS = ["new_lesson", "design_note"]  # opened from 公开课
 REVIEW_KINDS = ["review"]  # opened from /check
+# issue 16 §1, §2, §3, §5: 预约听课 arranged by 教导处, 师傅点评 (not records); 课题 (records)
+ASSIGN_KINDS = ["assign_lesson"]
+MENTOR_KINDS = ["mentor_comment"]
+RESEARCH_KINDS = ["research_topic", "research_stage", "research_report"]
 PREP_KINDS = ["prep_setup", "prep_plan", "prep_comment", "prep_revised"]  # 集体备课
-BUILTIN_KINDS = [*RECORD_KINDS, *SESSION_KINDS, *LESSON_KINDS, *REVIEW_KINDS, *PREP_KINDS]
+# issue 16 §6, §7: plans and summaries, 外出学习汇报 (records), 考核调整 (not a record)
+TERM_RECORD_KINDS = ["dev_plan", "group_plan", "term_summary", "group_summary", "outing_report"]
+TERM_KINDS = [*TERM_RECORD_KINDS, "appraisal_adjust"]
+BUILTIN_KINDS = [*RECORD_KINDS, *SESSION_KINDS, *LESSON_KINDS, *REVIEW_KINDS, *ASSIGN_KINDS,
+                 *MENTOR_KINDS, *RESEARCH_KINDS, *PREP_KINDS, *TERM_KINDS]
 FED_KINDS = ["attendance", "open_lesson"]
 
 
@@ -60,13 +68,17 @@ def test_builtin_forms() -> None:
     assert [form.label for form in forms] == [
         "教学反思", "听课记录", "读书笔记", "教育故事", "读书心得", "心得体会", "教育教学论文",
         "课标摘抄", "教学随笔", "专题演讲", "教研活动通知", "教研改期", "教研请假", "教研活动记录",
-        "公开课登记", "说课稿", "检查意见", "集体备课安排", "集体备课教案", "修改意见", "二次备课"]
+        "公开课登记", "说课稿", "检查意见", "预约听课安排", "师傅点评", "课题立项", "课题阶段小结",
+        "课题结题/阶段总结", "集体备课安排", "集体备课教案", "修改意见", "二次备课",
+        "个人专业发展计划", "教研组工作计划", "个人学期总结", "教研组工作总结", "外出学习汇报",
+        "考核调整"]
     # Announcements, changes, leave requests, lesson registrations, 说课 notes and 检查意见
     # change something else; every other form becomes a record that quotas can count.
     assert [form.kind for form in forms if not form.record] == [
         "announcement", "reschedule", "leave", "new_lesson", "design_note", "review",
-        "prep_setup"]
-    assert [form.kind for form in forms if form.future_dates] == ["reschedule", "new_lesson"]
+        "assign_lesson", "mentor_comment", "prep_setup", "appraisal_adjust"]
+    assert [form.kind for form in forms if form.future_dates] == [
+        "reschedule", "new_lesson", "assign_lesson"]
 
 
 @pytest.mark.parametrize(
@@ -290,7 +302,8 @@ def test_quotas_may_name_fed_kinds(kind: str) -> None:
 def test_a_quota_with_an_unknown_kind_is_refused() -> None:
     raw = example()
     raw["quotas"].append({"kind": "lesson_plan", "label": "教案", "target": 3})
-    known = "、".join([*RECORD_KINDS, "minutes", *PREP_KINDS[1:], *FED_KINDS])
+    known = "、".join([*RECORD_KINDS, "minutes", *RESEARCH_KINDS, *PREP_KINDS[1:],
+                       *TERM_RECORD_KINDS, *FED_KINDS])
     with pytest.raises(ValidationError) as caught:
         Config.model_validate(raw)
     assert f"quotas[12].kind：没有 lesson_plan 这种记录（可选：{known}）" in str(caught.value)
