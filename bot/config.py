@@ -10,10 +10,25 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from handlers.district.settings import (
+    SchoolEntry,
+    central_index,
+    check_schools,
+    merge,
+    raw_central,
+)
 from handlers.settings import GroupSpec, SemesterSpec, Settings
 
 DEFAULT_CONFIG = "config.toml"
@@ -134,6 +149,50 @@ class Config(Settings):
     def _unique_semesters(cls, value: tuple[SemesterSpec, ...]) -> tuple[SemesterSpec, ...]:
         _unique("学期", [semester.name for semester in value])
         return value
+
+    # --- issue 17: one deployment for several schools ([[schools]]) ---
+    schools: tuple[SchoolEntry, ...] = ()
+    _school_settings: tuple[Settings, ...] = PrivateAttr(default=())
+
+    @model_validator(mode="before")
+    @classmethod
+    def _district_view(cls, data: Any) -> Any:
+        """With [[schools]], the top level is the deployment's defaults, and the 中心校 is
+        the school this model describes (``raw_central``); [school]/[[groups]] then go."""
+        if isinstance(data, dict) and data.get("schools"):
+            for key in ("school", "groups"):
+                if key in data:
+                    raise ValueError(f"{key}：有 [[schools]] 时，每所学校的名称和教研组写在"
+                                     f"各自的 [[schools]] 里，不再写 [{key}]")
+            return raw_central(data)
+        return data
+
+    @model_validator(mode="after")
+    def _merge_schools(self) -> Config:
+        check_schools(self.schools)
+        known = {group.name for entry in self.schools for group in entry.groups}
+        for index, quota in enumerate(self.quotas if self.schools else ()):
+            for name in quota.groups:
+                if name not in known:
+                    raise ValueError(f"quotas[{index}].groups：没有一所学校有「{name}」这个教研组")
+        merged = []
+        first = central_index(self.schools)
+        order = [first, *(i for i in range(len(self.schools)) if i != first)]
+        for index in order if self.schools else ():
+            try:
+                merged.append(merge(self, self.schools[index]))
+            except ValidationError as exc:
+                lines = [line.removeprefix("配置项 ").removeprefix("配置：")
+                         for line in describe(exc).splitlines()]
+                raise ValueError("\n配置项 ".join(f"schools[{index}].{line}"
+                                                   for line in lines)) from None
+        self._school_settings = tuple(merged)
+        return self
+
+    @property
+    def school_settings(self) -> tuple[Settings, ...]:
+        """Each school's own settings, the 中心校 first; empty for a single [school]."""
+        return self._school_settings
 
 
 def _unique(what: str, names: list[str]) -> None:

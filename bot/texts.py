@@ -149,3 +149,10 @@ DINGTALK_GROUP_WORDS = {
     "进度": "progress", "研修进度": "progress", "活动": "sessions", "教研活动": "sessions",
     "公开课": "lessons", "帮助": "help",
 }
+
+# --- issue 17: one deployment for several schools ---
+CLI_EXPORT_SCHOOL = "只导出这所学校（多校部署；不写则每校一个档案，另加学区汇总）"
+EXPORT_NOT_DISTRICT = "--school 只用于多校部署（配置里有 [[schools]]）"
+CONFIG_OK_DISTRICT = "配置文件 {path} 没有问题：{count} 所学校（中心校：{central}）。"
+CONFIG_SCHOOL_LINE = "  {school}：{groups} 个教研组，{quotas} 项研修指标"
+EXPORTED_SUMMARY = "学区汇总已导出：{path}"
