@@ -129,9 +129,10 @@ def _maintenance(args: argparse.Namespace, loaded: Loaded) -> int:
                                                   out=args.out)
                 print(texts.EXPORTED.format(path=path))
             else:
-                changed = any([maintenance.set_semester(one, name=args.name,
-                                                        closed=args.action == "close")
-                               for one in getattr(core, "cores", [core])])  # every school
+                changes = [maintenance.set_semester(one, name=args.name,
+                                                    closed=args.action == "close")
+                           for one in getattr(core, "cores", [core])]  # every school
+                changed = any(changes)
                 done = texts.SEMESTER_CLOSED_OK if args.action == "close" else (
                     texts.SEMESTER_OPENED_OK)
                 print((done if changed else texts.SEMESTER_UNCHANGED).format(name=args.name))
