@@ -64,7 +64,8 @@ def summary_ledger(district: District, out: Path) -> Path:
         columns=[sheets.Column(title, width, kind) for title, width, kind in zip(
             texts.SUMMARY_LEDGER_HEADER, _WIDTHS, _KINDS, strict=True)],
         rows=[(f.name, f.groups, f.people, f.behind, f.share, f.pace) for f in figures],
-        totals=[(texts.SUMMARY_TOTAL, sum(f.groups for f in figures), sum(f.people for f in figures),
+        totals=[(texts.SUMMARY_TOTAL, sum(f.groups for f in figures),
+                 sum(f.people for f in figures),
                  sum(f.behind for f in figures), "", "")])
     buffer = io.BytesIO()
     book.save(buffer)

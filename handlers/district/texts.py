@@ -19,5 +19,6 @@ OTHER_SCHOOL_REFUSED = "这是其他学校的内容，您不能查看或操作�
 SUMMARY_LEDGER_TITLE = "学区研修汇总"
 SUMMARY_LEDGER_HEADER = ("学校", "教研组数", "教师人数", "有落后项目的人数", "平均完成%",
                          "应有进度%")
-SUMMARY_LEDGER_META = "{count} 所学校；平均完成与应有进度为各校全部指标的平均；生成日期：{today:%Y年%m月%d日}"
+SUMMARY_LEDGER_META = ("{count} 所学校；平均完成与应有进度为各校全部指标的平均；"
+                       "生成日期：{today:%Y年%m月%d日}")
 SUMMARY_TOTAL = "合计"
