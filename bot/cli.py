@@ -176,7 +176,13 @@ def _sandbox_core(loaded: Loaded, *, why: str, out: TextIO = sys.stdout) -> Sand
     if not roster_path.is_absolute():
         roster_path = loaded.path.parent / roster_path
     roster = _read_roster(config, roster_path)
-    sandbox = Sandbox(_open(loaded, url=url, clock=clock), clock, out, why=why)
+    core = _open(loaded, url=url, clock=clock)
+    if _is_district(core):  # issue 17: every school's roster and chats
+        from bot.console.district import DistrictSandbox
+
+        sandbox: Sandbox = DistrictSandbox(core, clock, out, why=why)  # type: ignore[arg-type]
+    else:
+        sandbox = Sandbox(core, clock, out, why=why)
     sandbox.seed(roster)
     return sandbox
 

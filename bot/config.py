@@ -14,6 +14,8 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    ModelWrapValidatorHandler,
+    TypeAdapter,
     PrivateAttr,
     ValidationError,
     field_validator,
@@ -29,8 +31,9 @@ from handlers.district.settings import (
     merge,
     raw_central,
 )
-from handlers.settings import GroupSpec, SemesterSpec, Settings
+from handlers.settings import GroupSpec, QuotaSpec, SemesterSpec, Settings
 
+_QUOTAS = TypeAdapter(tuple[QuotaSpec, ...])
 DEFAULT_CONFIG = "config.toml"
 FALLBACK_CONFIG = "config.example.toml"
 TOKEN_ENV = "YANXIU_BOT_TOKEN"
@@ -154,40 +157,38 @@ class Config(Settings):
     schools: tuple[SchoolEntry, ...] = ()
     _school_settings: tuple[Settings, ...] = PrivateAttr(default=())
 
-    @model_validator(mode="before")
+    @model_validator(mode="wrap")
     @classmethod
-    def _district_view(cls, data: Any) -> Any:
+    def _district(cls, data: Any, handler: ModelWrapValidatorHandler[Config]) -> Config:
         """With [[schools]], the top level is the deployment's defaults, and the 中心校 is
-        the school this model describes (``raw_central``); [school]/[[groups]] then go."""
-        if isinstance(data, dict) and data.get("schools"):
-            for key in ("school", "groups"):
-                if key in data:
-                    raise ValueError(f"{key}：有 [[schools]] 时，每所学校的名称和教研组写在"
-                                     f"各自的 [[schools]] 里，不再写 [{key}]")
-            return raw_central(data)
-        return data
-
-    @model_validator(mode="after")
-    def _merge_schools(self) -> Config:
-        check_schools(self.schools)
-        known = {group.name for entry in self.schools for group in entry.groups}
-        for index, quota in enumerate(self.quotas if self.schools else ()):
+        the school this model itself describes (``raw_central``); each school's own
+        settings are merged from the defaults and its entry."""
+        if not (isinstance(data, dict) and data.get("schools")):
+            return handler(data)
+        for key in ("school", "groups"):
+            if key in data:
+                raise ValueError(f"{key}：有 [[schools]] 时，每所学校的名称和教研组写在"
+                                 f"各自的 [[schools]] 里，不再写 [{key}]")
+        config = handler(raw_central(data))
+        check_schools(config.schools)
+        defaults = _QUOTAS.validate_python(data.get("quotas", ()))
+        known = {group.name for entry in config.schools for group in entry.groups}
+        for index, quota in enumerate(defaults):
             for name in quota.groups:
                 if name not in known:
                     raise ValueError(f"quotas[{index}].groups：没有一所学校有「{name}」这个教研组")
+        first = central_index(config.schools)
         merged = []
-        first = central_index(self.schools)
-        order = [first, *(i for i in range(len(self.schools)) if i != first)]
-        for index in order if self.schools else ():
+        for index in [first, *(i for i in range(len(config.schools)) if i != first)]:
             try:
-                merged.append(merge(self, self.schools[index]))
+                merged.append(merge(config, config.schools[index], quotas=defaults))
             except ValidationError as exc:
                 lines = [line.removeprefix("配置项 ").removeprefix("配置：")
                          for line in describe(exc).splitlines()]
                 raise ValueError("\n配置项 ".join(f"schools[{index}].{line}"
                                                    for line in lines)) from None
-        self._school_settings = tuple(merged)
-        return self
+        config._school_settings = tuple(merged)
+        return config
 
     @property
     def school_settings(self) -> tuple[Settings, ...]:

@@ -115,30 +115,40 @@ class District:
     def pick(self, session: Session, incoming: Incoming) -> tuple[Core | None, Incoming]:
         """Which school's Core handles ``incoming`` (None: the router answers itself), and
         the update as that Core should see it (a school's name taken off the command)."""
+        core, seen, _ = self._pick(session, incoming)
+        return core, seen
+
+    def _pick(self, session: Session, incoming: Incoming
+              ) -> tuple[Core | None, Incoming, Reply | None]:
+        """``pick``, and the note a 学区管理员 gets on entering another school."""
         person = people.get_by_account(session, account=incoming.account)
         command = incoming.command
         chief = self._admits(person) if person is not None else False
         if not incoming.chat.is_private:
             linked = district.school_of_chat(session, chat=incoming.chat.address)
             if linked is not None:
-                return self.core_of(linked), incoming
+                return self.core_of(linked), incoming, None
             if chief and command is not None and command[0] == "link":
                 named, rest = self._named(command[1])
                 if named is not None:
-                    return named, replace(incoming, text=f"/link {rest}")
-            return self.core_of(person.school_id if person else None), incoming
+                    return named, replace(incoming, text=f"/link {rest}"), None
+            return self.core_of(person.school_id if person else None), incoming, None
         if person is None:
-            return self._stranger(session, incoming)
+            return (*self._stranger(session, incoming), None)
         if not chief:
-            return self.core_of(person.school_id), incoming
+            return self.core_of(person.school_id), incoming, None
         if command is not None:
             named, rest = self._named(command[1])
             if named is not None:
                 self._visit(incoming.account, named)
-                return named, replace(incoming, text=f"/{command[0]} {rest}".rstrip())
+                note = None if named is self.central else Reply(
+                    district_texts.DISTRICT_NOW_IN.format(
+                        school=esc(named.settings.school.name),
+                        home=esc(self.settings.school.name)))
+                return named, replace(incoming, text=f"/{command[0]} {rest}".rstrip()), note
             if command[0] == "progress" and not command[1]:
-                return None, incoming
-        return self.core_of(self._visiting.get(incoming.account, person.school_id)), incoming
+                return None, incoming, None
+        return self.core_of(self._visiting.get(incoming.account, person.school_id)), incoming, None
 
     def _visit(self, account: str, core: Core) -> None:
         if core is self.central:
@@ -189,21 +199,24 @@ class District:
 
     def handle_sync(self, session: Session, incoming: Incoming) -> list[Reply]:
         """Handle one update inside the caller's transaction, in the school it belongs to."""
-        core, seen = self.pick(session, incoming)
+        core, seen, note = self._pick(session, incoming)
         if core is None:
             return self._answer(session, seen)
-        return core.handle_sync(session, seen)
+        return [note, *core.handle_sync(session, seen)] if note else core.handle_sync(
+            session, seen)
 
     async def handle(self, incoming: Incoming, *, defer: bool = False) -> list[Reply]:
         """Pick the school (a short transaction of its own), then let its Core handle it."""
         try:
-            core, seen = await self.db.run(lambda session: self.pick(session, incoming))
+            core, seen, note = await self.db.run(
+                lambda session: self._pick(session, incoming))
             if core is None:
                 return await self.db.run(lambda session: self._answer(session, seen))
         except DatabaseUnavailable:
             logger.warning("database unavailable while routing an update", exc_info=True)
             return [Reply(texts.DB_BUSY)]
-        return await core.handle(seen, defer=defer)
+        replies = await core.handle(seen, defer=defer)
+        return [note, *replies] if note else replies
 
     def take_relays(self) -> bool:
         """Whether any school's updates queued messages for others since the last call."""

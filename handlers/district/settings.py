@@ -109,8 +109,10 @@ def central_index(entries: Sequence[SchoolEntry]) -> int:
 _REPLACED = ("semesters", "reminders", "lessons", "digest", "nudges")
 
 
-def merge(defaults: Settings, entry: SchoolEntry) -> Settings:
-    """The school's own settings: ``entry`` over the deployment's ``defaults``."""
+def merge(defaults: Settings, entry: SchoolEntry,
+          quotas: Sequence[QuotaSpec] | None = None) -> Settings:
+    """The school's own settings: ``entry`` over the deployment's ``defaults``; ``quotas``
+    are the deployment's quotas when ``defaults`` holds them fitted to another school."""
     data: dict[str, Any] = {name: getattr(defaults, name) for name in Settings.model_fields}
     data["school"] = SchoolSpec(name=entry.name,
                                 timezone=entry.timezone or defaults.school.timezone,
@@ -124,7 +126,8 @@ def merge(defaults: Settings, entry: SchoolEntry) -> Settings:
             days_off=defaults.calendar.days_off + entry.calendar.days_off,
             make_up_days=defaults.calendar.make_up_days + entry.calendar.make_up_days)
     data["quotas"] = (entry.quotas if entry.quotas is not None
-                      else fit_quotas(defaults.quotas, [g.name for g in entry.groups]))
+                      else fit_quotas(defaults.quotas if quotas is None else quotas,
+                                      [g.name for g in entry.groups]))
     return Settings(**data)
 
 
