@@ -333,3 +333,44 @@ def test_export_writes_an_archive_per_school_and_the_summary(
                  "--out", str(one)]) == 2
     assert "没有「花城小学」这所学校" in capsys.readouterr().err
 
+
+
+# -- on Telegram ------------------------------------------------------------------------
+
+
+async def test_the_district_on_the_ptb_application(district: District) -> None:
+    """A 村小 teacher, its admin and the 学区管理员 through the real PTB Application."""
+    from bot.app import issue_codes
+    from bot.config import TelegramSpec
+    from bot.tg.adapter import build_application
+    from tests.fakes import TOKEN, RecordingRequest, Telegram, TgGroup, TgUser, unpaced
+    from tests.fakes import shown as tg_shown
+
+    chen, li, zhou = TgUser(3001, "陈老师"), TgUser(3002, "李校长"), TgUser(3003, "周主任")
+    api = RecordingRequest()
+    app = build_application(district, token=TOKEN, spec=TelegramSpec(),  # type: ignore[arg-type]
+                            request=api, limiter=unpaced())
+    codes = {row.name: row.code for row in issue_codes(district)}  # type: ignore[arg-type]
+    async with app:
+        tg = Telegram(app, api, district)  # type: ignore[arg-type]
+        for user in (chen, li, zhou):
+            [bound] = await tg.say(user, f"/start bind-{codes[user.first_name]}")
+            assert "绑定成功" in bound.text
+        [me] = await tg.say(chen, "/me")
+        assert "学校：李家村小学" in tg_shown(me.text)
+        # The 村小's admin links her group; the teacher's /progress there is that group's.
+        group = TgGroup(-1003001, "李家语文组")
+        [linked] = await tg.say(li, "/link 语文组", group=group)
+        assert "语文组" in tg_shown(linked.text)
+        sent = await tg.say(chen, "/progress", group=group)
+        assert any("语文组 · 研修进度" in tg_shown(call.text) for call in sent)
+        # The 学区管理员: every school side by side, with a chart.
+        sent = await tg.say(zhou, "/progress")
+        assert [call.method for call in sent] == ["sendPhoto"]
+        text = tg_shown(sent[0].text)
+        for name in (CENTRAL, LIJIA, WANGZHUANG, ZHANGWAN):
+            assert f"{name}：" in text
+        # In the 村小's group she acts as one of its admins.
+        sent = await tg.say(zhou, "/progress", group=group)
+        assert any("语文组 · 研修进度" in tg_shown(call.text) for call in sent)
+    assert api.malformed == []
