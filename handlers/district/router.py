@@ -19,7 +19,7 @@ import functools
 import logging
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from sqlmodel import Session
 
@@ -31,11 +31,12 @@ from handlers.features import lessons
 from handlers.features.account import BIND_PAYLOAD
 from handlers.render import esc
 from handlers.settings import Settings
-from handlers.types import Incoming, Reply
+from handlers.types import Incoming, Reply, private_chat
 from handlers.wire import dump_reply, load_reply
+from scheduler.quiet import after_quiet
 from scheduler.runner import Planner
 from storage import DatabaseUnavailable
-from storage.repos import district, people, updates
+from storage.repos import district, outbox, people, updates
 from storage.repos.outbox import OutboxItem
 from storage.repos.people import PersonRow
 
@@ -44,6 +45,9 @@ logger = logging.getLogger(__name__)
 # Planners that cover every school at once (drafts and 公开课 are not kept per school):
 # run by the 中心校's Core only.
 _SHARED_PLANNERS = (jobs.plan_draft_warnings, lessons.plan_lessons)
+# What the 学区管理员 get across schools: the weekly digest and the month's report.
+DISTRICT_DIGEST, DISTRICT_MONTH = "district-digest", "district-month"
+_FRESH = timedelta(hours=12)
 
 
 def is_district_admin(person: PersonRow | None, central_id: int) -> bool:
@@ -250,6 +254,8 @@ class District:
     async def render(self, item: OutboxItem) -> list[Reply]:
         """What a due outbox message says now, in its school's words and time zone."""
         def unit(session: Session) -> list[Reply]:
+            if item.kind in (DISTRICT_DIGEST, DISTRICT_MONTH):
+                return self._render_district(session, item)
             core = self.school_of_item(session, item)
             return deliveries.render(session, core.settings, item)
 
@@ -257,7 +263,7 @@ class District:
 
     def planners(self) -> list[Planner]:
         """Every school's planners; those covering all schools at once only once."""
-        planned = list(self.central.planners())
+        planned = [*self.central.planners(), self.plan_district]
         for core in self.cores[1:]:
             planned += [planner for planner in core.planners()
                         if getattr(planner, "func", None) not in _SHARED_PLANNERS]
@@ -266,3 +272,44 @@ class District:
     def quiet_until(self, now: datetime) -> datetime | None:
         """The 中心校's quiet hours hold the whole outbox (one tick for all schools)."""
         return self.central.quiet_until(now)
+
+    # -- across schools: the 学区管理员's digest and month report ------------------------
+
+    def plan_district(self, session: Session, now: datetime) -> None:
+        """At the 中心校's digest time each week, and on a month's last day at its nudge
+        time, each 学区管理员 gets the schools side by side."""
+        settings, zone = self.settings, self.settings.zone
+        accounts = people.admin_accounts(session, school_id=self.central.school_id)
+        if not accounts:
+            return
+        local = now.astimezone(zone)
+        monday = local.date() - timedelta(days=local.weekday())
+        cfg = settings.digest
+        due = datetime.combine(monday + timedelta(days=cfg.weekday - 1), cfg.at, zone)
+        if cfg.enabled and due <= now <= due + _FRESH:
+            for account in accounts:
+                outbox.enqueue(session, key=f"{DISTRICT_DIGEST}:{monday:%G-W%V}:{account}",
+                               kind=DISTRICT_DIGEST, chat=account,
+                               payload={"day": local.date().isoformat()}, due_at=due,
+                               expires_at=due + _FRESH)
+        today = local.date()
+        last = (today.replace(day=1) + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+        if today == last and local.time() >= settings.nudges.at:
+            quiet = settings.reminders.quiet_hours
+            due = after_quiet(now, start=quiet.start, end=quiet.end, zone=zone)
+            for account in accounts:
+                outbox.enqueue(session, key=f"{DISTRICT_MONTH}:{today:%Y-%m}:{account}",
+                               kind=DISTRICT_MONTH, chat=account,
+                               payload={"day": today.isoformat()}, due_at=due,
+                               expires_at=datetime.combine(last + timedelta(days=1),
+                                                           datetime.min.time(), zone))
+
+    def _render_district(self, session: Session, item: OutboxItem) -> list[Reply]:
+        day = date.fromisoformat(str(item.payload["day"]))
+        digest = item.kind == DISTRICT_DIGEST
+        figures = [school_figure(session, core.settings, core.school_id, day, snapshot=digest)
+                   for core in self.cores]
+        header = (district_texts.DISTRICT_DIGEST_HEADER if digest else
+                  district_texts.DISTRICT_MONTH_HEADER.replace("{month}", f"{day.month} 月"))
+        reply = overview(figures, day, header=header, font_path=self.settings.charts.font_path)
+        return [replace(reply, chat=private_chat(item.chat))]

@@ -374,3 +374,43 @@ async def test_the_district_on_the_ptb_application(district: District) -> None:
         sent = await tg.say(zhou, "/progress", group=group)
         assert any("语文组 · 研修进度" in tg_shown(call.text) for call in sent)
     assert api.malformed == []
+
+
+# -- the 学区管理员's digest and month report ----------------------------------------------
+
+
+async def test_the_district_admin_gets_the_weekly_digest_and_month_report(
+        district: District, driver: Driver, clock: ManualClock) -> None:
+    from datetime import datetime
+
+    from bot.app import build_runner
+    from handlers.types import Reply
+    from storage.repos.outbox import OutboxItem
+    from tests.conftest import ZONE
+
+    await bind(driver, "周主任", "李校长")
+    got: dict[str, list[Reply]] = {}
+
+    async def deliver(reply: Reply, item: OutboxItem) -> bool:
+        got.setdefault(item.chat, []).append(reply)
+        return True
+
+    runner = build_runner(district, deliver)  # type: ignore[arg-type]
+
+    async def at(moment: datetime) -> None:
+        clock.set(moment)
+        await runner.tick()
+
+    await at(datetime(2026, 12, 7, 7, 50, tzinfo=ZONE))  # Monday: the digests
+    zhou, li = driver.account("周主任"), driver.account("李校长")
+    [digest] = [r for r in got.get(zhou, []) if "学区每周研修简报" in r.text]
+    for name in (CENTRAL, LIJIA, WANGZHUANG, ZHANGWAN):
+        assert f"{name}：" in shown([digest])
+    assert digest.attachment is not None
+    # A 村小's admin gets her own school's things, never the district's.
+    assert not any("学区" in r.text for r in got.get(li, []))
+    await at(datetime(2026, 12, 31, 17, 0, tzinfo=ZONE))  # the month's last day
+    [month] = [r for r in got[zhou] if "学区研修月报" in r.text]
+    assert "12 月 学区研修月报" in shown([month])
+    assert f"{WANGZHUANG}：3 人" in shown([month])
+    assert not any("学区" in r.text for r in got.get(li, []))
