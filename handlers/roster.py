@@ -35,6 +35,7 @@ ROLE_LABELS: dict[Role, str] = {
     Role.ADMIN: "管理员",
 }
 
+# Issue 17: in a district's roster, an admin of the 中心校, who sees every school.
 DISTRICT_ADMIN = "学区管理员"
 
 # Every spelling accepted in the 角色 column; an empty cell means TEACHER.
@@ -50,7 +51,6 @@ ROLE_ALIASES: dict[str, Role] = {
     "副校长": Role.ADMIN,
     "教科室主任": Role.ADMIN,
     "信息技术": Role.ADMIN,
-    DISTRICT_ADMIN: Role.ADMIN,  # issue 17: an admin of the 中心校, who sees every school
 }
 
 # Canonical column -> accepted header spellings (the canonical one first).
@@ -377,9 +377,13 @@ def _parse_school_rows(raw_rows: Iterable[list[object]],
     staff_rows: dict[str, int] = {}
     for school, indices in by_school.items():
         # Each school's rows are checked as one school's roster, keeping their row numbers.
-        blank = [[] for _ in range(len(rows))]
+        blank: list[list[object]] = [[] for _ in range(len(rows))]
         for index in [header_index, *indices]:
-            blank[index] = rows[index]
+            blank[index] = list(rows[index])
+            at = columns.get("角色")
+            if index != header_index and at is not None and at < len(blank[index]) and (
+                    re.sub(r"\s+", "", str(blank[index][at])) == DISTRICT_ADMIN):
+                blank[index][at] = ROLE_LABELS[Role.ADMIN]  # a 中心校 admin: checked above
         try:
             found = _parse_rows(blank, schools[school])
         except RosterError as exc:
