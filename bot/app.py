@@ -100,7 +100,8 @@ def build_district(config: Config, *, database_url: str, clock: Clock) -> Distri
     """A Core per [[schools]] entry (the 中心校 first) on one database, behind a router."""
     db = Database(database_url)
     district = District([Core(db=db, settings=settings, clock=clock)
-                         for settings in config.school_settings])
+                         for settings in config.school_settings],
+                        departments={entry.name: entry.departments for entry in config.schools})
     district.prepare()
     return district
 

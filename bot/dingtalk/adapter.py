@@ -15,6 +15,8 @@ import time
 from dataclasses import dataclass, replace
 from typing import Any
 
+from sqlmodel import Session
+
 from bot import texts as bot_texts
 from bot.app import Postpone, build_runner
 from bot.config import DingTalkSpec
@@ -140,9 +142,21 @@ class DingTalkBridge:
         if entry is None:
             return []
         core = self.core
-        person = await core.db.run(lambda s: people.bind_from_directory(
-            s, school_id=core.school_id, account=account, job_number=entry.job_number,
-            mobile=mobile_number(entry.mobile) or "", name=entry.name, now=core.clock.now()))
+        # A district (issue 17) names the schools the directory's departments belong to.
+        schools = (core.directory_schools(entry.departments)
+                   if hasattr(core, "directory_schools") else [core.school_id])
+
+        def bind(session: Session) -> people.PersonRow | None:
+            for school_id in schools:
+                person = people.bind_from_directory(
+                    session, school_id=school_id, account=account,
+                    job_number=entry.job_number, mobile=mobile_number(entry.mobile) or "",
+                    name=entry.name, now=core.clock.now())
+                if person is not None:
+                    return person
+            return None
+
+        person = await core.db.run(bind)
         if person is None:
             return []
         logger.info("%s bound by the directory", account)

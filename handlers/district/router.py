@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 
@@ -59,8 +59,10 @@ def is_district_admin(person: PersonRow | None, central_id: int) -> bool:
 class District:
     """The Cores of a deployment's schools behind Core's interface; the 中心校's first."""
 
-    def __init__(self, cores: Sequence[Core]) -> None:
-        """Route between ``cores`` (the first is the 中心校), which share db and clock."""
+    def __init__(self, cores: Sequence[Core],
+                 departments: Mapping[str, Sequence[int]] | None = None) -> None:
+        """Route between ``cores`` (the first is the 中心校), which share db and clock;
+        ``departments`` maps a school's name to its 钉钉 directory departments."""
         if not cores:
             raise ValueError("a district needs at least one school")
         self.cores = list(cores)
@@ -71,6 +73,7 @@ class District:
         self._by_name = {core.settings.school.name: core for core in self.cores}
         # A 学区管理员's account -> the school they are working in (in private chat).
         self._visiting: dict[str, int] = {}
+        self._departments = {name: set(ids) for name, ids in (departments or {}).items()}
 
     @property
     def settings(self) -> Settings:
@@ -99,6 +102,13 @@ class District:
 
     def _admits(self, person: PersonRow) -> bool:
         return is_district_admin(person, self.central.school_id)
+
+    def directory_schools(self, departments: Sequence[int]) -> list[int]:
+        """The schools a 钉钉 directory entry may be bound in: those its departments belong
+        to, else every school (the 中心校 first; 工号 and 手机号 decide)."""
+        mapped = [core.school_id for core in self.cores
+                  if self._departments.get(core.settings.school.name, set()) & set(departments)]
+        return mapped or [core.school_id for core in self.cores]
 
     def core_of(self, school_id: int | None) -> Core:
         """The Core of a school (the 中心校's for none or an unknown one)."""

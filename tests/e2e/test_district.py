@@ -414,3 +414,39 @@ async def test_the_district_admin_gets_the_weekly_digest_and_month_report(
     assert "12 月 学区研修月报" in shown([month])
     assert f"{WANGZHUANG}：3 人" in shown([month])
     assert not any("学区" in r.text for r in got.get(li, []))
+
+
+# -- on 钉钉: one robot, the schools as departments ------------------------------------------
+
+
+async def test_on_dingtalk_the_directorys_department_names_the_school(
+        tmp_path: Path, sqlite_url: str, clock: ManualClock) -> None:
+    from tests.dingtalk_harness import running, shown
+    from tests.fake_dingtalk import FakeDingTalk, Staff
+
+    text = DISTRICT_CONFIG.read_text(encoding="utf-8")
+    text = text.replace('name = "李家村小学"\n', 'name = "李家村小学"\ndepartments = [201]\n')
+    text = text.replace('name = "王庄村小学"\n', 'name = "王庄村小学"\ndepartments = [301]\n')
+    config_path = tmp_path / "district.toml"
+    config_path.write_text(text, encoding="utf-8")
+    # Two 张老师 without 工号 or 手机号, one in each 村小: only the department tells them apart.
+    roster = tmp_path / "roster.csv"
+    roster.write_text(DISTRICT_ROSTER.read_text(encoding="utf-8")
+                      + "张老师,李家村小学,数学组,教师,数学,\n张老师,王庄村小学,全科组,教师,数学,\n",
+                      encoding="utf-8")
+    district = build_core(load(str(config_path)).config, database_url=sqlite_url, clock=clock)
+    import_roster(district, read_roster(district, roster))  # type: ignore[arg-type]
+    fake = FakeDingTalk().start()
+    try:
+        async with running(district, fake) as dt:  # type: ignore[arg-type]
+            zhang = Staff("u9301", "张老师", departments=(301,))
+            chen = Staff("u9201", "陈老师", job_number="L003", departments=(201,))
+            await dt.bind(zhang)
+            await dt.bind(chen)
+            await dt.say(zhang, "/me")
+            await dt.say(chen, "/me")
+            assert any("学校：王庄村小学" in shown(t) for t in dt.fake.texts(zhang.user_id))
+            assert any("学校：李家村小学" in shown(t) for t in dt.fake.texts(chen.user_id))
+    finally:
+        fake.stop()
+        district.db.close()
