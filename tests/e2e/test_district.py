@@ -432,7 +432,8 @@ async def test_on_dingtalk_the_directorys_department_names_the_school(
     # Two 张老师 without 工号 or 手机号, one in each 村小: only the department tells them apart.
     roster = tmp_path / "roster.csv"
     roster.write_text(DISTRICT_ROSTER.read_text(encoding="utf-8")
-                      + "张老师,李家村小学,数学组,教师,数学,\n张老师,王庄村小学,全科组,教师,数学,\n",
+                      + "张老师,李家村小学,数学组,教师,数学,\n"
+                      + "张老师,王庄村小学,全科组,教师,数学,\n",
                       encoding="utf-8")
     district = build_core(load(str(config_path)).config, database_url=sqlite_url, clock=clock)
     import_roster(district, read_roster(district, roster))  # type: ignore[arg-type]
