@@ -45,6 +45,8 @@ logger = logging.getLogger(__name__)
 # Planners that cover every school at once (drafts and 公开课 are not kept per school):
 # run by the 中心校's Core only.
 _SHARED_PLANNERS = (jobs.plan_draft_warnings, lessons.plan_lessons)
+# A 学区管理员's own commands: always at home, whichever school they are working in.
+_PERSONAL = frozenset({"me", "mine", "settings", "pause", "addlesson", "start"})
 # What the 学区管理员 get across schools: the weekly digest and the month's report.
 DISTRICT_DIGEST, DISTRICT_MONTH = "district-digest", "district-month"
 _FRESH = timedelta(hours=12)
@@ -151,6 +153,11 @@ class District:
             return (*self._stranger(session, incoming), None)
         if not chief:
             return self.core_of(person.school_id), incoming, None
+        wanted = command[0] if command else texts.MENU_COMMANDS.get((incoming.text or "").strip())
+        if wanted is not None and self._personal(wanted):
+            # Her own records and settings live at home: the visit to a school ends.
+            self._visiting.pop(incoming.account, None)
+            return self.core_of(person.school_id), incoming, None
         if command is not None:
             named, rest = self._named(command[1])
             if named is not None:
@@ -163,6 +170,11 @@ class District:
             if command[0] == "progress" and not command[1]:
                 return None, incoming, None
         return self.core_of(self._visiting.get(incoming.account, person.school_id)), incoming, None
+
+    def _personal(self, command: str) -> bool:
+        """Commands about the sender's own records, forms and settings (never another
+        school's): /me, /mine, /settings, /pause, /addlesson, /start links and the forms."""
+        return command in _PERSONAL or self.settings.catalog.by_command(command) is not None
 
     def _visit(self, account: str, core: Core) -> None:
         if core is self.central:

@@ -254,6 +254,10 @@ async def test_the_district_admin_sees_the_schools_side_by_side(driver: Driver) 
     assert "刘老师" in group
     assert "陈老师" in group
     assert "吴老师" not in group
+    # Her own records stay at home, and so does she after asking for them.
+    assert "学校：城关镇中心校" in await driver.say("周主任", "/me")
+    assert "吴老师" in await driver.say("周主任", "/progress 语文组")
+    assert "刘老师" in await driver.say("周主任", f"/progress {LIJIA} 语文组")
     # Naming the 中心校 brings her home.
     home = await driver.say("周主任", f"/progress {CENTRAL} 语文组")
     assert "吴老师" in home
@@ -451,3 +455,20 @@ async def test_on_dingtalk_the_directorys_department_names_the_school(
     finally:
         fake.stop()
         district.db.close()
+
+
+async def test_links_go_to_the_school_of_who_links(district: District, driver: Driver) -> None:
+    from handlers.types import Chat, ChatKind
+    from storage.repos import chats
+
+    await bind(driver, "李校长", "周主任")
+    one = Chat(address="test:group:new1", kind=ChatKind.GROUP, title="新群一")
+    two = Chat(address="test:group:new2", kind=ChatKind.GROUP, title="新群二")
+    await driver.send("李校长", "/link 语文组", chat=one)
+    await driver.send("周主任", f"/link {ZHANGWAN} 数学组", chat=two)
+    lijia, zhangwan = district.school_named(LIJIA), district.school_named(ZHANGWAN)
+    assert lijia is not None
+    assert zhangwan is not None
+    links = district.db.call(lambda s: [chats.get_link(s, chat=c.address) for c in (one, two)])
+    assert [(link.school_id, link.group) for link in links if link] == [
+        (lijia.school_id, "语文组"), (zhangwan.school_id, "数学组")]
