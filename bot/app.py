@@ -27,7 +27,7 @@ def build_core(config: Config, *, database_url: str, clock: Clock) -> Core:
     """Open the database, migrate it, and sync the school from config (with [[schools]]:
     every school, behind one router that Core's callers use as a Core)."""
     if config.school_settings:
-        return build_district(config, database_url=database_url, clock=clock)  # type: ignore[return-value]
+        return build_district(config, database_url=database_url, clock=clock)
     core = Core(db=Database(database_url), settings=config, clock=clock)
     core.prepare()
     return core

@@ -16,7 +16,6 @@ name another (kept in this process only: after a restart they name it again).
 from __future__ import annotations
 
 import functools
-import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import date, datetime, timedelta
@@ -35,12 +34,9 @@ from handlers.types import Incoming, Reply, private_chat
 from handlers.wire import dump_reply, load_reply
 from scheduler.quiet import after_quiet
 from scheduler.runner import Planner
-from storage import DatabaseUnavailable
 from storage.repos import district, outbox, people, updates
 from storage.repos.outbox import OutboxItem
 from storage.repos.people import PersonRow
-
-logger = logging.getLogger(__name__)
 
 # Planners that cover every school at once (drafts and 公开课 are not kept per school):
 # run by the 中心校's Core only.
@@ -58,8 +54,12 @@ def is_district_admin(person: PersonRow | None, central_id: int) -> bool:
             and person.school_id == central_id)
 
 
-class District:
-    """The Cores of a deployment's schools behind Core's interface; the 中心校's first."""
+class District(Core):
+    """The Cores of a deployment's schools behind Core's interface; the 中心校's first.
+
+    A Core itself: ``handle`` (one transaction per update, the busy answer, relays) is
+    Core's, around this class's ``handle_sync``, which picks the school's Core inside that
+    same transaction. Its own ``settings`` and ``school_id`` are the 中心校's."""
 
     def __init__(self, cores: Sequence[Core],
                  departments: Mapping[str, Sequence[int]] | None = None) -> None:
@@ -69,27 +69,17 @@ class District:
             raise ValueError("a district needs at least one school")
         self.cores = list(cores)
         self.central = self.cores[0]
-        self.db = self.central.db
-        self.clock = self.central.clock
+        super().__init__(db=self.central.db, settings=self.central.settings,
+                         clock=self.central.clock)
         self._by_id: dict[int, Core] = {}
         self._by_name = {core.settings.school.name: core for core in self.cores}
         # A 学区管理员's account -> the school they are working in (in private chat).
         self._visiting: dict[str, int] = {}
         self._departments = {name: set(ids) for name, ids in (departments or {}).items()}
 
-    @property
-    def settings(self) -> Settings:
-        """The 中心校's settings (where one school's are needed: fonts, menus, the sandbox)."""
-        return self.central.settings
-
     def settings_of_schools(self) -> list[Settings]:
         """Every school's settings, the 中心校's first."""
         return [core.settings for core in self.cores]
-
-    @property
-    def school_id(self) -> int:
-        """The 中心校's id."""
-        return self.central.school_id
 
     def prepare(self) -> None:
         """Migrate once, bring every school in step with config, note the 中心校 as parent."""
@@ -98,6 +88,7 @@ class District:
             core.school_id = self.db.call(core._sync_school)
             core.admits = self._admits
         self._by_id = {core.school_id: core for core in self.cores}
+        self.school_id = self.central.school_id
         for core in self.cores[1:]:
             self.db.call(functools.partial(district.set_parent, school_id=core.school_id,
                                            parent_id=self.central.school_id))
@@ -230,32 +221,6 @@ class District:
             return self._answer(session, seen)
         return [note, *core.handle_sync(session, seen)] if note else core.handle_sync(
             session, seen)
-
-    async def handle(self, incoming: Incoming, *, defer: bool = False) -> list[Reply]:
-        """Pick the school (a short transaction of its own), then let its Core handle it."""
-        try:
-            core, seen, note = await self.db.run(
-                lambda session: self._pick(session, incoming))
-            if core is None:
-                return await self.db.run(lambda session: self._answer(session, seen))
-        except DatabaseUnavailable:
-            logger.warning("database unavailable while routing an update", exc_info=True)
-            return [Reply(texts.DB_BUSY)]
-        replies = await core.handle(seen, defer=defer)
-        return [note, *replies] if note else replies
-
-    def take_relays(self) -> bool:
-        """Whether any school's updates queued messages for others since the last call."""
-        waiting = [core.take_relays() for core in self.cores]  # every flag is reset
-        return any(waiting)
-
-    async def finish(self, reply: Reply) -> Reply:
-        """Make a ``later`` reply (an archive) off the event loop."""
-        return await self.central.finish(reply)
-
-    async def move_chat(self, old: str, new: str) -> None:
-        """A group chat changed its address (its link and outbox rows move with it)."""
-        await self.central.move_chat(old, new)
 
     # -- the outbox ------------------------------------------------------------------
 

@@ -48,7 +48,7 @@ def district(sqlite_url: str, clock: ManualClock) -> Iterator[District]:
 
 @pytest.fixture
 def driver(district: District) -> Driver:
-    return Driver(district)  # type: ignore[arg-type]
+    return Driver(district)
 
 
 # -- config -------------------------------------------------------------------------------
@@ -152,7 +152,7 @@ def test_several_schools_need_the_school_column(district: District, tmp_path: Pa
     path = tmp_path / "roster.csv"
     path.write_text("姓名,教研组,角色,学科\n王芳,语文组,教师,语文\n", encoding="utf-8")
     with pytest.raises(RosterError, match="表头缺少「学校」列"):
-        read_roster(district, path)  # type: ignore[arg-type]
+        read_roster(district, path)
 
 
 def test_two_village_schools_each_have_their_own_语文组(district: District) -> None:
@@ -193,7 +193,7 @@ async def test_a_teacher_moved_keeps_her_records_where_they_were_made(
         "陈老师,李家村小学,语文组,教师,语文,L003", "陈老师,王庄村小学,全科组,教师,语文,L003")
     path = tmp_path / "moved.csv"
     path.write_text(moved, encoding="utf-8")
-    import_roster(district, read_roster(district, path))  # type: ignore[arg-type]
+    import_roster(district, read_roster(district, path))
     # She goes on with the same account, now in 王庄 (its quotas), with nothing handed in.
     me = await driver.say("陈老师", "/me")
     assert "学校：王庄村小学" in me
@@ -352,11 +352,11 @@ async def test_the_district_on_the_ptb_application(district: District) -> None:
 
     chen, li, zhou = TgUser(3001, "陈老师"), TgUser(3002, "李校长"), TgUser(3003, "周主任")
     api = RecordingRequest()
-    app = build_application(district, token=TOKEN, spec=TelegramSpec(),  # type: ignore[arg-type]
+    app = build_application(district, token=TOKEN, spec=TelegramSpec(),
                             request=api, limiter=unpaced())
-    codes = {row.name: row.code for row in issue_codes(district)}  # type: ignore[arg-type]
+    codes = {row.name: row.code for row in issue_codes(district)}
     async with app:
-        tg = Telegram(app, api, district)  # type: ignore[arg-type]
+        tg = Telegram(app, api, district)
         for user in (chen, li, zhou):
             [bound] = await tg.say(user, f"/start bind-{codes[user.first_name]}")
             assert "绑定成功" in bound.text
@@ -399,7 +399,7 @@ async def test_the_district_admin_gets_the_weekly_digest_and_month_report(
         got.setdefault(item.chat, []).append(reply)
         return True
 
-    runner = build_runner(district, deliver)  # type: ignore[arg-type]
+    runner = build_runner(district, deliver)
 
     async def at(moment: datetime) -> None:
         clock.set(moment)
@@ -440,10 +440,10 @@ async def test_on_dingtalk_the_directorys_department_names_the_school(
                       + "张老师,王庄村小学,全科组,教师,数学,\n",
                       encoding="utf-8")
     district = build_core(load(str(config_path)).config, database_url=sqlite_url, clock=clock)
-    import_roster(district, read_roster(district, roster))  # type: ignore[arg-type]
+    import_roster(district, read_roster(district, roster))
     fake = FakeDingTalk().start()
     try:
-        async with running(district, fake) as dt:  # type: ignore[arg-type]
+        async with running(district, fake) as dt:
             zhang = Staff("u9301", "张老师", departments=(301,))
             chen = Staff("u9201", "陈老师", job_number="L003", departments=(201,))
             await dt.bind(zhang)
