@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from bot.console.sandbox import Sandbox
     from handlers.dispatch import Core
     from handlers.roster import RosterEntry, RosterError
+    from storage.repos.people import CodeRow
 
 logger = logging.getLogger(__name__)
 
@@ -258,13 +259,17 @@ def _roster_codes(loaded: Loaded, out: Path | None) -> int:
 
     core = _open(loaded)
     try:
-        rows = issue_codes(core)
+        # Issue 17: in a district, each school's codes under its name.
+        schools = [(one.settings.school.name, issue_codes(one))
+                   for one in getattr(core, "cores", [core])]
+        rows = [row for _, mine in schools for row in mine]
     finally:
         core.db.close()
     print(texts.CODES_HEADER)
-    for row in rows:
-        code = texts.CODES_BOUND if row.bound else row.code
-        print(f"{row.name}\t{'、'.join(row.groups)}\t{row.staff_no or ''}\t{code}")
+    for name, mine in schools:
+        if len(schools) > 1:
+            print(f"【{name}】")
+        _print_codes(mine)
     if out is not None:
         today = core.clock.now().astimezone(core.settings.zone).date()
         book = sheets.new_book()
@@ -420,3 +425,9 @@ def _export_district(district: Core, args: argparse.Namespace) -> int:
         print((texts.EXPORTED_SUMMARY if path.suffix == ".xlsx" else texts.EXPORTED).format(
             path=path))
     return 0
+
+
+def _print_codes(rows: Sequence[CodeRow]) -> None:
+    for row in rows:
+        code = texts.CODES_BOUND if row.bound else row.code
+        print(f"{row.name}\t{'、'.join(row.groups)}\t{row.staff_no or ''}\t{code}")
