@@ -35,18 +35,22 @@ def school_figure(session: Session, settings: Settings, school_id: int, today: d
     """The school's figures today, measured live (``snapshot``: from the digest snapshot)."""
     name = settings.school.name
     semester = school.current_semester(session, school_id=school_id, today=today)
-    members = groups.members(session, school_id=school_id)
-    if semester is None or not members:
-        return SchoolFigure(name, len(settings.groups), len(members), 0, 0, 0)
-    measured = (school_figures(session, settings, semester, today, school_id=school_id)
-                if snapshot else measure_people(session, settings, semester, today, members))
+    if semester is None:
+        return SchoolFigure(name, len(settings.groups), 0, 0, 0, 0)
+    if snapshot:  # the morning's figures, kept for the school's own digests
+        measured = school_figures(session, settings, semester, today, school_id=school_id)
+    else:
+        members = groups.members(session, school_id=school_id)
+        measured = measure_people(session, settings, semester, today, members)
+    if not measured:
+        return SchoolFigure(name, len(settings.groups), 0, 0, 0, 0)
     items = [item for mine in measured.values() for item in mine]
     share = [min(i.current.done / i.current.target, 1.0) if i.current.target else 1.0
              for i in items]
     pace = [min(i.current.expected / i.current.target, 1.0) if i.current.target else 1.0
             for i in items]
     behind = sum(1 for mine in measured.values() if quotas.behind(mine))
-    return SchoolFigure(name, len(settings.groups), len(members),
+    return SchoolFigure(name, len(settings.groups), len(measured),
                         round(100 * sum(share) / len(share)) if share else 0,
                         round(100 * sum(pace) / len(pace)) if pace else 0, behind)
 
