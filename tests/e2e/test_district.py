@@ -472,3 +472,48 @@ async def test_links_go_to_the_school_of_who_links(district: District, driver: D
     links = district.db.call(lambda s: [chats.get_link(s, chat=c.address) for c in (one, two)])
     assert [(link.school_id, link.group) for link in links if link] == [
         (lijia.school_id, "语文组"), (zhangwan.school_id, "数学组")]
+
+
+# -- in the console sandbox ---------------------------------------------------------------
+
+
+async def test_the_district_in_the_sandbox(sqlite_url: str, clock: ManualClock) -> None:
+    """``yanxiu --config examples/district.toml sandbox``: a 村小 teacher, its admin and
+    the 学区管理员, each in their own school's chats."""
+    import io
+
+    from bot.console.district import DistrictSandbox
+
+    district = build_core(load(str(DISTRICT_CONFIG)).config, database_url=sqlite_url,
+                          clock=clock)
+    assert isinstance(district, District)
+    out = io.StringIO()
+    box = DistrictSandbox(district, clock, out=out)
+    box.seed(read_roster(district, DISTRICT_ROSTER))
+
+    async def talk(*lines: str) -> str:
+        mark = len(out.getvalue())
+        for line in lines:
+            await box.feed(line)
+        return out.getvalue()[mark:]
+
+    try:
+        seen = await talk("/as 陈老师", "/me")
+        assert "绑定成功" in seen
+        assert "学校：李家村小学" in seen
+        seen = await talk("/in 李家村小学 语文组", "/progress")
+        assert "群「李家村小学 语文组」" in seen
+        assert "语文组 · 研修进度" in seen
+        seen = await talk("/as 李校长", "/in 私聊", "/progress")
+        assert "语文组：2 人" in seen
+        assert "综合组" not in seen
+        seen = await talk("/as 周主任", "/progress")
+        assert "学区研修进度" in seen
+        assert "王庄村小学：3 人" in seen
+        seen = await talk("/in 王庄村小学 全科组", "/progress")
+        assert "全科组 · 研修进度" in seen
+        assert "钱老师" not in seen  # totals in the group; names go to her privately
+        seen = await talk("/as 小红", "/in 私聊", "/request 王庄村小学 钱老师")
+        assert "已收到申请" in seen
+    finally:
+        district.db.close()
