@@ -294,6 +294,28 @@ def _transaction_floor(work: Path) -> dict[str, float]:
 # -- part 2 ---------------------------------------------------------------------------------
 
 
+def part_deployment(report: Report, backend: str, url: str, settings: Any, schools: int,
+                    details: dict[str, Any]) -> None:
+    """The same district as one deployment (issue 17): [[schools]] behind the router."""
+    from bench import deployment, district
+
+    names = [f"区第{n + 1}小学" for n in range(schools)]
+    result = deployment.measure(url, settings, names, now=district.NOW)
+    figures = deployment.summary(result)
+    details[f"{backend}_deployment"] = figures
+    part = "2 district"
+    report.add(part, f"{backend}: one deployment of {schools} [[schools]]: start-up "
+               "(migrate, every school synced)", ms(figures["start"]))
+    report.add(part, f"{backend}: a leader's /progress through the router, median of "
+               f"{len(result.teacher_progress)}", ms(figures["teacher_progress"]), "< 100 ms",
+               figures["teacher_progress"] < 0.1)
+    report.add(part, f"{backend}: the 学区管理员's /progress (every school measured live, "
+               "side by side, chart)", ms(figures["district_progress"]))
+    report.add(part, f"{backend}: the 学区管理员's weekly digest (kept snapshots), median "
+               f"(first {ms(figures['district_digest_first'])})",
+               ms(figures["district_digest"]), "< 300 ms", figures["district_digest"] < 0.3)
+
+
 def part_district(args: argparse.Namespace, report: Report, work: Path,
                   settings: Any) -> str:
     """Group and district progress data on SQLite and PostgreSQL; returns the SQLite URL."""
@@ -342,6 +364,7 @@ def part_district(args: argparse.Namespace, report: Report, work: Path,
             report.add(part, "one group chart (matplotlib PNG), left out of the figures above",
                        f"first {ms(cold)}, then {ms(warm)}")
         built.db.close()
+        part_deployment(report, backend, url, settings, len(built.schools), details)
         if backend == "sqlite":
             sqlite_url = url
     report.details["district"] = details

@@ -13,18 +13,24 @@ from sqlmodel import Session
 from bot.config import Config
 from handlers import charts
 from handlers.dispatch import Core
+from handlers.district.router import District
 from handlers.roster import RosterEntry, parse_roster
+from handlers.settings import Settings
 from handlers.types import Reply, private_chat
 from scheduler.clock import Clock
 from scheduler.runner import Delivery, Record, Runner, SendOne
 from storage import Database
 from storage.repos import clock as kept_clock
+from storage.repos import district as district_repo
 from storage.repos import people, school
 from storage.repos.outbox import OutboxItem
 
 
 def build_core(config: Config, *, database_url: str, clock: Clock) -> Core:
-    """Open the database, migrate it, and sync the school from config."""
+    """Open the database, migrate it, and sync the school from config (with [[schools]]:
+    every school, behind one router that Core's callers use as a Core)."""
+    if config.school_settings:
+        return build_district(config, database_url=database_url, clock=clock)
     core = Core(db=Database(database_url), settings=config, clock=clock)
     core.prepare()
     return core
@@ -125,11 +131,16 @@ def batch_key(replies: list[Reply], item: OutboxItem) -> tuple[str, str] | None:
 
 def read_roster(core: Core, path: Path) -> list[RosterEntry]:
     """Parse and validate a roster file against the school's groups (raises RosterError)."""
+    if isinstance(core, District):
+        return parse_roster(path, known_groups=district_groups(core.settings_of_schools()),
+                            central=core.settings.school.name)
     return parse_roster(path, known_groups=[group.name for group in core.settings.groups])
 
 
 def import_roster(core: Core, entries: list[RosterEntry]) -> people.ImportSummary:
     """Apply a validated roster in one transaction."""
+    if isinstance(core, District):
+        return import_district_roster(core, entries)
 
     def apply(session: Session) -> people.ImportSummary:
         ids = school.group_ids(session, school_id=core.school_id)
@@ -141,6 +152,8 @@ def import_roster(core: Core, entries: list[RosterEntry]) -> people.ImportSummar
 
 def issue_codes(core: Core) -> list[people.CodeRow]:
     """Give every unbound teacher a binding code and list all of them."""
+    if isinstance(core, District):
+        return [row for one in core.cores for row in issue_codes(one)]
     return core.db.call(lambda session: people.issue_codes(session, school_id=core.school_id))
 
 
@@ -154,3 +167,48 @@ def keep_sandbox_time(core: Core, moment: datetime) -> None:
     """Keep ``moment`` as the sandbox's 'now' in the core's database."""
     core.db.call(lambda session: kept_clock.keep_time(session, school_id=core.school_id,
                                                       moment=moment))
+
+
+# --- issue 17: one deployment for several schools ---
+
+
+def build_district(config: Config, *, database_url: str, clock: Clock) -> District:
+    """A Core per [[schools]] entry (the 中心校 first) on one database, behind a router."""
+    db = Database(database_url)
+    district = District([Core(db=db, settings=settings, clock=clock)
+                         for settings in config.school_settings],
+                        departments={entry.name: entry.departments for entry in config.schools})
+    district.prepare()
+    return district
+
+
+def district_groups(schools: list[Settings]) -> dict[str, list[str]]:
+    """Each school's name to its 教研组, as the roster's 学校 column is checked."""
+    return {settings.school.name: [group.name for group in settings.groups]
+            for settings in schools}
+
+
+def import_district_roster(district: District,
+                           entries: list[RosterEntry]) -> people.ImportSummary:
+    """Import each school named in the roster (a school not in the file is left alone) in
+    one transaction; a teacher who moved takes their chat account to the new school."""
+
+    def apply(session: Session) -> people.ImportSummary:
+        totals = [0, 0, 0, 0]
+        touched = []
+        for core in district.cores:
+            mine = [entry for entry in entries if entry.school == core.settings.school.name]
+            if not mine:
+                continue
+            touched.append(core.school_id)
+            ids = school.group_ids(session, school_id=core.school_id)
+            done = people.import_roster(session, school_id=core.school_id, lines=mine,
+                                        group_ids=ids, now=core.clock.now())
+            for index, figure in enumerate((done.added, done.updated, done.deactivated,
+                                            done.unchanged)):
+                totals[index] += figure
+        district_repo.carry_accounts(session, school_ids=[c.school_id for c in district.cores],
+                                     now=district.clock.now())
+        return people.ImportSummary(*totals)
+
+    return district.db.call(apply)

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from bot.console.sandbox import Sandbox
     from handlers.dispatch import Core
     from handlers.roster import RosterEntry, RosterError
+    from storage.repos.people import CodeRow
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +68,10 @@ def _read_roster(config: Config, path: Path) -> list[RosterEntry]:
     from handlers.roster import RosterError, parse_roster
 
     try:
+        if config.school_settings:  # issue 17: several schools, the 学校 column
+            return parse_roster(path, known_groups={
+                settings.school.name: [group.name for group in settings.groups]
+                for settings in config.school_settings}, central=config.school.name)
         return parse_roster(path, known_groups=[group.name for group in config.groups])
     except OSError as exc:
         raise RosterError(texts.ROSTER_UNREADABLE.format(
@@ -102,6 +107,7 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--group", help=texts.CLI_EXPORT_GROUP)
     export.add_argument("--teacher", help=texts.CLI_EXPORT_TEACHER)
     export.add_argument("--out", type=Path, default=Path("out"), help=texts.CLI_EXPORT_OUT)
+    export.add_argument("--school", help=texts.CLI_EXPORT_SCHOOL)  # issue 17
     semester = commands.add_parser("semester", help=texts.CLI_SEMESTER)
     semester.add_argument("action", choices=("open", "close"))
     semester.add_argument("name")
@@ -137,14 +143,21 @@ def _maintenance(args: argparse.Namespace, loaded: Loaded) -> int:
             return 0
         core = _open_tool(loaded)
         try:
+            if args.command == "export" and _is_district(core):
+                return _export_district(core, args)
+            if args.command == "export" and args.school:
+                print(texts.EXPORT_NOT_DISTRICT, file=sys.stderr)
+                return EXIT_USAGE
             if args.command == "export":
                 path = maintenance.export_archive(core, semester=args.semester,
                                                   group=args.group, teacher=args.teacher,
                                                   out=args.out)
                 print(texts.EXPORTED.format(path=path))
             else:
-                changed = maintenance.set_semester(core, name=args.name,
-                                                   closed=args.action == "close")
+                changes = [maintenance.set_semester(one, name=args.name,
+                                                    closed=args.action == "close")
+                           for one in getattr(core, "cores", [core])]  # every school
+                changed = any(changes)
                 done = texts.SEMESTER_CLOSED_OK if args.action == "close" else (
                     texts.SEMESTER_OPENED_OK)
                 print((done if changed else texts.SEMESTER_UNCHANGED).format(name=args.name))
@@ -188,7 +201,13 @@ def _sandbox_core(loaded: Loaded, *, why: str, out: TextIO = sys.stdout) -> Sand
     if not roster_path.is_absolute():
         roster_path = loaded.path.parent / roster_path
     roster = _read_roster(config, roster_path)
-    sandbox = Sandbox(_open(loaded, url=url, clock=clock), clock, out, why=why)
+    core = _open(loaded, url=url, clock=clock)
+    if _is_district(core):  # issue 17: every school's roster and chats
+        from bot.console.district import DistrictSandbox
+
+        sandbox: Sandbox = DistrictSandbox(core, clock, out, why=why)  # type: ignore[arg-type]
+    else:
+        sandbox = Sandbox(core, clock, out, why=why)
     sandbox.seed(roster)
     return sandbox
 
@@ -264,13 +283,17 @@ def _roster_codes(loaded: Loaded, out: Path | None) -> int:
 
     core = _open_tool(loaded)
     try:
-        rows = issue_codes(core)
+        # Issue 17: in a district, each school's codes under its name.
+        schools = [(one.settings.school.name, issue_codes(one))
+                   for one in getattr(core, "cores", [core])]
+        rows = [row for _, mine in schools for row in mine]
     finally:
         core.db.close()
     print(texts.CODES_HEADER)
-    for row in rows:
-        code = texts.CODES_BOUND if row.bound else row.code
-        print(f"{row.name}\t{'、'.join(row.groups)}\t{row.staff_no or ''}\t{code}")
+    for name, mine in schools:
+        if len(schools) > 1:
+            print(f"【{name}】")
+        _print_codes(mine)
     if out is not None:
         today = core.clock.now().astimezone(core.settings.zone).date()
         book = sheets.new_book()
@@ -323,6 +346,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _check_config(loaded: Loaded) -> int:
     """The config is valid once loaded; nothing else is imported or opened."""
     config = loaded.config
+    if config.school_settings:  # issue 17: one line per school
+        print(texts.CONFIG_OK_DISTRICT.format(path=loaded.path, central=config.school.name,
+                                              count=len(config.school_settings)))
+        for settings in config.school_settings:
+            print(texts.CONFIG_SCHOOL_LINE.format(school=settings.school.name,
+                                                  groups=len(settings.groups),
+                                                  quotas=len(settings.quotas)))
+        return 0
     print(texts.CONFIG_OK.format(path=loaded.path, school=config.school.name,
                                  groups=len(config.groups), quotas=len(config.quotas)))
     return 0
@@ -400,3 +431,31 @@ def _dingtalk(loaded: Loaded, *, with_telegram: bool) -> int:
     finally:
         core.db.close()
     return 0
+
+
+# --- issue 17: one deployment for several schools ---
+
+
+def _is_district(core: object) -> bool:
+    from handlers.district.router import District
+
+    return isinstance(core, District)
+
+
+def _export_district(district: Core, args: argparse.Namespace) -> int:
+    """An archive per school and the summary ledger, or one school's (``--school``)."""
+    from bot.district_tools import export_district
+
+    written = export_district(district, school=args.school,  # type: ignore[arg-type]
+                              semester=args.semester, group=args.group,
+                              teacher=args.teacher, out=args.out)
+    for path in written:
+        print((texts.EXPORTED_SUMMARY if path.suffix == ".xlsx" else texts.EXPORTED).format(
+            path=path))
+    return 0
+
+
+def _print_codes(rows: Sequence[CodeRow]) -> None:
+    for row in rows:
+        code = texts.CODES_BOUND if row.bound else row.code
+        print(f"{row.name}\t{'、'.join(row.groups)}\t{row.staff_no or ''}\t{code}")

@@ -10,12 +10,30 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ModelWrapValidatorHandler,
+    PrivateAttr,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from handlers.settings import GroupSpec, SemesterSpec, Settings
+from handlers.district.settings import (
+    SchoolEntry,
+    central_index,
+    check_schools,
+    merge,
+    raw_central,
+)
+from handlers.settings import GroupSpec, QuotaSpec, SemesterSpec, Settings
 
+_QUOTAS = TypeAdapter(tuple[QuotaSpec, ...])
 DEFAULT_CONFIG = "config.toml"
 FALLBACK_CONFIG = "config.example.toml"
 TOKEN_ENV = "YANXIU_BOT_TOKEN"
@@ -134,6 +152,48 @@ class Config(Settings):
     def _unique_semesters(cls, value: tuple[SemesterSpec, ...]) -> tuple[SemesterSpec, ...]:
         _unique("学期", [semester.name for semester in value])
         return value
+
+    # --- issue 17: one deployment for several schools ([[schools]]) ---
+    schools: tuple[SchoolEntry, ...] = ()
+    _school_settings: tuple[Settings, ...] = PrivateAttr(default=())
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _district(cls, data: Any, handler: ModelWrapValidatorHandler[Config]) -> Config:
+        """With [[schools]], the top level is the deployment's defaults, and the 中心校 is
+        the school this model itself describes (``raw_central``); each school's own
+        settings are merged from the defaults and its entry."""
+        if not (isinstance(data, dict) and data.get("schools")):
+            return handler(data)
+        for key in ("school", "groups"):
+            if key in data:
+                raise ValueError(f"{key}：有 [[schools]] 时，每所学校的名称和教研组写在"
+                                 f"各自的 [[schools]] 里，不再写 [{key}]")
+        config = handler(raw_central(data))
+        check_schools(config.schools)
+        defaults = _QUOTAS.validate_python(data.get("quotas", ()))
+        known = {group.name for entry in config.schools for group in entry.groups}
+        for index, quota in enumerate(defaults):
+            for name in quota.groups:
+                if name not in known:
+                    raise ValueError(f"quotas[{index}].groups：没有一所学校有「{name}」这个教研组")
+        first = central_index(config.schools)
+        merged = []
+        for index in [first, *(i for i in range(len(config.schools)) if i != first)]:
+            try:
+                merged.append(merge(config, config.schools[index], quotas=defaults))
+            except ValidationError as exc:
+                lines = [line.removeprefix("配置项 ").removeprefix("配置：")
+                         for line in describe(exc).splitlines()]
+                raise ValueError("\n配置项 ".join(f"schools[{index}].{line}"
+                                                   for line in lines)) from None
+        config._school_settings = tuple(merged)
+        return config
+
+    @property
+    def school_settings(self) -> tuple[Settings, ...]:
+        """Each school's own settings, the 中心校 first; empty for a single [school]."""
+        return self._school_settings
 
 
 def _unique(what: str, names: list[str]) -> None:

@@ -169,3 +169,10 @@ SANDBOX_FILE_MISSING = "（沙盒）读不到这个文件：{path}"
 SANDBOX_FILE_SENT = "（沙盒）发送文件：{name}（{size} 字节）"
 BACKUP_FILES = "附件 {count} 个已备份到 {path}"
 RESTORE_FILES = "附件 {count} 个已恢复到 {path}"
+
+# --- issue 17: one deployment for several schools ---
+CLI_EXPORT_SCHOOL = "只导出这所学校（多校部署；不写则每校一个档案，另加学区汇总）"
+EXPORT_NOT_DISTRICT = "--school 只用于多校部署（配置里有 [[schools]]）"
+CONFIG_OK_DISTRICT = "配置文件 {path} 没有问题：{count} 所学校（中心校：{central}）。"
+CONFIG_SCHOOL_LINE = "  {school}：{groups} 个教研组，{quotas} 项研修指标"
+EXPORTED_SUMMARY = "学区汇总已导出：{path}"

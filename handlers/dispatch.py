@@ -291,6 +291,9 @@ class Core:
         # Accounts whose message could not be stored, and when they were told.
         self._busy: dict[str, datetime] = {}
         self._relays_waiting = False
+        # Issue 17: whether a person of another school is served here as one of its own (a
+        # 学区管理员 in a 村小); set by handlers.district.router.
+        self.admits: Callable[[people.PersonRow], bool] = lambda _person: False
 
     def prepare(self) -> None:
         """Migrate the schema and bring the school, groups and semesters in step with config."""
@@ -318,7 +321,8 @@ class Core:
         if key is not None and not updates.claim_update(session, key=key, now=now):
             return [load_reply(data) for data in updates.answer_of(session, key=key)]
         person = people.get_by_account(session, account=incoming.account)
-        if person is not None and person.school_id != self.school_id:
+        if (person is not None and person.school_id != self.school_id
+                and not self.admits(person)):
             person = None
         if person is not None and person.account != incoming.account:
             # One of the person's accounts on another platform: messages go there now.

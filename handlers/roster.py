@@ -10,7 +10,7 @@ import io
 import re
 import zipfile
 from collections import Counter
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from enum import StrEnum
@@ -36,6 +36,9 @@ ROLE_LABELS: dict[Role, str] = {
     Role.LEADER: "教研组长",
     Role.ADMIN: "管理员",
 }
+
+# Issue 17: in a district's roster, an admin of the 中心校, who sees every school.
+DISTRICT_ADMIN = "学区管理员"
 
 # Every spelling accepted in the 角色 column; an empty cell means TEACHER.
 ROLE_ALIASES: dict[str, Role] = {
@@ -63,6 +66,7 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
     # 师徒结对 (optional): the 徒弟's row names their 师傅, from 结对日期 (default: today).
     "师傅": ("师傅", "指导教师", "导师"),
     "结对日期": ("结对日期", "结对时间"),
+    "学校": ("学校", "所在学校", "校名"),  # issue 17: required when there are several schools
 }
 REQUIRED_COLUMNS: tuple[str, ...] = ("姓名", "教研组", "角色", "学科")
 MAX_NAME_LENGTH = 20
@@ -101,6 +105,7 @@ class RosterEntry:
     mobile: str | None = None
     mentor: str | None = None
     mentor_since: date | None = None
+    school: str = ""  # issue 17: the 学校 column; "" in a single-school deployment
 
 
 class RosterError(ValueError):
@@ -118,12 +123,15 @@ class RosterError(ValueError):
         super().__init__("\n".join(self.problems))
 
 
-def parse_roster(path: Path, *, known_groups: Collection[str]) -> list[RosterEntry]:
+def parse_roster(path: Path, *, known_groups: Collection[str] | Mapping[str, Collection[str]],
+                 central: str = "") -> list[RosterEntry]:
     """Parse the roster file at ``path``.
 
     Args:
         path: A .csv or .xlsx file.
-        known_groups: Names of the 教研组 that exist in the bot.
+        known_groups: Names of the 教研组 that exist in the bot; with several schools,
+            each school's name to its 教研组 (the 学校 column then says whose row it is).
+        central: The 中心校, the only school whose rows may say 学区管理员.
 
     Returns:
         The entries in file order.
@@ -132,12 +140,13 @@ def parse_roster(path: Path, *, known_groups: Collection[str]) -> list[RosterEnt
         RosterError: With every problem found in the file.
     """
     return parse_roster_bytes(
-        Path(path).read_bytes(), filename=str(path), known_groups=known_groups
-    )
+        Path(path).read_bytes(), filename=str(path), known_groups=known_groups,
+        central=central)
 
 
 def parse_roster_bytes(
-    data: bytes, *, filename: str, known_groups: Collection[str]
+    data: bytes, *, filename: str, known_groups: Collection[str] | Mapping[str, Collection[str]],
+    central: str = "",
 ) -> list[RosterEntry]:
     """Parse a roster received as bytes, e.g. a document sent in chat.
 
@@ -159,6 +168,8 @@ def parse_roster_bytes(
         rows = _read_xlsx(data)
     else:
         raise RosterError(FORMAT_MESSAGE)
+    if isinstance(known_groups, Mapping):
+        return _parse_school_rows(rows, known_groups, central)
     return _parse_rows(rows, known_groups)
 
 
@@ -378,3 +389,75 @@ def _mentor_problems(entries: Sequence[RosterEntry]) -> list[tuple[int, str]]:
         elif names[entry.mentor] > 1:
             problems.append((entry.row, f"{where}在花名册里有重名，无法确定是哪一位"))
     return problems
+
+
+# --- issue 17: one roster for several schools (the 学校 column) ---
+
+def _parse_school_rows(raw_rows: Iterable[list[object]],
+                       schools: Mapping[str, Collection[str]], central: str,
+                       ) -> list[RosterEntry]:
+    """A district's roster: each row's 学校 must be a school of the config and its 教研组
+    groups of that school (two 村小 may each have a 语文组). Every problem is reported by
+    row, and nothing is imported if there is one."""
+    rows = [[_cell_text(cell) for cell in row] for row in raw_rows]
+    header_index = _find_header(rows)
+    if header_index is None:
+        raise RosterError(EMPTY_MESSAGE)
+    columns, _ = _map_columns(rows[header_index], header_index + 1)
+    only = next(iter(schools)) if len(schools) == 1 else None
+    if "学校" not in columns and only is None:
+        raise RosterError(f"第 {header_index + 1} 行：表头缺少「学校」列（有多所学校时必需）")
+    names = "、".join(schools)
+    problems: list[tuple[int, str]] = []
+    by_school: dict[str, list[int]] = {}
+    for index in range(header_index + 1, len(rows)):
+        cells = rows[index]
+        if not any(cells):
+            continue
+        row_no = index + 1
+        where = columns.get("学校")
+        school = (cells[where] if where is not None and where < len(cells) else "") or (
+            only or "")
+        role_at = columns.get("角色")
+        role = re.sub(r"\s+", "", cells[role_at]) if role_at is not None and role_at < len(
+            cells) else ""
+        if school not in schools:
+            problems.append((row_no, f"第 {row_no} 行：学校「{school}」不在配置里（可选：{names}）"
+                             if school else f"第 {row_no} 行：没有填写学校（可选：{names}）"))
+        elif role == DISTRICT_ADMIN and central and school != central:
+            problems.append((row_no, f"第 {row_no} 行：学区管理员应属于中心校「{central}」"))
+        else:
+            by_school.setdefault(school, []).append(index)
+    entries: list[RosterEntry] = []
+    staff_rows: dict[str, int] = {}
+    for school, indices in by_school.items():
+        # Each school's rows are checked as one school's roster, keeping their row numbers.
+        blank: list[list[object]] = [[] for _ in range(len(rows))]
+        for index in [header_index, *indices]:
+            blank[index] = list(rows[index])
+            at = columns.get("角色")
+            if index != header_index and at is not None and at < len(blank[index]) and (
+                    re.sub(r"\s+", "", str(blank[index][at])) == DISTRICT_ADMIN):
+                blank[index][at] = ROLE_LABELS[Role.ADMIN]  # a 中心校 admin: checked above
+        try:
+            found = _parse_rows(blank, schools[school])
+        except RosterError as exc:
+            problems += [(_row_of(problem), problem) for problem in exc.problems]
+            continue
+        for entry in found:
+            if entry.staff_no is not None and entry.staff_no in staff_rows:
+                problems.append((entry.row, f"第 {entry.row} 行：工号「{entry.staff_no}」与第 "
+                                 f"{staff_rows[entry.staff_no]} 行重复"))
+            elif entry.staff_no is not None:
+                staff_rows[entry.staff_no] = entry.row
+            entries.append(replace(entry, school=school))
+    if problems:
+        raise RosterError([message for _, message in sorted(problems, key=lambda p: p[0])])
+    if not entries:
+        raise RosterError(EMPTY_MESSAGE)
+    return sorted(entries, key=lambda entry: entry.row)
+
+
+def _row_of(problem: str) -> int:
+    found = re.match(r"第 (\d+) 行", problem)
+    return int(found[1]) if found else 0

@@ -81,6 +81,7 @@ class Staff:
     name: str
     mobile: str = ""
     job_number: str = ""
+    departments: tuple[int, ...] = ()
 
 
 @dataclass
@@ -584,7 +585,8 @@ class FakeDingTalk:
             return web.json_response({"errcode": 60121, "errmsg": "找不到该用户"})
         return web.json_response({"errcode": 0, "errmsg": "ok", "result": {
             "userid": staff.user_id, "name": staff.name, "mobile": staff.mobile,
-            "job_number": staff.job_number, "active": True}})
+            "job_number": staff.job_number, "active": True,
+            "dept_id_list": list(staff.departments)}})
 
     async def _webhook(self, request: web.Request) -> web.Response:
         session = self._sessions.get(request.query.get("session", ""))

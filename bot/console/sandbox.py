@@ -171,8 +171,7 @@ class Sandbox:
         if not name:
             self.say(texts.SANDBOX_AS_USAGE)
             return
-        found = self.core.db.call(lambda s: people.find_by_name(
-            s, school_id=self.core.school_id, name=name))
+        found = self._find(name)
         self.name = name
         self.account = found[0].account if found and found[0].account else ACCOUNT_PREFIX + name
         if self.chat.is_private:
@@ -207,14 +206,22 @@ class Sandbox:
         await self.send(Incoming(account=self.account, chat=self.chat, display_name=self.name,
                                  other="photo" if file.is_photo else "document", file=file))
 
-    def _code_of(self, name: str) -> str | None:
-        rows = self.core.db.call(
+    def _find(self, name: str) -> list[people.PersonRow]:
+        """Active roster entries named ``name`` (a district's sandbox: in any school)."""
+        return self.core.db.call(lambda s: people.find_by_name(
+            s, school_id=self.core.school_id, name=name))
+
+    def _code_rows(self) -> list[people.CodeRow]:
+        """Every teacher's binding code, issuing the missing ones."""
+        return self.core.db.call(
             lambda s: people.issue_codes(s, school_id=self.core.school_id))
+
+    def _code_of(self, name: str) -> str | None:
+        rows = self._code_rows()
         return next((row.code for row in rows if row.name == name and not row.bound), None)
 
     def _codes(self) -> None:
-        rows = self.core.db.call(
-            lambda s: people.issue_codes(s, school_id=self.core.school_id))
+        rows = self._code_rows()
         unbound = [f"  {row.name}（{'、'.join(row.groups) or '—'}）：{row.code}"
                    for row in rows if not row.bound]
         self.say("\n".join([texts.SANDBOX_CODES, *unbound]) if unbound else texts.SANDBOX_NO_CODES)

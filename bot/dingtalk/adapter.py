@@ -146,11 +146,19 @@ class DingTalkBridge:
             return []
         core = self.core
 
+        # A district (issue 17) names the schools the directory's departments belong to.
+        schools = (core.directory_schools(entry.departments)
+                   if hasattr(core, "directory_schools") else [core.school_id])
+
         def bind(session: Session) -> tuple[people.PersonRow | None, list[str]]:
-            person = people.bind_from_directory(
-                session, school_id=core.school_id, account=account,
-                job_number=entry.job_number, mobile=mobile_number(entry.mobile) or "",
-                name=entry.name, now=core.clock.now())
+            person = None
+            for school_id in schools:
+                person = people.bind_from_directory(
+                    session, school_id=school_id, account=account,
+                    job_number=entry.job_number, mobile=mobile_number(entry.mobile) or "",
+                    name=entry.name, now=core.clock.now())
+                if person is not None:
+                    break
             if person is None:
                 return None, []
             former = accounts.others(session, teacher_id=person.id)

@@ -76,6 +76,7 @@ class Directory:
     name: str
     mobile: str
     job_number: str
+    departments: tuple[int, ...] = ()  # dept_id_list: a district maps them to schools
 
 
 @dataclass(frozen=True)
@@ -220,7 +221,9 @@ class OpenApi:
         return Directory(user_id=str(result.get("userid") or user_id),
                          name=str(result.get("name") or ""),
                          mobile=str(result.get("mobile") or ""),
-                         job_number=str(result.get("job_number") or ""))
+                         job_number=str(result.get("job_number") or ""),
+                         departments=tuple(int(d) for d in result.get("dept_id_list") or ()
+                                           if str(d).isdigit()))
 
     async def batch_send(self, user_ids: list[str], msg_key: str,
                          param: dict[str, Any]) -> BatchResult:

@@ -8,7 +8,7 @@ and button tables are only used to make sure every command and prefix has a row 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -992,3 +992,136 @@ async def test_a_form_never_opens_in_a_group_chat(world: World) -> None:
         assert [(r.text, r.notice, r.chat) for r in replies] == [
             ("", texts.BUTTON_EXPIRED, None)], (data, replies)
         assert world.draft_form(who) is None, data
+
+
+# -- issue 17: several schools in one deployment ------------------------------------------
+# 李家村小学 and 王庄村小学 of examples/district.toml, served by one bot: every button of the
+# table above, pointed at 李家's objects, pressed by 王庄's admin, leader and teacher (each
+# served by their own school's Core) changes nothing and shows nothing of 李家; deep links
+# and exports of 李家's things are refused too. The 学区管理员 does reach them.
+
+_VILLAGE_ACTORS = ("王校长", "赵老师", "钱老师")
+
+
+async def _village_objects(district: object, driver: Driver) -> dict[str, int]:
+    """李家's sessions, a record, 公开课 and leave of 陈老师, and a bind request."""
+    from tests.district_world import CENTRAL, LIJIA
+
+    core = district.school_named(LIJIA)  # type: ignore[attr-defined]
+    central = district.school_named(CENTRAL)  # type: ignore[attr-defined]
+    await build_runner(district, _no_send).tick()  # type: ignore[arg-type]
+    now = core.clock.now()
+    today = now.astimezone(ZONE).date()
+
+    def apply(session: Session) -> dict[str, int]:
+        ids = school.group_ids(session, school_id=core.school_id)
+        semester = school.current_semester(session, school_id=core.school_id, today=today)
+        assert semester is not None
+        by_name = {t.name: t.id for t in session.exec(select(Teacher)).all()}
+        chen = by_name["陈老师"]
+        found: dict[str, int] = {}
+        for key, group_ids in (("M", [ids["语文组"]]), ("MM", [ids["数学组"]]),
+                               ("OM", list(school.group_ids(
+                                   session, school_id=central.school_id).values()))):
+            coming = [m for m in meetings.list_meetings(
+                session, group_ids=group_ids, start=today, end=date(2027, 1, 22)) if m.held]
+            found[key], found[f"{key}2"] = coming[0].id, coming[1].id
+        found["R"] = records.add_record(
+            session, teacher_id=chen, semester_id=semester.id, kind="insight",
+            title="陈老师的心得", answers={"title": "陈老师的心得", "body": "读书使人明智。"},
+            chars=7, occurred_on=today, now=now)
+        for key, starts in (("LES", datetime(2026, 12, 10, 10, 0, tzinfo=ZONE)),
+                            ("LESP", datetime(2026, 11, 27, 10, 0, tzinfo=ZONE))):
+            found[key] = lessons.add_lesson(
+                session, teacher_id=chen, semester_id=semester.id, kind="研讨课",
+                starts_at=starts, period="2", place="村小教室", class_name="三年级",
+                subject="语文", title="秋天的雨", booking_required=True, created_by=chen,
+                now=now)
+        meetings.set_attendance(session, meeting_id=found["M"], teacher_id=chen,
+                                status=meetings.LEAVE_PENDING, now=now, reason="家里有事")
+        found |= {"G": ids["语文组"], "LIU": chen, "GAO": by_name["黄老师"],
+                  "ADMIN": by_name["李校长"], "other_admin": by_name["王校长"]}
+        return found
+
+    made = district.db.call(apply)  # type: ignore[attr-defined]
+    await driver.send("申请人", f"/request {LIJIA} 黄老师")
+    made["B"] = district.db.call(  # type: ignore[attr-defined]
+        lambda s: s.exec(select(BindRequest.id)).one())
+    return made
+
+
+@pytest.fixture
+async def district_world(sqlite_url: str, clock: ManualClock
+                         ) -> AsyncIterator[tuple[object, Driver, dict[str, int]]]:
+    from tests.district_world import bind, make_district
+
+    district = make_district(sqlite_url, clock)
+    driver = Driver(district)  # type: ignore[arg-type]
+    await bind(driver, "陈老师", "刘老师", "李校长", "周主任", *_VILLAGE_ACTORS)
+    objects = await _village_objects(district, driver)
+    yield district, driver, objects
+    district.db.close()
+
+
+async def test_another_schools_ids_in_buttons_are_refused(
+        district_world: tuple[object, Driver, dict[str, int]]) -> None:
+    district, driver, objects = district_world
+    for prefix in sorted(CASES):
+        for case in CASES[prefix]:
+            data = case.data.format(**objects)
+            for name in _VILLAGE_ACTORS:
+                replies = await driver.send(name, button=data)
+                seen = _shown(replies)
+                assert "陈老师" not in seen, (name, data, seen)
+                assert "秋天的雨" not in seen, (name, data, seen)
+                assert "已批准" not in seen, (name, data, seen)
+
+    def read(session: Session) -> dict[str, object]:
+        village = {t.id for t in session.exec(select(Teacher)).all()
+                   if t.name in _VILLAGE_ACTORS}
+        chen = session.get(Teacher, objects["LIU"])
+        return {
+            "record": session.get(Record, objects["R"]).deleted_at,  # type: ignore[union-attr]
+            "request": session.get(BindRequest, objects["B"]).status,  # type: ignore[union-attr]
+            "decided": [a for a in session.exec(select(Attendance)).all()
+                        if a.decided_by in village or a.teacher_id in village],
+            "booked": [b for b in session.exec(select(Booking)).all()
+                       if b.teacher_id in village],
+            "audit": [e.action for e in session.exec(select(AuditEntry)).all()
+                      if e.actor_id in village and e.action != "bind"],
+            "chen": (chen.role, chen.active) if chen else None,
+            "leave": session.get(Attendance, (objects["M"], objects["LIU"])).status,  # type: ignore[union-attr]
+        }
+
+    seen = district.db.call(read)  # type: ignore[attr-defined]
+    assert seen == {"record": None, "request": "pending", "decided": [], "booked": [],
+                    "audit": [], "chen": ("teacher", True), "leave": meetings.LEAVE_PENDING}
+
+
+async def test_another_schools_deep_links_and_exports_are_refused(
+        district_world: tuple[object, Driver, dict[str, int]]) -> None:
+    _district, driver, objects = district_world
+    for payload, refused in ((f"leave-{objects['M']}", texts.SESSION_GONE),
+                             (f"observe-{objects['LES']}", "这节课已取消或不存在")):
+        seen = _shown(await driver.send("钱老师", f"/start {payload}"))
+        assert refused in seen, (payload, seen)
+    for name in ("陈老师", "语文组"):  # 王庄 has neither; 李家's are not reachable
+        shown = _shown(await driver.send("王校长", f"/export {name}"))
+        assert f"没有找到教研组或老师「{name}」" in shown
+    assert "陈老师" not in _shown(await driver.send("王校长", "/pending"))
+    assert "黄老师" not in _shown(await driver.send("王校长", "/pending"))
+
+
+async def test_the_district_admin_reaches_every_school(
+        district_world: tuple[object, Driver, dict[str, int]]) -> None:
+    from tests.district_world import LIJIA
+
+    district, driver, objects = district_world
+    # Not from the 中心校's side: 李家's request is not the 中心校's.
+    assert "已批准" not in _shown(await driver.send("周主任", button=f"br:ok:{objects['B']}"))
+    # Having named the school, she handles it as its admin does.
+    pending = _shown(await driver.send("周主任", f"/pending {LIJIA}"))
+    assert "黄老师" in pending
+    assert "已批准" in _shown(await driver.send("周主任", button=f"br:ok:{objects['B']}"))
+    assert district.db.call(  # type: ignore[attr-defined]
+        lambda s: s.get(BindRequest, objects["B"]).status) == "approved"

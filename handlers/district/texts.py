@@ -1,0 +1,24 @@
+"""Every sentence the district part of the bot says (issue 17)."""
+
+from __future__ import annotations
+
+DISTRICT_PROGRESS_HEADER = "<b>学区研修进度</b>（{today}，{count} 所学校）"
+DISTRICT_SCHOOL_LINE = ("{school}：{people} 人，平均完成 {share}%（应有 {pace}%），"
+                        "有落后项目的 {behind} 人")
+DISTRICT_SCHOOL_EMPTY = "{school}：还没有导入花名册"
+DISTRICT_PROGRESS_FOOTER = "看一所学校的详情：/progress 学校名，例如 /progress {example}"
+DISTRICT_CHART_TITLE = "学区各校研修进度"
+DISTRICT_CHART_XLABEL = "平均完成百分比（竖线为应有进度）"
+DISTRICT_DIGEST_HEADER = "<b>学区每周研修简报</b>（{today}）"
+DISTRICT_MONTH_HEADER = "<b>{month} 学区研修月报</b>（{count} 所学校）"
+DISTRICT_NOW_IN = "以下是「{school}」的情况。回到本校：/progress {home}"
+REQUEST_WHICH_SCHOOL = ("请写上学校和姓名，例如：/request {example} 王芳\n"
+                        "本学区的学校：{schools}")
+NO_SUCH_SCHOOL = "没有「{name}」这所学校。本学区的学校：{schools}"
+OTHER_SCHOOL_REFUSED = "这是其他学校的内容，您不能查看或操作。"
+SUMMARY_LEDGER_TITLE = "学区研修汇总"
+SUMMARY_LEDGER_HEADER = ("学校", "教研组数", "教师人数", "有落后项目的人数", "平均完成%",
+                         "应有进度%")
+SUMMARY_LEDGER_META = ("{count} 所学校；平均完成与应有进度为各校全部指标的平均；"
+                       "生成日期：{today:%Y年%m月%d日}")
+SUMMARY_TOTAL = "合计"

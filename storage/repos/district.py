@@ -1,0 +1,69 @@
+"""Several schools in one database: which school an account, a chat or a code belongs to."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from storage.repos.people import normalise_code
+from storage.tables import AuditEntry, ChatLink, School, Teacher
+
+
+def set_parent(session: Session, *, school_id: int, parent_id: int | None) -> None:
+    """Record that ``school_id`` is overseen by the 中心校 ``parent_id``."""
+    school = session.get(School, school_id)
+    if school is not None and school.parent_id != parent_id:
+        school.parent_id = parent_id
+        session.add(school)
+        session.flush()
+
+
+def school_of_account(session: Session, *, account: str) -> int | None:
+    """The school of the roster entry bound to ``account``."""
+    return session.exec(select(Teacher.school_id).where(Teacher.account == account)).first()
+
+
+def school_of_chat(session: Session, *, chat: str) -> int | None:
+    """The school a group chat is linked to."""
+    return session.exec(select(ChatLink.school_id).where(ChatLink.chat == chat)).first()
+
+
+def school_of_code(session: Session, *, code: str) -> int | None:
+    """The school of the active teacher holding the binding code ``code``."""
+    return session.exec(select(Teacher.school_id).where(
+        Teacher.bind_code == normalise_code(code), col(Teacher.active))).first()
+
+
+def carry_accounts(session: Session, *, school_ids: Sequence[int], now: datetime) -> list[str]:
+    """Teachers who moved between schools: their chat account follows them.
+
+    A roster line in a new school with the 工号 of someone in another school is a new
+    entry there; the old entry, deactivated by the import, keeps every record it made
+    (they stay under the school where they were made), and gives its account to the new
+    one, so the teacher goes on without binding again. Returns the names moved.
+    """
+    rows = list(session.exec(select(Teacher).where(col(Teacher.school_id).in_(school_ids),
+                                                   col(Teacher.staff_no).is_not(None))))
+    active = {(row.staff_no, row.school_id): row for row in rows if row.active}
+    moved = []
+    for old in rows:
+        if old.active or old.account is None:
+            continue
+        new = next((row for (staff_no, school_id), row in active.items()
+                    if staff_no == old.staff_no and school_id != old.school_id
+                    and row.account is None), None)
+        if new is None:
+            continue
+        account, old.account = old.account, None
+        session.add(old)
+        session.flush()
+        new.account, new.bound_at = account, old.bound_at
+        session.add(new)
+        session.add(AuditEntry(school_id=new.school_id, actor_id=new.id, action="moved",
+                               at=now,
+                               detail=f"{new.name} 从其他学校调入，账号随人转入"))
+        moved.append(new.name)
+    session.flush()
+    return moved
