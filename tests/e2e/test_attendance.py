@@ -72,12 +72,14 @@ async def test_pause_asks_leave_for_coming_sessions_never_over_held_ones(term) -
     assert status_of(core, moved.id, "孙丽") == meetings.LEAVE_PENDING
     # 教导处 are asked once each with 批准 / 不批准; the 教研组长 is told.
     for admin in ("陈主任", "李校长"):
-        [ask] = to(driver, asked, admin)
+        [ask] = [r for r in to(driver, asked, admin) if r.buttons]
         assert labels([ask]) == ["批准", "不批准"]
         assert "孙丽" in plain(ask)
         assert "外出培训" in plain(ask)
-    [told] = to(driver, asked, "王芳")
+    [told, outing] = to(driver, asked, "王芳")
     assert "本组 孙丽 9月21日（周一）至10月9日（周五）外出（外出培训）" in plain(told)
+    # 外出培训 is an outing too (issue 16 §6): the leader hears when its 汇报 is due.
+    assert "外出学习「外出培训」" in plain(outing)
     # The roll call shows the request as waiting.
     roll = shown(await driver.send("王芳", button=f"ses:roll:{coming.id}"))
     assert "孙丽：请假待批" in roll
@@ -137,7 +139,8 @@ async def test_a_pause_that_only_silences_reminders_needs_no_approval(term) -> N
     assert plain(asked[0]) == (
         "好的，9月30日（周三）不再给您发提醒（外出培训）。\n"
         "只暂停提醒：考勤不变，期间的教研活动请照常参加。")
-    assert [r for r in asked if r.chat is not None] == []  # nobody is asked
+    # Nobody is asked to approve (the leader only hears of the 外出学习汇报 it owes).
+    assert [r for r in asked if r.chat is not None and r.buttons] == []
     assert status_of(core, coming.id, "周静") is None
     # A single day with only a reason still works, as before.
     single = plain((await driver.send("周静", "/pause 12月3日 外出培训"))[0])
@@ -207,7 +210,7 @@ async def write_minutes(driver: Driver, meeting_id: int, *, untick: tuple[str, .
     for name in tick:
         replies = await driver.send("王芳", button=button_data(replies, f"⬜ {name}"))
     replies = await driver.send("王芳", button=button_data(replies, "确认名单"))
-    for step in ("王芳", DISCUSSION, "完成", CONCLUSIONS, "完成"):
+    for step in ("王芳", DISCUSSION, "完成", CONCLUSIONS, "完成", "/skip"):  # no photos
         replies = await driver.send("王芳", step)
         assert "⚠️" not in shown(replies), shown(replies)
     return opened, await driver.send("王芳", button=button_data(replies, "提交"))
@@ -301,7 +304,7 @@ async def test_sessions_lists_held_sessions_with_their_minutes(term) -> None:
     assert "参加人员" in shown(again)
     assert "确认名单" in labels(again)
     replies = await driver.send("王芳", button=button_data(again, "确认名单"))
-    for step in ("王芳", DISCUSSION, "完成", CONCLUSIONS, "完成"):
+    for step in ("王芳", DISCUSSION, "完成", CONCLUSIONS, "完成", "/skip"):  # no photos
         replies = await driver.send("王芳", step)
     assert "已提交教研活动记录" in shown(await driver.send("王芳",
                                                         button=button_data(replies, "提交")))
