@@ -8,8 +8,10 @@ parts: token, Stream websocket, OpenAPI client, cards, media upload) runs agains
 工号. Each week, on the school's calendar with the reminder tick every 10 minutes: every
 teacher answers 参加 on the group's reminder card, hands in one 教学反思 through the form
 (every step answered, 提交 pressed) and looks at /me once; each leader asks /progress in the
-group (a chart) once. The first week also holds everyone's first message (the directory
-look-up) and the linking of the four groups. Answers to a message go through the
+group (a chart) once; one teacher gives a 公开课 on Thursday that the other 14 of the group
+booked (the reminder before it, identical for all, goes out in one batchSend; the request for
+a 听课记录 after it is a card each). The first week also holds everyone's first message (the
+directory look-up) and the linking of the four groups. Answers to a message go through the
 sessionWebhook and are not metered; they are counted apart.
 """
 
@@ -23,11 +25,13 @@ from collections import Counter
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from sqlmodel import Session
+
 from bench.common import ZONE, load_config
-from bot.app import build_core
+from bot.app import build_core, build_runner
 from bot.dingtalk.adapter import DingTalkService
 from scheduler.clock import ManualClock
-from storage.repos import people, school
+from storage.repos import lessons, people, school
 from tests.dingtalk_harness import Line, shown, spec_for
 from tests.fake_dingtalk import FakeDingTalk, Staff
 
@@ -81,7 +85,35 @@ class School:
             self.clock.advance(timedelta(minutes=10))
             await self.runner.tick()
 
-    async def week(self, first: bool) -> None:
+    def open_lesson(self, monday: datetime, number: int) -> None:
+        """This week's 公开课: Thursday 10:00, by the first teacher after the leader of one
+        group (in turn), booked by the rest of the group."""
+        members = list(self.staff.values())[number % len(self.staff)]
+        core = self.service.core
+        at = monday + timedelta(days=3, hours=3)  # Thursday 10:00
+
+        def apply(session: Session) -> None:
+            by_account = {f"dt:{s.user_id}": s for s in members}
+            bound = {account: people.get_by_account(session, account=account)
+                     for account in by_account}
+            giver = bound[f"dt:{members[1].user_id}"]
+            semester = school.current_semester(session, school_id=core.school_id,
+                                               today=at.date())
+            assert giver is not None
+            assert semester is not None
+            lesson = lessons.add_lesson(
+                session, teacher_id=giver.id, semester_id=semester.id, kind="研讨课",
+                starts_at=at, period="2", place="301", class_name="三年级2班",
+                subject=giver.subject, title=f"第{number + 1}周研讨课", booking_required=True,
+                created_by=giver.id, now=self.clock.now())
+            for person in bound.values():
+                if person is not None and person.id != giver.id:
+                    lessons.book(session, lesson_id=lesson, teacher_id=person.id,
+                                 now=self.clock.now())
+
+        core.db.call(apply)
+
+    async def week(self, first: bool, number: int = 0) -> None:
         """One school week, Monday to Monday."""
         monday = self.clock.now()
         everyone = [s for group in self.staff.values() for s in group] + self.admins
@@ -100,6 +132,8 @@ class School:
                 if "参加" in labels and day in (0, 1, 2, 3):
                     for member in members:
                         await self.press(member, conversation, "参加")
+            if day == 1:
+                self.open_lesson(monday, number)
             if day == 3:
                 for group, members in self.staff.items():
                     for member in members:
@@ -109,12 +143,13 @@ class School:
         await self.until(monday + timedelta(days=7))
 
 
-async def measure(weeks: int) -> list[Counter[str]]:
-    """The calls of each week, by endpoint."""
-    fake = FakeDingTalk().start()
+async def measure(weeks: int, *, batch: bool = True) -> list[Counter[str]]:
+    """The calls of each week, by endpoint (``batch``: identical texts in batchSend)."""
+    clock = ManualClock(START)
+    # sessionWebhooks expire 90 minutes of school time after the message that gave them.
+    fake = FakeDingTalk(clock=lambda: clock.now().timestamp()).start()
     config = load_config()
     with tempfile.TemporaryDirectory() as folder:
-        clock = ManualClock(START)
         core = build_core(config, database_url=f"sqlite:///{Path(folder) / 'b.db'}",
                           clock=clock)
         groups = [group.name for group in config.groups]
@@ -139,11 +174,13 @@ async def measure(weeks: int) -> list[Counter[str]]:
         task = asyncio.create_task(service.run(schedule=False))
         await fake.wait_connected()
         bench = School(fake, service, clock, staff, admins)
+        if not batch:
+            bench.runner = build_runner(core, service.bridge.send_due)
         results = []
         try:
             for week in range(weeks):
                 before = Counter(fake.calls)
-                await bench.week(first=week == 0)
+                await bench.week(first=week == 0, number=week)
                 results.append(Counter(fake.calls) - before)
         finally:
             task.cancel()
@@ -158,7 +195,10 @@ def main() -> None:
     """Print the calls per week and for the weeks together."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--weeks", type=int, default=4)
-    weeks = asyncio.run(measure(parser.parse_args().weeks))
+    parser.add_argument("--no-batch", action="store_true",
+                        help="send identical texts one person a call (to compare)")
+    args = parser.parse_args()
+    weeks = asyncio.run(measure(args.weeks, batch=not args.no_batch))
     total: Counter[str] = Counter()
     for index, week in enumerate(weeks, 1):
         total += week

@@ -261,13 +261,17 @@ class OpenApi:
             "cardTemplateId": template, "outTrackId": track_id, "callbackType": "STREAM",
             "cardData": {"cardParamMap": params}, "userIdType": 1,
         }
+        # The line the conversation list shows for the card (its first line, plain).
+        summary = {"zh_CN": params.get("title", "")}
         if group:
             body["openSpaceId"] = f"dtv1.card//IM_GROUP.{chat}"
-            body["imGroupOpenSpaceModel"] = {"supportForward": False}
+            body["imGroupOpenSpaceModel"] = {"supportForward": False,
+                                             "lastMessageI18n": summary}
             body["imGroupOpenDeliverModel"] = {"robotCode": self.robot_code}
         else:
             body["openSpaceId"] = f"dtv1.card//IM_ROBOT.{chat}"
-            body["imRobotOpenSpaceModel"] = {"supportForward": False}
+            body["imRobotOpenSpaceModel"] = {"supportForward": False,
+                                             "lastMessageI18n": summary}
             body["imRobotOpenDeliverModel"] = {"spaceType": "IM_ROBOT",
                                                "robotCode": self.robot_code}
         await self._openapi("POST", "/v1.0/card/instances/createAndDeliver", body)

@@ -28,7 +28,8 @@ FILE = Path(__file__).with_name("yanxiu-card.json")
 NAME = "研修助手消息卡片"  # what README asks the school to call it
 # The variables the adapter fills, with what they are for.
 VARIABLES = {
-    "title": ("string", False, "会话列表里显示的摘要"),
+    "title": ("string", False,
+              "摘要：会话列表里的一行（投放时由 lastMessageI18n 设置，不必绑定组件）"),
     "markdown": ("markdown", False, "正文"),
     "buttons": ("loopArray", False,
                 "按钮（JSON 数组）：label，以及回传参数 data/chat/sig 或链接 url"),
