@@ -103,7 +103,8 @@ def school(teachers: int = 60, per_teacher: int = 300, timed: int = 100) -> None
     from handlers.permissions import Access
     from handlers.types import Incoming, private_chat
     from scheduler.clock import ManualClock
-    from storage.repos import groups, records, school as school_repo, similar
+    from storage.repos import groups, records, similar
+    from storage.repos import school as school_repo
 
     rng = random.Random(60)
     pool = _sentences()

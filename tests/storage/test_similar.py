@@ -61,6 +61,15 @@ def test_signatures_candidates_and_pairs(db: Database) -> None:
     assert [(m.record_id, m.teacher, m.similarity) for m in pairs[liu]] == [(sun, "孙丽", 0.9)]
     assert [(m.record_id, m.teacher) for m in pairs[sun]] == [(liu, "刘洋")]
     assert other not in pairs
+    assert db.call(lambda s: similar.flagged(s, record_ids=[liu, sun, other])) == {liu, sun}
+    assert db.call(lambda s: similar.flagged(s, record_ids=[other])) == set()
+    # With room for one candidate, the record sharing the most bands is compared.
+    one_band = [*keys[:1], *([0] * (similarity.BANDS - 1))]
+    (best,) = db.call(lambda s: similar.candidates(s, record_id=other, school_id=school_id,
+                                                   keys=[*keys[:1], *keys[2:]], most=1))
+    assert best.record_id == sun  # shares 63 bands; 刘洋's record (top key changed) 62
+    assert db.call(lambda s: similar.candidates(s, record_id=other, school_id=school_id,
+                                                keys=one_band, most=5)) != []
     # An edit signs the record again: its old pairs go.
     db.call(lambda s: similar.keep_signature(s, record_id=sun, school_id=school_id,
                                              signature=signed, keys=keys))
