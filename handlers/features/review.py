@@ -34,6 +34,7 @@ MARK_BY_LABEL = {label: mark for mark, label in texts.REVIEW_MARKS.items()}
 MAX_BUTTONS = 90
 CHECK_ROUND = "check-round"
 SAMPLE_MOST = 30
+MATCHES_KEPT = 3  # closest matches kept per record handed in
 BODY_SHOWN = 1200  # characters of each side in the side-by-side view
 _SAMPLE = re.compile(r"^(?:随机)?抽查\s*(\d*)\s*份?$")
 
@@ -108,7 +109,7 @@ def _sample(ctx: Ctx, size: int) -> Reply:
 
 def _flagged(ctx: Ctx, items: list[reviews.ReviewItem]) -> set[int]:
     """The records among ``items`` that closely match another record."""
-    return set(similar.matches_of(ctx.session, record_ids=[i.record_id for i in items]))
+    return similar.flagged(ctx.session, record_ids=[i.record_id for i in items])
 
 
 def _record_label(ctx: Ctx, item: reviews.ReviewItem, flagged: bool) -> str:
@@ -139,7 +140,7 @@ def _teacher_lines(session: Session,
     by_teacher: dict[int, list[reviews.ReviewItem]] = {}
     for item in items:
         by_teacher.setdefault(item.teacher_id, []).append(item)
-    flagged = set(similar.matches_of(session, record_ids=[i.record_id for i in items]))
+    flagged = similar.flagged(session, record_ids=[i.record_id for i in items])
     lines = []
     for teacher_id, own in by_teacher.items():
         line = texts.REVIEW_TEACHER_LINE.format(
@@ -326,7 +327,10 @@ def _index(ctx: Ctx, spec: FormSpec, record_id: int, answers: dict[str, object])
         score = similarity.estimate(signature, candidate.signature)
         if score >= cfg.copy_threshold:
             matches.append((candidate.record_id, score))
-    similar.keep_matches(ctx.session, record_id=record_id, matches=matches, now=ctx.now)
+    # The closest few are what a reviewer can compare; keeping every pair of a school whose
+    # pieces all resemble each other would grow without bound.
+    best = sorted(matches, key=lambda pair: -pair[1])[:MATCHES_KEPT]
+    similar.keep_matches(ctx.session, record_id=record_id, matches=best, now=ctx.now)
 
 
 records.AFTER_SAVE.append(_index)

@@ -7,8 +7,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlmodel import Session, col, delete, or_, select
+from sqlalchemy import insert
+from sqlmodel import Session, col, delete, func, or_, select
 
+from storage.repos._core import rows_connection
 from storage.tables import Record, RecordBand, RecordSignature, RecordSimilar, Semester, Teacher
 
 
@@ -38,12 +40,18 @@ class Match:
 
 def keep_signature(session: Session, *, record_id: int, school_id: int, signature: bytes,
                    keys: Sequence[int]) -> None:
-    """Store a record's signature and band keys (replacing older ones and its old pairs)."""
+    """Store a record's signature and band keys (replacing older ones and its old pairs).
+
+    Written on the connection in two statements: 64 ORM objects a record cost more than
+    the signing itself."""
     forget(session, record_id=record_id)
-    session.add(RecordSignature(record_id=record_id, school_id=school_id, signature=signature))
-    session.add_all(RecordBand(record_id=record_id, band=band, school_id=school_id, key=key)
-                    for band, key in enumerate(keys))
-    session.flush()
+    connection = rows_connection(session)
+    connection.execute(insert(RecordSignature.__table__),  # type: ignore[attr-defined]
+                       {"record_id": record_id, "school_id": school_id,
+                        "signature": signature})
+    connection.execute(insert(RecordBand.__table__),  # type: ignore[attr-defined]
+                       [{"record_id": record_id, "band": band, "school_id": school_id,
+                         "key": key} for band, key in enumerate(keys)])
 
 
 def forget(session: Session, *, record_id: int) -> None:
@@ -54,17 +62,26 @@ def forget(session: Session, *, record_id: int) -> None:
     session.exec(delete(RecordSignature).where(col(RecordSignature.record_id) == record_id))
 
 
-def candidates(session: Session, *, record_id: int, school_id: int,
-               keys: Sequence[int]) -> list[Candidate]:
-    """Live records of the school that share at least one band key with ``keys``."""
-    sharing = (select(RecordBand.record_id)
-               .where(col(RecordBand.key).in_(list(keys)), RecordBand.school_id == school_id,
-                      RecordBand.record_id != record_id)
-               .distinct())
+def candidates(session: Session, *, record_id: int, school_id: int, keys: Sequence[int],
+               most: int = 200) -> list[Candidate]:
+    """Live records of the school that share at least one band key with ``keys``: the
+    ``most`` that share the most bands (the number shared grows with the similarity), so
+    a school whose pieces all resemble each other still compares a bounded number."""
+    shared = func.count().label("shared")
+    sharing = session.exec(
+        select(RecordBand.record_id, shared)
+        .where(col(RecordBand.key).in_(list(keys)), RecordBand.school_id == school_id,
+               RecordBand.record_id != record_id)
+        .group_by(col(RecordBand.record_id))
+        .order_by(shared.desc(), col(RecordBand.record_id).desc())
+        .limit(most)).all()
+    if not sharing:
+        return []
     rows = session.exec(
         select(Record.id, Record.teacher_id, Record.semester_id, RecordSignature.signature)
         .join(RecordSignature, col(RecordSignature.record_id) == col(Record.id))
-        .where(col(Record.id).in_(sharing), col(Record.deleted_at).is_(None))
+        .where(col(Record.id).in_([rid for rid, _ in sharing]),
+               col(Record.deleted_at).is_(None))
     ).all()
     return [Candidate(rid, tid, sid, bytes(sig)) for rid, tid, sid, sig in rows
             if rid is not None]
@@ -77,6 +94,22 @@ def keep_matches(session: Session, *, record_id: int, matches: Sequence[tuple[in
         later, earlier = max(record_id, other_id), min(record_id, other_id)
         session.add(RecordSimilar(record_id=later, other_id=earlier, similarity=score,
                                   found_at=now))
+
+
+def flagged(session: Session, *, record_ids: Sequence[int]) -> set[int]:
+    """Which of ``record_ids`` closely match a live record (for the lists of /check)."""
+    if not record_ids:
+        return set()
+    wanted = set(record_ids)
+    later = select(RecordSimilar.record_id, RecordSimilar.other_id).where(
+        col(RecordSimilar.record_id).in_(wanted))
+    earlier = select(RecordSimilar.other_id, RecordSimilar.record_id).where(
+        col(RecordSimilar.other_id).in_(wanted))
+    pairs = [*session.exec(later).all(), *session.exec(earlier).all()]
+    others = {other for _, other in pairs}
+    live = set(session.exec(select(Record.id).where(col(Record.id).in_(others),
+                                                    col(Record.deleted_at).is_(None))).all())
+    return {mine for mine, other in pairs if other in live}
 
 
 def matches_of(session: Session, *, record_ids: Sequence[int]) -> dict[int, list[Match]]:
