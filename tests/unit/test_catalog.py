@@ -19,7 +19,11 @@ RECORD_KINDS = ["reflection", "observation", "reading_note", "story", "book_revi
 SESSION_KINDS = ["announcement", "reschedule", "leave", "minutes"]  # opened from 教研活动
 LESSON_KINDS = ["new_lesson", "design_note"]  # opened from 公开课
 REVIEW_KINDS = ["review"]  # opened from /check
-BUILTIN_KINDS = [*RECORD_KINDS, *SESSION_KINDS, *LESSON_KINDS, *REVIEW_KINDS]
+# issue 16 §3, §5: opened from /mentor and /topic; the 课题 forms are records
+MENTOR_KINDS = ["mentor_comment"]
+TOPIC_KINDS = ["research_topic", "research_stage", "research_report"]
+BUILTIN_KINDS = [*RECORD_KINDS, *SESSION_KINDS, *LESSON_KINDS, *REVIEW_KINDS, *MENTOR_KINDS,
+                 *TOPIC_KINDS]
 FED_KINDS = ["attendance", "open_lesson"]
 
 
@@ -59,11 +63,13 @@ def test_builtin_forms() -> None:
     assert [form.label for form in forms] == [
         "教学反思", "听课记录", "读书笔记", "教育故事", "读书心得", "心得体会", "教育教学论文",
         "课标摘抄", "教学随笔", "专题演讲", "教研活动通知", "教研改期", "教研请假", "教研活动记录",
-        "公开课登记", "说课稿", "检查意见"]
+        "公开课登记", "说课稿", "检查意见", "师傅点评", "课题立项", "课题阶段小结",
+        "课题结题/阶段总结"]
     # Announcements, changes, leave requests, lesson registrations, 说课 notes and 检查意见
     # change something else; every other form becomes a record that quotas can count.
     assert [form.kind for form in forms if not form.record] == [
-        "announcement", "reschedule", "leave", "new_lesson", "design_note", "review"]
+        "announcement", "reschedule", "leave", "new_lesson", "design_note", "review",
+        "mentor_comment"]
     assert [form.kind for form in forms if form.future_dates] == ["reschedule", "new_lesson"]
 
 
@@ -288,7 +294,7 @@ def test_quotas_may_name_fed_kinds(kind: str) -> None:
 def test_a_quota_with_an_unknown_kind_is_refused() -> None:
     raw = example()
     raw["quotas"].append({"kind": "lesson_plan", "label": "教案", "target": 3})
-    known = "、".join([*RECORD_KINDS, "minutes", *FED_KINDS])
+    known = "、".join([*RECORD_KINDS, "minutes", *TOPIC_KINDS, *FED_KINDS])
     with pytest.raises(ValidationError) as caught:
         Config.model_validate(raw)
     assert f"quotas[12].kind：没有 lesson_plan 这种记录（可选：{known}）" in str(caught.value)
