@@ -688,7 +688,7 @@ MENTOR_USAGE = ("结对请这样发送：<code>/mentor 师傅 徒弟 [开始日�
                 "例如 /mentor 王芳 刘洋 9月1日（不写日期就从今天起）")
 MENTOR_ARGS_ADMIN = "只有管理员可以安排结对。查看自己的结对请直接发送 /mentor。"
 MENTOR_NOT_FOUND = "花名册里没有「{name}」。"
-MENTOR_AMBIGUOUS = "花名册里有几位「{name}」，请用 /teacher 查看后联系信息技术老师。"
+MENTOR_AMBIGUOUS = "花名册里有几位「{name}」，无法确定是哪一位。"
 MENTOR_SAME = "师傅和徒弟不能是同一个人。"
 MENTOR_PAIRED = "✅ 已结对：师傅{mentor}，徒弟{mentee}，{day}起。"
 MENTOR_ALREADY = "{mentor}和{mentee}已经是师徒（{day}起）。"

@@ -160,6 +160,9 @@ async def test_nobody_else_reads_or_comments(bot: Driver) -> None:
     # The 教导处 buttons are 教导处's.
     replies = await bot.send(WANG, button=f"mt:endok:{pair_id}")
     assert [r.notice for r in replies] == ["这个按钮已经失效了。"]
+    holding = bot.core.db.call(lambda s: mentoring.pairs(s, school_id=bot.core.school_id,
+                                                         on=date(2026, 12, 2)))
+    assert [p.id for p in holding] == [pair_id]
 
 
 async def test_admin_ends_a_pair(bot: Driver) -> None:
