@@ -130,8 +130,8 @@ def plans(ctx: Ctx, _arg: str) -> list[Reply]:
 
 
 def _overview(ctx: Ctx, semester: SemesterRow, only: list[str] | None) -> list[str]:
-    """Per group: how many handed in each personal document, who has not (once due or for
-    the leaders' own), and the group's own plan and summary."""
+    """Per group: how many handed in each personal document, who has not (once it is due),
+    and the group's own plan and summary (once, however many leaders it has)."""
     members = groups.members(ctx.session, school_id=ctx.school_id)
     found = owed(ctx.session, ctx.settings, ctx.school_id, semester, members)
     names = {m.id: m.name for m in members}
@@ -151,8 +151,8 @@ def _overview(ctx: Ctx, semester: SemesterRow, only: list[str] | None) -> list[s
             missing = [names[i.teacher_id] for i in items if i.record_id is None]
             if missing and ctx.today > items[0].due_on:
                 lines.append(tt.PLANS_MISSING.format(names=esc("、".join(missing))))
-        lines += [_state(ctx.settings, i, ctx.today) for i in found
-                  if i.group == spec.name and i.kind in GROUP]
+        own = {i.kind: i for i in found if i.group == spec.name and i.kind in GROUP}
+        lines += [_state(ctx.settings, i, ctx.today) for i in own.values()]
     return lines
 
 
