@@ -31,6 +31,7 @@ from bot.app import read_roster
 from bot.config import Config
 from bot.console.sandbox import Sandbox
 from bot.maintenance import export_archive
+from handlers import texts
 from handlers.dispatch import Core
 from scheduler.clock import ManualClock
 from tests.conftest import DEMO_ROSTER, make_core
@@ -108,20 +109,20 @@ async def ask_leave(box: Sandbox, name: str, group: str, reason: str, *,
 
 
 async def write_minutes(box: Sandbox, leader: str, topic: str) -> list[str]:
-    """The leader opens the minutes from the reminder after the session and hands them
-    in; returns the 参加人员 the form showed.
-
-    Today's form: 参加人员 is pre-filled from 签到 and shown in the summary before 提交.
-    When the minutes become a checklist that writes 考勤 (issue-15a), this step ticks
-    the boxes as pre-filled and returns the ticked names.
-    """
+    """The leader opens the minutes from the reminder after the session, confirms the
+    参加人员 checklist as pre-ticked from 签到 (handing it in writes 考勤) and hands the
+    minutes in; returns the names the summary lists as 出席."""
     await talk(box, f"/as {leader}", "/in 私聊")
     await tap(box, "填写活动记录")
-    await talk(box, topic, leader, DISCUSSION, "/done", CONCLUSIONS, "/done")
+    await talk(box, topic)
+    await tap(box, "确认名单")
+    await talk(box, leader, DISCUSSION, "/done", CONCLUSIONS, "/done", "/skip")
     summary = messages(printed(box))[-1][1]
     (line,) = [x for x in summary.splitlines() if x.startswith("参加人员：")]
     assert "✅" in await tap(box, "提交")
-    return line.removeprefix("参加人员：").split("、")
+    present = line.removeprefix("参加人员：").split("；")[0]  # 出席 3 人：王芳、刘洋、孙丽
+    names = present.split("：", 1)[1]
+    return [] if names == texts.NONE else names.split("、")
 
 
 def export(core: Core, tmp_path: Path) -> dict[str, list[tuple[object, ...]]]:
