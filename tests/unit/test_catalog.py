@@ -19,7 +19,8 @@ RECORD_KINDS = ["reflection", "observation", "reading_note", "story", "book_revi
 SESSION_KINDS = ["announcement", "reschedule", "leave", "minutes"]  # opened from 教研活动
 LESSON_KINDS = ["new_lesson", "design_note"]  # opened from 公开课
 REVIEW_KINDS = ["review"]  # opened from /check
-BUILTIN_KINDS = [*RECORD_KINDS, *SESSION_KINDS, *LESSON_KINDS, *REVIEW_KINDS]
+ASSIGN_KINDS = ["assign_lesson"]  # issue 16 §2: /assignlesson (教导处)
+BUILTIN_KINDS = [*RECORD_KINDS, *SESSION_KINDS, *LESSON_KINDS, *REVIEW_KINDS, *ASSIGN_KINDS]
 FED_KINDS = ["attendance", "open_lesson"]
 
 
@@ -59,12 +60,14 @@ def test_builtin_forms() -> None:
     assert [form.label for form in forms] == [
         "教学反思", "听课记录", "读书笔记", "教育故事", "读书心得", "心得体会", "教育教学论文",
         "课标摘抄", "教学随笔", "专题演讲", "教研活动通知", "教研改期", "教研请假", "教研活动记录",
-        "公开课登记", "说课稿", "检查意见"]
+        "公开课登记", "说课稿", "检查意见", "预约听课安排"]
     # Announcements, changes, leave requests, lesson registrations, 说课 notes and 检查意见
     # change something else; every other form becomes a record that quotas can count.
     assert [form.kind for form in forms if not form.record] == [
-        "announcement", "reschedule", "leave", "new_lesson", "design_note", "review"]
-    assert [form.kind for form in forms if form.future_dates] == ["reschedule", "new_lesson"]
+        "announcement", "reschedule", "leave", "new_lesson", "design_note", "review",
+        "assign_lesson"]
+    assert [form.kind for form in forms if form.future_dates] == ["reschedule", "new_lesson",
+                                                                  "assign_lesson"]
 
 
 @pytest.mark.parametrize(
