@@ -1,0 +1,190 @@
+"""Sessions across schools (issue 17): a 联片教研 of the 中心校's 语文组 with 李家's 语文组
+and 王庄's 全科组. The notice reaches each school's group; each member answers, signs in
+and asks leave in their own school; each school's leaders see their own people on the
+roll call, the 学区管理员 sees all; attendance counts in each teacher's own school.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+
+import pytest
+
+from bot.app import build_runner
+from handlers import texts
+from handlers.district import texts as district_texts
+from handlers.district.router import District
+from handlers.types import Chat, Reply
+from scheduler.clock import ManualClock
+from storage.repos import meetings, school
+from storage.repos.meetings import MeetingRow
+from tests.conftest import ZONE
+from tests.district_world import CENTRAL, LIJIA, WANGZHUANG, bind, link, make_district
+from tests.drivers import Driver, button_data, plain, shown
+
+JOINT = f"/joint 语文组 {LIJIA} 语文组 {WANGZHUANG} 全科组"
+
+
+@pytest.fixture
+def district(sqlite_url: str, clock: ManualClock) -> Iterator[District]:
+    built = make_district(sqlite_url, clock)
+    yield built
+    built.db.close()
+
+
+@pytest.fixture
+def driver(district: District) -> Driver:
+    return Driver(district)
+
+
+def next_session(district: District) -> MeetingRow:
+    """The 中心校 语文组's next session (Wednesday 2026-12-02, 14:50)."""
+    core = district.school_named(CENTRAL)
+    assert core is not None
+
+    def find(session):  # type: ignore[no-untyped-def]
+        ids = school.group_ids(session, school_id=core.school_id)
+        [found] = [m for m in meetings.list_meetings(
+            session, group_ids=[ids["语文组"]], start=district.clock.now().date(),
+            end=district.clock.now().date().replace(day=2, month=12)) if m.held]
+        return found
+
+    return district.db.call(find)
+
+
+def to(replies: list[Reply], chat: Chat | str) -> list[Reply]:
+    address = chat if isinstance(chat, str) else chat.address
+    return [r for r in replies if r.chat is not None and r.chat.address == address]
+
+
+async def announce(driver: Driver) -> list[Reply]:
+    """周主任 fills in the 语文组's notice and posts it."""
+    await driver.send("周主任", "/announce 语文组")
+    for answer in ("整本书阅读联片教研", "吴老师", "观课-议课"):
+        replies = await driver.send("周主任", answer)
+    replies = await driver.send("周主任", "吴老师上课，各校语文老师观课、议课")
+    replies = await driver.send("周主任", button=button_data(replies, "完成"))
+    replies = await driver.send("周主任", "/skip")
+    return await driver.send("周主任", button=button_data(replies, "提交"))
+
+
+@pytest.fixture
+async def joint(district: District, driver: Driver) -> dict[str, Chat]:
+    """Everyone bound, each school's group chat linked, the 联片教研 set up."""
+    async def deliver(_reply: Reply, _item: object) -> bool:
+        return True
+
+    await build_runner(district, deliver).tick()  # the semester's sessions
+    await bind(driver, "周主任", "吴老师", "李校长", "刘老师", "陈老师", "黄老师", "杨老师",
+               "王校长", "赵老师", "钱老师")
+    chats = {CENTRAL: link(district, CENTRAL, "语文组"), LIJIA: link(district, LIJIA, "语文组"),
+             WANGZHUANG: link(district, WANGZHUANG, "全科组"),
+             "李家数学组": link(district, LIJIA, "数学组")}
+    said = await driver.say("周主任", JOINT)
+    assert "12月2日" in said
+    assert f"联片教研，参加的有：{CENTRAL}语文组、{LIJIA}语文组、{WANGZHUANG}全科组" in said
+    assert "/announce 语文组" in said
+    return chats
+
+
+async def test_the_notice_goes_to_each_schools_group(driver: Driver,
+                                                     joint: dict[str, Chat]) -> None:
+    replies = await announce(driver)
+    for name in (CENTRAL, LIJIA, WANGZHUANG):
+        [notice] = to(replies, joint[name])
+        text = plain(notice)
+        assert "整本书阅读联片教研" in text
+        assert f"联片教研，参加的有：{CENTRAL}语文组" in text
+        assert [b.label for row in notice.buttons for b in row] == ["参加", "请假"]
+    assert to(replies, joint["李家数学组"]) == []
+    # Adding a group later posts the notice to it at once.
+    added = await driver.send("周主任", f"/joint 语文组 {LIJIA} 数学组")
+    [late] = to(added, joint["李家数学组"])
+    assert "整本书阅读联片教研" in plain(late)
+    assert district_texts.JOINT_NO_NEW in await driver.say("周主任", JOINT)
+
+
+async def test_only_the_central_schools_admin_organises(driver: Driver,
+                                                        joint: dict[str, Chat]) -> None:
+    assert district_texts.JOINT_NOT_CENTRAL in await driver.say(
+        "李校长", f"/joint 语文组 {WANGZHUANG} 全科组")
+    assert "只有管理员" in await driver.say("吴老师", JOINT)
+    assert f"「{LIJIA}」没有名为「全科组」的教研组" in await driver.say(
+        "周主任", f"/joint 语文组 {LIJIA} 全科组")
+    assert "例如" in await driver.say("周主任", "/joint 语文组")
+
+
+async def test_members_of_every_school_answer_sign_in_and_ask_leave(
+        district: District, driver: Driver, joint: dict[str, Chat],
+        clock: ManualClock) -> None:
+    meeting = next_session(district)
+    replies = await announce(driver)
+    [notice] = to(replies, joint[LIJIA])
+    going = await driver.send("陈老师", button=button_data([notice], "参加"), chat=joint[LIJIA])
+    assert going[0].notice == texts.ATTEND_GO_OK
+    # 黄老师 (李家 数学组) takes no part: a forged press changes nothing.
+    refused = await driver.send("黄老师", button=f"att:go:{meeting.id}", chat=joint[LIJIA])
+    assert refused[0].notice == texts.NOT_YOUR_GROUP
+    # 钱老师 asks leave: 王庄's admin decides, its 全科组 leader is told; not the 中心校.
+    await driver.send("钱老师", button=f"att:leave:{meeting.id}")
+    replies = await driver.send("钱老师", "送学生参加县里的比赛")
+    replies = await driver.send("钱老师", button=button_data(replies, "提交"))
+    asked = to(replies, driver.account("王校长"))
+    assert "送学生参加县里的比赛" in plain(asked[0])
+    assert to(replies, driver.account("周主任")) == []
+    assert to(replies, driver.account("李校长")) == []
+    assert to(replies, driver.account("赵老师"))
+    decided = await driver.send("王校长", button=button_data(asked, "批准"))
+    assert "已批准" in plain(to(decided, driver.account("钱老师"))[0])
+    # At the start, 陈老师 signs in from her own school's group.
+    clock.set(datetime(2026, 12, 2, 14, 50, tzinfo=ZONE))
+    signed = await driver.send("陈老师", button=f"att:in:{meeting.id}", chat=joint[LIJIA])
+    assert "签到成功" in signed[0].notice
+    signed = await driver.send("吴老师", button=f"att:in:{meeting.id}", chat=joint[CENTRAL])
+    assert "签到成功" in signed[0].notice
+
+    # Each school's leader sees their own people on the roll call.
+    listed = await driver.send("刘老师", "/sessions")
+    label = district_texts.JOINT_ROLL.format(day="12月2日（周三）")
+    roll = shown(await driver.send("刘老师", button=button_data(listed, label)))
+    assert f"【{LIJIA}语文组】" in roll
+    assert "陈老师：出席" in roll
+    assert "刘老师：" in roll
+    assert "钱老师" not in roll
+    assert "吴老师" not in roll
+    roll = shown(await driver.send("赵老师", button=f"ses:roll:{meeting.id}"))
+    assert "钱老师：请假" in roll
+    assert "陈老师" not in roll
+    # The 学区管理员 sees every school's.
+    roll = shown(await driver.send("周主任", button=f"ses:roll:{meeting.id}"))
+    for line in ("吴老师：出席", "陈老师：出席", "钱老师：请假", f"【{WANGZHUANG}全科组】"):
+        assert line in roll
+    # 赵老师 cannot mark the 中心校's teacher (a forged press changes nothing).
+    teacher_id = district.db.call(lambda s: next(
+        r.teacher_id for r in meetings.members(s, group_id=meeting.group_id,
+                                               meeting_id=meeting.id)
+        if r.name == "吴老师"))
+    forged = await driver.send("赵老师", button=f"ses:mark:{meeting.id}:{teacher_id}:a:p")
+    assert forged[0].notice
+    assert "吴老师：出席" in shown(await driver.send("周主任", button=f"ses:roll:{meeting.id}"))
+    # 李家's 数学组 takes no part: its leader sees no roll call.
+    assert (await driver.send("杨老师", button=f"ses:roll:{meeting.id}"))[0].notice == (
+        texts.NOT_YOUR_SESSION)
+
+    # Attendance counts in each teacher's own school: /me and the exported 考勤.
+    clock.set(datetime(2026, 12, 3, 9, 0, tzinfo=ZONE))
+    chen = await driver.say("陈老师", "/me")
+    liu = await driver.say("刘老师", "/me")
+    attended = {name: text.split("教研活动出勤（本学期）")[1].split("/")[0]
+                for name, text in (("陈老师", chen), ("刘老师", liu))}
+    assert int(attended["陈老师"]) == int(attended["刘老师"]) + 1
+    from tests.e2e.test_exports import Archive
+
+    table = Archive.of(await driver.send("李校长", "/export 语文组")).table("考勤-语文组")
+    column = table.header.index("12/2联片")  # 李家's own 语文组 session is 12/2 too
+    assert {row[1]: row[column] for row in table.data} == {"刘老师": "缺席", "陈老师": "出席"}
+    table = Archive.of(await driver.send("王校长", "/export 全科组")).table("考勤-全科组")
+    column = table.header.index("12/2联片")
+    marks = {row[1]: row[column] for row in table.data}
+    assert marks["钱老师"] == "请假"
