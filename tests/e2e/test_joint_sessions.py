@@ -7,7 +7,7 @@ roll call, the 学区管理员 sees all; attendance counts in each teacher's own
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import date, datetime, time
 
 import pytest
 
@@ -21,7 +21,7 @@ from storage.repos import meetings, school
 from storage.repos.meetings import MeetingRow
 from tests.conftest import ZONE
 from tests.district_world import CENTRAL, LIJIA, WANGZHUANG, bind, link, make_district
-from tests.drivers import Driver, button_data, plain, shown
+from tests.drivers import Driver, button_data, labels, plain, shown
 
 JOINT = f"/joint 语文组 {LIJIA} 语文组 {WANGZHUANG} 全科组"
 
@@ -103,6 +103,31 @@ async def test_the_notice_goes_to_each_schools_group(driver: Driver,
     [late] = to(added, joint["李家数学组"])
     assert "整本书阅读联片教研" in plain(late)
     assert district_texts.JOINT_NO_NEW in await driver.say("周主任", JOINT)
+
+
+async def test_the_reminders_reach_every_group_taking_part(
+        district: District, driver: Driver, joint: dict[str, Chat],
+        clock: ManualClock) -> None:
+    await announce(driver)
+    sent: list[tuple[str, Reply]] = []
+
+    async def deliver(reply: Reply, item: object) -> bool:
+        sent.append((getattr(item, "chat", ""), reply))
+        return True
+
+    runner = build_runner(district, deliver)
+    await runner.tick()
+    for at in (time(14, 25), time(14, 50)):
+        clock.set(datetime.combine(date(2026, 12, 2), at, ZONE))
+        await runner.tick()
+    meeting = next_session(district)
+    checkin = {chat for chat, reply in sent
+               if any(b.data == f"att:in:{meeting.id}" for row in reply.buttons for b in row)}
+    assert checkin == {joint[CENTRAL].address, joint[LIJIA].address,
+                       joint[WANGZHUANG].address}
+    # 钱老师 (王庄) and 陈老师 (李家) had the private reminder before, as 吴老师 did.
+    soon = {chat for chat, reply in sent if "联片教研" in reply.text and "参加" in labels([reply])}
+    assert {driver.account("钱老师"), driver.account("陈老师"), driver.account("吴老师")} <= soon
 
 
 async def test_only_the_central_schools_admin_organises(driver: Driver,
