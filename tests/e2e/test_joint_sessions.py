@@ -213,3 +213,83 @@ async def test_members_of_every_school_answer_sign_in_and_ask_leave(
     column = table.header.index("12/2联片")
     marks = {row[1]: row[column] for row in table.data}
     assert marks["钱老师"] == "请假"
+
+
+# -- 公开课 open to the district's other schools -------------------------------------------
+
+
+async def _village_lesson(district: District) -> int:
+    """陈老师 (李家) gives a 研讨课 on 2026-12-10 10:00; its id."""
+    from storage.repos import lessons, people
+
+    core = district.school_named(LIJIA)
+    assert core is not None
+    now = district.clock.now()
+
+    def add(session):  # type: ignore[no-untyped-def]
+        semester = school.current_semester(session, school_id=core.school_id,
+                                           today=now.astimezone(ZONE).date())
+        [chen] = people.find_by_name(session, school_id=core.school_id, name="陈老师")
+        return lessons.add_lesson(
+            session, teacher_id=chen.id, semester_id=semester.id, kind="研讨课",
+            starts_at=datetime(2026, 12, 10, 10, 0, tzinfo=ZONE), period="2", place="村小教室",
+            class_name="三年级", subject="语文", title="秋天的雨", booking_required=True,
+            created_by=chen.id, now=now)
+
+    return district.db.call(add)
+
+
+async def test_village_lessons_stay_in_their_school_unless_the_config_opens_them(
+        district: District, driver: Driver) -> None:
+    await bind(driver, "陈老师", "钱老师")
+    lesson = await _village_lesson(district)
+    assert "秋天的雨" not in await driver.say("钱老师", "/lessons")
+    refused = await driver.send("钱老师", button=f"bk:book:{lesson}")
+    assert refused[0].notice == texts.LESSON_GONE
+
+
+@pytest.fixture
+def open_district(tmp_path, sqlite_url: str,  # type: ignore[no-untyped-def]
+                  clock: ManualClock) -> Iterator[District]:
+    from bot.app import build_core, import_roster, read_roster
+    from bot.config import load
+    from tests.district_world import DISTRICT_CONFIG, DISTRICT_ROSTER
+
+    text = DISTRICT_CONFIG.read_text(encoding="utf-8")
+    path = tmp_path / "district.toml"
+    assert "\n[reminders]\n" in text
+    path.write_text(text.replace("\n[reminders]\n", "\n[lessons]\ncross_school_booking = true"
+                                 "\n\n[reminders]\n", 1), encoding="utf-8")
+    built = build_core(load(str(path)).config, database_url=sqlite_url, clock=clock)
+    assert isinstance(built, District)
+    import_roster(built, read_roster(built, DISTRICT_ROSTER))
+    yield built
+    built.db.close()
+
+
+async def test_a_teacher_books_and_observes_another_schools_lesson(
+        open_district: District, clock: ManualClock) -> None:
+    from tests.e2e.test_lessons import write_observation
+
+    driver = Driver(open_district)
+    await bind(driver, "陈老师", "钱老师", "王校长")
+    lesson = await _village_lesson(open_district)
+    listed = await driver.send("钱老师", "/lessons")
+    assert "秋天的雨" in shown(listed)
+    assert f"{LIJIA}的公开课" in shown(listed)
+    page = await driver.send("钱老师", button=f"bk:view:{lesson}")
+    booked = await driver.send("钱老师", button=button_data(page, "预约听课"))
+    assert booked[0].notice == texts.LESSON_BOOKED_OK
+    assert "钱老师" in shown(await driver.send("陈老师", button=f"bk:view:{lesson}"))
+    # Another school's admin reads no 评课 of it, nor anything else of 陈老师's.
+    assert (await driver.send("王校长", button=f"bk:reviews:{lesson}"))[0].notice == (
+        texts.LESSON_GONE)
+    before = await driver.say("钱老师", "/me")
+    clock.set(datetime(2026, 12, 10, 11, 0, tzinfo=ZONE))
+    replies = await write_observation(driver, "钱老师", lesson)
+    assert any("评课" in plain(r) for r in replies
+               if r.chat is not None and r.chat.address == driver.account("陈老师"))
+    after = await driver.say("钱老师", "/me")
+    count = [text.split("听课（本学期）")[1].split("/")[0] for text in (before, after)]
+    assert int(count[1]) == int(count[0]) + 1
+    assert "学校：王庄村小学" in after

@@ -1001,6 +1001,8 @@ async def test_a_form_never_opens_in_a_group_chat(world: World) -> None:
 # table above, pointed at 李家's objects, pressed by 王庄's admin, leader and teacher (each
 # served by their own school's Core) changes nothing and shows nothing of 李家; deep links
 # and exports of 李家's things are refused too. The 学区管理员 does reach them.
+# (examples/district.toml leaves `[lessons] cross_school_booking` off: booking 李家's
+# 公开课 from 王庄 is among the refusals; tests/e2e/test_joint_sessions.py has it on.)
 
 _VILLAGE_ACTORS = ("王校长", "赵老师", "钱老师")
 
