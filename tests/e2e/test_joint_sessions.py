@@ -293,3 +293,63 @@ async def test_a_teacher_books_and_observes_another_schools_lesson(
     count = [text.split("听课（本学期）")[1].split("/")[0] for text in (before, after)]
     assert int(count[1]) == int(count[0]) + 1
     assert "学校：王庄村小学" in after
+
+
+async def test_a_joint_session_in_the_sandbox(sqlite_url: str, clock: ManualClock) -> None:
+    """``yanxiu --config examples/district.toml sandbox``: the 学区管理员 sets up a 联片教研
+    and a 村小 teacher finds it on /sessions in her own school."""
+    from tests.district_world import district_sandbox
+
+    district, talk = district_sandbox(sqlite_url, clock)
+
+    try:
+        seen = await talk("/clock +10m", "/as 周主任", JOINT)  # the scheduler plans the term
+        assert f"联片教研，参加的有：{CENTRAL}语文组、{LIJIA}语文组、{WANGZHUANG}全科组" in seen
+        seen = await talk("/as 钱老师", "/sessions")
+        assert "联片教研，参加的有" in seen
+        assert "语文组" in seen
+    finally:
+        district.db.close()
+
+
+async def test_a_joint_session_on_the_ptb_application(district: District) -> None:
+    """Through the real PTB Application: the 学区管理员 sets up and announces a 联片教研;
+    the notice reaches the 村小's group chat, where its teacher answers 参加."""
+    from bot.app import issue_codes
+    from bot.config import TelegramSpec
+    from bot.tg.adapter import build_application
+    from tests.fakes import TOKEN, RecordingRequest, Telegram, TgGroup, TgUser, unpaced
+    from tests.fakes import shown as tg_shown
+
+    async def deliver(_reply: Reply, _item: object) -> bool:
+        return True
+
+    await build_runner(district, deliver).tick()  # the semester's sessions
+    chen, li, zhou = TgUser(3001, "陈老师"), TgUser(3002, "李校长"), TgUser(3003, "周主任")
+    api = RecordingRequest()
+    app = build_application(district, token=TOKEN, spec=TelegramSpec(),
+                            request=api, limiter=unpaced())
+    codes = {row.name: row.code for row in issue_codes(district)}
+    async with app:
+        tg = Telegram(app, api, district)
+        for user in (chen, li, zhou):
+            [bound] = await tg.say(user, f"/start bind-{codes[user.first_name]}")
+            assert "绑定成功" in bound.text
+        group = TgGroup(-1003001, "李家语文组")
+        await tg.say(li, "/link 语文组", group=group)
+        said = await tg.say(zhou, f"/joint 语文组 {LIJIA} 语文组")
+        assert f"{LIJIA}语文组" in tg_shown(said[0].text)
+        await tg.say(zhou, "/announce 语文组")
+        for answer in ("整本书阅读联片教研", "吴老师", "观课-议课"):
+            await tg.say(zhou, answer)
+        content = await tg.say(zhou, "吴老师上课，各校语文老师观课、议课")
+        await tg.press(zhou, next(c for c in content if "完成" in c.labels), "完成")
+        check = await tg.say(zhou, "/skip")
+        sent = await tg.press(zhou, next(c for c in check if "提交" in c.labels), "提交")
+        [notice] = [call for call in sent if call.chat_id == group.id
+                    and call.method == "sendMessage"]
+        assert "联片教研，参加的有" in tg_shown(notice.text)
+        answered = await tg.press(chen, notice, "参加")
+        [toast] = [call for call in answered if call.method == "answerCallbackQuery"]
+        assert toast.params.get("text") == texts.ATTEND_GO_OK
+    assert api.malformed == []
