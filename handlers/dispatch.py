@@ -21,6 +21,7 @@ from handlers.features import (
     admin,
     appraisal,
     assignments,
+    joint,
     lessons,
     mentoring,
     outings,
@@ -90,6 +91,7 @@ COMMANDS: dict[str, Command] = {
         *mentoring.COMMANDS, *research.COMMANDS,
         *prep.COMMANDS,
         *plans.COMMANDS, *outings.COMMANDS, *appraisal.COMMANDS,  # issue 16 §6, §7
+        *joint.COMMANDS,  # issue 17: 联片教研
         Command("help", _help, Access.STRANGER, Where.ANY, texts.SUMMARY["help"]),
     )
 }

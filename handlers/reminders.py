@@ -129,7 +129,11 @@ class SessionPlanner:
         reminders = self.settings.reminders
         stamp = _stamp(start)
         payload = {"meeting": meeting.id, "start": stamp}
-        group_chats = chats.chats_of_group(session, group_id=meeting.group_id)
+        # A 联片教研 reminds every school's group taking part, and all their members.
+        taking_part = [meeting.group_id, *(g.group_id for g in meetings.guests(
+            session, meeting_id=meeting.id))]
+        group_chats = [chat for group_id in taking_part
+                       for chat in chats.chats_of_group(session, group_id=group_id)]
         day = start.astimezone(zone).date()
         eve = datetime.combine(day - timedelta(days=1), reminders.day_before_at, zone)
         # "明天有教研" is only true until midnight; after that the short reminder covers it.
@@ -145,8 +149,8 @@ class SessionPlanner:
         quiet = reminders.quiet_hours
         if reminders.before_start_minutes and not is_quiet(soon, start=quiet.start,
                                                             end=quiet.end, zone=zone):
-            members = meetings.members(session, group_id=meeting.group_id,
-                                       meeting_id=meeting.id)
+            members = [member for group_id in taking_part for member in meetings.members(
+                session, group_id=group_id, meeting_id=meeting.id)]
             away = meetings.paused_on(session, teacher_ids=[m.teacher_id for m in members],
                                       day=start.astimezone(zone).date())
             for member in members:

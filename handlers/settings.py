@@ -128,6 +128,9 @@ class LessonsSpec(_Spec):
     booking_closes_hours_before: int = Field(default=12, ge=0, le=24 * 14)
     remind_minutes_before: int = Field(default=60, ge=0, le=24 * 60)
     lesson_minutes: int = Field(default=40, ge=10, le=180)
+    # Issue 17: this school's teachers see and book the other schools' 公开课 of the
+    # district (off: each school's 公开课 are its own).
+    cross_school_booking: bool = False
 
 
 class ReviewSpec(_Spec):

@@ -842,3 +842,6 @@ PREP_LEDGER_SHEET = "集体备课台账"
 PREP_LEDGER_COMMENTS = "{count} 份：{names}"
 PREP_LEAD_NOT_MEMBER = "主备人要写教案，请选{group}的老师。"
 PREP_OFF = "本校没有开启集体备课。"
+
+# Issue 17: sessions across schools (联片教研) in the archive.
+EXPORT_JOINT = "联片"

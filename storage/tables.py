@@ -511,3 +511,16 @@ class AppraisalAdjustment(SQLModel, table=True):
     reason: str = Field(max_length=500)
     by: int | None = Field(default=None, foreign_key="teacher.id")
     at: datetime
+
+
+class MeetingGuest(SQLModel, table=True):
+    """Another school's 教研组 taking part in a session (联片教研, 学区培训): the session
+    stays the organising school's; its notice goes to this group too, and its members'
+    attendance counts in their own school."""
+
+    __tablename__ = "meeting_guest"
+
+    meeting_id: int = Field(foreign_key="meeting.id", primary_key=True)
+    group_id: int = Field(foreign_key="study_group.id", primary_key=True, index=True)
+    added_by: int | None = Field(default=None, foreign_key="teacher.id")
+    added_at: datetime

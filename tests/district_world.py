@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from sqlmodel import Session
 
 from bot.app import build_core, import_roster, issue_codes, read_roster
@@ -49,3 +51,26 @@ def link(district: District, school_name: str, group: str | None) -> Chat:
 
     district.db.call(apply)
     return chat
+
+
+def district_sandbox(url: str, clock: ManualClock
+                     ) -> tuple[District, Callable[..., Awaitable[str]]]:
+    """``yanxiu --config examples/district.toml sandbox`` on ``url``: the district and
+    ``talk(*lines)``, which types the lines and returns what the sandbox printed."""
+    import io
+
+    from bot.console.district import DistrictSandbox
+
+    district = build_core(load(str(DISTRICT_CONFIG)).config, database_url=url, clock=clock)
+    assert isinstance(district, District)
+    out = io.StringIO()
+    box = DistrictSandbox(district, clock, out=out)
+    box.seed(read_roster(district, DISTRICT_ROSTER))
+
+    async def talk(*lines: str) -> str:
+        mark = len(out.getvalue())
+        for line in lines:
+            await box.feed(line)
+        return out.getvalue()[mark:]
+
+    return district, talk

@@ -251,7 +251,8 @@ def _attendance(book: Workbook, term: Term, group: str, sessions: Sequence[Archi
     held = [m for m in sessions if m.group == group and term.held(m)]
     days = [term.local_day(m) for m in held]
     columns = [Column("序号", 5, Kind.INT), Column(texts.EXPORT_TEACHER, 8),
-               *(Column(f"{d.month}/{d.day}", 5.5) for d in days),
+               *(Column(f"{d.month}/{d.day}" + (texts.EXPORT_JOINT if m.joint else ""), 5.5)
+                 for d, m in zip(days, held, strict=True)),
                *(Column(t, 5.5, Kind.INT) for t in texts.EXPORT_ATTENDANCE_COUNTS),
                Column(texts.EXPORT_ATTENDANCE_RATE, 9, Kind.PCT)]
     rows = []

@@ -22,3 +22,18 @@ SUMMARY_LEDGER_HEADER = ("学校", "教研组数", "教师人数", "有落后项
 SUMMARY_LEDGER_META = ("{count} 所学校；平均完成与应有进度为各校全部指标的平均；"
                        "生成日期：{today:%Y年%m月%d日}")
 SUMMARY_TOTAL = "合计"
+# Sessions across schools (联片教研, 学区培训).
+JOINT_LINE = "🤝 联片教研，参加的有：{groups}"
+JOINT_ROLL = "{day} 联片教研 点名"
+JOINT_ROLL_GROUP = "【{group}】"
+JOINT_USAGE = ("把本校一个教研组的下一次活动设为联片教研，写上参加的学校和教研组，例如：\n"
+               "/joint 语文组 {example} 语文组\n本学区的村小：{schools}")
+JOINT_NOT_CENTRAL = "联片教研由中心校组织：请中心校的管理员在本校发起。"
+JOINT_UNKNOWN_GROUP = "「{school}」没有名为「{name}」的教研组。该校的教研组：{groups}"
+JOINT_SET = "{day} {group}的教研活动设为联片教研：\n{joint}"
+JOINT_ANNOUNCE_HINT = "发布通知：/announce {group}，通知会发到各校教研组的群里。"
+JOINT_POSTED = "通知已发到新加入的教研组群里。"
+JOINT_NO_NEW = "这些教研组已经在参加这次活动了。"
+AUDIT_JOINT = "{group} {day} 联片教研，加入：{groups}"
+JOINT_SUMMARY = "组织联片教研：其他学校的教研组一起参加（中心校管理员）"
+LESSON_OTHER_SCHOOL = "\n🏫 {school}的公开课"

@@ -13,6 +13,7 @@ from handlers import texts
 from handlers.callback_data import is_id
 from handlers.context import ButtonRoute, Command, Ctx, Where
 from handlers.deliveries import renderer
+from handlers.district import texts as district_texts
 from handlers.features import records
 from handlers.features.sessions import group_chats
 from handlers.forms.engine import Draft
@@ -21,7 +22,7 @@ from handlers.permissions import Access, may_lead
 from handlers.render import book_title, esc, fmt_date, fmt_datetime, shorten
 from handlers.settings import Settings
 from handlers.types import Button, Reply, private_chat
-from storage.repos import lessons, outbox, people, school
+from storage.repos import district, lessons, outbox, people, school
 from storage.repos.lessons import LessonRow
 from storage.repos.outbox import OutboxItem
 
@@ -29,6 +30,8 @@ BOOK_BUTTONS = "bk"
 OBSERVE_PAYLOAD = "observe-"
 LESSON_SOON, LESSON_AFTER, LESSON_REFLECT = "lesson-soon", "lesson-after", "lesson-reflect"
 LIST_LIMIT = 10
+# What a teacher may do with another school's 公开课 open to them (issue 17).
+_ACROSS = frozenset({"view", "book", "unbook", "observe"})
 # What registering a lesson from a link does besides (by the draft's link kind): a lesson
 # 教导处 arranged books its observers (handlers/features/assignments.py). Each gets the
 # lesson and its line as shown to people, and returns the replies to add.
@@ -152,21 +155,50 @@ def _given(ctx: Ctx) -> tuple[list[str], list[tuple[Button, ...]]]:
 def list_lessons(ctx: Ctx, _arg: str) -> list[Reply]:
     """``/lessons``: what is coming, with how many have booked; and one's own given lessons
     with their 评课 (in private chat)."""
-    coming = lessons.list_upcoming(ctx.session, school_id=ctx.school_id, since=ctx.now,
-                                   limit=LIST_LIMIT)
+    open_to = _open_schools(ctx)
+    coming = (lessons.upcoming_in(ctx.session, school_ids=list(open_to), since=ctx.now,
+                                  limit=LIST_LIMIT) if len(open_to) > 1 else
+              lessons.list_upcoming(ctx.session, school_id=ctx.school_id, since=ctx.now,
+                                    limit=LIST_LIMIT))
     given, given_buttons = _given(ctx) if ctx.incoming.chat.is_private else ([], [])
     if not coming and not given:
         return [Reply(texts.LESSONS_NONE)]
     lines = [texts.LESSONS_HEADER] if coming else []
     buttons = []
     for lesson in coming:
-        lines.append(_line(lesson, ctx.settings) + texts.LESSON_BOOKED_COUNT.format(
+        elsewhere = _school_of(ctx, lesson.teacher_id)
+        where = (district_texts.LESSON_OTHER_SCHOOL.format(school=esc(open_to[elsewhere]))
+                 if elsewhere in open_to and elsewhere != ctx.school_id else "")
+        lines.append(_line(lesson, ctx.settings) + where + texts.LESSON_BOOKED_COUNT.format(
             count=lesson.booked))
         buttons.append((Button(shorten(f"{lesson.title} · {lesson.teacher}", 40),
                                data=f"{BOOK_BUTTONS}:view:{lesson.id}"),))
     if given:
         lines += [texts.LESSONS_GIVEN_HEADER, *given]
     return [Reply("\n\n".join(lines), buttons=(*buttons, *given_buttons))]
+
+
+def _open_schools(ctx: Ctx) -> dict[int, str]:
+    """The schools whose 公开课 this school's teachers see and book: their own, and the
+    district's others where ``[lessons] cross_school_booking`` is on (id → name)."""
+    if not ctx.settings.lessons.cross_school_booking:
+        return {ctx.school_id: ctx.settings.school.name}
+    return district.district_of(ctx.session, school_id=ctx.school_id)
+
+
+def _school_of(ctx: Ctx, teacher_id: int) -> int | None:
+    teacher = people.get_person(ctx.session, teacher_id=teacher_id)
+    return None if teacher is None else teacher.school_id
+
+
+def _reachable(ctx: Ctx, lesson: LessonRow, action: str) -> bool:
+    """Whether the sender may press ``action`` on ``lesson``: any of their own school's;
+    of another school open to them (see ``_open_schools``), only to look, book and write
+    the 听课记录."""
+    found = _school_of(ctx, lesson.teacher_id)
+    if found == ctx.school_id:
+        return True
+    return action in _ACROSS and found is not None and found in _open_schools(ctx)
 
 
 def _page(ctx: Ctx, lesson: LessonRow) -> Reply:
@@ -222,8 +254,7 @@ def open_observation(ctx: Ctx, raw_id: str) -> list[Reply]:
     lesson = lessons.get_lesson(ctx.session, lesson_id=int(raw_id)) if is_id(raw_id) else None
     if lesson is None or lesson.status != lessons.PLANNED:
         return [Reply(texts.LESSON_GONE)]
-    teacher = people.get_person(ctx.session, teacher_id=lesson.teacher_id)
-    if teacher is None or teacher.school_id != ctx.school_id:
+    if not _reachable(ctx, lesson, "observe"):
         return [Reply(texts.LESSON_GONE)]
     if lesson.starts_at > ctx.now:
         return [Reply(texts.LESSON_NOT_YET)]
@@ -236,8 +267,7 @@ def press_lesson(ctx: Ctx, data: str) -> list[Reply]:
     """Buttons on a lesson: details, book, unbook, 说课 note, reviews, observe, reflect."""
     action, _, raw_id = data.partition(":")
     lesson = lessons.get_lesson(ctx.session, lesson_id=int(raw_id)) if is_id(raw_id) else None
-    teacher = people.get_person(ctx.session, teacher_id=lesson.teacher_id) if lesson else None
-    if lesson is None or teacher is None or teacher.school_id != ctx.school_id:
+    if lesson is None or not _reachable(ctx, lesson, action):
         return [Reply(texts.LESSON_GONE, notice=texts.LESSON_GONE)]
     if action == "view":
         return [_page(ctx, lesson)]

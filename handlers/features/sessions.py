@@ -10,6 +10,7 @@ from typing import Any
 from handlers import texts
 from handlers.callback_data import is_id
 from handlers.context import ButtonRoute, Command, Ctx, Where
+from handlers.district import texts as district_texts
 from handlers.features import records
 from handlers.features.progress import started
 from handlers.forms import engine
@@ -45,6 +46,41 @@ def group_chats(ctx: Ctx, group_id: int) -> list[Chat]:
 def _to_group(ctx: Ctx, group_id: int, text: str,
               buttons: tuple[tuple[Button, ...], ...] = ()) -> list[Reply]:
     return [Reply(text, buttons=buttons, chat=chat) for chat in group_chats(ctx, group_id)]
+
+
+def session_group_ids(ctx: Ctx, meeting: MeetingRow) -> list[int]:
+    """Every group taking part in a session: its own, then other schools' (联片教研)."""
+    return [meeting.group_id,
+            *(g.group_id for g in meetings.guests(ctx.session, meeting_id=meeting.id))]
+
+
+def group_chats_replies(ctx: Ctx, group_id: int, text: str, meeting_id: int) -> list[Reply]:
+    """A session's notice, with 参加 / 请假, to one group's linked chats."""
+    return _to_group(ctx, group_id, text, answer_buttons(meeting_id))
+
+
+def _to_session(ctx: Ctx, meeting: MeetingRow, text: str,
+                buttons: tuple[tuple[Button, ...], ...] = ()) -> list[Reply]:
+    """``text`` to the linked chats of every group taking part in a session."""
+    return [reply for group_id in session_group_ids(ctx, meeting)
+            for reply in _to_group(ctx, group_id, text, buttons)]
+
+
+def joint_line(ctx: Ctx, meeting: MeetingRow) -> str:
+    """Who takes part in a 联片教研 (empty for a group's own session)."""
+    guests = meetings.guests(ctx.session, meeting_id=meeting.id)
+    if not guests:
+        return ""
+    host = meetings.school_of_group(ctx.session, group_id=meeting.group_id)
+    return district_texts.JOINT_LINE.format(groups=esc("、".join(
+        [f"{host}{meeting.group}", *(f"{g.school}{g.group}" for g in guests)])))
+
+
+def notice(ctx: Ctx, meeting: MeetingRow) -> str:
+    """The announcement of a session as its groups read it."""
+    text = texts.ANNOUNCEMENT.format(session=describe(meeting, ctx.settings.zone))
+    joint = joint_line(ctx, meeting)
+    return f"{text}\n{joint}" if joint else text
 
 
 def describe(meeting: MeetingRow, ctx_zone: Any) -> str:
@@ -101,6 +137,10 @@ def list_sessions(ctx: Ctx, _arg: str) -> list[Reply]:
     upcoming = meetings.list_meetings(ctx.session, group_ids=list(groups.values()),
                                       start=ctx.today,
                                       end=ctx.today + timedelta(weeks=LIST_WEEKS))
+    joined = meetings.joined_meetings(ctx.session, group_ids=list(groups.values()),
+                                      start=ctx.today,
+                                      end=ctx.today + timedelta(weeks=LIST_WEEKS))
+    upcoming = sorted([*upcoming, *joined], key=lambda m: (m.planned_on, m.id))
     upcoming = [m for m in upcoming if m.status != meetings.CANCELLED
                 and (m.starts_at is None or m.starts_at >= ctx.now - timedelta(hours=3))]
     past_lines, past_buttons = _held_with_minutes(ctx, groups)
@@ -110,8 +150,13 @@ def list_sessions(ctx: Ctx, _arg: str) -> list[Reply]:
              else texts.SESSIONS_NONE.format(weeks=LIST_WEEKS)]
     buttons: list[tuple[Button, ...]] = []
     for meeting in upcoming:
-        lines.append(describe(meeting, ctx.settings.zone))
-        if meeting.held and may_lead(ctx.person, meeting.group):
+        joint = joint_line(ctx, meeting)
+        lines.append(describe(meeting, ctx.settings.zone) + (f"\n{joint}" if joint else ""))
+        if meeting in joined:
+            if meeting.held and _guest_led(ctx, meeting) is not None:
+                label = district_texts.JOINT_ROLL.format(day=fmt_date(meeting.planned_on))
+                buttons.append((Button(label, data=f"{SESSION_BUTTONS}:roll:{meeting.id}"),))
+        elif meeting.held and may_lead(ctx.person, meeting.group):
             label = texts.SESSION_MANAGE.format(day=fmt_date(meeting.planned_on),
                                                 group=meeting.group)
             buttons.append((Button(label, data=f"{SESSION_BUTTONS}:menu:{meeting.id}"),))
@@ -175,7 +220,8 @@ def _led_meeting(ctx: Ctx, raw_id: str) -> MeetingRow | None:
     return meeting if meeting.group_id in group_ids.values() else None
 
 
-def _next_meeting(ctx: Ctx, group_id: int) -> MeetingRow | None:
+def next_meeting(ctx: Ctx, group_id: int) -> MeetingRow | None:
+    """A group's next session that takes place and has not started."""
     coming = meetings.list_meetings(ctx.session, group_ids=[group_id], start=ctx.today,
                                     end=ctx.today + timedelta(weeks=8))
     return next((m for m in coming if m.held and m.starts_at and m.starts_at > ctx.now), None)
@@ -203,7 +249,7 @@ def announce(ctx: Ctx, arg: str) -> list[Reply]:
 
 
 def _announce_next(ctx: Ctx, group_id: int) -> list[Reply]:
-    meeting = _next_meeting(ctx, group_id)
+    meeting = next_meeting(ctx, group_id)
     if meeting is None:
         return [Reply(texts.ANNOUNCE_NO_SESSION)]
     return _open_announcement(ctx, meeting)
@@ -237,8 +283,7 @@ def _submit_announcement(ctx: Ctx, _spec: FormSpec, draft: Draft) -> list[Reply]
                             status=meetings.ANNOUNCED, announced_at=ctx.now)
     updated = meetings.get_meeting(ctx.session, meeting_id=meeting.id)
     assert updated is not None
-    text = texts.ANNOUNCEMENT.format(session=describe(updated, ctx.settings.zone))
-    posted = _to_group(ctx, meeting.group_id, text, answer_buttons(meeting.id))
+    posted = _to_session(ctx, updated, notice(ctx, updated), answer_buttons(meeting.id))
     note = texts.ANNOUNCED_OK if posted else texts.ANNOUNCED_NO_CHAT
     after = [reply for hook in ANNOUNCED for reply in hook(ctx, updated)]
     return [Reply(note, edit=True), *posted, *after]
@@ -311,7 +356,7 @@ def _submit_reschedule(ctx: Ctx, _spec: FormSpec, draft: Draft) -> list[Reply]:
                                       new=fmt_datetime(start, zone),
                                       place=esc(str(draft.answers["place"])))
     return [Reply(texts.SESSION_CHANGED_OK, edit=True),
-            *_to_group(ctx, meeting.group_id, text, answer_buttons(meeting.id))]
+            *_to_session(ctx, meeting, text, answer_buttons(meeting.id))]
 
 
 def _cancel(ctx: Ctx, meeting: MeetingRow, *, confirmed: bool) -> list[Reply]:
@@ -332,28 +377,52 @@ def _cancel(ctx: Ctx, meeting: MeetingRow, *, confirmed: bool) -> list[Reply]:
     text = texts.SESSION_CANCELLED.format(group=esc(meeting.group),
                                           day=fmt_date(meeting.planned_on))
     return [Reply(texts.SESSION_CHANGED_OK, edit=True),
-            *_to_group(ctx, meeting.group_id, text)]
+            *_to_session(ctx, meeting, text)]
+
+
+def _roll_groups(ctx: Ctx, meeting: MeetingRow) -> list[tuple[str, int]]:
+    """The groups of a session whose people ``ctx`` sees on the roll call, each with the
+    heading it gets ("" for a group's own session): a school's leaders see their own
+    people; the organising school's admin sees every school's."""
+    guests = meetings.guests(ctx.session, meeting_id=meeting.id)
+    if not guests:
+        return [("", meeting.group_id)]
+    own = set(school.group_ids(ctx.session, school_id=ctx.school_id).values())
+    everyone = meeting.group_id in own and ctx.access is Access.ADMIN
+    found = [(f"{ctx.settings.school.name}{meeting.group}", meeting.group_id)
+             ] if meeting.group_id in own else []
+    return found + [(f"{g.school}{g.group}", g.group_id) for g in guests
+                    if everyone or g.group_id in own]
+
+
+def _roll_members(ctx: Ctx, meeting: MeetingRow
+                  ) -> list[tuple[str, list[meetings.AttendanceRow]]]:
+    return [(heading, meetings.members(ctx.session, group_id=group_id, meeting_id=meeting.id))
+            for heading, group_id in _roll_groups(ctx, meeting)]
 
 
 def roll(ctx: Ctx, meeting: MeetingRow) -> list[Reply]:
     """Attendance of a session, with buttons for the leader to correct it."""
-    rows = meetings.members(ctx.session, group_id=meeting.group_id, meeting_id=meeting.id)
     lines = [texts.ROLL_HEADER.format(group=esc(meeting.group),
                                       day=fmt_date(meeting.planned_on))]
     buttons = []
-    for row in rows:
-        label = texts.ATTENDANCE_LABELS.get(row.status or "", texts.ATTENDANCE_UNKNOWN)
-        late = row.status == meetings.PRESENT and row.reason.startswith(texts.LATE)
-        lines.append(f"{esc(row.name)}：{label}" + (f"（{esc(row.reason)}）" if late else ""))
-        # Each button carries the status it corrects, so a correction someone else made in
-        # the meantime is not overwritten unseen.
-        mark = f"{SESSION_BUTTONS}:mark:{meeting.id}:{row.teacher_id}:{{}}:{_SEEN[row.status]}"
-        buttons.append((
-            Button(f"{row.name} {texts.ATTENDANCE_LABELS[meetings.PRESENT]}",
-                   data=mark.format("p")),
-            Button(texts.ATTENDANCE_LABELS[meetings.ABSENT], data=mark.format("a")),
-            Button(texts.ATTENDANCE_LABELS[meetings.LEAVE], data=mark.format("l")),
-        ))
+    for heading, rows in _roll_members(ctx, meeting):
+        if heading:
+            lines.append(district_texts.JOINT_ROLL_GROUP.format(group=esc(heading)))
+        for row in rows:
+            label = texts.ATTENDANCE_LABELS.get(row.status or "", texts.ATTENDANCE_UNKNOWN)
+            late = row.status == meetings.PRESENT and row.reason.startswith(texts.LATE)
+            lines.append(f"{esc(row.name)}：{label}" + (f"（{esc(row.reason)}）" if late else ""))
+            # Each button carries the status it corrects, so a correction someone else made
+            # in the meantime is not overwritten unseen.
+            mark = (f"{SESSION_BUTTONS}:mark:{meeting.id}:{row.teacher_id}:{{}}:"
+                    f"{_SEEN[row.status]}")
+            buttons.append((
+                Button(f"{row.name} {texts.ATTENDANCE_LABELS[meetings.PRESENT]}",
+                       data=mark.format("p")),
+                Button(texts.ATTENDANCE_LABELS[meetings.ABSENT], data=mark.format("a")),
+                Button(texts.ATTENDANCE_LABELS[meetings.LEAVE], data=mark.format("l")),
+            ))
     return [Reply("\n".join(lines), buttons=tuple(buttons), edit=True)]
 
 
@@ -475,6 +544,10 @@ def press_session(ctx: Ctx, data: str) -> list[Reply]:
             return [Reply(texts.NOT_YOUR_SESSION, notice=texts.NOT_YOUR_SESSION)]
         return _announce_next(ctx, ids[name])
     meeting = _led_meeting(ctx, raw_id)
+    if meeting is None and action in ("roll", "mark") and is_id(raw_id):
+        # A leader of another school's group taking part: the roll call of their people.
+        joined = meetings.get_meeting(ctx.session, meeting_id=int(raw_id))
+        meeting = None if joined is None else _guest_led(ctx, joined)
     if meeting is None:
         return [Reply(texts.NOT_YOUR_SESSION, notice=texts.NOT_YOUR_SESSION)]
     if action == "menu":
@@ -497,8 +570,8 @@ def press_session(ctx: Ctx, data: str) -> list[Reply]:
         teacher_raw, _, mark = extra.partition(":")
         mark, _, seen = mark.partition(":")
         status = _MARKS.get(mark)
-        member = {r.teacher_id: r.name for r in meetings.members(
-            ctx.session, group_id=meeting.group_id, meeting_id=meeting.id)}
+        member = {r.teacher_id: r.name for _, rows in _roll_members(ctx, meeting)
+                  for r in rows}
         if (status is None or seen not in _SEEN_STATUS or not is_id(teacher_raw)
                 or int(teacher_raw) not in member):
             return [Reply(texts.BUTTON_EXPIRED, notice=texts.BUTTON_EXPIRED)]
@@ -515,16 +588,27 @@ def press_session(ctx: Ctx, data: str) -> list[Reply]:
 # -- teachers: answer, check in, ask for leave, pause -------------------------------------
 
 
+def _own_group_ids(ctx: Ctx) -> set[int]:
+    """The ids of the sender's groups (names repeat across schools: this school's)."""
+    ids = school.group_ids(ctx.session, school_id=ctx.school_id)
+    return {ids[name] for name in ctx.me.groups if name in ids}
+
+
 def _member_meeting(ctx: Ctx, raw_id: str) -> MeetingRow | None:
+    """A session of one of the sender's groups, or one they take part in (联片教研)."""
     if not is_id(raw_id):
         return None
     meeting = meetings.get_meeting(ctx.session, meeting_id=int(raw_id))
-    if meeting is None or meeting.group not in ctx.me.groups:
-        return None
-    # Group names repeat across schools: the session must be one of this school's.
-    if meeting.group_id not in school.group_ids(ctx.session, school_id=ctx.school_id).values():
+    if meeting is None or not _own_group_ids(ctx) & set(session_group_ids(ctx, meeting)):
         return None
     return meeting
+
+
+def _guest_led(ctx: Ctx, meeting: MeetingRow) -> MeetingRow | None:
+    """``meeting`` if the sender leads a group of their school taking part in it."""
+    return meeting if any(
+        g.school_id == ctx.school_id and may_lead(ctx.person, g.group)
+        for g in meetings.guests(ctx.session, meeting_id=meeting.id)) else None
 
 
 def press_attend(ctx: Ctx, data: str) -> list[Reply]:
@@ -628,9 +712,13 @@ def _submit_leave(ctx: Ctx, _spec: FormSpec, draft: Draft) -> list[Reply]:
 
 
 def _to_leaders(ctx: Ctx, meeting: MeetingRow, skip: list[str], text: str) -> list[Reply]:
-    """``text`` to the leaders of the session's group (who are not in ``skip``)."""
-    return [Reply(text, chat=private_chat(account))
-            for account in meetings.leader_accounts(ctx.session, group_id=meeting.group_id)
+    """``text`` to the leaders of the session's groups in this school (who are not in
+    ``skip``)."""
+    here = set(school.group_ids(ctx.session, school_id=ctx.school_id).values())
+    accounts = dict.fromkeys(
+        account for group_id in session_group_ids(ctx, meeting) if group_id in here
+        for account in meetings.leader_accounts(ctx.session, group_id=group_id))
+    return [Reply(text, chat=private_chat(account)) for account in accounts
             if account not in skip and account != ctx.incoming.account]
 
 

@@ -11,7 +11,16 @@ from sqlmodel import Session, col, select
 
 from storage.repos import lessons
 from storage.repos.lessons import LessonRow
-from storage.tables import Attendance, Booking, Meeting, Record, StudyGroup, Teacher
+from storage.tables import (
+    Attendance,
+    Booking,
+    Meeting,
+    MeetingGuest,
+    Record,
+    Semester,
+    StudyGroup,
+    Teacher,
+)
 
 
 @dataclass(frozen=True)
@@ -65,6 +74,7 @@ class ArchiveMeeting:
     note: str
     attendance: dict[int, str]
     marks: dict[int, Mark]
+    joint: bool = False  # another school's session the group took part in (联片教研)
 
 
 def _archived(record: Record, author: str,
@@ -121,13 +131,23 @@ def lesson_notes(session: Session, *, lesson_ids: Sequence[int]) -> list[Archive
 def meetings_of(session: Session, *, semester_id: int,
                 group_ids: Sequence[int]) -> list[ArchiveMeeting]:
     """The semester's sessions of these groups with everyone's attendance."""
-    rows = session.exec(
+    found = [(m, name, m.group_id) for m, name in session.exec(
         select(Meeting, StudyGroup.name)
         .join(StudyGroup, col(StudyGroup.id) == col(Meeting.group_id))
-        .where(Meeting.semester_id == semester_id, col(Meeting.group_id).in_(group_ids))
-        .order_by(col(Meeting.planned_on), col(Meeting.group_id))
-    ).all()
-    ids = [m.id for m, _ in rows if m.id is not None]
+        .where(Meeting.semester_id == semester_id, col(Meeting.group_id).in_(group_ids)))]
+    # Other schools' sessions these groups took part in (联片教研) are theirs too, under the
+    # guest group: its members' 考勤 is kept in their own school's archive.
+    semester = session.get(Semester, semester_id)
+    if semester is not None:
+        found += [(m, name, group_id) for m, name, group_id in session.exec(
+            select(Meeting, StudyGroup.name, MeetingGuest.group_id)
+            .join(MeetingGuest, col(MeetingGuest.meeting_id) == col(Meeting.id))
+            .join(StudyGroup, col(StudyGroup.id) == col(MeetingGuest.group_id))
+            .where(col(MeetingGuest.group_id).in_(group_ids),
+                   col(Meeting.planned_on) >= semester.start,
+                   col(Meeting.planned_on) <= semester.end))]
+    rows = sorted(found, key=lambda row: (row[0].planned_on, row[2]))
+    ids = [m.id for m, _, _ in rows if m.id is not None]
     marks: dict[int, dict[int, Mark]] = {}
     deciders = dict(session.exec(
         select(Teacher.id, Teacher.name).where(col(Teacher.id).in_(
@@ -135,11 +155,11 @@ def meetings_of(session: Session, *, semester_id: int,
     for mark in session.exec(select(Attendance).where(col(Attendance.meeting_id).in_(ids))):
         marks.setdefault(mark.meeting_id, {})[mark.teacher_id] = Mark(
             mark.status, mark.reason, mark.updated_at, deciders.get(mark.decided_by))
-    return [ArchiveMeeting(m.id, m.group_id, name, m.planned_on, m.starts_at, m.ends_at,
+    return [ArchiveMeeting(m.id, group_id, name, m.planned_on, m.starts_at, m.ends_at,
                            m.place, m.status, m.topic, m.host, m.form, m.content, m.note,
                            {t: k.status for t, k in marks.get(m.id, {}).items()},
-                           marks.get(m.id, {}))
-            for m, name in rows if m.id is not None]
+                           marks.get(m.id, {}), group_id != m.group_id)
+            for m, name, group_id in rows if m.id is not None]
 
 
 @dataclass(frozen=True)

@@ -67,3 +67,15 @@ def carry_accounts(session: Session, *, school_ids: Sequence[int], now: datetime
         moved.append(new.name)
     session.flush()
     return moved
+
+
+def district_of(session: Session, *, school_id: int) -> dict[int, str]:
+    """Every school of ``school_id``'s district (its 中心校 and the 中心校's 村小): id →
+    name, the 中心校 first; just the school itself outside a district."""
+    own = session.get(School, school_id)
+    if own is None:
+        return {}
+    root = own.parent_id or school_id
+    rows = session.exec(select(School.id, School.name).where(
+        (col(School.id) == root) | (col(School.parent_id) == root)).order_by(col(School.id)))
+    return {found: name for found, name in rows if found is not None}

@@ -82,6 +82,13 @@ def list_upcoming(session: Session, *, school_id: int, since: datetime,
                  col(OpenLesson.status) == PLANNED, col(OpenLesson.starts_at) >= since)[:limit]
 
 
+def upcoming_in(session: Session, *, school_ids: Sequence[int], since: datetime,
+                limit: int = 20) -> list[LessonRow]:
+    """``list_upcoming`` over several schools (公开课 open across a district)."""
+    return _rows(session, col(Teacher.school_id).in_(school_ids),
+                 col(OpenLesson.status) == PLANNED, col(OpenLesson.starts_at) >= since)[:limit]
+
+
 def of_teachers(session: Session, *, semester_id: int,
                 teacher_ids: Sequence[int]) -> list[LessonRow]:
     """Every lesson (cancelled ones too) of these teachers in the semester, in time order."""

@@ -15,9 +15,12 @@ from storage.repos._core import INSERTS, rows_connection
 from storage.tables import (
     Attendance,
     Meeting,
+    MeetingGuest,
     Membership,
     Pause,
     Record,
+    School,
+    Semester,
     StudyGroup,
     Teacher,
 )
@@ -289,6 +292,28 @@ def group_sessions(session: Session, *, teacher_ids: Sequence[int], semester_id:
         .where(col(Meeting.group_id).in_(group_ids), Meeting.semester_id == semester_id,
                col(Attendance.teacher_id).in_(teacher_ids),
                col(Attendance.status).in_(counted))).all()
+    # Another school's sessions these groups take part in (联片教研), within the semester's
+    # dates (the session belongs to the organising school's semester).
+    semester = session.get(Semester, semester_id)
+    joined = [] if semester is None else connection.execute(
+        select(MeetingGuest.group_id, Meeting.id, Meeting.starts_at)
+        .join(Meeting, col(Meeting.id) == col(MeetingGuest.meeting_id))
+        .where(col(MeetingGuest.group_id).in_(group_ids),
+               col(Meeting.status).in_((PLANNED, ANNOUNCED)),
+               col(Meeting.starts_at).is_not(None), col(Meeting.planned_on) >= semester.start,
+               col(Meeting.planned_on) <= semester.end)).all()
+    if joined:
+        guests: dict[int, list[int]] = {}
+        for group_id, meeting_id, starts_at in joined:
+            guests.setdefault(group_id, []).append(meeting_id)
+            starts[meeting_id] = starts_at
+        for teacher_id, group_id in links:
+            of_teacher.setdefault(teacher_id, []).extend(guests.get(group_id, ()))
+        attended = [*attended, *connection.execute(
+            select(Attendance.meeting_id, Attendance.teacher_id)
+            .where(col(Attendance.meeting_id).in_({m for _, m, _ in joined}),
+                   col(Attendance.teacher_id).in_(teacher_ids),
+                   col(Attendance.status).in_(counted))).all()]
     return GroupSessions(starts, of_teacher, frozenset((m, t) for m, t in attended))
 
 
@@ -303,3 +328,66 @@ def minutes_records(session: Session, *, meeting_ids: Sequence[int]) -> dict[int
         .order_by(col(Record.id))).all()
     return {link: (record, teacher) for link, record, teacher in rows
             if link is not None and record is not None}
+
+
+# -- sessions across schools (联片教研, 学区培训): other schools' groups taking part -------
+
+
+@dataclass(frozen=True)
+class GuestGroup:
+    """A 教研组 of another school that takes part in a session."""
+
+    group_id: int
+    group: str
+    school_id: int
+    school: str
+
+
+def district_schools(session: Session, *, parent_id: int) -> dict[str, int]:
+    """The 村小 a 中心校 oversees: name → id."""
+    rows = session.exec(select(School.name, School.id).where(School.parent_id == parent_id)
+                        .order_by(col(School.id))).all()
+    return {name: school_id for name, school_id in rows if school_id is not None}
+
+
+def add_guests(session: Session, *, meeting_id: int, group_ids: Sequence[int],
+               added_by: int | None, now: datetime) -> list[int]:
+    """Let these groups take part in a session; returns those not yet taking part."""
+    known = set(session.exec(select(MeetingGuest.group_id).where(
+        MeetingGuest.meeting_id == meeting_id)).all())
+    added = [group_id for group_id in dict.fromkeys(group_ids) if group_id not in known]
+    for group_id in added:
+        session.add(MeetingGuest(meeting_id=meeting_id, group_id=group_id, added_by=added_by,
+                                 added_at=now))
+    session.flush()
+    return added
+
+
+def guests(session: Session, *, meeting_id: int) -> list[GuestGroup]:
+    """The other schools' groups taking part in a session, school by school."""
+    rows = session.exec(
+        select(StudyGroup.id, StudyGroup.name, School.id, School.name)
+        .join(MeetingGuest, col(MeetingGuest.group_id) == col(StudyGroup.id))
+        .join(School, col(School.id) == col(StudyGroup.school_id))
+        .where(MeetingGuest.meeting_id == meeting_id)
+        .order_by(col(School.id), col(StudyGroup.id))).all()
+    return [GuestGroup(g, n, s, sn) for g, n, s, sn in rows if g is not None and s is not None]
+
+
+def joined_meetings(session: Session, *, group_ids: Sequence[int], start: date,
+                    end: date) -> list[MeetingRow]:
+    """Other schools' sessions these groups take part in, planned in [start, end]."""
+    rows = session.exec(
+        _select().join(MeetingGuest, col(MeetingGuest.meeting_id) == col(Meeting.id))
+        .where(col(MeetingGuest.group_id).in_(group_ids), col(Meeting.planned_on) >= start,
+               col(Meeting.planned_on) <= end)
+        .order_by(col(Meeting.planned_on), col(Meeting.id))).all()
+    return list(dict.fromkeys(_row(*found) for found in rows))
+
+
+def school_of_group(session: Session, *, group_id: int) -> str:
+    """The name of the school a group belongs to."""
+    name = session.exec(select(School.name).join(
+        StudyGroup, col(StudyGroup.school_id) == col(School.id))
+        .where(StudyGroup.id == group_id)).first()
+    return name or ""

@@ -480,22 +480,9 @@ async def test_links_go_to_the_school_of_who_links(district: District, driver: D
 async def test_the_district_in_the_sandbox(sqlite_url: str, clock: ManualClock) -> None:
     """``yanxiu --config examples/district.toml sandbox``: a 村小 teacher, its admin and
     the 学区管理员, each in their own school's chats."""
-    import io
+    from tests.district_world import district_sandbox
 
-    from bot.console.district import DistrictSandbox
-
-    district = build_core(load(str(DISTRICT_CONFIG)).config, database_url=sqlite_url,
-                          clock=clock)
-    assert isinstance(district, District)
-    out = io.StringIO()
-    box = DistrictSandbox(district, clock, out=out)
-    box.seed(read_roster(district, DISTRICT_ROSTER))
-
-    async def talk(*lines: str) -> str:
-        mark = len(out.getvalue())
-        for line in lines:
-            await box.feed(line)
-        return out.getvalue()[mark:]
+    district, talk = district_sandbox(sqlite_url, clock)
 
     try:
         seen = await talk("/as 陈老师", "/me")

@@ -97,6 +97,7 @@ COMMAND_TABLE: dict[str, tuple[Access, Where]] = {
     "outings": (T, PRIVATE),
     "outing": (A, PRIVATE),
     "appraise": (A, PRIVATE),
+    "joint": (A, PRIVATE),  # issue 17: 联片教研 (a 中心校's admin; refused in one school)
 }
 # button prefix -> the least access that may press it.
 BUTTON_TABLE: dict[str, Access] = {
@@ -297,6 +298,7 @@ def _allowed_marker(name: str, role: Role, chat: Chat) -> str:
         "outings": "· 外出学习汇报",
         "outing": "请这样发送：/outing 姓名 培训名称 返校日期",
         "appraise": "· 考核（截至",
+        "joint": "联片教研由中心校组织",
     }
     marker = markers[name]
     return marker if isinstance(marker, str) else marker()
@@ -999,6 +1001,8 @@ async def test_a_form_never_opens_in_a_group_chat(world: World) -> None:
 # table above, pointed at 李家's objects, pressed by 王庄's admin, leader and teacher (each
 # served by their own school's Core) changes nothing and shows nothing of 李家; deep links
 # and exports of 李家's things are refused too. The 学区管理员 does reach them.
+# (examples/district.toml leaves `[lessons] cross_school_booking` off: booking 李家's
+# 公开课 from 王庄 is among the refusals; tests/e2e/test_joint_sessions.py has it on.)
 
 _VILLAGE_ACTORS = ("王校长", "赵老师", "钱老师")
 
@@ -1125,3 +1129,36 @@ async def test_the_district_admin_reaches_every_school(
     assert "已批准" in _shown(await driver.send("周主任", button=f"br:ok:{objects['B']}"))
     assert district.db.call(  # type: ignore[attr-defined]
         lambda s: s.get(BindRequest, objects["B"]).status) == "approved"
+
+
+# -- issue 17: a 联片教研 (the 中心校's 语文组 with 李家's 语文组) ---------------------------
+# Only the 中心校's admin organises one; 王庄, which takes no part, can neither answer it,
+# sign in, ask leave, nor see or mark its roll call; 李家's leader sees only 李家's people.
+
+
+async def test_a_joint_session_across_schools(
+        district_world: tuple[object, Driver, dict[str, int]]) -> None:
+    from tests.district_world import LIJIA, WANGZHUANG
+
+    district, driver, objects = district_world
+    assert "联片教研由中心校组织" in _shown(await driver.send(
+        "李校长", f"/joint 语文组 {WANGZHUANG} 全科组"))
+    assert "只有管理员" in _shown(await driver.send("赵老师", f"/joint 语文组 {LIJIA} 语文组"))
+    said = _shown(await driver.send("周主任", f"/joint 语文组 {LIJIA} 语文组"))
+    assert f"{LIJIA}语文组" in said
+    [joint] = district.db.call(lambda s: meetings.joined_meetings(  # type: ignore[attr-defined]
+        s, group_ids=[objects["G"]], start=date(2026, 11, 30), end=date(2027, 1, 22)))
+    meeting = joint.id
+    for name in _VILLAGE_ACTORS:
+        for data in (f"att:go:{meeting}", f"att:leave:{meeting}", f"att:in:{meeting}",
+                     f"ses:roll:{meeting}", f"ses:mark:{meeting}:{objects['LIU']}:a:-"):
+            seen = _shown(await driver.send(name, button=data))
+            assert "陈老师" not in seen, (name, data, seen)
+            assert "已记下" not in seen, (name, data, seen)
+    roll = _shown(await driver.send("刘老师", button=f"ses:roll:{meeting}"))
+    assert f"【{LIJIA}语文组】" in roll
+    assert "陈老师：" in roll
+    assert "吴老师" not in roll
+    assert district.db.call(  # type: ignore[attr-defined]
+        lambda s: s.get(Attendance, (meeting, objects["LIU"]))) is None
+    assert "已记下" in _shown(await driver.send("陈老师", button=f"att:go:{meeting}"))
