@@ -11,7 +11,7 @@ from pathlib import Path
 from sqlmodel import Session
 
 from bot.config import Config
-from handlers import charts
+from handlers import charts, similarity
 from handlers.dispatch import Core
 from handlers.district.router import District
 from handlers.roster import RosterEntry, parse_roster
@@ -37,7 +37,10 @@ def build_core(config: Config, *, database_url: str, clock: Clock) -> Core:
 
 
 def warm_up(core: Core) -> threading.Thread:
-    """Load in the background what the first chart would otherwise wait for (any platform)."""
+    """Load in the background what the first chart and the first copy check would otherwise
+    wait for (any platform): matplotlib and the font; datasketch, which brings scipy."""
+    if core.settings.review.copy_check:
+        threading.Thread(target=similarity.warm_up, name="copies-warm-up", daemon=True).start()
     return charts.start_warm_up(core.settings.charts.font_path)
 
 

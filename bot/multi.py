@@ -13,7 +13,7 @@ import logging
 
 from telegram import Update
 
-from bot.app import SendReply, build_runner
+from bot.app import SendReply, build_runner, warm_up
 from bot.config import DingTalkSpec, TelegramSpec
 from bot.dingtalk.adapter import DingTalkBridge, DingTalkService
 from bot.dingtalk.protocol import PREFIX as DINGTALK_PREFIX
@@ -76,5 +76,6 @@ async def serve_both(core: Core, *, token: str, telegram: TelegramSpec,
 def run_both(core: Core, *, token: str, telegram: TelegramSpec, dingtalk: DingTalkSpec,
              secret: str) -> None:
     """Run on both platforms until interrupted."""
+    warm_up(core)
     asyncio.run(serve_both(core, token=token, telegram=telegram, dingtalk=dingtalk,
                            secret=secret))

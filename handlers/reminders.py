@@ -227,8 +227,11 @@ def render_checkin(session: Session, settings: Settings, item: OutboxItem) -> li
     meeting = _current(session, item)
     if meeting is None:
         return []
+    # 签到 stays open until the session ends (or the window, for a session without an end).
+    end = meeting.ends_at or (meeting.starts_at or item.due_at) + timedelta(
+        minutes=settings.reminders.checkin_window_minutes)
     text = texts.REMIND_CHECKIN.format(group=esc(meeting.group),
-                                       minutes=settings.reminders.checkin_window_minutes)
+                                       until=f"{end.astimezone(settings.zone):%H:%M}")
     button = Button(texts.CHECKIN, data=f"att:in:{meeting.id}")
     return [Reply(text, buttons=((button,),), chat=_group(item))]
 

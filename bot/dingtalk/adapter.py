@@ -17,7 +17,7 @@ from typing import Any
 from sqlmodel import Session
 
 from bot import texts as bot_texts
-from bot.app import Postpone, build_runner
+from bot.app import Postpone, build_runner, warm_up
 from bot.config import DingTalkSpec
 from bot.dingtalk import files, protocol
 from bot.dingtalk.budget import Budget
@@ -494,4 +494,5 @@ async def serve(core: Core, spec: DingTalkSpec, secret: str, *, schedule: bool =
 
 def run_dingtalk(core: Core, *, spec: DingTalkSpec, secret: str) -> None:
     """Run on 钉钉 until interrupted."""
+    warm_up(core)
     asyncio.run(serve(core, spec, secret))

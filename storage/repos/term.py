@@ -73,9 +73,12 @@ def add_outing(session: Session, *, school_id: int, teacher_id: int, semester_id
     session.add(outing)
     session.flush()
     assert outing.id is not None
-    session.add(AuditEntry(school_id=school_id, actor_id=assigned_by, action="outing",
-                           at=now, detail=f"外出学习：{training}（{start}—{returns_on}，"
-                           f"汇报截止 {due_on}）teacher #{teacher_id}"))
+    # Assigned by 教导处, or the teacher's own /pause: the actor is whoever did it.
+    teacher = session.get(Teacher, teacher_id)
+    session.add(AuditEntry(school_id=school_id, actor_id=assigned_by or teacher_id,
+                           action="outing", at=now,
+                           detail=f"{teacher.name if teacher else ''}外出学习：{training}"
+                           f"（{start}—{returns_on}，汇报截止 {due_on}）"))
     return outing.id
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pytest
 from sqlmodel import Session, col, select
@@ -628,29 +628,15 @@ async def _objects(world: World) -> dict[str, int]:
             created_by=liu, now=now)
         meetings.set_attendance(session, meeting_id=found["M"], teacher_id=liu,
                                 status=meetings.LEAVE_PENDING, now=now, reason="家里有事")
-        # issue 16: a record of 周静 that 刘洋's closely matches; a lesson arranged for 刘洋.
         zhou = session.exec(select(Teacher.id).where(Teacher.name == "周静")).one()
-        found["R2"] = records.add_record(
-            session, teacher_id=zhou, semester_id=semester.id, kind="insight",
-            title="周静的心得", answers={"title": "周静的心得", "body": "读书使人明智。"},
-            chars=7, occurred_on=today, now=now)
-        similar.keep_matches(session, record_id=found["R2"], matches=[(found["R"], 0.8)],
-                             now=now)
         admin = session.exec(select(Teacher.id).where(Teacher.name == "陈主任")).one()
-        found["ASG"] = assignments.assign(
-            session, school_id=core.school_id, semester_id=semester.id, teacher_id=liu,
-            day=date(2026, 12, 10), period="2", observers=[zhou], assigned_by=admin,
-            now=now, detail="刘洋").id
+        wang = session.exec(select(Teacher.id).where(Teacher.name == "王芳",
+                                                     Teacher.school_id == core.school_id)).one()
         found["G"] = ids["语文组"]
         found["LIU"] = liu
-        found.update(_mentor_and_topic(session, core.school_id, liu, semester.id, today, now))
-        meetings.update_meeting(session, meeting_id=found["M"], form="集体备课")
-        prep.set_prep(session, meeting_id=found["M"], lead_id=liu, unit="第二单元",
-                      title="找春天", set_by=None, now=now)
-        records.add_record(
-            session, teacher_id=liu, semester_id=semester.id, kind="prep_plan",
-            title="找春天", answers={"title": "找春天", "text": "教学目标：会认生字。"},
-            chars=9, occurred_on=today, now=now, link=("prep", found["M"]))
+        found.update(_feature_objects(session, core.school_id, semester.id, now, teacher=liu,
+                                      peer=zhou, admin=admin, mentor=wang,
+                                      record=found["R"], meeting=found["M"]))
         return found
 
     made = core.db.call(apply)
@@ -682,21 +668,41 @@ def _pauses(session: Session, made: dict[str, int], now: datetime) -> tuple[int,
                                  reason="", status=pauses.PENDING, now=now)
     return pause, elsewhere
 
-def _mentor_and_topic(session: Session, school_id: int, liu: int, semester_id: int,
-                      today: date, now: datetime) -> dict[str, int]:
-    """王芳 as 刘洋's 师傅, a 反思 of 刘洋's, and 刘洋's 课题 (issue 16 §3, §5)."""
-    wang = session.exec(select(Teacher.id).where(Teacher.name == "王芳",
-                                                 Teacher.school_id == school_id)).one()
-    pair_id, _ = mentoring.pair(session, school_id=school_id, mentor_id=wang, mentee_id=liu,
-                                started_on=today, now=now, actor_id=None)
-    reflection = records.add_record(
-        session, teacher_id=liu, semester_id=semester_id, kind="reflection", title="秋天的雨",
-        answers={"topic": "秋天的雨"}, chars=0, occurred_on=today, now=now)
-    topic = records.add_record(
-        session, teacher_id=liu, semester_id=semester_id, kind="research_topic",
+def _feature_objects(session: Session, school_id: int, semester_id: int, now: datetime, *,
+                     teacher: int, peer: int, admin: int, mentor: int, record: int,
+                     meeting: int) -> dict[str, int]:
+    """What the buttons of issue 16 point at, for ``teacher``: a record of ``peer`` that
+    their ``record`` closely matches, a lesson 教导处 arranged for them, ``mentor`` as their
+    师傅, a 反思 and a 课题 of theirs, and ``meeting`` as a 集体备课 they lead with its 教案."""
+    today = now.astimezone(ZONE).date()
+    found = {}
+    found["R2"] = records.add_record(
+        session, teacher_id=peer, semester_id=semester_id, kind="insight", title="同事的心得",
+        answers={"title": "同事的心得", "body": "读书使人明智。"}, chars=7, occurred_on=today,
+        now=now)
+    similar.keep_matches(session, record_id=found["R2"], matches=[(record, 0.8)], now=now)
+    found["ASG"] = assignments.assign(
+        session, school_id=school_id, semester_id=semester_id, teacher_id=teacher,
+        day=date(2026, 12, 10), period="2", observers=[peer], assigned_by=admin,
+        now=now, detail="公开课").id
+    found["PAIR"], _ = mentoring.pair(session, school_id=school_id, mentor_id=mentor,
+                                      mentee_id=teacher, started_on=today, now=now,
+                                      actor_id=None)
+    found["RF"] = records.add_record(
+        session, teacher_id=teacher, semester_id=semester_id, kind="reflection",
+        title="秋天的雨", answers={"topic": "秋天的雨"}, chars=0, occurred_on=today, now=now)
+    found["TOP"] = records.add_record(
+        session, teacher_id=teacher, semester_id=semester_id, kind="research_topic",
         title="识字游戏的研究", answers={"title": "识字游戏的研究", "scope": "个人课题"},
         chars=0, occurred_on=today, now=now)
-    return {"PAIR": pair_id, "RF": reflection, "TOP": topic}
+    meetings.update_meeting(session, meeting_id=meeting, form="集体备课")
+    prep.set_prep(session, meeting_id=meeting, lead_id=teacher, unit="第二单元",
+                  title="找春天", set_by=None, now=now)
+    records.add_record(
+        session, teacher_id=teacher, semester_id=semester_id, kind="prep_plan",
+        title="找春天", answers={"title": "找春天", "text": "教学目标：会认生字。"},
+        chars=9, occurred_on=today, now=now, link=("prep", meeting))
+    return found
 
 
 @pytest.mark.parametrize("prefix", sorted(CASES))
@@ -1045,9 +1051,21 @@ async def _village_objects(district: object, driver: Driver) -> dict[str, int]:
                                 status=meetings.LEAVE_PENDING, now=now, reason="家里有事")
         found |= {"G": ids["语文组"], "LIU": chen, "GAO": by_name["黄老师"],
                   "ADMIN": by_name["李校长"], "other_admin": by_name["王校长"]}
+        found |= _feature_objects(session, core.school_id, semester.id, now, teacher=chen,
+                                  peer=by_name["黄老师"], admin=by_name["李校长"],
+                                  mentor=by_name["黄老师"], record=found["R"],
+                                  meeting=found["M"])
         return found
 
     made = district.db.call(apply)  # type: ignore[attr-defined]
+    made["P"], made["OP"] = district.db.call(  # type: ignore[attr-defined]
+        lambda s: _pauses(s, made, now))
+    made["O"] = district.db.call(lambda s: term.add_outing(  # type: ignore[attr-defined]
+        s, school_id=core.school_id, teacher_id=made["LIU"],
+        semester_id=school.current_semester(
+            s, school_id=core.school_id, today=today).id, training="省培",
+        start=today, returns_on=today, due_on=today + timedelta(days=14),
+        source=term.ASSIGNED, assigned_by=None, now=now))
     await driver.send("申请人", f"/request {LIJIA} 黄老师")
     made["B"] = district.db.call(  # type: ignore[attr-defined]
         lambda s: s.exec(select(BindRequest.id)).one())
