@@ -16,7 +16,13 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator,
 
 from handlers.forms.catalog import FormCatalog
 from handlers.forms.spec import FieldPatch, FormSpec
-from handlers.term_settings import AppraisalSpec, CreditsSpec, OutingsSpec, PlansSpec
+from handlers.term_settings import (
+    AppraisalSpec,
+    CreditsSpec,
+    OutingsSpec,
+    PlansSpec,
+    known_roles,
+)
 from scheduler.calendar import DayOff, MakeUpDay, SchoolCalendar, Slot
 
 
@@ -94,13 +100,7 @@ class QuotaSpec(_Spec):
     roles: tuple[str, ...] = ()
     groups: tuple[str, ...] = ()
 
-    @field_validator("roles")
-    @classmethod
-    def _known_roles(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        unknown = [role for role in value if role not in ("teacher", "leader", "admin")]
-        if unknown:
-            raise ValueError(f"未知的角色 {unknown}，可选 teacher、leader、admin")
-        return value
+    _known_roles = field_validator("roles")(known_roles)
 
 
 class QuietHours(_Spec):

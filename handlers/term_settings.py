@@ -16,6 +16,14 @@ class _Spec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def known_roles(value: tuple[str, ...]) -> tuple[str, ...]:
+    """A ``roles`` list names only teacher, leader and admin (quotas, plans)."""
+    unknown = [role for role in value if role not in ("teacher", "leader", "admin")]
+    if unknown:
+        raise ValueError(f"未知的角色 {unknown}，可选 teacher、leader、admin")
+    return value
+
+
 class PlansSpec(_Spec):
     """学期初 plans and 学期末 summaries: 个人 (each teacher) and 教研组 (each leader)."""
 
@@ -30,13 +38,7 @@ class PlansSpec(_Spec):
     # Who writes the 个人 plan and summary (leaders also write their groups').
     roles: tuple[str, ...] = ("teacher", "leader")
 
-    @field_validator("roles")
-    @classmethod
-    def _known_roles(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        unknown = [role for role in value if role not in ("teacher", "leader", "admin")]
-        if unknown:
-            raise ValueError(f"未知的角色 {unknown}，可选 teacher、leader、admin")
-        return value
+    _known_roles = field_validator("roles")(known_roles)
 
 
 class OutingsSpec(_Spec):

@@ -273,15 +273,21 @@ async def test_minutes_with_photos_in_the_archive(week: Week) -> None:
     await run_until(runner, clock, datetime(2026, 12, 2, 16, 40, tzinfo=ZONE))
     asked = [r for r in sink.to(driver, "王芳") if "填写活动记录" in labels([r])]
     replies = await driver.send("王芳", button=button_data(asked, "填写活动记录"))
-    answers = {"主题": "《找春天》集体备课", "参加人员": "王芳、刘洋、孙丽", "主讲": "王芳",
+    answers = {"主题": "《找春天》集体备课", "主讲": "王芳",
                "内容与讨论要点": "大家围绕《找春天》的导入和朗读指导展开讨论，提出了三条改进"
                                  "建议，并决定下次由刘洋老师再上一次，全组老师都来听课。",
                "结论与改进措施": "导入改为看视频，朗读指导加入示范读，作业分层布置。"}
-    while "活动照片" not in shown(replies):
+    for _step in range(len(answers) + 1):  # each field once, 参加人员 as a checklist
+        if "活动照片" in shown(replies):
+            break
+        if "确认名单" in labels(replies):  # 参加人员: as pre-ticked from 签到
+            replies = await driver.send("王芳", button=button_data(replies, "确认名单"))
+            continue
         label = next(key for key in answers if f"项 · {key}" in shown(replies))
         replies = await driver.send("王芳", answers[label])
         if "完成" in labels(replies):
             replies = await driver.send("王芳", button=button_data(replies, "完成"))
+    assert "活动照片" in shown(replies), shown(replies)
     photos = [png_bytes(40), png_bytes(120)]
     for photo in photos:
         replies = await driver.send("王芳", file=file(photo, photo=True))
