@@ -26,7 +26,7 @@ from handlers import deliveries, jobs, texts
 from handlers.dispatch import Core
 from handlers.district import texts as district_texts
 from handlers.district.views import overview, school_figure
-from handlers.features import lessons
+from handlers.features import lessons, prep
 from handlers.features.account import BIND_PAYLOAD
 from handlers.render import esc
 from handlers.settings import Settings
@@ -40,7 +40,8 @@ from storage.repos.people import PersonRow
 
 # Planners that cover every school at once (drafts and 公开课 are not kept per school):
 # run by the 中心校's Core only.
-_SHARED_PLANNERS = (jobs.plan_draft_warnings, lessons.plan_lessons)
+# Planners that read every school's rows at once: run once, with the 中心校's settings.
+_SHARED_PLANNERS = (jobs.plan_draft_warnings, lessons.plan_lessons, prep.plan_prep)
 # A 学区管理员's own commands: always at home, whichever school they are working in.
 _PERSONAL = frozenset({"me", "mine", "settings", "pause", "addlesson", "start"})
 # What the 学区管理员 get across schools: the weekly digest and the month's report.
