@@ -453,14 +453,15 @@ class Core:
         wake = after_quiet(now, start=quiet.start, end=quiet.end, zone=self.settings.zone)
         return None if wake == now else wake
 
-    async def render(self, item: OutboxItem) -> list[Reply]:
+    def render_sync(self, session: Session, item: OutboxItem) -> list[Reply]:
         """What a due outbox message says now (rendered when sent, not when planned), to a
-        person's current account (the platform they wrote on last) unless it is ``exact``."""
+        person's current account (the platform they wrote on last) unless it is ``exact``;
+        inside the caller's transaction."""
+        replies = deliveries.render(session, self.settings, item)
+        if item.payload.get("exact"):
+            return replies
+        return [_to_current(session, reply, item.chat) for reply in replies]
 
-        def render(session: Session) -> list[Reply]:
-            replies = deliveries.render(session, self.settings, item)
-            if item.payload.get("exact"):
-                return replies
-            return [_to_current(session, reply, item.chat) for reply in replies]
-
-        return await self.db.run(render)
+    async def render(self, item: OutboxItem) -> list[Reply]:
+        """``render_sync`` in its own transaction, off the event loop."""
+        return await self.db.run(lambda session: self.render_sync(session, item))

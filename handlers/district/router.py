@@ -22,7 +22,7 @@ from datetime import date, datetime, timedelta
 
 from sqlmodel import Session
 
-from handlers import deliveries, jobs, texts
+from handlers import jobs, texts
 from handlers.dispatch import Core
 from handlers.district import texts as district_texts
 from handlers.district.views import overview, school_figure
@@ -244,8 +244,7 @@ class District(Core):
         def unit(session: Session) -> list[Reply]:
             if item.kind in (DISTRICT_DIGEST, DISTRICT_MONTH):
                 return self._render_district(session, item)
-            core = self.school_of_item(session, item)
-            return deliveries.render(session, core.settings, item)
+            return self.school_of_item(session, item).render_sync(session, item)
 
         return await self.db.run(unit)
 
