@@ -11,7 +11,7 @@ from bot import maintenance
 from handlers.archive import sheets
 from handlers.district import texts
 from handlers.district.router import District
-from handlers.district.views import SchoolFigure, school_figure
+from handlers.district.views import SchoolFigure, school_figures
 from handlers.exports import safe_name
 
 _WIDTHS = (24, 10, 10, 16, 12, 12)
@@ -46,8 +46,7 @@ def district_figures(district: District) -> list[SchoolFigure]:
     today = district.clock.now().astimezone(district.settings.zone).date()
 
     def read(session: Session) -> list[SchoolFigure]:
-        return [school_figure(session, core.settings, core.school_id, today)
-                for core in district.cores]
+        return school_figures(session, district.schools(), today)
 
     return district.db.call(read)
 

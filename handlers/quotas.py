@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
 from functools import lru_cache
@@ -191,11 +191,22 @@ def attended(sessions: Sequence[tuple[date, bool]], today: date) -> tuple[int, i
     return sum(held), len(held)
 
 
+@dataclass
+class Shared:
+    """What a quota's periods ask of everybody alike (their spans; each period's target and
+    pace), worked out once when many people are measured with the same semester, day,
+    calendar and start: ``measure_people`` measures a whole school at once. Keyed by the
+    quota object, so it lives no longer than the quotas it was made for."""
+
+    spans: dict[int, tuple[tuple[date, date], ...]] = field(default_factory=dict)
+    asks: dict[tuple[int, date, date], tuple[int, float]] = field(default_factory=dict)
+
+
 def measure(
     quotas: Sequence[QuotaSpec], *, totals: Sequence[TotalsRow], lessons: Sequence[date],
     semester: tuple[date, date], today: date, school_days: SchoolDays,
     sessions: Sequence[tuple[date, bool]] = (), history: bool = True,
-    started_on: date | None = None,
+    started_on: date | None = None, shared: Shared | None = None,
 ) -> list[QuotaProgress]:
     """Progress on each quota for one teacher, from their monthly totals.
 
@@ -204,49 +215,75 @@ def measure(
     measured (``past`` stays empty): digests and reminders need no more. Pace and
     attendance count from ``started_on`` (the school's first day with the bot): a period
     that ended before it is not measured, and one that holds it is paced from it.
+    ``shared`` keeps what is the same for everybody between calls with the same
+    ``semester``, ``today``, ``school_days``, ``history`` and ``started_on``.
     """
+    shared = shared if shared is not None else Shared()
     by_kind: dict[str, list[TotalsRow]] = {}
     for row in totals:
         by_kind.setdefault(row.kind, []).append(row)
     result = []
     for quota in quotas:
-        spans = periods(quota.period, semester[0], semester[1])
-        if started_on is not None:
-            spans = tuple(span for span in spans if span[1] >= started_on) or spans[-1:]
-        if not history:
-            spans = (_current(spans, today),)
+        spans = shared.spans.get(id(quota))
+        if spans is None:
+            spans = _spans(quota, semester, today, history=history, started_on=started_on)
+            shared.spans[id(quota)] = spans
         measured = [_period(quota, by_kind.get(quota.kind, ()), start, end,
                             today=today, school_days=school_days, lessons=lessons,
-                            sessions=sessions, started_on=started_on)
-                    for index, (start, end) in enumerate(spans)
-                    if index == 0 or start <= today]
+                            sessions=sessions, started_on=started_on, asks=shared.asks)
+                    for start, end in spans]
         current = next((p for p in measured if p.start <= today <= p.end), measured[-1])
         past = tuple(p for p in measured if p.closed and p is not current and p.target)
         result.append(QuotaProgress(quota, current, past))
     return result
 
 
-def _period(quota: QuotaSpec, rows: Sequence[TotalsRow], start: date, end: date, *,
-            today: date, school_days: SchoolDays, lessons: Sequence[date],
-            sessions: Sequence[tuple[date, bool]], started_on: date | None) -> PeriodProgress:
-    """One period of one quota: done, target, pace, the whole amount owed, the status."""
+def _spans(quota: QuotaSpec, semester: tuple[date, date], today: date, *, history: bool,
+           started_on: date | None) -> tuple[tuple[date, date], ...]:
+    """The periods of ``quota`` to measure: those begun by ``today`` (the first always),
+    none that ended before ``started_on``; without ``history`` the current one only."""
+    spans = periods(quota.period, semester[0], semester[1])
+    if started_on is not None:
+        spans = tuple(span for span in spans if span[1] >= started_on) or spans[-1:]
+    if not history:
+        return (_current(spans, today),)
+    return tuple(span for index, span in enumerate(spans) if index == 0 or span[0] <= today)
+
+
+def _ask(quota: QuotaSpec, start: date, end: date, *, today: date, school_days: SchoolDays,
+         started_on: date | None) -> tuple[int, float]:
+    """(target, pace by today) of a quota counted in records or lessons, in one period."""
     paced_from = max(start, started_on) if started_on is not None else start
     due = due_day(quota, end)
+    target = quota.target
+    if quota.period is Period.MONTH and paced_from > start:
+        # A month that began before the school's first day asks only its share.
+        total = school_days(start, end)
+        target = whole(target * school_days(paced_from, end) / total) if total else 0
+    if due is not None:
+        return target, float(target) if today > due else 0.0
+    return target, expected(target, start=paced_from, end=end, today=today,
+                            school_days=school_days)
+
+
+def _period(quota: QuotaSpec, rows: Sequence[TotalsRow], start: date, end: date, *,
+            today: date, school_days: SchoolDays, lessons: Sequence[date],
+            sessions: Sequence[tuple[date, bool]], started_on: date | None,
+            asks: dict[tuple[int, date, date], tuple[int, float]]) -> PeriodProgress:
+    """One period of one quota: done, target, pace, the whole amount owed, the status."""
+    due = due_day(quota, end)
     if quota.kind == ATTENDANCE:
+        paced_from = max(start, started_on) if started_on is not None else start
         done, target, pace = _attendance(quota, sessions, paced_from, end, today)
         short = 0
     else:
         done, short = _measure(quota, rows, start, end, lessons, today)
-        target = quota.target
-        if quota.period is Period.MONTH and paced_from > start:
-            # A month that began before the school's first day asks only its share.
-            total = school_days(start, end)
-            target = whole(target * school_days(paced_from, end) / total) if total else 0
-        if due is not None:
-            pace = float(target) if today > due else 0.0
-        else:
-            pace = expected(target, start=paced_from, end=end, today=today,
-                            school_days=school_days)
+        key = (id(quota), start, end)
+        found = asks.get(key)
+        if found is None:
+            found = asks[key] = _ask(quota, start, end, today=today, school_days=school_days,
+                                     started_on=started_on)
+        target, pace = found
     if not target:
         word = Status.ON_TRACK
     elif done < target and due is not None and today <= due:

@@ -330,6 +330,8 @@ class DigestSnapshot(SQLModel, table=True):
 
     ``figures`` maps a teacher id to their quotas' current periods; ``version`` names the
     quota settings they were measured with (other settings: the snapshot is stale).
+    ``summary`` is the school's standing in four numbers (people, average share done, pace,
+    behind), what the 学区管理员's digest prints, read without the figures.
     """
 
     __tablename__ = "digest_snapshot"
@@ -341,6 +343,7 @@ class DigestSnapshot(SQLModel, table=True):
     version: str = Field(max_length=64)
     computed_at: datetime
     figures: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    summary: list[int] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
 
 
 class SandboxClock(SQLModel, table=True):

@@ -25,7 +25,7 @@ from sqlmodel import Session
 from handlers import jobs, texts
 from handlers.dispatch import Core
 from handlers.district import texts as district_texts
-from handlers.district.views import overview, school_figure
+from handlers.district.views import overview, school_figures
 from handlers.features import lessons, prep
 from handlers.features.account import BIND_PAYLOAD
 from handlers.render import esc
@@ -103,6 +103,11 @@ class District(Core):
         mapped = [core.school_id for core in self.cores
                   if self._departments.get(core.settings.school.name, set()) & set(departments)]
         return mapped or [core.school_id for core in self.cores]
+
+    def schools(self) -> list[tuple[str, Settings, int]]:
+        """Every school's name, settings and id, the 中心校's first."""
+        return [(core.settings.school.name, core.settings, core.school_id)
+                for core in self.cores]
 
     def core_of(self, school_id: int | None) -> Core:
         """The Core of a school (the 中心校's for none or an unknown one)."""
@@ -204,8 +209,7 @@ class District(Core):
         else:
             self._visiting.pop(incoming.account, None)
             today = now.astimezone(self.settings.zone).date()
-            figures = [school_figure(session, core.settings, core.school_id, today)
-                       for core in self.cores]
+            figures = school_figures(session, self.schools(), today)
             answer = [overview(figures, today, header=district_texts.DISTRICT_PROGRESS_HEADER,
                                font_path=self.settings.charts.font_path,
                                footer=district_texts.DISTRICT_PROGRESS_FOOTER.format(
@@ -294,8 +298,7 @@ class District(Core):
     def _render_district(self, session: Session, item: OutboxItem) -> list[Reply]:
         day = date.fromisoformat(str(item.payload["day"]))
         digest = item.kind == DISTRICT_DIGEST
-        figures = [school_figure(session, core.settings, core.school_id, day, snapshot=digest)
-                   for core in self.cores]
+        figures = school_figures(session, self.schools(), day, snapshot=digest)
         header = (district_texts.DISTRICT_DIGEST_HEADER if digest else
                   district_texts.DISTRICT_MONTH_HEADER.replace("{month}", f"{day.month} 月"))
         reply = overview(figures, day, header=header, font_path=self.settings.charts.font_path)

@@ -8,10 +8,10 @@ from datetime import date
 
 from sqlmodel import Session
 
-from handlers import charts, quotas
+from handlers import charts
 from handlers.district import texts
+from handlers.features import reports
 from handlers.features.progress import measure_people
-from handlers.features.reports import school_figures
 from handlers.render import esc, fmt_date
 from handlers.settings import Settings
 from handlers.types import Attachment, Reply
@@ -30,29 +30,27 @@ class SchoolFigure:
     behind: int
 
 
-def school_figure(session: Session, settings: Settings, school_id: int, today: date, *,
-                  snapshot: bool = False) -> SchoolFigure:
-    """The school's figures today, measured live (``snapshot``: from the digest snapshot)."""
-    name = settings.school.name
+def school_figures(session: Session, schools: Sequence[tuple[str, Settings, int]],
+                   today: date, *, snapshot: bool = False) -> list[SchoolFigure]:
+    """Each school's figures today (name, settings, id), measured live, or (``snapshot``)
+    from the standings kept with the schools' digest snapshots."""
+    if snapshot:
+        kept = reports.school_standings(
+            session, [(school_id, settings) for _, settings, school_id in schools], today)
+        return [SchoolFigure(name, len(settings.groups), *kept.get(school_id, (0, 0, 0, 0)))
+                for name, settings, school_id in schools]
+    return [_live(session, name, settings, school_id, today)
+            for name, settings, school_id in schools]
+
+
+def _live(session: Session, name: str, settings: Settings, school_id: int,
+          today: date) -> SchoolFigure:
     semester = school.current_semester(session, school_id=school_id, today=today)
     if semester is None:
         return SchoolFigure(name, len(settings.groups), 0, 0, 0, 0)
-    if snapshot:  # the morning's figures, kept for the school's own digests
-        measured = school_figures(session, settings, semester, today, school_id=school_id)
-    else:
-        members = groups.members(session, school_id=school_id)
-        measured = measure_people(session, settings, semester, today, members)
-    if not measured:
-        return SchoolFigure(name, len(settings.groups), 0, 0, 0, 0)
-    items = [item for mine in measured.values() for item in mine]
-    share = [min(i.current.done / i.current.target, 1.0) if i.current.target else 1.0
-             for i in items]
-    pace = [min(i.current.expected / i.current.target, 1.0) if i.current.target else 1.0
-            for i in items]
-    behind = sum(1 for mine in measured.values() if quotas.behind(mine))
-    return SchoolFigure(name, len(settings.groups), len(measured),
-                        round(100 * sum(share) / len(share)) if share else 0,
-                        round(100 * sum(pace) / len(pace)) if pace else 0, behind)
+    members = groups.members(session, school_id=school_id)
+    measured = measure_people(session, settings, semester, today, members)
+    return SchoolFigure(name, len(settings.groups), *reports.standing(measured))
 
 
 def figure_line(figure: SchoolFigure) -> str:

@@ -68,6 +68,7 @@ def measure_people(session: Session, settings: Settings, semester: SemesterRow, 
     # The same few periods for everybody: count their school days once per call.
     school_days = functools.cache(settings.school_calendar.school_days)
     started_on = started(session, settings, semester)
+    shared = quotas.Shared()  # each period's target and pace, the same for all of them
     measured = {}
     for person in persons:
         applicable = [q for q in wanted
@@ -77,7 +78,7 @@ def measure_people(session: Session, settings: Settings, semester: SemesterRow, 
             applicable, totals=totals.get(person.id, []), lessons=lessons,
             semester=(semester.start, semester.end), today=today,
             school_days=school_days, sessions=sessions.get(person.id, []), history=history,
-            started_on=started_on)
+            started_on=started_on, shared=shared)
     return measured
 
 

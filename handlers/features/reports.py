@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -166,8 +166,45 @@ def school_figures(session: Session, settings: Settings, semester: SemesterRow, 
     figures = {str(teacher): [[item.quota.label, *_period_json(item.current)]
                               for item in items] for teacher, items in measured.items()}
     snapshots.keep_snapshot(session, school_id=school_id, day=day, version=version,
-                            computed_at=now, figures=figures)
+                            computed_at=now, figures=figures, summary=standing(measured))
     return measured
+
+
+def standing(measured: Mapping[int, Sequence[quotas.QuotaProgress]]) -> list[int]:
+    """A school's standing in four whole numbers: [people measured, average share of their
+    current targets done (%), the share expected by now (%), people behind]."""
+    items = [item for mine in measured.values() for item in mine]
+    if not items:
+        return [len(measured), 0, 0, 0]
+    share = sum(min(i.current.done / i.current.target, 1.0) if i.current.target else 1.0
+                for i in items)
+    pace = sum(min(i.current.expected / i.current.target, 1.0) if i.current.target else 1.0
+               for i in items)
+    behind = sum(1 for mine in measured.values() if quotas.behind(mine))
+    return [len(measured), round(100 * share / len(items)), round(100 * pace / len(items)),
+            behind]
+
+
+def school_standings(session: Session, schools: Sequence[tuple[int, Settings]],
+                     day: date) -> dict[int, list[int]]:
+    """``standing`` of each school as of ``day`` from the summaries kept with their digest
+    snapshots (one query), computing (and keeping) a snapshot only where none is fresh;
+    schools without a semester are left out."""
+    ids = [school_id for school_id, _ in schools]
+    semesters = school.current_semesters(session, school_ids=ids, today=day)
+    kept = snapshots.summaries(session, school_ids=ids, day=day,
+                               computed_after=datetime.now(UTC) - SNAPSHOT_FRESH)
+    found = {}
+    for school_id, settings in schools:
+        semester = semesters.get(school_id)
+        if semester is None:
+            continue
+        version, summary = kept.get(school_id, ("", []))
+        if version != _figures_version(settings, semester):
+            summary = standing(school_figures(session, settings, semester, day,
+                                              school_id=school_id))
+        found[school_id] = summary
+    return found
 
 
 def _figures_version(settings: Settings, semester: SemesterRow) -> str:

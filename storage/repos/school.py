@@ -77,6 +77,21 @@ def current_semester(session: Session, *, school_id: int, today: date) -> Semest
             select(Semester).where(Semester.school_id == school_id).order_by(col(Semester.start))
         )
     )
+    return _current(rows, today)
+
+
+def current_semesters(session: Session, *, school_ids: Sequence[int],
+                      today: date) -> dict[int, SemesterRow]:
+    """``current_semester`` of each of these schools (those with one), in one query."""
+    by_school: dict[int, list[Semester]] = {}
+    for row in session.exec(select(Semester).where(col(Semester.school_id).in_(school_ids))
+                            .order_by(col(Semester.start))):
+        by_school.setdefault(row.school_id, []).append(row)
+    found = {school_id: _current(rows, today) for school_id, rows in by_school.items()}
+    return {school_id: row for school_id, row in found.items() if row is not None}
+
+
+def _current(rows: Sequence[Semester], today: date) -> SemesterRow | None:
     chosen = next((s for s in rows if s.start <= today <= s.end), None)
     if chosen is None:
         started = [s for s in rows if s.start <= today]

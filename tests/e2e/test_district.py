@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import zipfile
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -418,6 +419,52 @@ async def test_the_district_admin_gets_the_weekly_digest_and_month_report(
     assert "12 月 学区研修月报" in shown([month])
     assert f"{WANGZHUANG}：3 人" in shown([month])
     assert not any("学区" in r.text for r in got.get(li, []))
+
+
+async def test_the_district_digest_reads_each_schools_kept_standing(
+        district: District, driver: Driver, monkeypatch: pytest.MonkeyPatch) -> None:
+    from handlers.district.router import DISTRICT_DIGEST
+    from handlers.features import reports
+    from storage.repos.outbox import OutboxItem
+
+    await bind(driver, "周主任")
+    today = district.clock.now().astimezone(district.settings.zone).date()
+
+    async def digest() -> list[str]:
+        item = OutboxItem(id=0, key="test:district-digest", kind=DISTRICT_DIGEST,
+                          chat=driver.account("周主任"), payload={"day": today.isoformat()},
+                          due_at=district.clock.now(), attempts=0)
+        [reply] = await district.render(item)
+        return [line for line in shown([reply]).splitlines() if line.startswith(LIJIA)]
+
+    async def live() -> list[str]:
+        text = await driver.say("周主任", "/progress")
+        return [line for line in text.splitlines() if line.startswith(LIJIA)]
+
+    # The digest's figures are the live ones when nothing changed in between …
+    [kept] = await digest()
+    assert [kept] == await live()
+    assert kept.startswith(f"{LIJIA}：5 人，平均完成 ")
+
+    # … and stay the day's (kept with 李家村小学's snapshot) after 陈老师 hands in 听课,
+    # while /progress measures live.
+    def observe(session: Session) -> None:
+        chen = session.exec(select(Teacher).where(Teacher.name == "陈老师")).one()
+        semester = school.current_semester(session, school_id=chen.school_id, today=today)
+        assert semester is not None
+        assert chen.id is not None
+        now = district.clock.now()
+        session.add_all([Record(teacher_id=chen.id, semester_id=semester.id,
+                                kind="observation", chars=200, occurred_on=today,
+                                created_at=now, updated_at=now) for _ in range(40)])
+
+    district.db.call(observe)
+    assert await digest() == [kept]
+    [moved] = await live()
+    assert moved != kept
+    # A stale snapshot is measured again when the digest asks for it.
+    monkeypatch.setattr(reports, "SNAPSHOT_FRESH", timedelta(0))
+    assert await digest() == [moved]
 
 
 # -- on 钉钉: one robot, the schools as departments ------------------------------------------

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta
 
+import pytest
 from sqlmodel import Session, func, select
 
 from storage import Database
-from storage.repos import school
+from storage.repos import school, snapshots
 from storage.repos.school import SemesterRow
 from storage.tables import School, Semester, StudyGroup
 from tests.storage.conftest import GROUPS, NOW, SEMESTERS, make_school
@@ -69,6 +70,44 @@ def test_current_semester_ignores_config_order_and_other_schools(db: Database) -
     found = current(db, other, date(2026, 9, 15))
     assert found is not None
     assert found.name == "2026秋"
+
+
+@pytest.mark.parametrize("today", [date(2020, 1, 1), date(2026, 11, 30), date(2027, 1, 21),
+                                   date(2027, 2, 17), date(2027, 8, 31)])
+def test_current_semesters_of_several_schools_are_each_ones_current(
+        db: Database, today: date) -> None:
+    mine, _ = make_school(db)
+    other = db.call(lambda s: school.ensure_school(s, name="石门村小", groups=["语文组"],
+                                                   semesters=[("2026秋", date(2026, 10, 1),
+                                                               date(2027, 1, 31), "")]))
+    empty = db.call(lambda s: school.ensure_school(s, name="新学校", groups=[], semesters=[]))
+    found = db.call(lambda s: school.current_semesters(s, school_ids=[mine, other, empty],
+                                                       today=today))
+    assert found == {mine: current(db, mine, today), other: current(db, other, today)}
+
+
+def test_snapshot_summaries_are_read_without_their_figures(db: Database) -> None:
+    mine, _ = make_school(db)
+    other, _ = make_school(db, name="石门村小", groups=["语文组"])
+    day = date(2026, 11, 30)
+
+    def keep(school_id: int, version: str, summary: list[int], at: datetime) -> None:
+        db.call(lambda s: snapshots.keep_snapshot(s, school_id=school_id, day=day,
+                                                  version=version, computed_at=at,
+                                                  figures={"1": []}, summary=summary))
+
+    def read(after: datetime) -> dict[int, tuple[str, list[int]]]:
+        return db.call(lambda s: snapshots.summaries(s, school_ids=[mine, other], day=day,
+                                                     computed_after=after))
+
+    keep(mine, "v1", [5, 40, 62, 2], NOW)
+    keep(other, "v1", [3, 10, 62, 3], NOW - timedelta(hours=2))
+    assert read(NOW - timedelta(hours=1)) == {mine: ("v1", [5, 40, 62, 2])}
+    keep(mine, "v2", [5, 45, 62, 1], NOW + timedelta(minutes=5))  # replaced, not added
+    assert read(NOW - timedelta(hours=3)) == {mine: ("v2", [5, 45, 62, 1]),
+                                              other: ("v1", [3, 10, 62, 3])}
+    assert db.call(lambda s: snapshots.summaries(s, school_ids=[mine], day=date(2026, 12, 1),
+                                                 computed_after=NOW - timedelta(hours=3))) == {}
 
 
 def test_current_semester_without_semesters_and_closed_flag(db: Database) -> None:

@@ -552,6 +552,30 @@ def test_measure_of_the_example_quotas() -> None:
     }
 
 
+@pytest.mark.parametrize("history", [False, True])
+@pytest.mark.parametrize("today", [date(2026, 9, 1), date(2026, 10, 8), date(2026, 11, 30),
+                                   date(2027, 1, 22), date(2027, 2, 10)])
+@pytest.mark.parametrize("started_on", [None, date(2026, 10, 20)])
+def test_measuring_many_with_shared_work_is_measuring_each_alone(
+        today: date, history: bool, started_on: date | None) -> None:
+    # measure_people measures a whole school with one Shared: each teacher's figures are
+    # those measured alone.
+    people = [TOTALS[:index] for index in range(len(TOTALS) + 1)]
+    sessions = [(date(2026, 9, 9), True), (date(2026, 10, 14), False),
+                (date(2026, 11, 25), True)]
+    shared = quotas.Shared()
+
+    def one(totals: list[TotalsRow], share: quotas.Shared | None) -> list[QuotaProgress]:
+        return quotas.measure(CONFIG.quotas, totals=totals, lessons=(date(2026, 10, 15),),
+                              semester=SEMESTER, today=today, school_days=SCHOOL_DAYS,
+                              sessions=sessions, history=history, started_on=started_on,
+                              shared=share)
+
+    assert [one(totals, shared) for totals in people] == [one(totals, None)
+                                                         for totals in people]
+    assert shared.asks  # the periods' targets and pace were worked out once
+
+
 # -- min_chars_by_kind --------------------------------------------------------------------
 
 
