@@ -78,6 +78,9 @@ class TelegramSpec(_Spec):
     webhook_url: str = ""
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = Field(default=8443, ge=1, le=65535)
+    # Processes sharing this bot (webhook mode behind nginx): each keeps 1/N of Telegram's
+    # overall and per-group message limits, so that together they stay within them.
+    processes: int = Field(default=1, ge=1, le=16)
 
 
 class DingTalkSpec(_Spec):
@@ -97,6 +100,9 @@ class DingTalkSpec(_Spec):
     oapi_endpoint: str = "https://oapi.dingtalk.com"
     monthly_budget: int = Field(default=10_000, ge=1)
     budget_warn_percent: int = Field(default=80, ge=1, le=100)
+    # Processes connected for this app (钉钉 hands each event to one of them): each keeps
+    # 1/N of the OpenAPI's rate.
+    processes: int = Field(default=1, ge=1, le=16)
 
     @field_validator("openapi_endpoint", "oapi_endpoint")
     @classmethod

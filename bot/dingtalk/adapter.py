@@ -21,7 +21,13 @@ from bot.app import Postpone, build_runner, warm_up
 from bot.config import DingTalkSpec
 from bot.dingtalk import files, protocol
 from bot.dingtalk.budget import Budget
-from bot.dingtalk.openapi import BATCH_USERS, OpenApi, Throttled, new_track_id
+from bot.dingtalk.openapi import (
+    BATCH_USERS,
+    CALLS_PER_SECOND,
+    OpenApi,
+    Throttled,
+    new_track_id,
+)
 from bot.dingtalk.protocol import Frame, RobotMessage
 from bot.dingtalk.render import split_bytes, title, to_markdown
 from bot.dingtalk.stream import StreamClient
@@ -459,7 +465,8 @@ class DingTalkService:
         self.core = core
         self.api = api or OpenApi(client_id=spec.client_id, client_secret=secret,
                                   robot_code=spec.robot_code or spec.client_id,
-                                  openapi=spec.openapi_endpoint, oapi=spec.oapi_endpoint)
+                                  openapi=spec.openapi_endpoint, oapi=spec.oapi_endpoint,
+                                  calls_per_second=CALLS_PER_SECOND / spec.processes)
         self.bridge = DingTalkBridge(core, self.api, spec, secret)
         self.stream = StreamClient(self.api, self.bridge.on_frame)
 

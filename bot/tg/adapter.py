@@ -373,7 +373,7 @@ def build_application(
         .token(token)
         .base_url(spec.base_url)
         .base_file_url(spec.base_file_url)
-        .rate_limiter(limiter or FloodLimiter())
+        .rate_limiter(limiter or FloodLimiter.shared_by(spec.processes))
         .concurrent_updates(OrderedUpdates())
         .post_init(start)
         .post_shutdown(stop)

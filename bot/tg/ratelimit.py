@@ -66,6 +66,7 @@ class FloodLimiter(BaseRateLimiter[Pace]):
         group_per_minute: int = GROUP_PER_MINUTE,
         private_interval: float = PRIVATE_INTERVAL,
         reply_interval: float = REPLY_INTERVAL,
+        reply_burst: int = REPLY_BURST,
         max_retries: int = MAX_RETRIES,
     ) -> None:
         """Keep the given limits; ``max_retries`` waits out that many 429 answers per request."""
@@ -76,12 +77,25 @@ class FloodLimiter(BaseRateLimiter[Pace]):
         self._group_per_minute = group_per_minute
         self._private_interval = private_interval
         self._reply_interval = reply_interval
+        self._reply_burst = reply_burst
         self._groups: dict[int | str, AsyncLimiter] = {}
         self._privates: dict[int, AsyncLimiter] = {}
         self._replies: dict[int, AsyncLimiter] = {}
         self._max_retries = max_retries
         # Loop time until which every send waits (a 429's retry_after).
         self._resume_at = 0.0
+
+    @classmethod
+    def shared_by(cls, processes: int) -> FloodLimiter:
+        """The limits of one of ``processes`` processes sending for the same bot (nginx
+        hands each update to any of them): each keeps an even share of every limit, the
+        overall, each group's and each private chat's (at least one message a minute per
+        group, and a burst of one reply)."""
+        return cls(overall_per_second=OVERALL_PER_SECOND / processes,
+                   group_per_minute=max(1, GROUP_PER_MINUTE // processes),
+                   private_interval=PRIVATE_INTERVAL * processes,
+                   reply_interval=REPLY_INTERVAL * processes,
+                   reply_burst=max(1, REPLY_BURST // processes))
 
     async def initialize(self) -> None:
         """Nothing to set up."""
@@ -149,8 +163,8 @@ class FloodLimiter(BaseRateLimiter[Pace]):
             return [self._keyed(self._groups, chat, self._group_per_minute, 60)]
         if pace.proactive:
             return [self._keyed(self._privates, chat, 1, self._private_interval)]
-        return [self._keyed(self._replies, chat, REPLY_BURST,
-                            REPLY_BURST * self._reply_interval)]
+        return [self._keyed(self._replies, chat, self._reply_burst,
+                            self._reply_burst * self._reply_interval)]
 
     @staticmethod
     def _keyed(

@@ -114,6 +114,23 @@ async def test_a_group_gets_20_messages_a_minute() -> None:
     assert times[20] - times[0] >= 2.9  # the 21st waits for the bucket: 60 s / 20
 
 
+async def test_two_processes_sharing_the_bot_together_keep_its_limits() -> None:
+    # [telegram] processes = 2: each process keeps half of the overall and group limits.
+    clock = Clock()
+    first, second = FloodLimiter.shared_by(2), FloodLimiter.shared_by(2)
+    await asyncio.gather(send_all(first, clock, range(1, 31), PROACTIVE),
+                         send_all(second, clock, range(31, 61), PROACTIVE))
+    times = sorted(clock.times())
+    assert len(times) == 60
+    assert busiest_second(times) <= 30
+    clock = Clock()
+    await asyncio.gather(send_all(first, clock, [-100] * 11),
+                         send_all(second, clock, [-100] * 11))
+    times = sorted(clock.times())
+    assert len(times) == 22
+    assert times[20] - times[0] >= 5.9  # each one's 11th waits 60 s / 10: 20 a minute
+
+
 async def test_requests_without_a_chat_are_not_limited() -> None:
     clock = Clock()
     await send_all(FloodLimiter(), clock, [None] * 60)
