@@ -379,6 +379,8 @@ GROUP_PROGRESS_HEADER = "<b>{group} · 研修进度</b>（{today}，{people} 人
 GROUP_QUOTA_LINE = (
     "{label}：平均完成 {share}%（应有 {pace}%），已完成 {done}/{people} 人，落后 {behind} 人"
 )
+GROUP_QUOTA_NOT_ASKED = "{label}：本期还没有要求"
+GROUP_QUOTA_NO_SESSION = "{label}：还没有举行过教研活动"
 PERSON_ON_TRACK = "{name}：进度正常"
 PERSON_BEHIND = "{name}：{count} 项落后（{items}）"
 SCHOOL_PROGRESS_HEADER = "<b>全校研修进度</b>（{today}）"

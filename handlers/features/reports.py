@@ -46,15 +46,21 @@ SNAPSHOT_FRESH = timedelta(hours=1)
 
 @dataclass(frozen=True)
 class QuotaSummary:
-    """A quota across a group: average share done, how many finished or behind (落后)."""
+    """A quota across a group: average share done, how many finished or behind (落后).
+
+    The averages are over those asked for something now (``asked``): a quota whose
+    current period asks nothing of anybody (no session held yet, a month before the
+    school's first day) is said so, never "100% done"."""
 
     quota_label: str
+    kind: str
     unit: Unit
     average_share: float
     pace_share: float
     done_people: int
     behind: int
     people: int
+    asked: int
 
 
 def _summaries(settings: Settings,
@@ -68,22 +74,32 @@ def _summaries(settings: Settings,
     for label, items in by_label.items():
         if not items:
             continue
-        shares = [min(i.current.done / i.current.target, 1.0) if i.current.target else 1.0
-                  for i in items]
-        paces = [min(i.current.expected / i.current.target, 1.0) if i.current.target else 1.0
-                 for i in items]
+        share, pace, asked = _averages(items)
         result.append(QuotaSummary(
-            label, items[0].quota.unit, sum(shares) / len(items), sum(paces) / len(items),
+            label, items[0].quota.kind, items[0].quota.unit, share, pace,
             sum(1 for i in items if i.current.status is quotas.Status.DONE),
-            sum(1 for i in items if i.behind), len(items)))
+            sum(1 for i in items if i.behind), len(items), asked))
     return result
+
+
+def _averages(items: Sequence[quotas.QuotaProgress]) -> tuple[float, float, int]:
+    """(average share done, average share expected by now, how many) over the items whose
+    current period asks for something; (1, 1, 0) when none does."""
+    asked = [i.current for i in items if i.current.target]
+    if not asked:
+        return 1.0, 1.0, 0
+    return (sum(min(p.done / p.target, 1.0) for p in asked) / len(asked),
+            sum(min(p.expected / p.target, 1.0) for p in asked) / len(asked), len(asked))
 
 
 def _summary_lines(summaries: Sequence[QuotaSummary]) -> list[str]:
     return [texts.GROUP_QUOTA_LINE.format(
         label=esc(s.quota_label), share=round(s.average_share * 100),
         pace=round(s.pace_share * 100), done=s.done_people, people=s.people,
-        behind=s.behind) for s in summaries]
+        behind=s.behind) if s.asked else
+        (texts.GROUP_QUOTA_NO_SESSION if s.kind == quotas.ATTENDANCE
+         else texts.GROUP_QUOTA_NOT_ASKED).format(label=esc(s.quota_label))
+        for s in summaries]
 
 
 def _behind_text(item: quotas.QuotaProgress) -> str:
@@ -101,7 +117,7 @@ def _person_line(member: MemberRow, items: Sequence[quotas.QuotaProgress]) -> st
 
 def _chart(settings: Settings, title: str, summaries: Sequence[QuotaSummary]) -> bytes | None:
     bars = [charts.Bar(s.quota_label, round(s.average_share * 100), 100,
-                       round(s.pace_share * 100)) for s in summaries]
+                       round(s.pace_share * 100)) for s in summaries if s.asked]
     return charts.bar_chart(title, bars, xlabel=texts.CHART_XLABEL,
                             font_path=settings.charts.font_path)
 
@@ -173,16 +189,9 @@ def school_figures(session: Session, settings: Settings, semester: SemesterRow, 
 def standing(measured: Mapping[int, Sequence[quotas.QuotaProgress]]) -> list[int]:
     """A school's standing in four whole numbers: [people measured, average share of their
     current targets done (%), the share expected by now (%), people behind]."""
-    items = [item for mine in measured.values() for item in mine]
-    if not items:
-        return [len(measured), 0, 0, 0]
-    share = sum(min(i.current.done / i.current.target, 1.0) if i.current.target else 1.0
-                for i in items)
-    pace = sum(min(i.current.expected / i.current.target, 1.0) if i.current.target else 1.0
-               for i in items)
+    share, pace, _ = _averages([item for mine in measured.values() for item in mine])
     behind = sum(1 for mine in measured.values() if quotas.behind(mine))
-    return [len(measured), round(100 * share / len(items)), round(100 * pace / len(items)),
-            behind]
+    return [len(measured), round(100 * share), round(100 * pace), behind]
 
 
 def school_standings(session: Session, schools: Sequence[tuple[int, Settings]],
@@ -360,10 +369,11 @@ def _digest(session: Session, settings: Settings, item: OutboxItem, *, chart: bo
              "；".join(happening) if happening else texts.DIGEST_NO_SESSION]
     measured = _figures(session, settings, semester, monday, members, snapshot_of=school_id)
     summaries = _summaries(settings, measured)
-    if summaries:
+    asked = [x for x in summaries if x.asked]
+    if asked:
         lines.append(texts.DIGEST_PACE.format(
-            share=round(100 * sum(x.average_share for x in summaries) / len(summaries)),
-            pace=round(100 * sum(x.pace_share for x in summaries) / len(summaries)),
+            share=round(100 * sum(x.average_share for x in asked) / len(asked)),
+            pace=round(100 * sum(x.pace_share for x in asked) / len(asked)),
             behind=sum(1 for items in measured.values() if quotas.behind(items))))
     active = records.handed_in_between(session, teacher_ids=sorted(ids),
                                        start=start - timedelta(days=7), end=start)

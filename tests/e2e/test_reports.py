@@ -750,12 +750,13 @@ async def test_digest_figures_are_kept_for_the_day_and_measured_again_when_stale
 
 async def test_progress_before_any_session_exists(config: Config, sqlite_url: str,
                                                   clock: ManualClock) -> None:
-    # Before the scheduler's first pass no session exists: the 出勤 target is 0, which counts
-    # as done in the averages and as 进度正常 for each teacher.
+    # Before the scheduler's first pass no session exists: the 出勤 target is 0, which the
+    # group's line says (never "100% done by 0 of 5") and leaves out of the averages; each
+    # teacher is 进度正常 on it.
     core = make_core(from_semester_start(config), sqlite_url, clock)
     bot = Driver(core)
     bot.bind(WANG, LIU)
-    attendance = "教研活动出勤：平均完成 100%（应有 100%），已完成 0/5 人，落后 0 人"
+    attendance = "教研活动出勤：还没有举行过教研活动"
     lines = (await bot.say(WANG, "/progress")).splitlines()
     assert lines[0] == "语文组 · 研修进度（11月30日（周一），5 人）"
     assert attendance in lines
