@@ -5,7 +5,9 @@ Five parts, measured side by side on this machine:
 
 1. ``updates``   a burst of teachers filling in 教学反思 through the real PTB Application,
                  full bot (SQLite, PostgreSQL) vs a bare PTB echo bot in alternating
-                 rounds; the peak (presses and forms) against Telegram's limits.
+                 rounds; the peak (presses and forms) against Telegram's limits, in
+                 one school and in a 村小 of the district as one deployment (SQLite in
+                 this process; PostgreSQL through one and two webhook processes).
 2. ``district``  /progress and digest data at district scale (50 × 60 teachers).
 3. ``broadcast`` nudges through the outbox and FloodLimiter vs enforced flood limits.
 4. ``footprint`` resident memory and start-up times.
@@ -187,7 +189,7 @@ def _cpu_model() -> str:
 
 def part_updates(args: argparse.Namespace, report: Report, work: Path, settings: Any) -> None:
     """Full bot vs echo in alternating rounds; the peak against Telegram's limits."""
-    from bench import peak, updates
+    from bench import deployment, peak, processes, updates
 
     part = "1 updates"
     sqlite_rounds, pg_rounds = updates.Rounds(), updates.Rounds()
@@ -218,6 +220,22 @@ def part_updates(args: argparse.Namespace, report: Report, work: Path, settings:
             peaks.append(await peak.run(label, f"sqlite:///{work / f'peak{len(peaks)}.db'}",
                                         settings, pressers=args.pressers,
                                         writers=args.writers, sequential=sequential))
+        # Issue 17: the same peak in a 村小 of the district deployment ([[schools]]).
+        names = processes.school_names(args.schools)
+        label = f"in one deployment of {args.schools} [[schools]] (SQLite, one process)"
+        print(f"  peak: {label}", flush=True)
+        peaks.append(await peak.run(label, f"sqlite:///{work / 'peak-district.db'}",
+                                    deployment.district_config(settings, names),
+                                    pressers=args.pressers, writers=args.writers))
+        if not args.no_postgres:
+            for count in (1, 2):
+                label = (f"in one deployment of {args.schools} [[schools]] on PostgreSQL, "
+                         f"{count} webhook process{'es' if count > 1 else ''}")
+                print(f"  peak: {label}", flush=True)
+                prepare_postgres(args.pg_url)
+                peaks.append(await processes.run(
+                    label, args.pg_url, settings, schools=args.schools, processes=count,
+                    pressers=args.pressers, writers=args.writers))
 
     asyncio.run(go())
     for label, rounds, target in (("sqlite", sqlite_rounds, 0.33),
@@ -235,7 +253,7 @@ def part_updates(args: argparse.Namespace, report: Report, work: Path, settings:
                    f" echo {median(echo_rates):.0f}/s, bot {median(bot_rates):.0f}/s, "
                    f"bot p99 {ms(p99)}", f"≥ {target:.0%}", median(ratios) >= target)
     for result_peak in peaks:
-        shipped = result_peak.label == "as shipped"
+        shipped = not result_peak.label.startswith("one update at a time")
         name = f"peak, {result_peak.label}: {args.pressers} press 参加 within 10 s, " \
                f"{args.writers} fill 教学反思"
         toast_p99, answer_p99 = (result_peak.p(result_peak.toasts, .99),
@@ -247,9 +265,11 @@ def part_updates(args: argparse.Namespace, report: Report, work: Path, settings:
                    f"p50 {ms(result_peak.p(result_peak.answers, .5))}, p99 {ms(answer_p99)}"
                    f" ({result_peak.forms_done} forms, {result_peak.seconds:.1f} s)",
                    "p99 < 1.5 s" if shipped else "", answer_p99 < 1.5 if shipped else None)
+        limits = "".join(f", {count} by the {limit} limit"
+                         for limit, count in sorted(result_peak.refused_by.items()))
         report.add(part, "  429 answers", f"{result_peak.refused} (of "
-                   f"{result_peak.accepted} messages accepted)", "0" if shipped else "",
-                   result_peak.refused == 0 if shipped else None)
+                   f"{result_peak.accepted} messages accepted{limits})",
+                   "0" if shipped else "", result_peak.refused == 0 if shipped else None)
     report.details["updates_rounds"] = {
         label: {"ratios": rounds.ratios,
                 "echo": [{"rate": r.rate, "p50": r.p(.5), "p99": r.p(.99)} for r in rounds.echo],

@@ -159,6 +159,7 @@ class TelegramLimitsBotAPI(InstantBotAPI):
         self.private_burst = private_burst
         self.observe = observe
         self.refused = 0
+        self.refused_by: Counter[str] = Counter()  # which limit: overall, group, private
         self.accepted = 0
         self._recent: deque[float] = deque()
         self._groups: dict[int, deque[float]] = {}
@@ -178,20 +179,23 @@ class TelegramLimitsBotAPI(InstantBotAPI):
         chat = int(params["chat_id"])
         while self._recent and self._recent[0] <= now - 1.0:
             self._recent.popleft()
-        wait = self._recent[0] + 1.0 - now if len(self._recent) >= self.overall else 0.0
+        waits = {"overall": self._recent[0] + 1.0 - now
+                 if len(self._recent) >= self.overall else 0.0}
         if chat < 0:
             sent = self._groups.setdefault(chat, deque())
             while sent and sent[0] <= now - 60.0:
                 sent.popleft()
             if len(sent) >= self.group_per_minute:
-                wait = max(wait, sent[0] + 60.0 - now)
+                waits["group"] = sent[0] + 60.0 - now
         else:
             tokens, at = self._private.get(chat, (float(self.private_burst), now))
             tokens = min(float(self.private_burst), tokens + (now - at))
             if tokens < 1.0:
-                wait = max(wait, 1.0 - tokens)
+                waits["private"] = 1.0 - tokens
+        limit, wait = max(waits.items(), key=lambda item: item[1])
         if wait > 0:
             self.refused += 1
+            self.refused_by[limit] += 1
             return too_many(wait)
         self._recent.append(now)
         if chat < 0:
