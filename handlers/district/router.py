@@ -3,8 +3,9 @@
 Each school is served by its own ``Core`` (its own merged settings), all on one database
 and one clock. The router picks the Core of each update: a group chat by its link, a
 person by their roster entry, a stranger's ``/bind CODE`` by the code, ``/request 学校
-姓名`` by the school named. An outbox message is rendered (and given up) by the school of
-its chat. Adapters use the router exactly as they use a Core.
+姓名`` by the school named. An outbox message is held in the quiet hours of the school of
+its chat, and rendered (and given up) by that school. Adapters use the router exactly as
+they use a Core.
 
 A 学区管理员 (an admin of the 中心校) may act in every school: in a 村小's linked group
 chat, and in private by naming the school first (``/progress 李家村小学``, ``/export
@@ -266,9 +267,15 @@ class District(Core):
                         if getattr(planner, "func", None) not in _SHARED_PLANNERS]
         return planned
 
-    def quiet_until(self, now: datetime) -> datetime | None:
-        """The 中心校's quiet hours hold the whole outbox (one tick for all schools)."""
-        return self.central.quiet_until(now)
+    async def hold(self, item: OutboxItem, now: datetime) -> datetime | None:
+        """The quiet hours of the school ``item`` belongs to (``school_of_item``). Looked up
+        only when the schools differ at ``now`` (one quiet, another not, or quiet until
+        different times); otherwise no school's quiet hours need the database."""
+        wakes = {core.quiet_until(now) for core in self.cores}
+        if len(wakes) == 1:
+            return wakes.pop()
+        return await self.db.run(
+            lambda session: self.school_of_item(session, item).quiet_until(now))
 
     # -- across schools: the 学区管理员's digest and month report ------------------------
 
