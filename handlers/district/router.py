@@ -121,15 +121,12 @@ class District(Core):
         core = self._by_name.get(first)
         return (core, rest.strip()) if core is not None else (None, arg)
 
-    def pick(self, session: Session, incoming: Incoming) -> tuple[Core | None, Incoming]:
-        """Which school's Core handles ``incoming`` (None: the router answers itself), and
-        the update as that Core should see it (a school's name taken off the command)."""
-        core, seen, _ = self._pick(session, incoming)
-        return core, seen
-
     def _pick(self, session: Session, incoming: Incoming
               ) -> tuple[Core | None, Incoming, Reply | None]:
-        """``pick``, and the note a 学区管理员 gets on entering another school."""
+        """Which school's Core handles ``incoming`` (None: the router answers itself), the
+        update as that Core should see it (a school's name taken off the command), and the
+        note a 学区管理员 gets on entering another school or on coming back from one no
+        longer in the config. Keeps the school they work in, in ``session``."""
         person = people.get_by_account(session, account=incoming.account)
         command = incoming.command
         chief = self._admits(person) if person is not None else False
