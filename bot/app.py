@@ -109,7 +109,7 @@ def build_runner(core: Core, send: SendReply,
             await send_batch[platform](reply, members, record)
 
     return Runner(db=core.db, clock=core.clock, planners=core.planners(), deliver=deliver,
-                  hold=core.quiet_until, give_up=core.give_up,
+                  hold=core.hold, give_up=core.give_up,
                   deliver_many=deliver_many if send_batch is not None else None)
 
 

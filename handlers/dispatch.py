@@ -453,6 +453,12 @@ class Core:
         wake = after_quiet(now, start=quiet.start, end=quiet.end, zone=self.settings.zone)
         return None if wake == now else wake
 
+    async def hold(self, item: OutboxItem, now: datetime) -> datetime | None:  # noqa: ARG002
+        """The runner's question before sending ``item``: the end of the school's quiet
+        hours ``now`` falls in, or None (one school: its quiet hours hold every item, with
+        no database read)."""
+        return self.quiet_until(now)
+
     def render_sync(self, session: Session, item: OutboxItem) -> list[Reply]:
         """What a due outbox message says now (rendered when sent, not when planned), to a
         person's current account (the platform they wrote on last) unless it is ``exact``;

@@ -51,8 +51,9 @@ class Delivery(StrEnum):
 
 
 Deliver = Callable[[OutboxItem], Awaitable[Delivery]]
-# When nothing may be sent now (quiet hours): the moment to try again, else None.
-Hold = Callable[[datetime], datetime | None]
+# When an outbox item may not be sent now (its quiet hours): the moment to try it again,
+# else None. Awaited before the item is rendered.
+Hold = Callable[[OutboxItem, datetime], Awaitable[datetime | None]]
 # Called in the transaction that records a message as undeliverable for good (tell people).
 GiveUp = Callable[[Session, OutboxItem, str], None]
 # Optional, for a platform that sends one message to many people in one call: delivers the
@@ -146,8 +147,9 @@ class Runner:
 
     async def _held(self, item: OutboxItem) -> bool:
         """Whether quiet hours hold ``item`` back (then it is released until they end)."""
-        wake = (self.hold(self.clock.now())
-                if self.hold is not None and item.kind != outbox.RELAY else None)
+        if self.hold is None or item.kind == outbox.RELAY:
+            return False
+        wake = await self.hold(item, self.clock.now())
         if wake is not None:
             await self.db.run(lambda s: outbox.release(s, item_id=item.id, retry_at=wake,
                                                        error="quiet hours"))

@@ -527,3 +527,14 @@ class MeetingGuest(SQLModel, table=True):
     group_id: int = Field(foreign_key="study_group.id", primary_key=True, index=True)
     added_by: int | None = Field(default=None, foreign_key="teacher.id")
     added_at: datetime
+
+
+class DistrictVisit(SQLModel, table=True):
+    """The school a 学区管理员 works in from private chat after naming it, until they name
+    another or use a command of their own (issue 17); no row: at home. Kept per person, not
+    per account: on two platforms they work in one school."""
+
+    __tablename__ = "district_visit"
+
+    teacher_id: int = Field(foreign_key="teacher.id", primary_key=True)
+    school_id: int = Field(foreign_key="school.id")

@@ -3,13 +3,16 @@
 Each school is served by its own ``Core`` (its own merged settings), all on one database
 and one clock. The router picks the Core of each update: a group chat by its link, a
 person by their roster entry, a stranger's ``/bind CODE`` by the code, ``/request 学校
-姓名`` by the school named. An outbox message is rendered (and given up) by the school of
-its chat. Adapters use the router exactly as they use a Core.
+姓名`` by the school named. An outbox message is held in the quiet hours of the school of
+its chat, and rendered (and given up) by that school. Adapters use the router exactly as
+they use a Core.
 
 A 学区管理员 (an admin of the 中心校) may act in every school: in a 村小's linked group
 chat, and in private by naming the school first (``/progress 李家村小学``, ``/export
 李家村小学 语文组``); their next presses and commands then go to that school, until they
-name another (kept in this process only: after a restart they name it again).
+name another or use a command of their own (/me, a form …: at home). The school they work
+in is kept in the database, written in the update's transaction, so a restart and every
+process on the database go on there; a school no longer in the config sends them home.
 ``/progress`` alone shows the schools side by side.
 """
 
@@ -74,8 +77,6 @@ class District(Core):
                          clock=self.central.clock)
         self._by_id: dict[int, Core] = {}
         self._by_name = {core.settings.school.name: core for core in self.cores}
-        # A 学区管理员's account -> the school they are working in (in private chat).
-        self._visiting: dict[str, int] = {}
         self._departments = {name: set(ids) for name, ids in (departments or {}).items()}
 
     def settings_of_schools(self) -> list[Settings]:
@@ -125,15 +126,12 @@ class District(Core):
         core = self._by_name.get(first)
         return (core, rest.strip()) if core is not None else (None, arg)
 
-    def pick(self, session: Session, incoming: Incoming) -> tuple[Core | None, Incoming]:
-        """Which school's Core handles ``incoming`` (None: the router answers itself), and
-        the update as that Core should see it (a school's name taken off the command)."""
-        core, seen, _ = self._pick(session, incoming)
-        return core, seen
-
     def _pick(self, session: Session, incoming: Incoming
               ) -> tuple[Core | None, Incoming, Reply | None]:
-        """``pick``, and the note a 学区管理员 gets on entering another school."""
+        """Which school's Core handles ``incoming`` (None: the router answers itself), the
+        update as that Core should see it (a school's name taken off the command), and the
+        note a 学区管理员 gets on entering another school or on coming back from one no
+        longer in the config. Keeps the school they work in, in ``session``."""
         person = people.get_by_account(session, account=incoming.account)
         command = incoming.command
         chief = self._admits(person) if person is not None else False
@@ -150,34 +148,45 @@ class District(Core):
             return (*self._stranger(session, incoming), None)
         if not chief:
             return self.core_of(person.school_id), incoming, None
+        home = self.core_of(person.school_id)
         wanted = command[0] if command else texts.MENU_COMMANDS.get((incoming.text or "").strip())
         if wanted is not None and self._personal(wanted):
             # Her own records and settings live at home: the visit to a school ends.
-            self._visiting.pop(incoming.account, None)
-            return self.core_of(person.school_id), incoming, None
+            district.end_visit(session, teacher_id=person.id)
+            return home, incoming, None
         if command is not None:
             named, rest = self._named(command[1])
             if named is not None:
-                self._visit(incoming.account, named)
+                self._visit(session, person.id, named)
                 note = None if named is self.central else Reply(
                     district_texts.DISTRICT_NOW_IN.format(
                         school=esc(named.settings.school.name),
                         home=esc(self.settings.school.name)))
                 return named, replace(incoming, text=f"/{command[0]} {rest}".rstrip()), note
             if command[0] == "progress" and not command[1]:
+                district.end_visit(session, teacher_id=person.id)  # every school: from home
                 return None, incoming, None
-        return self.core_of(self._visiting.get(incoming.account, person.school_id)), incoming, None
+        visit = district.visit_of(session, teacher_id=person.id)
+        if visit is None:
+            return home, incoming, None
+        visited = self._by_id.get(visit.school_id)
+        if visited is not None:
+            return visited, incoming, None
+        # The school was taken out of the config since she named it: back at home.
+        district.end_visit(session, teacher_id=person.id)
+        return home, incoming, Reply(district_texts.DISTRICT_VISIT_GONE.format(
+            school=esc(visit.school), home=esc(home.settings.school.name)))
 
     def _personal(self, command: str) -> bool:
         """Commands about the sender's own records, forms and settings (never another
         school's): /me, /mine, /settings, /pause, /addlesson, /start links and the forms."""
         return command in _PERSONAL or self.settings.catalog.by_command(command) is not None
 
-    def _visit(self, account: str, core: Core) -> None:
+    def _visit(self, session: Session, teacher_id: int, core: Core) -> None:
         if core is self.central:
-            self._visiting.pop(account, None)
+            district.end_visit(session, teacher_id=teacher_id)
         else:
-            self._visiting[account] = core.school_id
+            district.visit(session, teacher_id=teacher_id, school_id=core.school_id)
 
     def _stranger(self, session: Session, incoming: Incoming) -> tuple[Core | None, Incoming]:
         command = incoming.command
@@ -207,7 +216,6 @@ class District(Core):
             answer = [Reply(district_texts.REQUEST_WHICH_SCHOOL.format(
                 example=esc(names[-1]), schools=esc("、".join(names))))]
         else:
-            self._visiting.pop(incoming.account, None)
             today = now.astimezone(self.settings.zone).date()
             figures = school_figures(session, self.schools(), today)
             answer = [overview(figures, today, header=district_texts.DISTRICT_PROGRESS_HEADER,
@@ -260,9 +268,15 @@ class District(Core):
                         if getattr(planner, "func", None) not in _SHARED_PLANNERS]
         return planned
 
-    def quiet_until(self, now: datetime) -> datetime | None:
-        """The 中心校's quiet hours hold the whole outbox (one tick for all schools)."""
-        return self.central.quiet_until(now)
+    async def hold(self, item: OutboxItem, now: datetime) -> datetime | None:
+        """The quiet hours of the school ``item`` belongs to (``school_of_item``). Looked up
+        only when the schools differ at ``now`` (one quiet, another not, or quiet until
+        different times); otherwise no school's quiet hours need the database."""
+        wakes = {core.quiet_until(now) for core in self.cores}
+        if len(wakes) == 1:
+            return wakes.pop()
+        return await self.db.run(
+            lambda session: self.school_of_item(session, item).quiet_until(now))
 
     # -- across schools: the 学区管理员's digest and month report ------------------------
 

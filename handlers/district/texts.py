@@ -12,6 +12,7 @@ DISTRICT_CHART_XLABEL = "平均完成百分比（竖线为应有进度）"
 DISTRICT_DIGEST_HEADER = "<b>学区每周研修简报</b>（{today}）"
 DISTRICT_MONTH_HEADER = "<b>{month} 学区研修月报</b>（{count} 所学校）"
 DISTRICT_NOW_IN = "以下是「{school}」的情况。回到本校：/progress {home}"
+DISTRICT_VISIT_GONE = "「{school}」已不在本学区的学校名单里，现在回到本校「{home}」。"
 REQUEST_WHICH_SCHOOL = ("请写上学校和姓名，例如：/request {example} 王芳\n"
                         "本学区的学校：{schools}")
 NO_SUCH_SCHOOL = "没有「{name}」这所学校。本学区的学校：{schools}"

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlalchemy import bindparam
+from sqlmodel import Session, col, delete, select
 
+from storage.repos._core import INSERTS, rows_connection
 from storage.repos.people import normalise_code
-from storage.tables import AuditEntry, ChatLink, School, Teacher
+from storage.tables import AuditEntry, ChatLink, DistrictVisit, School, Teacher
 
 
 def set_parent(session: Session, *, school_id: int, parent_id: int | None) -> None:
@@ -79,3 +83,46 @@ def district_of(session: Session, *, school_id: int) -> dict[int, str]:
     rows = session.exec(select(School.id, School.name).where(
         (col(School.id) == root) | (col(School.parent_id) == root)).order_by(col(School.id)))
     return {found: name for found, name in rows if found is not None}
+
+
+# -- the school a 学区管理员 works in from private chat ------------------------------------
+
+
+@dataclass(frozen=True)
+class Visit:
+    """The school a 学区管理员 named last (its name as the database has it)."""
+
+    school_id: int
+    school: str
+
+
+def _visit(insert: Callable[..., Any]) -> Any:
+    statement = insert(DistrictVisit).values(teacher_id=bindparam("teacher_id"),
+                                             school_id=bindparam("school_id"))
+    return statement.on_conflict_do_update(index_elements=[DistrictVisit.teacher_id],
+                                           set_={"school_id": statement.excluded.school_id})
+
+
+_VISITS = {name: _visit(insert) for name, insert in INSERTS.items()}
+
+
+def visit_of(session: Session, *, teacher_id: int) -> Visit | None:
+    """The school ``teacher_id`` works in away from home, if any."""
+    row = session.exec(select(DistrictVisit.school_id, School.name)
+                       .join(School, col(School.id) == col(DistrictVisit.school_id))
+                       .where(DistrictVisit.teacher_id == teacher_id)).first()
+    return None if row is None else Visit(row[0], row[1])
+
+
+def visit(session: Session, *, teacher_id: int, school_id: int) -> None:
+    """``teacher_id`` works in ``school_id`` from now on (one upsert: two processes may
+    write it at once)."""
+    connection = rows_connection(session)
+    connection.execute(_VISITS[connection.dialect.name],
+                       {"teacher_id": teacher_id, "school_id": school_id})
+
+
+def end_visit(session: Session, *, teacher_id: int) -> None:
+    """``teacher_id`` is back at home."""
+    session.exec(delete(DistrictVisit).where(  # type: ignore[call-overload]
+        col(DistrictVisit.teacher_id) == teacher_id))
