@@ -91,6 +91,7 @@ ME_NO_QUOTAS = "研修进度：没有适用于您的研修指标。"
 NO_SEMESTER = "现在不在任何学期内，暂时不能提交记录。"
 PROGRESS_HEADER = "<b>研修进度</b>（截至 {today}）"
 PROGRESS_LINE = "{label}（{when}）{done}/{target}{unit} {bar} {status}"
+PROGRESS_NOTHING = "{label}（{when}）{nothing}"
 PROGRESS_PACE = "，还差约 {amount}"
 PROGRESS_DUE = "（{month}月{day}日前完成）"
 # The word for a piece of each kind in "还差约 3 篇"; other kinds: PIECE.
@@ -379,8 +380,10 @@ GROUP_PROGRESS_HEADER = "<b>{group} · 研修进度</b>（{today}，{people} 人
 GROUP_QUOTA_LINE = (
     "{label}：平均完成 {share}%（应有 {pace}%），已完成 {done}/{people} 人，落后 {behind} 人"
 )
-GROUP_QUOTA_NOT_ASKED = "{label}：本期还没有要求"
-GROUP_QUOTA_NO_SESSION = "{label}：还没有举行过教研活动"
+# A quota whose current period asks nothing yet (instead of "0/0" or "100% done").
+GROUP_QUOTA_NOTHING = "{label}：{nothing}"
+NOTHING_ASKED = "暂无要求"
+NO_SESSION_YET = "还没有举行过教研活动"
 PERSON_ON_TRACK = "{name}：进度正常"
 PERSON_BEHIND = "{name}：{count} 项落后（{items}）"
 SCHOOL_PROGRESS_HEADER = "<b>全校研修进度</b>（{today}）"

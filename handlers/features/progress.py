@@ -149,12 +149,21 @@ def amount(quota: QuotaSpec, owed: int) -> str:
     return f"{owed} {texts.PIECES.get(quota.kind, texts.PIECE)}"
 
 
+def nothing_asked(quota: QuotaSpec) -> str:
+    """What a quota says while its current period asks nothing of anybody (no session held
+    yet, a month before the school's first day), in place of "0/0"."""
+    return texts.NO_SESSION_YET if quota.kind == quotas.ATTENDANCE else texts.NOTHING_ASKED
+
+
 def line(item: quotas.QuotaProgress) -> str:
     """One quota as /me shows it: done/target, bar, status, pace and past months."""
     quota, now = item.quota, item.current
     when = texts.THIS_SEMESTER
     if quota.period is Period.MONTH:
         when = texts.MONTH.format(month=now.start.month) if now.closed else texts.THIS_MONTH
+    if not now.target and not item.past:
+        return texts.PROGRESS_NOTHING.format(label=esc(quota.label), when=when,
+                                             nothing=nothing_asked(quota))
     line = texts.PROGRESS_LINE.format(
         label=esc(quota.label), when=when, done=now.done, target=now.target,
         unit=_unit(quota.unit), bar=quotas.bar(now.done, now.target), status=now.status,

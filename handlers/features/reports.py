@@ -13,7 +13,7 @@ from sqlmodel import Session
 from handlers import charts, quotas, texts
 from handlers.context import ButtonRoute, Command, Ctx, Where
 from handlers.deliveries import renderer
-from handlers.features.progress import Person, amount, measure_people
+from handlers.features.progress import Person, amount, measure_people, nothing_asked
 from handlers.permissions import Access
 from handlers.render import book_title, esc, fmt_date, polite, shorten
 from handlers.settings import NudgesSpec, QuotaSpec, Settings, Unit
@@ -53,7 +53,7 @@ class QuotaSummary:
     school's first day) is said so, never "100% done"."""
 
     quota_label: str
-    kind: str
+    nothing: str  # what it says when it asks nothing of anybody (``asked`` 0)
     unit: Unit
     average_share: float
     pace_share: float
@@ -76,7 +76,7 @@ def _summaries(settings: Settings,
             continue
         share, pace, asked = _averages(items)
         result.append(QuotaSummary(
-            label, items[0].quota.kind, items[0].quota.unit, share, pace,
+            label, nothing_asked(items[0].quota), items[0].quota.unit, share, pace,
             sum(1 for i in items if i.current.status is quotas.Status.DONE),
             sum(1 for i in items if i.behind), len(items), asked))
     return result
@@ -97,8 +97,7 @@ def _summary_lines(summaries: Sequence[QuotaSummary]) -> list[str]:
         label=esc(s.quota_label), share=round(s.average_share * 100),
         pace=round(s.pace_share * 100), done=s.done_people, people=s.people,
         behind=s.behind) if s.asked else
-        (texts.GROUP_QUOTA_NO_SESSION if s.kind == quotas.ATTENDANCE
-         else texts.GROUP_QUOTA_NOT_ASKED).format(label=esc(s.quota_label))
+        texts.GROUP_QUOTA_NOTHING.format(label=esc(s.quota_label), nothing=s.nothing)
         for s in summaries]
 
 
@@ -295,7 +294,8 @@ def progress(ctx: Ctx, arg: str) -> list[Reply]:
         own = measure_people(ctx.session, ctx.settings, semester, ctx.today, [ctx.me])
         if ctx.incoming.chat.is_private:
             text += "\n\n" + texts.PROGRESS_OWN + "\n" + "\n".join(
-                f"{_behind_text(i)} {i.current.status}" for i in own[ctx.me.id])
+                f"{_behind_text(i)} {i.current.status}" if i.current.target else
+                f"{esc(i.quota.label)} {nothing_asked(i.quota)}" for i in own[ctx.me.id])
     return [_with_chart(text, png)]
 
 
