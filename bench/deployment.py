@@ -5,7 +5,8 @@ one ``[[schools]]`` entry per school is loaded and the deployment is built as ``
 run`` builds it (``bot.app.build_core``: a Core per school behind the router). Timed, each
 through the router as an update or outbox message: start-up, a teacher's /progress in one
 school, the 学区管理员's /progress (every school measured live, side by side) and their
-weekly digest (each school's kept snapshot).
+weekly digest (each school's kept snapshot); and the planning of a scheduler tick: every
+school's planners (each over its own rows) in one transaction, as ``Runner.tick`` runs them.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from bot.config import Config
 from handlers.district.router import DISTRICT_DIGEST, District
 from handlers.types import Incoming, private_chat
 from scheduler.clock import ManualClock
+from scheduler.runner import Planner
 from storage.repos.outbox import OutboxItem
 from storage.tables import Teacher
 
@@ -39,6 +41,8 @@ class DeploymentResult:
     teacher_progress: list[float] = field(default_factory=list)
     district_progress: list[float] = field(default_factory=list)
     district_digest: list[float] = field(default_factory=list)
+    # the first pass also generates every school's sessions of the semester
+    planning: list[float] = field(default_factory=list)
 
 
 def district_config(single: Config, names: list[str]) -> Config:
@@ -86,6 +90,19 @@ async def _ask(district: District, account: str, text: str) -> float:
     return perf_counter() - started
 
 
+def _plan(district: District, planners: list[Planner]) -> float:
+    """One planning pass of a tick: every school's planners, in one transaction."""
+    now = district.clock.now()
+
+    def run(session: Session) -> None:
+        for planner in planners:
+            planner(session, now)
+
+    started = perf_counter()
+    district.db.call(run)
+    return perf_counter() - started
+
+
 async def _digest(district: District, account: str, day: str) -> float:
     item = OutboxItem(id=0, key=f"bench-digest:{next(_keys)}", kind=DISTRICT_DIGEST,
                       chat=account, payload={"day": day}, due_at=district.clock.now(),
@@ -120,6 +137,10 @@ def measure(url: str, single: Config, names: list[str], *, runs: int = 3,
                     await _digest(district, "bench:chief", now.date().isoformat()))
 
         asyncio.run(run())
+        # Kept across passes as the Runner keeps them (the session planner remembers
+        # what it generated and planned).
+        planners = district.planners()
+        result.planning = [_plan(district, planners) for _ in range(runs + 1)]
     finally:
         district.db.close()
     return result
@@ -131,4 +152,6 @@ def summary(result: DeploymentResult) -> dict[str, float]:
             "teacher_progress": median(result.teacher_progress),
             "district_progress": median(result.district_progress),
             "district_digest": median(result.district_digest),
-            "district_digest_first": result.district_digest[0]}
+            "district_digest_first": result.district_digest[0],
+            "planning_first": result.planning[0],
+            "planning": median(result.planning[1:])}

@@ -334,6 +334,9 @@ def part_deployment(report: Report, backend: str, url: str, settings: Any, schoo
     report.add(part, f"{backend}: the 学区管理员's weekly digest (kept snapshots), median "
                f"(first {ms(figures['district_digest_first'])})",
                ms(figures["district_digest"]), "< 300 ms", figures["district_digest"] < 0.3)
+    report.add(part, f"{backend}: a tick's planning (every school's planners, each over its "
+               f"own rows), median (first, generating the sessions: "
+               f"{ms(figures['planning_first'])})", ms(figures["planning"]))
 
 
 def part_district(args: argparse.Namespace, report: Report, work: Path,

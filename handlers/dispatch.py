@@ -425,9 +425,11 @@ class Core:
 
     def planners(self) -> list[Planner]:
         """Everything that becomes due with time, for the scheduler's tick."""
-        return [functools.partial(jobs.plan_draft_warnings, settings=self.settings),
+        return [functools.partial(jobs.plan_draft_warnings, settings=self.settings,
+                                  school_id=self.school_id),
                 reminders.SessionPlanner(self.settings, self.school_id),
-                functools.partial(lessons.plan_lessons, settings=self.settings),
+                functools.partial(lessons.plan_lessons, settings=self.settings,
+                                  school_id=self.school_id),
                 functools.partial(reports.plan_digests, settings=self.settings,
                                   school_id=self.school_id),
                 functools.partial(reports.plan_nudges, settings=self.settings,
@@ -440,7 +442,8 @@ class Core:
                                   school_id=self.school_id),
                 functools.partial(research.plan_topic_reports, settings=self.settings,
                                   school_id=self.school_id),
-                functools.partial(prep.plan_prep, settings=self.settings),
+                functools.partial(prep.plan_prep, settings=self.settings,
+                                  school_id=self.school_id),
                 # issue 16 §6, §7
                 functools.partial(plans.plan_reminders, settings=self.settings,
                                   school_id=self.school_id),

@@ -18,17 +18,20 @@ from handlers.settings import Settings
 from handlers.types import Reply, private_chat
 from handlers.wire import dump_reply
 from scheduler.quiet import after_quiet
-from storage.repos import drafts, outbox, people, updates
+from storage.repos import drafts, outbox, updates
 from storage.repos.outbox import OutboxItem
 
 DRAFT_WARNING = "draft-warning"
 
 
-def plan_draft_warnings(session: Session, now: datetime, *, settings: Settings) -> None:
-    """A day before an idle draft expires, tell its owner once; drop expired drafts."""
+def plan_draft_warnings(session: Session, now: datetime, *, settings: Settings,
+                        school_id: int) -> None:
+    """A day before an idle draft of the school's people expires, tell its owner once;
+    drop expired drafts."""
     keep = timedelta(days=settings.drafts.expire_after_days)
     quiet = settings.reminders.quiet_hours
-    for row in drafts.list_idle_drafts(session, idle_since=now - keep + timedelta(days=1)):
+    for row in drafts.list_idle_drafts(session, school_id=school_id,
+                                       idle_since=now - keep + timedelta(days=1)):
         expires = row.updated_at + keep
         if expires <= now:
             drafts.delete_draft(session, account=row.account)
@@ -64,10 +67,10 @@ def close_drafts(session: Session, *, settings: Settings, school_id: int,
     (nothing typed is lost), and the draft is dropped. Returns how many were closed.
     """
     closed = 0
-    for row in drafts.list_idle_drafts(session, idle_since=now + timedelta(days=1)):
+    for row in drafts.list_idle_drafts(session, school_id=school_id,
+                                       idle_since=now + timedelta(days=1)):
         spec = settings.catalog.get(row.form)
-        person = people.get_person(session, teacher_id=row.teacher_id)
-        if spec is None or not spec.record or person is None or person.school_id != school_id:
+        if spec is None or not spec.record:
             continue
         labels = {field.key: field.label for field in spec.fields}
         lines = [texts.DRAFT_CLOSED_BY_SEMESTER.format(form=esc(spec.label))]

@@ -73,10 +73,9 @@ class SessionPlanner:
             if self._due(f"notice:{meeting.id}:{meeting.note}", now):
                 self._notice(session, meeting, now)
         for meeting in meetings.held_between(session, start=now - timedelta(hours=4),
-                                             end=now + LOOKAHEAD):
+                                             end=now + LOOKAHEAD, school_id=self.school_id):
             stamp = _stamp(meeting.starts_at) if meeting.starts_at else ""
-            if meeting.group_id in groups.values() and self._due(
-                    f"remind:{meeting.id}:{stamp}", now):
+            if self._due(f"remind:{meeting.id}:{stamp}", now):
                 self._remind(session, meeting)
 
     def _generate(self, session: Session, semester_id: int, start: date, end: date,

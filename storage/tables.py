@@ -140,7 +140,7 @@ class Meeting(SQLModel, table=True):
     group_id: int = Field(foreign_key="study_group.id", index=True)
     semester_id: int = Field(foreign_key="semester.id", index=True)
     planned_on: date
-    starts_at: datetime | None = None
+    starts_at: datetime | None = Field(default=None, index=True)
     ends_at: datetime | None = None
     place: str = Field(default="", max_length=100)
     status: str = Field(default="planned", max_length=16)
@@ -190,6 +190,8 @@ class Record(SQLModel, table=True):
         Index("ix_record_totals", "teacher_id", "semester_id", "kind", "occurred_on", "chars",
               "deleted_at", "review_status"),
         Index("ix_record_semester_kind", "semester_id", "kind"),
+        # What is linked to an outing, a lesson, a session … (planners read it every tick).
+        Index("ix_record_link", "link_kind", "link_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -219,7 +221,7 @@ class OpenLesson(SQLModel, table=True):
     teacher_id: int = Field(foreign_key="teacher.id", index=True)
     semester_id: int = Field(foreign_key="semester.id", index=True)
     kind: str = Field(max_length=16)
-    starts_at: datetime
+    starts_at: datetime = Field(index=True)
     period: str = Field(default="", max_length=20)
     place: str = Field(default="", max_length=100)
     class_name: str = Field(default="", max_length=40)

@@ -25,11 +25,10 @@ from datetime import date, datetime, timedelta
 
 from sqlmodel import Session
 
-from handlers import jobs, texts
+from handlers import texts
 from handlers.dispatch import Core
 from handlers.district import texts as district_texts
 from handlers.district.views import overview, school_figures
-from handlers.features import lessons, prep
 from handlers.features.account import BIND_PAYLOAD
 from handlers.render import esc
 from handlers.settings import Settings
@@ -41,10 +40,6 @@ from storage.repos import district, outbox, people, updates
 from storage.repos.outbox import OutboxItem
 from storage.repos.people import PersonRow
 
-# Planners that cover every school at once (drafts and 公开课 are not kept per school):
-# run by the 中心校's Core only.
-# Planners that read every school's rows at once: run once, with the 中心校's settings.
-_SHARED_PLANNERS = (jobs.plan_draft_warnings, lessons.plan_lessons, prep.plan_prep)
 # A 学区管理员's own commands: always at home, whichever school they are working in.
 _PERSONAL = frozenset({"me", "mine", "settings", "pause", "addlesson", "start"})
 # What the 学区管理员 get across schools: the weekly digest and the month's report.
@@ -261,12 +256,10 @@ class District(Core):
         return await self.db.run(unit)
 
     def planners(self) -> list[Planner]:
-        """Every school's planners; those covering all schools at once only once."""
-        planned = [*self.central.planners(), self.plan_district]
-        for core in self.cores[1:]:
-            planned += [planner for planner in core.planners()
-                        if getattr(planner, "func", None) not in _SHARED_PLANNERS]
-        return planned
+        """Every school's planners, each with its own settings over its own rows, and the
+        学区管理员's."""
+        return [*(planner for core in self.cores for planner in core.planners()),
+                self.plan_district]
 
     async def hold(self, item: OutboxItem, now: datetime) -> datetime | None:
         """The quiet hours of the school ``item`` belongs to (``school_of_item``). Looked up

@@ -17,9 +17,11 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from handlers.settings import (
     CalendarSpec,
     DigestSpec,
+    DraftsSpec,
     GroupSpec,
     LessonsSpec,
     NudgesSpec,
+    PrepSpec,
     QuotaSpec,
     RemindersSpec,
     SchoolSpec,
@@ -37,10 +39,11 @@ class SchoolEntry(_Spec):
     """One school of the deployment: what it leaves out comes from the defaults.
 
     ``calendar`` adds the school's own days off to the deployment's (运动会 of one 村小);
-    ``quotas``, ``semesters``, ``reminders``, ``lessons``, ``digest`` and ``nudges``, when
-    given, replace the defaults for this school. ``central`` marks the 中心校 (default: the
-    first entry): its admins are the 学区管理员. ``departments`` are the 钉钉 directory's
-    department ids whose members belong to this school.
+    ``quotas``, ``semesters``, ``reminders``, ``lessons``, ``digest``, ``nudges``,
+    ``drafts`` and ``prep``, when given, replace the defaults for this school.
+    ``central`` marks the 中心校 (default: the first entry): its admins are the 学区管理员.
+    ``departments`` are the 钉钉 directory's department ids whose members belong to this
+    school.
     """
 
     name: str = Field(min_length=1, max_length=100)
@@ -55,6 +58,8 @@ class SchoolEntry(_Spec):
     lessons: LessonsSpec | None = None
     digest: DigestSpec | None = None
     nudges: NudgesSpec | None = None
+    drafts: DraftsSpec | None = None
+    prep: PrepSpec | None = None
     departments: tuple[int, ...] = ()
 
     @field_validator("groups")
@@ -106,7 +111,7 @@ def central_index(entries: Sequence[SchoolEntry]) -> int:
     return next((index for index, entry in enumerate(entries) if entry.central), 0)
 
 
-_REPLACED = ("semesters", "reminders", "lessons", "digest", "nudges")
+_REPLACED = ("semesters", "reminders", "lessons", "digest", "nudges", "drafts", "prep")
 
 
 def merge(defaults: Settings, entry: SchoolEntry,

@@ -378,11 +378,14 @@ def _submit_note(ctx: Ctx, _spec: FormSpec, draft: Draft) -> list[Reply]:
 # -- over time -------------------------------------------------------------------------
 
 
-def plan_lessons(session: Session, now: datetime, *, settings: Settings) -> None:
-    """Remind the booked before a lesson; afterwards ask them for 评课 and its teacher for 反思."""
+def plan_lessons(session: Session, now: datetime, *, settings: Settings,
+                 school_id: int) -> None:
+    """Remind the booked before a lesson of the school; afterwards ask them for 评课 and
+    its teacher for 反思. Observers booked from other schools are reminded here too, at
+    this school's times: a lesson is planned by its own school only."""
     cfg = settings.lessons
     for lesson in lessons.between(session, start=now - timedelta(days=1),
-                                  end=now + timedelta(days=2)):
+                                  end=now + timedelta(days=2), school_id=school_id):
         ends_at = lesson.starts_at + timedelta(minutes=cfg.lesson_minutes)
         stamp = f"{lesson.starts_at:%Y%m%d%H%M}"
         payload = {"lesson": lesson.id, "start": stamp}

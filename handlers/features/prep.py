@@ -325,14 +325,16 @@ def _actions(ctx: Ctx, found: Found) -> list[tuple[str, str]]:
 # -- over time: the 主备人's reminder before, and the 二次备课 after --------------------------
 
 
-def plan_prep(session: Session, now: datetime, *, settings: Settings) -> None:
+def plan_prep(session: Session, now: datetime, *, settings: Settings, school_id: int) -> None:
     """Queue the 主备人's reminder before the 教案 is due, and the ask for 二次备课 when the
-    session ends (each rendered only if still owed when it comes due)."""
+    session ends (each rendered only if still owed when it comes due), for the school's
+    own sessions (a 联片教研 by its organiser's: the 主备人 is of its group)."""
     if not settings.prep.enabled:
         return
     cfg = settings.prep
     ahead = timedelta(hours=cfg.plan_due_hours_before + cfg.remind_hours_before_due + 24)
-    held = meetings.held_between(session, start=now - timedelta(days=1), end=now + ahead)
+    held = meetings.held_between(session, start=now - timedelta(days=1), end=now + ahead,
+                                 school_id=school_id)
     rows = prep.preps_of(session, meeting_ids=[m.id for m in held])
     for meeting in held:
         row = rows.get(meeting.id)

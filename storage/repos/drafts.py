@@ -11,7 +11,7 @@ from sqlalchemy import bindparam
 from sqlmodel import Session, col, delete, select
 
 from storage.repos._core import INSERTS, rows_connection
-from storage.tables import FormDraft
+from storage.tables import FormDraft, Teacher
 
 
 @dataclass(frozen=True)
@@ -80,9 +80,13 @@ def delete_draft(session: Session, *, account: str) -> None:
     session.exec(delete(FormDraft).where(col(FormDraft.account) == account))
 
 
-def list_idle_drafts(session: Session, *, idle_since: datetime) -> list[DraftRow]:
-    """Drafts untouched since ``idle_since`` (candidates for a warning or expiry)."""
-    rows = session.exec(select(FormDraft).where(col(FormDraft.updated_at) < idle_since)).all()
+def list_idle_drafts(session: Session, *, school_id: int,
+                     idle_since: datetime) -> list[DraftRow]:
+    """Drafts of the school's people (by their owner's roster entry) untouched since
+    ``idle_since`` (candidates for a warning or expiry)."""
+    rows = session.exec(
+        select(FormDraft).join(Teacher, col(Teacher.id) == col(FormDraft.teacher_id))
+        .where(Teacher.school_id == school_id, col(FormDraft.updated_at) < idle_since)).all()
     return [DraftRow(r.account, r.teacher_id, r.form, r.step, dict(r.answers), dict(r.context),
                      r.created_at, r.updated_at, r.warned_at) for r in rows]
 

@@ -96,10 +96,13 @@ def of_teachers(session: Session, *, semester_id: int,
                  col(OpenLesson.teacher_id).in_(teacher_ids))
 
 
-def between(session: Session, *, start: datetime, end: datetime) -> list[LessonRow]:
-    """Planned lessons starting in [start, end) (for reminders)."""
+def between(session: Session, *, start: datetime, end: datetime,
+            school_id: int | None = None) -> list[LessonRow]:
+    """Planned lessons starting in [start, end) (for reminders); only those given by the
+    teachers of ``school_id`` when it is given (a lesson is its teacher's school's)."""
+    in_school = () if school_id is None else (col(Teacher.school_id) == school_id,)
     return _rows(session, col(OpenLesson.status) == PLANNED,
-                 col(OpenLesson.starts_at) >= start, col(OpenLesson.starts_at) < end)
+                 col(OpenLesson.starts_at) >= start, col(OpenLesson.starts_at) < end, *in_school)
 
 
 def rounds(session: Session, *, lesson_id: int) -> list[LessonRow]:

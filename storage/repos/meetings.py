@@ -123,11 +123,15 @@ def list_meetings(
     return [_row(*found) for found in rows]
 
 
-def held_between(session: Session, *, start: datetime, end: datetime) -> list[MeetingRow]:
-    """Sessions that take place and start in [start, end) (for reminders)."""
+def held_between(session: Session, *, start: datetime, end: datetime,
+                 school_id: int | None = None) -> list[MeetingRow]:
+    """Sessions that take place and start in [start, end) (for reminders); only those of
+    the groups of ``school_id`` when it is given (a 联片教研 is its organiser's: its guest
+    groups do not bring it into their schools)."""
+    in_school = () if school_id is None else (col(StudyGroup.school_id) == school_id,)
     rows = session.exec(
         _select().where(col(Meeting.status).in_((PLANNED, ANNOUNCED)),
-                        col(Meeting.starts_at) >= start, col(Meeting.starts_at) < end)
+                        col(Meeting.starts_at) >= start, col(Meeting.starts_at) < end, *in_school)
         .order_by(col(Meeting.starts_at))
     ).all()
     return [_row(*found) for found in rows]
