@@ -500,7 +500,8 @@ RESCHEDULE_DAY_OFF = "{day}是{reason}"
 RESCHEDULE_CLASH = "{group}{when}也在{place}活动"
 RESCHEDULE_ANYWAY = "仍然改到这个时间"
 RESCHEDULE_CHANGE = "修改"
-AUDIT_ACTIONS = {"roster_import": "导入花名册", "bind": "绑定账号", "bind_request": "审核绑定",
+AUDIT_ACTIONS = {"roster_import": "导入花名册", "demo_seed": "生成演示数据",
+                 "bind": "绑定账号", "bind_request": "审核绑定",
                  "link_chat": "关联群聊", "delete_record": "删除记录",
                  "move_session": "教研改期", "cancel_session": "取消教研",
                  "correct_attendance": "更正考勤", "leave_decision": "审批请假",

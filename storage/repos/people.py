@@ -12,7 +12,7 @@ from sqlalchemy import bindparam, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, delete, func, select
 
-from storage.repos import accounts, mentoring
+from storage.repos import accounts, mentoring, school
 from storage.repos._core import rows_connection
 from storage.tables import (
     AuditEntry,
@@ -240,7 +240,7 @@ def import_roster(
             session.add(teacher)
             deactivated += 1
     _roster_pairs(session, school_id=school_id, lines=lines, line_ids=line_ids, now=now)
-    session.add(AuditEntry(school_id=school_id, action="roster_import", at=now,
+    session.add(AuditEntry(school_id=school_id, action=school.ROSTER_IMPORT, at=now,
                            detail=f"新增 {added}，更新 {updated}，停用 {deactivated}"))
     session.flush()
     return ImportSummary(added, updated, deactivated, unchanged)
