@@ -704,6 +704,7 @@ MENTOR_QUOTA_MENTOR_TOLD = "每学期听徒弟的课 {n} 节。"
 MENTOR_SECTION = "<b>师徒结对</b>"
 MENTOR_AS_MENTEE = "师傅：{mentor}（{day}起）"
 MENTOR_AS_MENTOR = "徒弟：{mentee}（{day}起）"
+MENTOR_ELSEWHERE = "{school}·{name}"  # a 师傅 or 徒弟 of another school of the district
 MENTOR_QUOTA_MENTEE = "徒弟听师傅的课"
 MENTOR_QUOTA_MENTOR = "师傅听徒弟的课"
 MENTOR_OTHER_FIGURES = "师傅点评 {comments} 次，徒弟公开课 {lessons} 节"

@@ -25,7 +25,7 @@ from handlers.permissions import Access
 from handlers.render import esc, fmt_date, polite, shorten
 from handlers.settings import Settings
 from handlers.types import Button, Reply, private_chat
-from storage.repos import drafts, meetings, people, records, school, updates
+from storage.repos import drafts, meetings, mentoring, people, records, school, updates
 
 # Forms whose submission is not a record of its own (an announcement, a leave request …)
 # register what submitting them does here.
@@ -47,9 +47,15 @@ REPEATS_SHOWN = 3  # repeated sentences quoted to the leader
 
 
 def _lookup(ctx: Ctx) -> engine.Lookup:
+    """The school's people of a name; and the sender's 师傅 or 徒弟 of another school of
+    the district (issue 17), with that school's name."""
     def find(name: str) -> list[tuple[int, str, str]]:
         found = people.find_by_name(ctx.session, school_id=ctx.school_id, name=name)
-        return [(p.id, p.name, "、".join(p.groups) or texts.NONE) for p in found]
+        across = [(partner, school) for partner, partner_name, school in mentoring.partners(
+            ctx.session, teacher_id=ctx.me.id, on=ctx.today)
+            if partner_name == name and school != ctx.settings.school.name]
+        return [(p.id, p.name, "、".join(p.groups) or texts.NONE) for p in found] + [
+            (partner, name, school) for partner, school in across]
 
     return find
 

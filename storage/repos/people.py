@@ -144,6 +144,16 @@ def find_by_name(session: Session, *, school_id: int, name: str) -> list[PersonR
     return [_person(session, teacher) for teacher in teachers]
 
 
+def roster_id(session: Session, *, school_id: int, name: str,
+              staff_no: str | None) -> int | None:
+    """The active teacher of the school a roster line names: by 工号 when it has one, else
+    the only one of the name (None when there is no such one)."""
+    query = select(Teacher.id).where(Teacher.school_id == school_id, col(Teacher.active))
+    found = session.exec(query.where(Teacher.staff_no == staff_no) if staff_no else
+                         query.where(Teacher.name == name)).all()
+    return found[0] if len(found) == 1 else None
+
+
 def count_teachers(session: Session, *, school_id: int) -> int:
     """How many people (active or not) the school's roster has."""
     return session.exec(select(func.count()).where(Teacher.school_id == school_id)).one()
