@@ -234,20 +234,25 @@ def _pair_command(ctx: Ctx, arg: str) -> list[Reply]:
     _, new = mentoring.pair(ctx.session, school_id=ctx.school_id, mentor_id=tutor.id,
                             mentee_id=pupil.id, started_on=start, now=ctx.now,
                             actor_id=ctx.me.id)
-    names = {"mentor": esc(tutor.name), "mentee": esc(pupil.name), "day": _day(start)}
-    if tutor.school_id != ctx.school_id:  # a 师傅 of another school of the district
-        names["mentor"] = esc(parts[0])
+    # A 师傅 of another school of the district, and the 师傅 told of a 徒弟 there, see the
+    # other one with their school.
+    here = ctx.settings.school.name
+    there = district.district_of(ctx.session, school_id=ctx.school_id).get(tutor.school_id,
+                                                                             here)
+    names = {"mentor": esc(named(tutor.name, there, here)), "mentee": esc(pupil.name),
+             "day": _day(start)}
     if not new:
         return [Reply(texts.MENTOR_ALREADY.format(**names))]
     cfg = ctx.settings.mentoring
     replies = [Reply(texts.MENTOR_PAIRED.format(**names))]
-    for person, text, quota, target in (
+    for person, text, quota, target, seen in (
             (pupil, texts.MENTOR_TOLD_MENTEE, texts.MENTOR_QUOTA_MENTEE_TOLD,
-             cfg.mentee_observes),
+             cfg.mentee_observes, names),
             (tutor, texts.MENTOR_TOLD_MENTOR, texts.MENTOR_QUOTA_MENTOR_TOLD,
-             cfg.mentor_observes)):
+             cfg.mentor_observes, {**names, "mentor": esc(tutor.name),
+                                   "mentee": esc(named(pupil.name, here, there))})):
         if person.account and person.id != ctx.me.id:
-            replies.append(Reply(text.format(**names, quota=quota.format(n=target)
+            replies.append(Reply(text.format(**seen, quota=quota.format(n=target)
                                              if target else ""),
                                  chat=private_chat(person.account)))
     return replies

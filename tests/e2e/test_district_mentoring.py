@@ -184,7 +184,7 @@ async def test_the_village_admin_pairs_with_a_central_mentor(bot: Driver,
     own = [r for r in replies if r.chat is None]
     assert plain(own[0]) == f"✅ 已结对：师傅{CENTRAL}·{ZHENG}，徒弟{LIU}，9月1日起。"
     (tutor,) = to_chat(replies, bot.account(ZHENG))
-    assert plain(tutor).startswith(f"🤝 教导处为您安排了徒弟：{LIU}（9月1日起）。")
+    assert plain(tutor).startswith(f"🤝 教导处为您安排了徒弟：{LIJIA}·{LIU}（9月1日起）。")
     assert (CENTRAL, ZHENG, LIU, date(2026, 9, 1)) in pair_ids(district)
     # The name alone is of her own school: there is no 郑老师 at 李家村小学.
     assert await bot.say(LI, f"/mentor {ZHENG} {LIU}") == f"花名册里没有「{ZHENG}」。"
