@@ -22,7 +22,7 @@ from scheduler.runner import Delivery, Record, Runner, SendOne
 from storage import Database
 from storage.repos import clock as kept_clock
 from storage.repos import district as district_repo
-from storage.repos import people, school
+from storage.repos import mentoring, people, school
 from storage.repos.outbox import OutboxItem
 
 
@@ -200,7 +200,9 @@ def import_district_roster(district: District,
         totals = [0, 0, 0, 0]
         touched = []
         for core in district.cores:
-            mine = [entry for entry in entries if entry.school == core.settings.school.name]
+            # A 师傅 of another school is paired once every school's people are in.
+            mine = [replace(entry, mentor=None) if entry.mentor_school != entry.school else
+                    entry for entry in entries if entry.school == core.settings.school.name]
             if not mine:
                 continue
             touched.append(core.school_id)
@@ -212,6 +214,25 @@ def import_district_roster(district: District,
                 totals[index] += figure
         district_repo.carry_accounts(session, school_ids=[c.school_id for c in district.cores],
                                      now=district.clock.now())
+        _pairs_across(session, district, entries)
         return people.ImportSummary(*totals)
 
     return district.db.call(apply)
+
+
+def _pairs_across(session: Session, district: District, entries: list[RosterEntry]) -> None:
+    """师徒结对 whose 师傅 is of another school of the district (the pair is the 徒弟's
+    school's, as any other)."""
+    ids = {core.settings.school.name: core.school_id for core in district.cores}
+    now = district.clock.now()
+    for entry in entries:
+        if entry.mentor is None or entry.mentor_school in ("", entry.school):
+            continue
+        mentee = people.roster_id(session, school_id=ids[entry.school], name=entry.name,
+                                  staff_no=entry.staff_no)
+        mentor = people.roster_id(session, school_id=ids[entry.mentor_school],
+                                  name=entry.mentor, staff_no=None)
+        if mentee is not None and mentor is not None:
+            mentoring.set_roster_pairs(session, school_id=ids[entry.school],
+                                       wanted=[(mentor, mentee, entry.mentor_since)],
+                                       today=now.date(), now=now)

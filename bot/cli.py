@@ -58,6 +58,8 @@ def _open_tool(loaded: Loaded) -> Core:
     kept = sandbox_time(core)
     if kept is not None:
         core.clock = ManualClock(kept)
+        for one in getattr(core, "cores", []):  # a district: every school on that clock
+            one.clock = core.clock
         local = kept.astimezone(loaded.config.zone)
         print(texts.SANDBOX_TIME_USED.format(now=f"{local:%Y-%m-%d %H:%M}"), file=sys.stderr)
     return core
@@ -229,11 +231,29 @@ def _seed_demo(loaded: Loaded) -> int:
     except RosterError as exc:
         return _roster_problems(exc)
     try:
-        counts = demo.seed_semester(sandbox.core)
+        seeded = demo.seed_demo(sandbox.core)
     finally:
         sandbox.core.db.close()
-    print(texts.SEEDED.format(**counts, url=_shown_url(_sandbox_url(loaded))))
+    url = _shown_url(_sandbox_url(loaded))
+    made = [one for one in seeded if one.counts is not None]
+    if not made:  # run before: every school has its demo semester already
+        print(texts.SEED_KEPT.format(school=seeded[0].school, at=_local(loaded, seeded[0].before),
+                                     url=url) if len(seeded) == 1 else
+              texts.SEED_KEPT_ALL.format(url=url), file=sys.stderr)
+        return EXIT_FAILURE
+    if len(seeded) == 1:
+        print(texts.SEEDED.format(**made[0].counts or {}, url=url))
+        return 0
+    print(texts.SEEDED_SCHOOLS.format(url=url))  # issue 17: what each school got
+    for one in seeded:
+        print(texts.SEEDED_SCHOOL.format(school=one.school, **one.counts) if one.counts
+              is not None else texts.SEED_KEPT_SCHOOL.format(school=one.school,
+                                                             at=_local(loaded, one.before)))
     return 0
+
+
+def _local(loaded: Loaded, moment: datetime | None) -> datetime | None:
+    return None if moment is None else moment.astimezone(loaded.config.zone)
 
 
 def _telegram(loaded: Loaded, *, webhook: bool) -> int:
@@ -297,14 +317,21 @@ def _roster_codes(loaded: Loaded, out: Path | None) -> int:
     if out is not None:
         today = core.clock.now().astimezone(core.settings.zone).date()
         book = sheets.new_book()
+        lines: list[tuple[str, ...]] = [_code_line(row) for row in rows]
+        titles: tuple[str, ...] = texts.CODES_COLUMNS
+        widths: tuple[int, ...] = (12, 24, 10, 14, 12)
+        title = texts.CODES_TITLE.format(school=core.settings.school.name)
+        if len(schools) > 1:  # issue 17: one file for every school, a 学校 column first
+            lines = [(name, *_code_line(row)) for name, mine in schools
+                     for row in sorted(mine, key=lambda row: ("、".join(row.groups), row.name))]
+            titles, widths = (texts.CODES_SCHOOL, *titles), (16, *widths)
+            title = texts.CODES_TITLE_DISTRICT.format(school=core.settings.school.name)
         sheets.write_sheet(
-            book, name=texts.CODES_SHEET, title=texts.CODES_TITLE.format(
-                school=core.settings.school.name),
+            book, name=texts.CODES_SHEET, title=title,
             meta=texts.CODES_META.format(today=today),
-            columns=[sheets.Column(title, width) for title, width in zip(
-                texts.CODES_COLUMNS, (12, 24, 10, 14, 12), strict=True)],
-            rows=[(row.name, "、".join(row.groups), row.staff_no or "", row.code or "",
-                   texts.CODES_BOUND if row.bound else "") for row in rows])
+            columns=[sheets.Column(name, width) for name, width in zip(
+                titles, widths, strict=True)],
+            rows=lines)
         try:
             out.parent.mkdir(parents=True, exist_ok=True)
             book.save(out)
@@ -453,6 +480,12 @@ def _export_district(district: Core, args: argparse.Namespace) -> int:
         print((texts.EXPORTED_SUMMARY if path.suffix == ".xlsx" else texts.EXPORTED).format(
             path=path))
     return 0
+
+
+def _code_line(row: CodeRow) -> tuple[str, ...]:
+    """A row of the codes' file: 姓名, 教研组, 工号, 绑定码, 状态."""
+    return (row.name, "、".join(row.groups), row.staff_no or "", row.code or "",
+            texts.CODES_BOUND if row.bound else "")
 
 
 def _print_codes(rows: Sequence[CodeRow]) -> None:

@@ -10,25 +10,29 @@ per teacher, as far into the semester as today.
 
 from __future__ import annotations
 
+import functools
 import random
 import tomllib
 from collections import Counter
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
 from sqlmodel import Session
 
+from bot import texts
 from handlers.dispatch import Core
 from handlers.features.sessions import minutes_checklist
 from handlers.forms.engine import body_chars
 from handlers.reminders import SessionPlanner
-from storage.repos import archive, groups, lessons, meetings, pauses, records, school
+from storage.repos import archive, audit, groups, lessons, meetings, pauses, records, school
 from storage.repos.groups import MemberRow
 
 SEED = 2026
 CONTENT = Path(__file__).with_name("demo.toml")
 FALLBACK_SUBJECT = "语文"
+DEMO_ACTION = "demo_seed"  # the audit entry that says a school has demo data
 
 
 def _days(start: date, end: date) -> list[date]:
@@ -63,59 +67,96 @@ class _Term:
         return self.data["subjects"][name]
 
 
+@dataclass(frozen=True)
+class Seeded:
+    """What ``seed_demo`` did for one school: ``counts`` of what it made, or None when the
+    school had demo data already (made at ``before``)."""
+
+    school: str
+    counts: dict[str, int] | None
+    before: datetime | None = None
+
+
+def seed_demo(core: Core) -> list[Seeded]:
+    """Fill every school of the deployment (a district's 中心校 and 村小, or the one school)
+    with a demo semester up to today, each with its own random seed; a school that has
+    demo data already is left alone. The demo's school has used the bot since its
+    semester's first day (kept as its first roster import): pace and 考勤 count from it."""
+    return [core.db.call(functools.partial(_seed_school, one, SEED + index))
+            for index, one in enumerate(getattr(core, "cores", [core]))]
+
+
+def _seed_school(core: Core, seed: int, session: Session) -> Seeded:
+    name = core.settings.school.name
+    before = audit.first(session, school_id=core.school_id, action=DEMO_ACTION)
+    if before is not None:
+        return Seeded(name, None, before)
+    counts = _fill(session, core, random.Random(seed))
+    now = core.clock.now()
+    audit.audit(session, school_id=core.school_id, actor_id=None, action=DEMO_ACTION,
+                detail=texts.DEMO_AUDIT.format(**counts), now=now)
+    semester = school.current_semester(session, school_id=core.school_id,
+                                       today=now.astimezone(core.settings.zone).date())
+    if semester is not None:
+        audit.audit(session, school_id=core.school_id, actor_id=None, action=school.ROSTER_IMPORT,
+                    detail=texts.DEMO_FIRST_DAY, now=datetime.combine(
+                        semester.start, time(8, 0), core.settings.zone))
+    return Seeded(name, counts)
+
+
 def seed_semester(core: Core) -> dict[str, int]:
     """Fill the current semester up to today; returns how many of each thing were made."""
+    return core.db.call(functools.partial(_fill, core=core, rng=random.Random(SEED)))
+
+
+def _fill(session: Session, core: Core, rng: random.Random) -> dict[str, int]:
+    """One school's semester up to today, in the caller's transaction."""
     now = core.clock.now()
     settings = core.settings
     zone = settings.zone
     today = now.astimezone(zone).date()
-    rng = random.Random(SEED)
+    semester = school.current_semester(session, school_id=core.school_id, today=today)
+    if semester is None:
+        return {"records": 0, "sessions": 0, "lessons": 0}
+    SessionPlanner(settings, core.school_id)(session, now)
+    end = min(today, semester.end)
+    school_days = [d for d in _days(semester.start, end)
+                   if settings.school_calendar.is_school_day(d)]
+    all_days = [d for d in _days(semester.start, semester.end)
+                if settings.school_calendar.is_school_day(d)]
+    share = len(school_days) / max(1, len(all_days))  # how far into the term today is
+    members = groups.members(session, school_id=core.school_id)
+    staff = archive.staff_of(session, teacher_ids=[m.id for m in members])
+    term = _Term(rng, {teacher: subject for teacher, (_, subject) in staff.items()})
+    ids = school.group_ids(session, school_id=core.school_id)
+    admins = [m for m in members if m.role == "admin"]
+    made = {"records": 0, "sessions": 0, "lessons": 0}
 
-    def apply(session: Session) -> dict[str, int]:
-        semester = school.current_semester(session, school_id=core.school_id, today=today)
-        if semester is None:
-            return {"records": 0, "sessions": 0, "lessons": 0}
-        SessionPlanner(settings, core.school_id)(session, now)
-        end = min(today, semester.end)
-        school_days = [d for d in _days(semester.start, end)
-                       if settings.school_calendar.is_school_day(d)]
-        all_days = [d for d in _days(semester.start, semester.end)
-                    if settings.school_calendar.is_school_day(d)]
-        share = len(school_days) / max(1, len(all_days))  # how far into the term today is
-        members = groups.members(session, school_id=core.school_id)
-        staff = archive.staff_of(session, teacher_ids=[m.id for m in members])
-        term = _Term(rng, {teacher: subject for teacher, (_, subject) in staff.items()})
-        ids = school.group_ids(session, school_id=core.school_id)
-        admins = [m for m in members if m.role == "admin"]
-        made = {"records": 0, "sessions": 0, "lessons": 0}
+    def add(teacher_id: int, kind: str, answers: dict[str, object], day: date,
+            link: tuple[str, int] | None = None) -> None:
+        spec = settings.catalog.get(kind)
+        assert spec is not None
+        made["records"] += 1
+        records.add_record(
+            session, teacher_id=teacher_id, semester_id=semester.id, kind=kind,
+            title=str(answers.get(spec.title_field or "", "")), answers=answers,
+            chars=body_chars(spec, answers), occurred_on=day,
+            now=datetime.combine(day, time(17, 0), zone), link=link)
 
-        def add(teacher_id: int, kind: str, answers: dict[str, object], day: date,
-                link: tuple[str, int] | None = None) -> None:
-            spec = settings.catalog.get(kind)
-            assert spec is not None
-            made["records"] += 1
-            records.add_record(
-                session, teacher_id=teacher_id, semester_id=semester.id, kind=kind,
-                title=str(answers.get(spec.title_field or "", "")), answers=answers,
-                chars=body_chars(spec, answers), occurred_on=day,
-                now=datetime.combine(day, time(17, 0), zone), link=link)
-
-        _sessions(session, term, semester.start, end, now, members, admins, ids, add, made)
-        classes = {m.id: rng.choice(term.data["classes"]) for m in members}
-        for member in members:
-            pace = rng.uniform(0.55, 1.1)
-            _records(term, member, members, classes, school_days, share * pace, add)
-            if rng.random() < 0.7 and school_days:
-                _open_lesson(session, term, member, members, classes, school_days, semester.id,
-                             zone, add)
-                made["lessons"] += 1
-        away = next((m for m in members if m.role == "teacher"), None)
-        if away is not None and len(school_days) > 40:
-            _pause(session, away.id, school_days[30], school_days[34],
-                   term.data["pause_reason"], now)
-        return made
-
-    return core.db.call(apply)
+    _sessions(session, term, semester.start, end, now, members, admins, ids, add, made)
+    classes = {m.id: rng.choice(term.data["classes"]) for m in members}
+    for member in members:
+        pace = rng.uniform(0.55, 1.1)
+        _records(term, member, members, classes, school_days, share * pace, add)
+        if rng.random() < 0.7 and school_days:
+            _open_lesson(session, term, member, members, classes, school_days, semester.id,
+                         zone, add)
+            made["lessons"] += 1
+    away = next((m for m in members if m.role == "teacher"), None)
+    if away is not None and len(school_days) > 40:
+        _pause(session, away.id, school_days[30], school_days[34],
+               term.data["pause_reason"], now)
+    return made
 
 
 def _pause(session: Session, teacher_id: int, start: date, end: date, reason: str,

@@ -77,6 +77,8 @@ CODES_SHEET = "绑定码"
 CODES_TITLE = "{school}教师绑定码"
 CODES_META = "每人一码，只能用一次；生成日期：{today:%Y年%m月%d日}"
 CODES_COLUMNS = ("姓名", "教研组", "工号", "绑定码", "状态")
+CODES_SCHOOL = "学校"  # issue 17: the first column when there are several schools
+CODES_TITLE_DISTRICT = "{school}学区教师绑定码"
 STARTING_TELEGRAM = "正在连接 Telegram（长轮询）……"
 ANONYMOUS_ADMIN = ("您以「匿名管理员」身份发言，我无法知道您是谁，所以不能执行命令。"
                    "请在群设置里暂时关闭「保持匿名」后再发送。")
@@ -111,6 +113,15 @@ RESTORE_NOT_EMPTY = "{path} 里已经有数据，为免覆盖，只能恢复到�
 RESTORE_DONE = "已恢复到 {path}"
 SEEDED = ("已生成演示数据：{records} 条记录，{sessions} 次教研，{lessons} 节公开课"
           "（数据库 {url}）。")
+SEEDED_SCHOOLS = "已生成演示数据（数据库 {url}）："
+SEEDED_SCHOOL = "  {school}：{records} 条记录，{sessions} 次教研，{lessons} 节公开课"
+SEED_KEPT_SCHOOL = "  {school}：已有演示数据（{at:%Y-%m-%d %H:%M} 生成），未重复生成"
+SEED_KEPT = ("{school}已有演示数据（{at:%Y-%m-%d %H:%M} 生成），未重复生成。"
+             "要重新生成，请先删除数据库 {url}。")
+SEED_KEPT_ALL = "每所学校都已有演示数据，未重复生成。要重新生成，请先删除数据库 {url}。"
+# In the school's audit log (/audit): the demo, and its school's first day with the bot.
+DEMO_AUDIT = "演示数据：{records} 条记录，{sessions} 次教研，{lessons} 节公开课"
+DEMO_FIRST_DAY = "演示数据：学校从学期第一天起使用研修助手"
 
 # Phrase pools for the bench's bulk records (bench/populate.py); the demo semester's
 # content is bot/demo.toml.

@@ -69,6 +69,9 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
     "学校": ("学校", "所在学校", "校名"),  # issue 17: required when there are several schools
 }
 REQUIRED_COLUMNS: tuple[str, ...] = ("姓名", "教研组", "角色", "学科")
+# Issue 17: a person of a given school of the district, written 学校·姓名 (城关镇中心校·吴老师),
+# as a 师傅 of another school is named where the name alone is not enough.
+SCHOOL_MARK = "·"
 MAX_NAME_LENGTH = 20
 
 _HEADER_LOOKUP = {alias: column for column, aliases in COLUMN_ALIASES.items() for alias in aliases}
@@ -94,6 +97,8 @@ class RosterEntry:
         mobile: 手机号 (11 digits), or None; 钉钉 binds by it when 工号 does not match.
         mentor: 师傅 (another name in the file) of this 徒弟, or None.
         mentor_since: 结对日期, or None (the pair starts on the day of the import).
+        school: 学校 (issue 17), "" in a single-school deployment.
+        mentor_school: the 师傅's 学校 in a district (may be another school), else "".
     """
 
     row: int
@@ -105,7 +110,8 @@ class RosterEntry:
     mobile: str | None = None
     mentor: str | None = None
     mentor_since: date | None = None
-    school: str = ""  # issue 17: the 学校 column; "" in a single-school deployment
+    school: str = ""
+    mentor_school: str = ""
 
 
 class RosterError(ValueError):
@@ -275,8 +281,9 @@ def _ordered(groups: Collection[str]) -> list[str]:
 
 
 def _parse_rows(
-    raw_rows: Iterable[list[object]], known_groups: Collection[str]
+    raw_rows: Iterable[list[object]], known_groups: Collection[str], *, mentors: bool = True,
 ) -> list[RosterEntry]:
+    """The rows of one school (``mentors``: its 师傅 checked among them)."""
     rows = [[_cell_text(cell) for cell in row] for row in raw_rows]
     header_index = _find_header(rows)
     if header_index is None:
@@ -339,7 +346,8 @@ def _parse_rows(
         problems += [(row_no, f"第 {row_no} 行：{message}") for message in found]
         entries.append(entry)
 
-    problems += _mentor_problems(entries)
+    if mentors:
+        problems += _mentor_problems(entries)
     if problems:
         raise RosterError([message for _, message in sorted(problems, key=lambda p: p[0])])
     if not entries:
@@ -440,7 +448,7 @@ def _parse_school_rows(raw_rows: Iterable[list[object]],
                     re.sub(r"\s+", "", str(blank[index][at])) == DISTRICT_ADMIN):
                 blank[index][at] = ROLE_LABELS[Role.ADMIN]  # a 中心校 admin: checked above
         try:
-            found = _parse_rows(blank, schools[school])
+            found = _parse_rows(blank, schools[school], mentors=False)
         except RosterError as exc:
             problems += [(_row_of(problem), problem) for problem in exc.problems]
             continue
@@ -451,11 +459,50 @@ def _parse_school_rows(raw_rows: Iterable[list[object]],
             elif entry.staff_no is not None:
                 staff_rows[entry.staff_no] = entry.row
             entries.append(replace(entry, school=school))
+    entries, wrong = _district_mentors(entries, schools)
+    problems += wrong
     if problems:
         raise RosterError([message for _, message in sorted(problems, key=lambda p: p[0])])
     if not entries:
         raise RosterError(EMPTY_MESSAGE)
     return sorted(entries, key=lambda entry: entry.row)
+
+
+def _district_mentors(entries: Sequence[RosterEntry], schools: Collection[str],
+                      ) -> tuple[list[RosterEntry], list[tuple[int, str]]]:
+    """Each 徒弟's 师傅 found in the whole file (any school of the district): a name
+    alone if it is one person's, else 学校·姓名; the entries with ``mentor_school`` set."""
+    by_name: dict[str, list[RosterEntry]] = {}
+    for entry in sorted(entries, key=lambda entry: entry.row):
+        by_name.setdefault(entry.name, []).append(entry)
+    resolved, problems = [], []
+    for entry in entries:
+        if entry.mentor is None or entry.mentor == entry.name:  # the latter told already
+            resolved.append(entry)
+            continue
+        school, name = split_school(entry.mentor, schools)
+        found = [e for e in by_name.get(name, []) if school is None or e.school == school]
+        where = f"第 {entry.row} 行：师傅「{entry.mentor}」"
+        if not found:
+            problems.append((entry.row, f"{where}不在花名册里"))
+        elif len(places := list(dict.fromkeys(e.school for e in found))) > 1:
+            problems.append((entry.row, f"{where}在{'、'.join(places)}都有，请写成「学校"
+                             f"{SCHOOL_MARK}姓名」，例如「{places[0]}{SCHOOL_MARK}{name}」"))
+        elif len(found) > 1:
+            problems.append((entry.row, f"{where}在花名册里有重名，无法确定是哪一位"))
+        elif found[0] is entry:
+            problems.append((entry.row, f"第 {entry.row} 行：师傅不能是自己"))
+        resolved.append(replace(entry, mentor=name, mentor_school=found[0].school)
+                        if len(found) == 1 else entry)
+    return resolved, problems
+
+
+def split_school(text: str, schools: Collection[str]) -> tuple[str | None, str]:
+    """``学校·姓名`` as (学校, 姓名) when 学校 is one of ``schools``; else (None, text) (a
+    name such as 阿依古丽·买买提 keeps its dot)."""
+    school, mark, name = text.partition(SCHOOL_MARK)
+    school, name = school.strip(), name.strip()
+    return (school, name) if mark and school in schools and name else (None, text)
 
 
 def _row_of(problem: str) -> int:

@@ -503,7 +503,8 @@ RESCHEDULE_DAY_OFF = "{day}是{reason}"
 RESCHEDULE_CLASH = "{group}{when}也在{place}活动"
 RESCHEDULE_ANYWAY = "仍然改到这个时间"
 RESCHEDULE_CHANGE = "修改"
-AUDIT_ACTIONS = {"roster_import": "导入花名册", "bind": "绑定账号", "bind_request": "审核绑定",
+AUDIT_ACTIONS = {"roster_import": "导入花名册", "demo_seed": "生成演示数据",
+                 "bind": "绑定账号", "bind_request": "审核绑定",
                  "link_chat": "关联群聊", "delete_record": "删除记录",
                  "move_session": "教研改期", "cancel_session": "取消教研",
                  "correct_attendance": "更正考勤", "leave_decision": "审批请假",
@@ -706,6 +707,7 @@ MENTOR_QUOTA_MENTOR_TOLD = "每学期听徒弟的课 {n} 节。"
 MENTOR_SECTION = "<b>师徒结对</b>"
 MENTOR_AS_MENTEE = "师傅：{mentor}（{day}起）"
 MENTOR_AS_MENTOR = "徒弟：{mentee}（{day}起）"
+MENTOR_ELSEWHERE = "{school}·{name}"  # a 师傅 or 徒弟 of another school of the district
 MENTOR_QUOTA_MENTEE = "徒弟听师傅的课"
 MENTOR_QUOTA_MENTOR = "师傅听徒弟的课"
 MENTOR_OTHER_FIGURES = "师傅点评 {comments} 次，徒弟公开课 {lessons} 节"

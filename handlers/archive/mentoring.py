@@ -42,7 +42,10 @@ def collect(session: Session, settings: Settings, school_id: int, semester: Seme
     first = started(session, settings, semester)
     items = {f.pair.id: feature.pair_items(settings, first, semester, today, f)
              for f in figures}
-    names = {p.mentor_id: p.mentor for p in found} | {p.mentee_id: p.mentee for p in found}
+    # A 师傅 of another school of the district is named with their school.
+    here = settings.school.name
+    names = {p.mentor_id: feature.named(p.mentor, p.mentor_school, here) for p in found} | {
+        p.mentee_id: p.mentee for p in found}
     group_of = {m.id: "、".join(m.groups)
                 for m in groups.members(session, teacher_ids=list(names))}
     return MentorArchive(figures, items, names, group_of)
@@ -53,7 +56,7 @@ def sheets(book: Workbook, term: Term, data: MentorArchive) -> None:
     meta = term.meta()
     name = texts.EXPORT_SHEET_MENTORS
     columns = [Column(t, w, k) for t, w, k in (
-        ("序号", 5, Kind.INT), ("师傅", 8, Kind.TEXT), ("徒弟", 8, Kind.TEXT),
+        ("序号", 5, Kind.INT), ("师傅", 12, Kind.TEXT), ("徒弟", 8, Kind.TEXT),
         ("徒弟教研组", 9, Kind.TEXT), ("结对日期", 11, Kind.DATE), ("解除日期", 11, Kind.DATE),
         (texts.EXPORT_MENTEE_VISITS, 8, Kind.INT), ("目标", 6, Kind.INT),
         (texts.EXPORT_MENTOR_VISITS, 8, Kind.INT), ("目标", 6, Kind.INT),
@@ -62,7 +65,8 @@ def sheets(book: Workbook, term: Term, data: MentorArchive) -> None:
     for number, found in enumerate(data.figures, start=1):
         pair, items = found.pair, data.items.get(found.pair.id, [])
         targets = {item.quota.label: item.current.target for item in items}
-        rows.append((number, pair.mentor, pair.mentee, data.groups.get(pair.mentee_id, ""),
+        rows.append((number, data.names[pair.mentor_id], pair.mentee,
+                     data.groups.get(pair.mentee_id, ""),
                      pair.started_on, pair.ended_on, len(found.mentee_observed),
                      targets.get(texts.MENTOR_QUOTA_MENTEE), len(found.mentor_observed),
                      targets.get(texts.MENTOR_QUOTA_MENTOR), found.mentee_lessons,
@@ -76,8 +80,8 @@ def sheets(book: Workbook, term: Term, data: MentorArchive) -> None:
                                     sum(f.comments for f in data.figures))])
     name = texts.EXPORT_SHEET_MENTOR_VISITS
     columns = [Column(t, w, k) for t, w, k in (
-        ("序号", 5, Kind.INT), ("听课日期", 11, Kind.DATE), ("听课人", 8, Kind.TEXT),
-        ("授课人", 8, Kind.TEXT), ("类别", 10, Kind.TEXT), ("课题", 20, Kind.WRAP),
+        ("序号", 5, Kind.INT), ("听课日期", 11, Kind.DATE), ("听课人", 12, Kind.TEXT),
+        ("授课人", 12, Kind.TEXT), ("类别", 10, Kind.TEXT), ("课题", 20, Kind.WRAP),
         ("一点建议", 36, Kind.WRAP))]
     visits = sorted(((o, texts.EXPORT_MENTEE_VISITS if o in f.mentee_observed
                       else texts.EXPORT_MENTOR_VISITS)

@@ -22,7 +22,7 @@ from handlers.permissions import Access, may_lead
 from handlers.render import book_title, esc, fmt_date, fmt_datetime, shorten
 from handlers.settings import Settings
 from handlers.types import Button, Reply, private_chat
-from storage.repos import district, lessons, outbox, people, school
+from storage.repos import district, lessons, mentoring, outbox, people, school
 from storage.repos.lessons import LessonRow
 from storage.repos.outbox import OutboxItem
 
@@ -193,12 +193,14 @@ def _school_of(ctx: Ctx, teacher_id: int) -> int | None:
 
 def _reachable(ctx: Ctx, lesson: LessonRow, action: str) -> bool:
     """Whether the sender may press ``action`` on ``lesson``: any of their own school's;
-    of another school open to them (see ``_open_schools``), only to look, book and write
-    the 听课记录."""
+    of another school open to them (see ``_open_schools``) or of their 徒弟 there, only to
+    look, book and write the 听课记录."""
     found = _school_of(ctx, lesson.teacher_id)
     if found == ctx.school_id:
         return True
-    return action in _ACROSS and found is not None and found in _open_schools(ctx)
+    return action in _ACROSS and found is not None and (
+        found in _open_schools(ctx) or mentoring.is_mentor(  # a 师傅 of another school
+            ctx.session, mentor_id=ctx.me.id, mentee_id=lesson.teacher_id, on=ctx.today))
 
 
 def _page(ctx: Ctx, lesson: LessonRow) -> Reply:

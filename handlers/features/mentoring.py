@@ -25,9 +25,10 @@ from handlers.forms.spec import FormSpec
 from handlers.forms.validators import InvalidInput, parse_date
 from handlers.permissions import Access
 from handlers.render import esc, fmt_date, shorten
+from handlers.roster import split_school
 from handlers.settings import QuotaSpec, Settings
 from handlers.types import Button, Reply, private_chat
-from storage.repos import lessons, mentoring, outbox, people, school
+from storage.repos import district, lessons, mentoring, outbox, people, school
 from storage.repos import records as record_repo
 from storage.repos.mentoring import PairFigures, PairRow
 from storage.repos.outbox import OutboxItem
@@ -47,6 +48,12 @@ COMMENTS_SHOWN = 3
 def _day(day: date) -> str:
     """A pair's dates, short: 9月1日."""
     return f"{day.month}月{day.day}日"
+
+
+def named(name: str, school: str, here: str) -> str:
+    """One of a pair as people of the school ``here`` see them: with their school when it
+    is another one of the district (a 村小's 徒弟 with a 中心校 师傅)."""
+    return name if school == here else texts.MENTOR_ELSEWHERE.format(name=name, school=school)
 
 
 # -- figures ---------------------------------------------------------------------------
@@ -97,11 +104,13 @@ def pair_items(settings: Settings, started: date | None, semester: SemesterRow, 
 
 
 def _pair_text(ctx: Ctx, semester: SemesterRow, found: PairFigures, person_id: int) -> str:
-    pair = found.pair
+    pair, here = found.pair, ctx.settings.school.name
     day = _day(pair.started_on)
-    head = (texts.MENTOR_AS_MENTEE.format(mentor=esc(pair.mentor), day=day)
+    head = (texts.MENTOR_AS_MENTEE.format(mentor=esc(named(pair.mentor, pair.mentor_school,
+                                                           here)), day=day)
             if person_id == pair.mentee_id
-            else texts.MENTOR_AS_MENTOR.format(mentee=esc(pair.mentee), day=day))
+            else texts.MENTOR_AS_MENTOR.format(mentee=esc(named(pair.mentee, pair.mentee_school,
+                                                                here)), day=day))
     started = progress.started(ctx.session, ctx.settings, semester)
     lines = [head, *(progress.line(item) for item in pair_items(
         ctx.settings, started, semester, ctx.today, found))]
@@ -117,8 +126,7 @@ def me_section(ctx: Ctx, person: PersonRow) -> str:
     semester = school.current_semester(ctx.session, school_id=ctx.school_id, today=ctx.today)
     if semester is None:
         return ""
-    own = mentoring.pairs(ctx.session, school_id=ctx.school_id, on=ctx.today,
-                          teacher_ids=[person.id])
+    own = mentoring.pairs(ctx.session, school_id=None, on=ctx.today, teacher_ids=[person.id])
     if not own:
         return ""
     found = figures(ctx.session, ctx.settings, semester, own)
@@ -141,8 +149,7 @@ def mentor(ctx: Ctx, arg: str) -> list[Reply]:
     if semester is None:
         return [Reply(texts.NO_SEMESTER)]
     replies = []
-    own = mentoring.pairs(ctx.session, school_id=ctx.school_id, on=ctx.today,
-                          teacher_ids=[ctx.me.id])
+    own = mentoring.pairs(ctx.session, school_id=None, on=ctx.today, teacher_ids=[ctx.me.id])
     if own:
         found = figures(ctx.session, ctx.settings, semester, own)
         buttons = tuple((Button(texts.MENTOR_READ_BUTTON.format(mentee=f.pair.mentee),
@@ -178,7 +185,8 @@ def _school(ctx: Ctx, semester: SemesterRow, *, edit: bool) -> Reply:
     cfg = ctx.settings.mentoring
     lines = [texts.MENTOR_SCHOOL_HEADER.format(count=len(found))]
     lines += [texts.MENTOR_SCHOOL_LINE.format(
-        n=n, mentor=esc(f.pair.mentor), mentee=esc(f.pair.mentee),
+        n=n, mentor=esc(named(f.pair.mentor, f.pair.mentor_school, ctx.settings.school.name)),
+        mentee=esc(f.pair.mentee),
         day=_day(f.pair.started_on), mentee_done=len(f.mentee_observed),
         mentee_target=cfg.mentee_observes, mentor_done=len(f.mentor_observed),
         mentor_target=cfg.mentor_observes, comments=f.comments)
@@ -190,8 +198,16 @@ def _school(ctx: Ctx, semester: SemesterRow, *, edit: bool) -> Reply:
     return Reply("\n".join(lines), buttons=buttons, edit=edit)
 
 
-def _one(ctx: Ctx, name: str) -> PersonRow | Reply:
-    found = people.find_by_name(ctx.session, school_id=ctx.school_id, name=name)
+def _one(ctx: Ctx, name: str, *, across: bool = False) -> PersonRow | Reply:
+    """The one active person called ``name`` in the school; ``across``: or, written as
+    学校·姓名, in another school of the district (a 师傅 at the 中心校)."""
+    where = ctx.school_id
+    if across:
+        schools = {school_name: school_id for school_id, school_name in district.district_of(
+            ctx.session, school_id=ctx.school_id).items()}
+        school_name, name = split_school(name, schools)
+        where = schools.get(school_name or "", ctx.school_id)
+    found = people.find_by_name(ctx.session, school_id=where, name=name)
     if not found:
         return Reply(texts.MENTOR_NOT_FOUND.format(name=esc(name)))
     if len(found) > 1:
@@ -204,7 +220,7 @@ def _pair_command(ctx: Ctx, arg: str) -> list[Reply]:
     parts = arg.split()
     if len(parts) not in (2, 3):
         return [Reply(texts.MENTOR_USAGE)]
-    tutor, pupil = (_one(ctx, name) for name in parts[:2])
+    tutor, pupil = _one(ctx, parts[0], across=True), _one(ctx, parts[1])
     if isinstance(tutor, Reply):
         return [tutor]
     if isinstance(pupil, Reply):
@@ -218,18 +234,25 @@ def _pair_command(ctx: Ctx, arg: str) -> list[Reply]:
     _, new = mentoring.pair(ctx.session, school_id=ctx.school_id, mentor_id=tutor.id,
                             mentee_id=pupil.id, started_on=start, now=ctx.now,
                             actor_id=ctx.me.id)
-    names = {"mentor": esc(tutor.name), "mentee": esc(pupil.name), "day": _day(start)}
+    # A 师傅 of another school of the district, and the 师傅 told of a 徒弟 there, see the
+    # other one with their school.
+    here = ctx.settings.school.name
+    there = district.district_of(ctx.session, school_id=ctx.school_id).get(tutor.school_id,
+                                                                             here)
+    names = {"mentor": esc(named(tutor.name, there, here)), "mentee": esc(pupil.name),
+             "day": _day(start)}
     if not new:
         return [Reply(texts.MENTOR_ALREADY.format(**names))]
     cfg = ctx.settings.mentoring
     replies = [Reply(texts.MENTOR_PAIRED.format(**names))]
-    for person, text, quota, target in (
+    for person, text, quota, target, seen in (
             (pupil, texts.MENTOR_TOLD_MENTEE, texts.MENTOR_QUOTA_MENTEE_TOLD,
-             cfg.mentee_observes),
+             cfg.mentee_observes, names),
             (tutor, texts.MENTOR_TOLD_MENTOR, texts.MENTOR_QUOTA_MENTOR_TOLD,
-             cfg.mentor_observes)):
+             cfg.mentor_observes, {**names, "mentor": esc(tutor.name),
+                                   "mentee": esc(named(pupil.name, here, there))})):
         if person.account and person.id != ctx.me.id:
-            replies.append(Reply(text.format(**names, quota=quota.format(n=target)
+            replies.append(Reply(text.format(**seen, quota=quota.format(n=target)
                                              if target else ""),
                                  chat=private_chat(person.account)))
     return replies
@@ -242,7 +265,7 @@ def _mentor_of(ctx: Ctx, record: RecordRow | None) -> PairRow | None:
     """The pair in which the sender is the 师傅 of the record's author, today."""
     if record is None or record.deleted:
         return None
-    return next((p for p in mentoring.pairs(ctx.session, school_id=ctx.school_id, on=ctx.today,
+    return next((p for p in mentoring.pairs(ctx.session, school_id=None, on=ctx.today,
                                             teacher_ids=[record.teacher_id])
                  if p.mentee_id == record.teacher_id and p.mentor_id == ctx.me.id), None)
 
@@ -358,7 +381,8 @@ def _tell_mentor(ctx: Ctx, spec: FormSpec, draft: Draft, saved: RecordRow) -> li
               if p.mentee_id == ctx.me.id and p.mentor_account]
     button = Button(texts.MENTOR_READ_AND_COMMENT, data=f"{MENTOR_BUTTONS}:view:{saved.id}")
     return [Reply(texts.MENTOR_TOLD_REFLECTION.format(
-        mentee=esc(ctx.me.name), form=esc(spec.label), title=esc(saved.title or texts.NONE)),
+        mentee=esc(named(ctx.me.name, ctx.settings.school.name, p.mentor_school)),
+        form=esc(spec.label), title=esc(saved.title or texts.NONE)),
         buttons=((button,),), chat=private_chat(p.mentor_account))
         for p in tutors if p.mentor_account]
 
@@ -394,7 +418,8 @@ def render_mentor_lesson(session: Session, settings: Settings, item: OutboxItem)
     if lesson is None or lesson.status != lessons.PLANNED or pair is None:
         return []
     button = Button(texts.MENTOR_LESSON_VIEW, data=f"{BOOK_BUTTONS}:view:{lesson.id}")
-    return [Reply(texts.MENTOR_TOLD_LESSON.format(mentee=esc(pair.mentee),
+    mentee = named(pair.mentee, pair.mentee_school, settings.school.name)
+    return [Reply(texts.MENTOR_TOLD_LESSON.format(mentee=esc(mentee),
                                                   lesson=lesson_line(lesson, settings)),
                   buttons=((button,),), chat=private_chat(item.chat))]
 

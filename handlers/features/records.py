@@ -25,7 +25,7 @@ from handlers.permissions import Access
 from handlers.render import esc, fmt_date, polite, shorten
 from handlers.settings import Settings
 from handlers.types import Button, Reply, private_chat
-from storage.repos import drafts, meetings, people, records, school, updates
+from storage.repos import drafts, meetings, mentoring, people, records, school, updates
 
 # Forms whose submission is not a record of its own (an announcement, a leave request …)
 # register what submitting them does here.
@@ -46,10 +46,17 @@ MINE_BUTTONS = "mine"
 REPEATS_SHOWN = 3  # repeated sentences quoted to the leader
 
 
-def _lookup(ctx: Ctx) -> engine.Lookup:
+def _lookup(ctx: Ctx, spec: FormSpec) -> engine.Lookup:
+    """The school's people of a name; in a 听课记录, also the sender's 师傅 or 徒弟 of
+    another school of the district (issue 17), with that school's name."""
     def find(name: str) -> list[tuple[int, str, str]]:
         found = people.find_by_name(ctx.session, school_id=ctx.school_id, name=name)
-        return [(p.id, p.name, "、".join(p.groups) or texts.NONE) for p in found]
+        across = [(partner, school) for partner, partner_name, school in mentoring.partners(
+            ctx.session, teacher_id=ctx.me.id, on=ctx.today)
+            if partner_name == name and school != ctx.settings.school.name
+        ] if spec.kind == mentoring.OBSERVATION else []
+        return [(p.id, p.name, "、".join(p.groups) or texts.NONE) for p in found] + [
+            (partner, name, school) for partner, school in across]
 
     return find
 
@@ -183,7 +190,7 @@ def on_message(ctx: Ctx) -> list[Reply] | None:
     event: engine.Event = engine.NotText() if text is None else engine.Text(text)
     if ctx.incoming.file is not None and text is None:
         event = _file_event(ctx, spec, draft)
-    outcome = engine.step(spec, draft, event, today=ctx.today, lookup=_lookup(ctx))
+    outcome = engine.step(spec, draft, event, today=ctx.today, lookup=_lookup(ctx, spec))
     return _apply(ctx, spec, outcome)
 
 
@@ -241,7 +248,7 @@ def _control(name: str) -> Command:
             return [Reply(texts.NO_OPEN_FORM)]
         spec, draft = current
         outcome = engine.step(spec, draft, engine.Control(name), today=ctx.today,
-                              lookup=_lookup(ctx))
+                              lookup=_lookup(ctx, spec))
         return _apply(ctx, spec, outcome)
 
     return Command(name, run, Access.TEACHER, Where.PRIVATE, texts.SUMMARY[name])
@@ -261,7 +268,7 @@ def press_form(ctx: Ctx, data: str) -> list[Reply]:
             return [Reply("", notice=texts.SEMESTER_CLOSED)]
         return [Reply(texts.BUTTON_EXPIRED, notice=texts.BUTTON_EXPIRED)]
     spec, draft = current
-    outcome = engine.step(spec, draft, parsed[1], today=ctx.today, lookup=_lookup(ctx))
+    outcome = engine.step(spec, draft, parsed[1], today=ctx.today, lookup=_lookup(ctx, spec))
     return _apply(ctx, spec, outcome)
 
 

@@ -6,7 +6,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from storage.tables import AuditEntry, Meeting, Record, StudyGroup, Teacher
 
@@ -26,6 +26,12 @@ def audit(session: Session, *, school_id: int, actor_id: int | None, action: str
     """Write one audit entry in the caller's transaction."""
     session.add(AuditEntry(school_id=school_id, actor_id=actor_id, action=action, at=now,
                            detail=detail))
+
+
+def first(session: Session, *, school_id: int, action: str) -> datetime | None:
+    """When the school's first audit entry of ``action`` was written, or None."""
+    return session.exec(select(func.min(AuditEntry.at)).where(
+        AuditEntry.school_id == school_id, AuditEntry.action == action)).one()
 
 
 def latest(session: Session, *, school_id: int, limit: int) -> list[AuditRow]:

@@ -14,7 +14,16 @@ from datetime import date, datetime, timedelta
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, func, or_, select
 
-from storage.tables import AuditEntry, MentorComment, MentorPair, OpenLesson, Record, Teacher
+from storage.tables import (
+    AuditEntry,
+    MentorComment,
+    MentorPair,
+    OpenLesson,
+    Record,
+    School,
+    Semester,
+    Teacher,
+)
 
 OBSERVATION = "observation"
 COUNTED_MARKS = ("pass", "excellent")
@@ -22,7 +31,8 @@ COUNTED_MARKS = ("pass", "excellent")
 
 @dataclass(frozen=True)
 class PairRow:
-    """A pair with both people's names and accounts."""
+    """A pair with both people's names, accounts and schools; ``school_id`` is the school
+    the pair belongs to (the 徒弟's); in a district the 师傅 may be of another school."""
 
     id: int
     school_id: int
@@ -34,6 +44,9 @@ class PairRow:
     mentee_account: str | None
     started_on: date
     ended_on: date | None
+    mentor_school_id: int
+    mentor_school: str
+    mentee_school: str
 
     def active_on(self, day: date) -> bool:
         """Whether the pair holds on ``day``."""
@@ -80,31 +93,40 @@ class CommentRow:
 
 
 _MENTOR, _MENTEE = aliased(Teacher), aliased(Teacher)
+_MENTOR_SCHOOL, _MENTEE_SCHOOL = aliased(School), aliased(School)
 
 
 def _pairs_query():  # type: ignore[no-untyped-def]
-    return (select(MentorPair, _MENTOR.name, _MENTOR.account, _MENTEE.name, _MENTEE.account)
+    return (select(MentorPair, _MENTOR.name, _MENTOR.account, _MENTEE.name, _MENTEE.account,
+                   _MENTOR.school_id, _MENTOR_SCHOOL.name, _MENTEE_SCHOOL.name)
             .join(_MENTOR, col(_MENTOR.id) == col(MentorPair.mentor_id))
             .join(_MENTEE, col(_MENTEE.id) == col(MentorPair.mentee_id))
+            .join(_MENTOR_SCHOOL, col(_MENTOR_SCHOOL.id) == col(_MENTOR.school_id))
+            .join(_MENTEE_SCHOOL, col(_MENTEE_SCHOOL.id) == col(_MENTEE.school_id))
             .order_by(col(MentorPair.started_on), col(MentorPair.id)))
 
 
 def _row(pair: MentorPair, mentor: str, mentor_account: str | None, mentee: str,
-         mentee_account: str | None) -> PairRow:
+         mentee_account: str | None, mentor_school_id: int, mentor_school: str,
+         mentee_school: str) -> PairRow:
     assert pair.id is not None
     return PairRow(pair.id, pair.school_id, pair.mentor_id, mentor, mentor_account,
-                   pair.mentee_id, mentee, mentee_account, pair.started_on, pair.ended_on)
+                   pair.mentee_id, mentee, mentee_account, pair.started_on, pair.ended_on,
+                   mentor_school_id, mentor_school, mentee_school)
 
 
-def pairs(session: Session, *, school_id: int, on: date | None = None,
+def pairs(session: Session, *, school_id: int | None, on: date | None = None,
           teacher_ids: Sequence[int] | None = None, between: tuple[date, date] | None = None,
           ) -> list[PairRow]:
-    """The school's pairs: holding ``on`` a day (both still on the roster), or at some
-    time ``between`` two days, and with one of ``teacher_ids`` in them, if given; oldest
-    first. A pair ended the day it would have begun never held and is left out."""
-    query = _pairs_query().where(MentorPair.school_id == school_id,
-                                 or_(col(MentorPair.ended_on).is_(None),
+    """The school's pairs (those of its 徒弟; ``school_id`` None: of any school, for the
+    pairs of ``teacher_ids``, a 师傅's in another school too): holding ``on`` a day (both
+    still on the roster), or at some time ``between`` two days, and with one of
+    ``teacher_ids`` in them, if given; oldest first. A pair ended the day it would have
+    begun never held and is left out."""
+    query = _pairs_query().where(or_(col(MentorPair.ended_on).is_(None),
                                      col(MentorPair.ended_on) >= col(MentorPair.started_on)))
+    if school_id is not None:
+        query = query.where(MentorPair.school_id == school_id)
     if on is not None:
         between = (on, on)
         query = query.where(col(_MENTOR.active), col(_MENTEE.active))
@@ -167,6 +189,14 @@ def end_pair(session: Session, *, pair_id: int, ended_on: date, now: datetime,
     return True
 
 
+def _same_term(semester_id: int):  # type: ignore[no-untyped-def]
+    """The semesters named as ``semester_id`` is, of every school: a pair's two people may
+    be of two schools of a district, each school with its own row of the semester (the
+    pair's teachers are what narrows a query down to them)."""
+    name = select(Semester.name).where(Semester.id == semester_id).scalar_subquery()
+    return select(Semester.id).where(Semester.name == name)
+
+
 def observed_between(session: Session, *, found: Sequence[PairRow], semester_id: int,
                      start: date, end: date, count_unreviewed: bool = True,
                      ) -> dict[int, list[Observed]]:
@@ -183,8 +213,9 @@ def observed_between(session: Session, *, found: Sequence[PairRow], semester_id:
         .outerjoin(OpenLesson, (col(OpenLesson.id) == col(Record.link_id))
                    & (col(Record.link_kind) == "lesson"))
         .where(col(Record.teacher_id).in_(ids), Record.kind == OBSERVATION,
-               Record.semester_id == semester_id, col(Record.deleted_at).is_(None),
-               col(Record.occurred_on) >= start, col(Record.occurred_on) <= end)
+               col(Record.semester_id).in_(_same_term(semester_id)),
+               col(Record.deleted_at).is_(None), col(Record.occurred_on) >= start,
+               col(Record.occurred_on) <= end)
         .order_by(col(Record.occurred_on), col(Record.id))).all()
     result: dict[int, list[Observed]] = {p.id: [] for p in found}
     for record_id, observer, answers, day, title, status, lesson_teacher in rows:
@@ -215,11 +246,13 @@ def pair_figures(session: Session, *, found: Sequence[PairRow], semester_id: int
             select(func.count()).select_from(MentorComment)
             .join(Record, col(Record.id) == col(MentorComment.record_id))
             .where(MentorComment.mentor_id == p.mentor_id,
-                   Record.teacher_id == p.mentee_id, Record.semester_id == semester_id,
+                   Record.teacher_id == p.mentee_id,
+                   col(Record.semester_id).in_(_same_term(semester_id)),
                    col(Record.deleted_at).is_(None))).one()
         lessons = session.exec(
             select(func.count()).select_from(OpenLesson)
-            .where(OpenLesson.teacher_id == p.mentee_id, OpenLesson.semester_id == semester_id,
+            .where(OpenLesson.teacher_id == p.mentee_id,
+                   col(OpenLesson.semester_id).in_(_same_term(semester_id)),
                    OpenLesson.status != "cancelled")).one()
         figures.append(PairFigures(
             p, tuple(o for o in seen if o.observer_id == p.mentee_id),
@@ -255,10 +288,25 @@ def recent_records(session: Session, *, teacher_id: int, semester_id: int, kind:
     """(id, title, date) of a teacher's newest live records of ``kind`` this semester."""
     rows = session.exec(
         select(Record.id, Record.title, Record.occurred_on)
-        .where(Record.teacher_id == teacher_id, Record.semester_id == semester_id,
+        .where(Record.teacher_id == teacher_id,
+               col(Record.semester_id).in_(_same_term(semester_id)),
                Record.kind == kind, col(Record.deleted_at).is_(None))
         .order_by(col(Record.occurred_on).desc(), col(Record.id).desc()).limit(limit)).all()
     return [(rid, title, day) for rid, title, day in rows if rid is not None]
+
+
+def partners(session: Session, *, teacher_id: int, on: date) -> list[tuple[int, str, str]]:
+    """(id, name, school) of the teacher's 师傅 and 徒弟 on the day, of any school."""
+    return [(p.mentor_id, p.mentor, p.mentor_school) if p.mentee_id == teacher_id else
+            (p.mentee_id, p.mentee, p.mentee_school)
+            for p in pairs(session, school_id=None, on=on, teacher_ids=[teacher_id])]
+
+
+def is_mentor(session: Session, *, mentor_id: int, mentee_id: int, on: date) -> bool:
+    """Whether ``mentor_id`` is ``mentee_id``'s 师傅 on the day (of any school)."""
+    return any(p.mentor_id == mentor_id for p in pairs(session, school_id=None, on=on,
+                                                       teacher_ids=[mentee_id])
+               if p.mentee_id == mentee_id)
 
 
 def new_lessons_of(session: Session, *, mentee_ids: Sequence[int], since: datetime,
@@ -303,7 +351,8 @@ def comments_to(session: Session, *, mentee_id: int, mentor_id: int, semester_id
         .join(Record, col(Record.id) == col(MentorComment.record_id))
         .join(Teacher, col(Teacher.id) == col(MentorComment.mentor_id))
         .where(MentorComment.mentor_id == mentor_id, Record.teacher_id == mentee_id,
-               Record.semester_id == semester_id, col(Record.deleted_at).is_(None))
+               col(Record.semester_id).in_(_same_term(semester_id)),
+               col(Record.deleted_at).is_(None))
         .order_by(col(MentorComment.at).desc(), col(MentorComment.id).desc())
         .limit(limit)).all()
     return [(CommentRow(c.id, c.record_id, c.mentor_id, name, c.text, c.at), kind, title)

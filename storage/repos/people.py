@@ -12,7 +12,7 @@ from sqlalchemy import bindparam, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, delete, func, select
 
-from storage.repos import accounts, mentoring
+from storage.repos import accounts, mentoring, school
 from storage.repos._core import rows_connection
 from storage.tables import (
     AuditEntry,
@@ -144,6 +144,16 @@ def find_by_name(session: Session, *, school_id: int, name: str) -> list[PersonR
     return [_person(session, teacher) for teacher in teachers]
 
 
+def roster_id(session: Session, *, school_id: int, name: str,
+              staff_no: str | None) -> int | None:
+    """The active teacher of the school a roster line names: by 工号 when it has one, else
+    the only one of the name (None when there is no such one)."""
+    query = select(Teacher.id).where(Teacher.school_id == school_id, col(Teacher.active))
+    found = session.exec(query.where(Teacher.staff_no == staff_no) if staff_no else
+                         query.where(Teacher.name == name)).all()
+    return found[0] if len(found) == 1 else None
+
+
 def count_teachers(session: Session, *, school_id: int) -> int:
     """How many people (active or not) the school's roster has."""
     return session.exec(select(func.count()).where(Teacher.school_id == school_id)).one()
@@ -240,7 +250,7 @@ def import_roster(
             session.add(teacher)
             deactivated += 1
     _roster_pairs(session, school_id=school_id, lines=lines, line_ids=line_ids, now=now)
-    session.add(AuditEntry(school_id=school_id, action="roster_import", at=now,
+    session.add(AuditEntry(school_id=school_id, action=school.ROSTER_IMPORT, at=now,
                            detail=f"新增 {added}，更新 {updated}，停用 {deactivated}"))
     session.flush()
     return ImportSummary(added, updated, deactivated, unchanged)

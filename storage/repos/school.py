@@ -6,9 +6,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 
-from storage.tables import AuditEntry, School, Semester, StudyGroup
+from storage.repos import audit
+from storage.tables import School, Semester, StudyGroup
+
+ROSTER_IMPORT = "roster_import"  # the audit entry of a roster's import
 
 
 @dataclass(frozen=True)
@@ -104,5 +107,4 @@ def _current(rows: Sequence[Semester], today: date) -> SemesterRow | None:
 
 def first_roster_import(session: Session, *, school_id: int) -> datetime | None:
     """When the school's roster was first imported (the default start of its pace)."""
-    return session.exec(select(func.min(AuditEntry.at)).where(
-        AuditEntry.school_id == school_id, AuditEntry.action == "roster_import")).one()
+    return audit.first(session, school_id=school_id, action=ROSTER_IMPORT)
