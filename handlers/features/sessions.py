@@ -306,13 +306,15 @@ def _menu(ctx: Ctx, meeting: MeetingRow) -> list[Reply]:
 
 def _reschedule_problems(ctx: Ctx, meeting: MeetingRow, start: datetime, end: datetime,
                          place: str) -> list[str]:
-    """Why the new time may be a mistake: a day off, or another session in that room."""
+    """Why the new time may be a mistake: a day off, or another session of the school in
+    that room (another school's 办公室 is another room)."""
     day = start.astimezone(ctx.settings.zone).date()
     found = []
     reason = ctx.settings.school_calendar.day_off_reason(day)
     if reason:
         found.append(texts.RESCHEDULE_DAY_OFF.format(day=fmt_date(day), reason=reason))
-    for other in meetings.held_between(ctx.session, start=start - timedelta(days=1), end=end):
+    for other in meetings.held_between(ctx.session, start=start - timedelta(days=1), end=end,
+                                       school_id=ctx.school_id):
         if (other.id != meeting.id and other.place.strip() == place.strip()
                 and other.starts_at is not None and other.ends_at is not None
                 and other.starts_at < end and other.ends_at > start):

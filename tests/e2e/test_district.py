@@ -467,6 +467,39 @@ async def test_the_district_digest_reads_each_schools_kept_standing(
     assert await digest() == [moved]
 
 
+async def test_a_room_is_busy_only_with_sessions_of_its_own_school(
+        district: District, driver: Driver) -> None:
+    from bot.app import build_runner
+    from handlers.types import Reply
+    from tests.drivers import tap
+
+    await bind(driver, "刘老师")
+
+    async def nowhere(_reply: Reply, _item: object) -> bool:
+        return True
+
+    await build_runner(district, nowhere).tick()
+
+    async def move(day: str, place: str) -> str:
+        """刘老师 moves 李家村小学 语文组's next session to ``day`` 15:40 in ``place``."""
+        sessions = await driver.send("刘老师", "/sessions")
+        menu = await tap(driver, "刘老师", sessions, next(
+            b.label for reply in sessions for row in reply.buttons for b in row))
+        replies = await tap(driver, "刘老师", menu, "改时间地点")
+        for text in (day, "15:40", "16:20"):
+            replies = await driver.send("刘老师", text)
+        replies = await tap(driver, "刘老师", replies, "修改某项")
+        replies = await tap(driver, "刘老师", replies, "地点")
+        replies = await driver.send("刘老师", place)
+        return shown(await tap(driver, "刘老师", replies, "提交"))
+
+    # 张湾村小学's 语文组 meets on Tuesdays 15:40 in its 会议室: not 李家村小学's.
+    assert "⚠️" not in await move("12月8日", "会议室")
+    # 李家村小学's own 数学组 meets on Thursdays 15:40 in the 办公室.
+    clash = await move("12月10日", "办公室")
+    assert "数学组12月10日（周四）15:40也在办公室活动" in clash
+
+
 # -- on 钉钉: one robot, the schools as departments ------------------------------------------
 
 
