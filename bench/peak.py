@@ -18,6 +18,7 @@ burst per private chat, 429 beyond. Measured:
 from __future__ import annotations
 
 import asyncio
+import itertools
 import random
 import time
 from collections.abc import Awaitable, Callable
@@ -42,6 +43,7 @@ from storage.repos import chats
 from storage.tables import Meeting
 
 FIRST = 300_000
+_query_ids = itertools.count(50_000_000)
 GROUP_CHAT = -1_009_000_000  # + index of the group
 SEED = 13
 
@@ -153,7 +155,9 @@ class Crowd:
             uid = FIRST + index
             chat = group_chats[index % len(group_chats)]
             await asyncio.sleep(self.rng.uniform(0, self.press_window))
-            query_id = str(50_000_000 + index)
+            # Unique in the process, as Telegram's are: the adapter remembers the queries it
+            # answered (process-wide), so a second run reusing ids would get no toasts.
+            query_id = str(next(_query_ids))
             self.toast_sent[query_id] = time.perf_counter()
             await put(_group_press(uid, chat, self.linked[chat][1], query_id))
 
