@@ -18,6 +18,7 @@ from handlers.dispatch import Core
 from scheduler.clock import ManualClock
 from storage import Database
 from storage.db import normalise_url
+from storage.tables import School
 from tests.drivers import Driver
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,16 +53,24 @@ def reset_postgres(url: str) -> None:
 
 
 def truncate_postgres(url: str) -> None:
-    """Empty every table but the migration version (much faster than re-migrating)."""
+    """Empty every table but the migration version and restart every sequence.
+
+    DELETE, children before parents, not TRUNCATE: TRUNCATE gives each of the 35 tables a
+    new file on disk, about 0.3 s a test; deleting a test's few rows takes a few ms.
+    """
     engine = create_engine(normalise_url(url))
     try:
         with engine.begin() as connection:
-            tables = connection.execute(text(
+            present = set(connection.execute(text(
                 "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
-                "AND tablename <> 'alembic_version'")).scalars().all()
-            if tables:
-                names = ", ".join(f'"{name}"' for name in tables)
-                connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+                "AND tablename <> 'alembic_version'")).scalars())
+            known = [table.name for table in reversed(School.metadata.sorted_tables)]
+            # A table the models do not know (none today) goes first: nothing refers to it.
+            for name in [*sorted(present - set(known)), *(n for n in known if n in present)]:
+                connection.execute(text(f'DELETE FROM "{name}"'))
+            connection.execute(text(
+                "SELECT setval(format('%I.%I', schemaname, sequencename), 1, false) "
+                "FROM pg_sequences WHERE schemaname = 'public' AND last_value IS NOT NULL"))
     finally:
         engine.dispose()
 
