@@ -75,13 +75,53 @@ def truncate_postgres(url: str) -> None:
         engine.dispose()
 
 
+class _RosteredFiles:
+    """Migrated SQLite files with the demo roster imported, one per config and time.
+
+    Each is made the first time by the same build_core and import_roster as make_core
+    uses, and copied after that: importing the roster costs more than most tests."""
+
+    def __init__(self, migrated: Path) -> None:
+        """Copies of ``migrated`` (an empty migrated file) are recognised as fresh."""
+        self.migrated = migrated
+        self.blank = migrated.read_bytes()
+        self.files: dict[str, Path] = {}
+
+    def copy_to(self, config: Config, url: str, clock: ManualClock) -> bool:
+        """Fill ``url`` with the demo roster if it is a fresh copy of the migrated file;
+        False (nothing done) for any other database."""
+        if not url.startswith("sqlite:///"):
+            return False
+        path = Path(url.removeprefix("sqlite:///"))
+        if not path.is_file() or path.read_bytes() != self.blank:
+            return False
+        # Where attachments are kept is the only setting that differs between tests and
+        # is not stored in the database.
+        key = config.model_dump_json(exclude={"attachments"}) + clock.now().isoformat()
+        if key not in self.files:
+            made = self.migrated.with_name(f"rostered-{len(self.files)}.db")
+            shutil.copyfile(self.migrated, made)
+            core = build_core(config, database_url=f"sqlite:///{made}",
+                              clock=ManualClock(clock.now()))
+            import_roster(core, read_roster(core, DEMO_ROSTER))
+            core.db.close()
+            self.files[key] = made
+        shutil.copyfile(self.files[key], path)
+        return True
+
+
+_rostered: _RosteredFiles | None = None
+
+
 @pytest.fixture(scope="session")
 def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One migrated SQLite file that every test copies instead of migrating again."""
+    global _rostered
     path = tmp_path_factory.mktemp("template") / "yanxiu.db"
     database = Database(f"sqlite:///{path}")
     database.migrate()
     database.close()
+    _rostered = _RosteredFiles(path)
     return path
 
 
@@ -154,7 +194,10 @@ def from_semester_start(config: Config) -> Config:
 
 
 def make_core(config: Config, url: str, clock: ManualClock, *, roster: bool = True) -> Core:
-    """A migrated Core for the demo school, with the demo roster imported."""
+    """A migrated Core for the demo school, with the demo roster imported (on a fresh
+    SQLite file: copied from a file where it was imported the same way)."""
+    if roster and _rostered is not None and _rostered.copy_to(config, url, clock):
+        return build_core(config, database_url=url, clock=clock)
     core = build_core(config, database_url=url, clock=clock)
     if roster:
         import_roster(core, read_roster(core, DEMO_ROSTER))
