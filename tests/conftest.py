@@ -7,6 +7,7 @@ import shutil
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -20,6 +21,9 @@ from storage import Database
 from storage.db import normalise_url
 from storage.tables import School
 from tests.drivers import Driver
+
+if TYPE_CHECKING:
+    from tests.replay import Reference
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_CONFIG = ROOT / "config.example.toml"
@@ -134,6 +138,15 @@ def _postgres_migrated() -> str:
     database.migrate()
     database.close()
     return url
+
+
+@pytest.fixture(scope="session")
+def replay_reference(tmp_path_factory: pytest.TempPathFactory) -> Reference:
+    """tests/replay.py's school day played once, undisturbed: the same script and seed give
+    the same outcome, so the fault and two-process tests share it on both backends."""
+    from tests.replay import play_undisturbed  # it imports this module's constants
+
+    return play_undisturbed(tmp_path_factory.mktemp("reference"))
 
 
 @pytest.fixture

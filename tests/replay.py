@@ -254,6 +254,25 @@ def run_script(url: str, folder: Path, *, kills: int, rng: random.Random,
             return landed, restarts
 
 
+@dataclass(frozen=True)
+class Reference:
+    """What the script leaves when played once, undisturbed, on SQLite: the records, the
+    sent logs' keys (in order) and each step's fault points (kills are drawn among them)."""
+
+    records: list[tuple[int, str, str]]
+    sent: list[str]
+    profile: dict[str, int]
+
+
+def play_undisturbed(folder: Path) -> Reference:
+    """The reference the fault and two-process tests compare their runs with."""
+    url = f"sqlite:///{folder / 'ref.db'}"
+    prepare(url, folder)
+    run_script(url, folder, kills=0, rng=random.Random(0))
+    return Reference(records_of(url), sent_keys((folder / "sent.log").read_text()),
+                     json.loads((folder / "points.json").read_text()))
+
+
 def sent_keys(text: str) -> list[str]:
     """Sent outbox keys without the session's row id, which differs between databases
     (PostgreSQL sequences are not rolled back with a killed transaction). Relays are keyed
