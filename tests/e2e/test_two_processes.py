@@ -25,6 +25,7 @@ from tests.conftest import EXAMPLE_CONFIG
 from tests.replay import (
     TEACHERS,
     Reference,
+    preload,
     prepare,
     records_of,
     say_step,
@@ -94,6 +95,7 @@ def test_two_processes_act_like_one(database_url: str, tmp_path: Path,
     shared = tmp_path / "shared"
     shared.mkdir()
     prepare(database_url, shared)
+    preload()
     context = multiprocessing.get_context("fork")
     barrier = context.Barrier(PROCESSES, timeout=60)
     replicas = [context.Process(target=_replica, args=(database_url, str(shared), n, barrier))
