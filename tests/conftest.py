@@ -15,12 +15,14 @@ from sqlalchemy import create_engine, text
 
 from bot.app import build_core, import_roster, read_roster
 from bot.config import Config, load
+from bot.tg.ratelimit import FloodLimiter
 from handlers.dispatch import Core
 from scheduler.clock import ManualClock
 from storage import Database
 from storage.db import normalise_url
 from storage.tables import School
 from tests.drivers import Driver
+from tests.fakes import unpaced
 
 if TYPE_CHECKING:
     from tests.replay import Reference
@@ -191,6 +193,12 @@ def config(tmp_path: Path) -> Config:
     loaded = load(str(EXAMPLE_CONFIG)).config
     files = loaded.attachments.model_copy(update={"dir": str(tmp_path / "files")})
     return loaded.model_copy(update={"attachments": files})
+
+
+@pytest.fixture
+def flood_limiter() -> FloodLimiter:
+    """Telegram's flood limits for a test's Application (tests/fakes.py: unpaced)."""
+    return unpaced()
 
 
 @pytest.fixture
