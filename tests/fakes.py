@@ -532,9 +532,18 @@ def hold_archives(monkeypatch: Any) -> tuple[threading.Event, threading.Event]:
     return started, release
 
 
-# Telegram's limits as shipped, but replies to a private chat unpaced: the end-to-end tests
-# answer forms faster than any person and would otherwise wait 1.25 s a reply in real time
-# (the pacing itself is tested in tests/unit/test_ratelimit.py and by the peak bench).
+# Telegram's limits per chat as shipped, but replies to a private chat and the bot's overall
+# rate unpaced: the end-to-end tests answer forms faster than any person and would otherwise
+# wait 1.25 s a reply, and 34 ms for every message, in real time (the pacing itself is
+# tested in tests/unit/test_ratelimit.py and by the peak bench).
 def unpaced() -> FloodLimiter:
     """A fresh limiter (its locks belong to one event loop) with replies unpaced."""
-    return FloodLimiter(reply_interval=0.001)
+    return FloodLimiter(reply_interval=0.001, overall_per_second=1e6)
+
+
+def unlimited() -> FloodLimiter:
+    """A fresh limiter that never waits, for a test that is not about Telegram's limits and
+    sends far more than they allow (20 messages a minute per group, one a second to a
+    person)."""
+    return FloodLimiter(reply_interval=0.001, overall_per_second=1e6,
+                        group_per_minute=10**9, private_interval=0.001)

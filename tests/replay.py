@@ -27,8 +27,10 @@ from typing import Any
 from sqlalchemy import create_engine, event, select
 
 from bot.app import build_core, build_runner
+from handlers import similarity
 from handlers.dispatch import Core
 from handlers.types import Incoming, Reply, private_chat
+from scheduler.calendar import SchoolCalendar
 from scheduler.clock import ManualClock
 from storage.db import normalise_url
 from storage.repos import chats, drafts, meetings, people, school
@@ -230,6 +232,7 @@ def run_script(url: str, folder: Path, *, kills: int, rng: random.Random,
     point drawn from ``rng`` within the steps' fault points of an undisturbed run
     (``profile``, that run's points.json); returns the kills that landed and the workers
     started."""
+    preload()
     context = multiprocessing.get_context("fork")
     steps = [step["id"] for step in json.loads((folder / "script.json").read_text())]
     landed = restarts = 0
@@ -252,6 +255,37 @@ def run_script(url: str, folder: Path, *, kills: int, rng: random.Random,
         log = (folder / "ack.log").read_text().split()
         if log and log[-1] == "done":
             return landed, restarts
+
+
+@dataclass(frozen=True)
+class Reference:
+    """What the script leaves when played once, undisturbed, on SQLite: the records, the
+    sent logs' keys (in order) and each step's fault points (kills are drawn among them)."""
+
+    records: list[tuple[int, str, str]]
+    sent: list[str]
+    profile: dict[str, int]
+
+
+def play_undisturbed(folder: Path) -> Reference:
+    """The reference the fault and two-process tests compare their runs with."""
+    url = f"sqlite:///{folder / 'ref.db'}"
+    prepare(url, folder)
+    run_script(url, folder, kills=0, rng=random.Random(0))
+    return Reference(records_of(url), sent_keys((folder / "sent.log").read_text()),
+                     json.loads((folder / "points.json").read_text()))
+
+
+def preload() -> None:
+    """Load in this process, before it forks workers, what each worker would otherwise load
+    again after every restart (0.5 s of a ~0.1 s restart): datasketch, as the running bot's
+    warm-up does, and the law's holidays of the demo semesters' years."""
+    from bot.config import load
+
+    similarity.warm_up()
+    calendar = SchoolCalendar()
+    for semester in load(str(EXAMPLE_CONFIG)).config.semesters:
+        calendar.school_days(semester.start, semester.end)
 
 
 def sent_keys(text: str) -> list[str]:

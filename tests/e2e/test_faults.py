@@ -14,27 +14,22 @@ and logs are compared with an undisturbed run of the same script.
 
 from __future__ import annotations
 
-import json
 import random
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
-from tests.replay import TEACHERS, prepare, records_of, run_script, sent_keys
+from tests.replay import TEACHERS, Reference, prepare, records_of, run_script, sent_keys
 
 KILLS = 120
 
 
 def test_kills_lose_no_answer_and_no_useful_reminder(database_url: str, tmp_path: Path,
+                                                     replay_reference: Reference,
                                                      request: pytest.FixtureRequest) -> None:
-    reference = tmp_path / "reference"
-    reference.mkdir()
-    reference_url = f"sqlite:///{reference / 'ref.db'}"
-    prepare(reference_url, reference)
-    run_script(reference_url, reference, kills=0, rng=random.Random(0))
-    expected_records = records_of(reference_url)
-    expected_sent = set(sent_keys((reference / "sent.log").read_text()))
+    expected_records = replay_reference.records
+    expected_sent = set(replay_reference.sent)
     assert len(expected_records) == len(TEACHERS)
     assert any(key.startswith("eve:") for key in expected_sent)
     assert any(key.startswith("soon:") for key in expected_sent)
@@ -46,9 +41,8 @@ def test_kills_lose_no_answer_and_no_useful_reminder(database_url: str, tmp_path
     chaos = tmp_path / "chaos"
     chaos.mkdir()
     prepare(database_url, chaos)
-    profile = json.loads((reference / "points.json").read_text())
     landed, restarts = run_script(database_url, chaos, kills=KILLS, rng=random.Random(2026),
-                                  profile=profile)
+                                  profile=replay_reference.profile)
 
     # Every acknowledged answer is in the database, and no record is stored twice.
     assert records_of(database_url) == expected_records

@@ -26,6 +26,7 @@ from hypothesis import strategies as st
 from sqlmodel import Session, col, select
 
 from bot.app import build_runner, import_roster, read_roster
+from bot.tg.ratelimit import FloodLimiter
 from bot.tg.translate import toast
 from handlers import texts
 from handlers.dispatch import COMMANDS, Core
@@ -60,11 +61,19 @@ from tests.fakes import (
     callback_query,
     photo_message,
     text_message,
+    unlimited,
 )
 
 # The offline Telegram of test_telegram.py: it fails the test if Telegram would have refused
 # any call the bot made (broken HTML, too long, empty text, toast over 200 characters).
 tg = telegram_e2e.tg
+
+
+@pytest.fixture
+def flood_limiter() -> FloodLimiter:
+    """Telegram's flood limits (20 messages a minute per group) are not under test here; kept,
+    they would make the run wait minutes."""
+    return unlimited()
 
 CORE_EXAMPLES = 400  # each example is 3-6 updates (a hand-in is 5-7): well over 1 000
 TELEGRAM_EXAMPLES = 200
@@ -928,12 +937,6 @@ async def _feed(telegram: Telegram, step: TgStep) -> tuple[list[Call], str]:
 
 
 async def test_arbitrary_updates_through_telegram(tg: Telegram, core: Core) -> None:
-    # Telegram's flood limits (20 messages a minute per group) are not under test here; the
-    # rate limiter would make the run wait minutes for them.
-    limiter = tg.app.bot.rate_limiter
-    assert limiter is not None
-    limiter._group_max_rate = 0  # type: ignore[attr-defined]
-    limiter._base_limiter = None  # type: ignore[attr-defined]
     for name, user in TG_PEOPLE.items():
         await tg.bind(user, name)
     await tg.say(TG_PEOPLE["陈主任"], "/link 语文组", group=TG_GROUP)

@@ -22,6 +22,7 @@ from bot import texts as bot_texts
 from bot.app import build_runner
 from bot.config import TelegramSpec
 from bot.tg.adapter import TelegramBridge, build_application
+from bot.tg.ratelimit import FloodLimiter
 from bot.tg.translate import to_incoming
 from handlers import texts
 from handlers.dispatch import Core
@@ -59,11 +60,11 @@ GROUP_NAMES = "语文组、数学组、英语组、综合组"
 
 
 @pytest.fixture
-async def tg(core: Core) -> AsyncIterator[Telegram]:
+async def tg(core: Core, flood_limiter: FloodLimiter) -> AsyncIterator[Telegram]:
     """The bot's Application, initialised against the fake Bot API (getMe answered)."""
     api = RecordingRequest()
     app = build_application(core, token=TOKEN, spec=TelegramSpec(), request=api,
-                            limiter=unpaced())
+                            limiter=flood_limiter)
     async with app:
         yield Telegram(app, api, core)
     # Whatever a test did, Telegram never had reason to refuse what the bot sent.

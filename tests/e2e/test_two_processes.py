@@ -22,7 +22,15 @@ from handlers.types import Reply, private_chat
 from scheduler.clock import ManualClock
 from storage.repos.outbox import OutboxItem
 from tests.conftest import EXAMPLE_CONFIG
-from tests.replay import TEACHERS, prepare, records_of, run_script, say_step, sent_keys
+from tests.replay import (
+    TEACHERS,
+    Reference,
+    preload,
+    prepare,
+    records_of,
+    say_step,
+    sent_keys,
+)
 
 PROCESSES = 2
 
@@ -80,17 +88,14 @@ def _replica(url: str, folder: str, worker: int, barrier: Any) -> None:
     core.db.close()
 
 
-def test_two_processes_act_like_one(database_url: str, tmp_path: Path) -> None:
-    reference = tmp_path / "reference"
-    reference.mkdir()
-    reference_url = f"sqlite:///{reference / 'ref.db'}"
-    prepare(reference_url, reference)
-    run_script(reference_url, reference, kills=0, rng=random.Random(0))
-    expected_sent = Counter(sent_keys((reference / "sent.log").read_text()))
+def test_two_processes_act_like_one(database_url: str, tmp_path: Path,
+                                    replay_reference: Reference) -> None:
+    expected_sent = Counter(replay_reference.sent)
 
     shared = tmp_path / "shared"
     shared.mkdir()
     prepare(database_url, shared)
+    preload()
     context = multiprocessing.get_context("fork")
     barrier = context.Barrier(PROCESSES, timeout=60)
     replicas = [context.Process(target=_replica, args=(database_url, str(shared), n, barrier))
@@ -101,7 +106,7 @@ def test_two_processes_act_like_one(database_url: str, tmp_path: Path) -> None:
         process.join(240)
         assert process.exitcode == 0, f"a replica failed with exit code {process.exitcode}"
 
-    assert records_of(database_url) == records_of(reference_url)
+    assert records_of(database_url) == replay_reference.records
     assert len(records_of(database_url)) == len(TEACHERS)
     sent = Counter()
     for n in range(PROCESSES):
