@@ -102,7 +102,8 @@ class Runner:
         outbox.heartbeat(session, worker=self.worker, now=now)
         for planner in self.planners:
             planner(session, now)
-        outbox.recover_stale(session, now=now, lease=LEASE, longest=LONGEST)
+        outbox.recover_stale(session, worker=self.worker, now=now, lease=LEASE,
+                             longest=LONGEST)
         updates.forget_updates(session, before=now - updates.DEDUP_WINDOW)
         return outbox.expire_due(session, now=now)
 

@@ -142,7 +142,7 @@ def heartbeat(session: Session, *, worker: str, now: datetime) -> None:
                                                     set_={"seen_at": now}))
 
 
-def recover_stale(session: Session, *, now: datetime, lease: timedelta,
+def recover_stale(session: Session, *, worker: str, now: datetime, lease: timedelta,
                   longest: timedelta) -> int:
     """Return messages claimed by a dispatcher that died before sending them.
 
@@ -150,6 +150,9 @@ def recover_stale(session: Session, *, now: datetime, lease: timedelta,
     ``sending`` whose claimer's heartbeat is older than ``lease`` (or gone) belongs to a
     process that stopped between claiming and reporting, so it goes back to the queue; a
     claim older than ``longest`` goes back whatever the heartbeat says (a stuck send).
+    Leases older than ``longest`` are dropped, never ``worker``'s own and never one that
+    another transaction holds (its process is alive, renewing it): two processes ticking
+    at once each hold their own lease, and dropping each other's deadlocked on PostgreSQL.
     """
     alive = select(WorkerLease.worker).where(col(WorkerLease.seen_at) > now - lease)
     result = session.exec(
@@ -159,7 +162,10 @@ def recover_stale(session: Session, *, now: datetime, lease: timedelta,
                | (col(Outbox.claimed_at) <= now - longest))
         .values(status=PENDING, claimed_by=None)
     )
-    session.exec(delete(WorkerLease).where(col(WorkerLease.seen_at) <= now - longest))
+    stale = (select(WorkerLease.worker)
+             .where(col(WorkerLease.seen_at) <= now - longest, WorkerLease.worker != worker)
+             .with_for_update(skip_locked=True))
+    session.exec(delete(WorkerLease).where(col(WorkerLease.worker).in_(stale)))
     return result.rowcount or 0
 
 
