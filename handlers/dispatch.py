@@ -10,7 +10,7 @@ import re
 import uuid
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlmodel import Session
 
@@ -45,7 +45,7 @@ from scheduler.clock import Clock
 from scheduler.quiet import after_quiet
 from scheduler.runner import Planner
 from storage import Database, DatabaseUnavailable
-from storage.repos import accounts, chats, outbox, people, school, updates
+from storage.repos import accounts, chats, outbox, pace, people, school, updates
 from storage.repos.outbox import OutboxItem
 
 logger = logging.getLogger(__name__)
@@ -470,6 +470,13 @@ class Core:
         if item.payload.get("exact"):
             return replies
         return [_to_current(session, reply, item.chat) for reply in replies]
+
+    async def take_turn(self, chat: str, burst: int, interval: float) -> float:
+        """Take ``chat``'s next turn to be sent a message, in a pace that every process of
+        the bot shares (a burst of ``burst``, then one each ``interval`` seconds, kept in
+        the database by wall time); the seconds to wait before sending."""
+        return await self.db.run(lambda session: pace.reserve(
+            session, chat=chat, burst=burst, interval=interval, now=datetime.now(UTC)))
 
     async def render(self, item: OutboxItem) -> list[Reply]:
         """``render_sync`` in its own transaction, off the event loop."""

@@ -303,6 +303,17 @@ class WorkerLease(SQLModel, table=True):
     seen_at: datetime
 
 
+class ChatPace(SQLModel, table=True):
+    """How many messages a chat may still take at once (``tokens``, refilled over time, may
+    be owed below zero) as of ``at``: one pace for every process sending to it."""
+
+    __tablename__ = "chat_pace"
+
+    chat: str = Field(primary_key=True, max_length=80)
+    tokens: float
+    at: datetime
+
+
 class PlatformUsage(SQLModel, table=True):
     """Metered calls to a chat platform's API in one month (钉钉's monthly budget)."""
 

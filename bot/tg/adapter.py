@@ -373,7 +373,8 @@ def build_application(
         .token(token)
         .base_url(spec.base_url)
         .base_file_url(spec.base_file_url)
-        .rate_limiter(limiter or FloodLimiter.shared_by(spec.processes))
+        .rate_limiter(limiter or FloodLimiter.shared_by(
+            spec.processes, reserve=core.take_turn if spec.processes > 1 else None))
         .concurrent_updates(OrderedUpdates())
         .post_init(start)
         .post_shutdown(stop)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,6 +54,9 @@ class Pace:
 
 
 PROACTIVE = Pace(proactive=True)
+# Takes a chat's next turn where every process of the bot sees it (key, burst, seconds per
+# message); returns the seconds to wait before sending.
+Reserve = Callable[[str, int, float], Awaitable[float]]
 
 
 class FloodLimiter(BaseRateLimiter[Pace]):
@@ -68,8 +71,11 @@ class FloodLimiter(BaseRateLimiter[Pace]):
         reply_interval: float = REPLY_INTERVAL,
         reply_burst: int = REPLY_BURST,
         max_retries: int = MAX_RETRIES,
+        reserve: Reserve | None = None,
     ) -> None:
-        """Keep the given limits; ``max_retries`` waits out that many 429 answers per request."""
+        """Keep the given limits; ``max_retries`` waits out that many 429 answers per request.
+        With ``reserve`` each chat's pace is kept there (with the other processes of the
+        bot) instead of in this process."""
         self._overall = AsyncLimiter(1, 1 / overall_per_second)
         # Overall slots in the order they were asked for: AsyncLimiter wakes its waiters in
         # no fixed order, which left some replies waiting seconds behind later ones.
@@ -82,15 +88,21 @@ class FloodLimiter(BaseRateLimiter[Pace]):
         self._privates: dict[int, AsyncLimiter] = {}
         self._replies: dict[int, AsyncLimiter] = {}
         self._max_retries = max_retries
+        self._reserve = reserve
         # Loop time until which every send waits (a 429's retry_after).
         self._resume_at = 0.0
 
     @classmethod
-    def shared_by(cls, processes: int) -> FloodLimiter:
+    def shared_by(cls, processes: int, reserve: Reserve | None = None) -> FloodLimiter:
         """The limits of one of ``processes`` processes sending for the same bot (nginx
-        hands each update to any of them): each keeps an even share of every limit, the
-        overall, each group's and each private chat's (at least one message a minute per
-        group, and a burst of one reply)."""
+        hands each update to any of them). Each keeps an even share of the overall rate.
+        With ``reserve`` (the database) each chat's pace is kept together with the other
+        processes; without it each process keeps an even share of each chat's too (at least
+        one message a minute per group, and a burst of one reply), which slows a quick
+        teacher's form. (The overall rate kept in the database too was measured worse: the
+        two processes' sends reach Telegram unevenly, and it answered 429.)"""
+        if reserve is not None:
+            return cls(overall_per_second=OVERALL_PER_SECOND / processes, reserve=reserve)
         return cls(overall_per_second=OVERALL_PER_SECOND / processes,
                    group_per_minute=max(1, GROUP_PER_MINUTE // processes),
                    private_interval=PRIVATE_INTERVAL * processes,
@@ -114,11 +126,15 @@ class FloodLimiter(BaseRateLimiter[Pace]):
     ) -> Result:
         """Wait for every limit that applies, send, and wait out a 429 up to the retry count."""
         chat = data.get("chat_id")
-        narrow = self._narrow(chat, rate_limit_args or Pace())
+        pace = rate_limit_args or Pace()
+        shared = self._shared(chat, pace)
+        narrow = [] if shared is not None else self._narrow(chat, pace)
         loop = asyncio.get_running_loop()
         for attempt in range(self._max_retries + 1):
             for limiter in narrow:
                 await limiter.acquire()
+            if shared is not None:
+                await self._take_turn(loop, shared)
             if chat is not None:  # messages; getMe, answerCallbackQuery … are not counted
                 async with self._overall_queue:
                     await self._overall_slot(loop)
@@ -152,13 +168,34 @@ class FloodLimiter(BaseRateLimiter[Pace]):
             if self._resume_at <= loop.time():
                 return
 
+    async def _take_turn(self, loop: asyncio.AbstractEventLoop,
+                         turn: tuple[str, int, float]) -> None:
+        """Take the chat's turn where the other processes take theirs, and wait until it is
+        due (a 429 pause first)."""
+        assert self._reserve is not None
+        await self._paused_until(loop)
+        wait = await self._reserve(*turn)
+        if wait > 0:
+            await asyncio.sleep(wait)
+
+    def _shared(self, chat: object, pace: Pace) -> tuple[str, int, float] | None:
+        """The chat's pace as ``reserve`` keeps it (key, burst, seconds per message), or
+        None when paces are kept in this process (or the request is not a message)."""
+        if self._reserve is None or chat is None:
+            return None
+        chat = _normal(chat)
+        if isinstance(chat, str) or (isinstance(chat, int) and chat < 0):
+            return f"group:{chat}", self._group_per_minute, 60 / self._group_per_minute
+        if pace.proactive:
+            return f"proactive:{chat}", 1, self._private_interval
+        return f"reply:{chat}", self._reply_burst, self._reply_interval
+
     def _narrow(self, chat: object, pace: Pace) -> list[AsyncLimiter]:
         """The group's or the private chat's limit, taken before an overall slot, so that
         a wait for one chat does not hold one."""
         if chat is None:
             return []
-        with contextlib.suppress(TypeError, ValueError):
-            chat = int(chat)  # type: ignore[call-overload]
+        chat = _normal(chat)
         if isinstance(chat, str) or (isinstance(chat, int) and chat < 0):
             return [self._keyed(self._groups, chat, self._group_per_minute, 60)]
         if pace.proactive:
@@ -178,3 +215,10 @@ class FloodLimiter(BaseRateLimiter[Pace]):
         if limiter is None:
             limiter = table[key] = AsyncLimiter(rate, period)
         return limiter
+
+
+def _normal(chat: object) -> object:
+    """A chat id as an int where it is one (Telegram's ids may come as strings)."""
+    with contextlib.suppress(TypeError, ValueError):
+        return int(chat)  # type: ignore[call-overload]
+    return chat

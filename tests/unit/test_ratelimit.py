@@ -131,6 +131,29 @@ async def test_two_processes_sharing_the_bot_together_keep_its_limits() -> None:
     assert times[20] - times[0] >= 5.9  # each one's 11th waits 60 s / 10: 20 a minute
 
 
+async def test_with_a_shared_pace_each_chat_takes_its_turn_there() -> None:
+    # [telegram] processes = 2 on a database: each chat's pace is the chat's, whichever
+    # process sends (tests/storage/test_pace.py keeps the bucket); the overall is halved.
+    asked: list[tuple[str, int, float]] = []
+    waits = iter([0.0, 0.0, 0.0, 1.0])
+
+    async def reserve(key: str, burst: int, interval: float) -> float:
+        asked.append((key, burst, interval))
+        return next(waits)
+
+    clock = Clock()
+    limiter = FloodLimiter.shared_by(2, reserve)
+    await send_all(limiter, clock, [7])
+    await send_all(limiter, clock, [7], PROACTIVE)
+    await send_all(limiter, clock, [-100])
+    assert asked == [("reply:7", 3, 1.25), ("proactive:7", 1, 1.0), ("group:-100", 20, 3.0)]
+    before = asyncio.get_running_loop().time()
+    await send_all(limiter, clock, [7])  # the pace says: wait a second
+    assert clock.times(7)[-1] - before >= 1.0
+    await send_all(limiter, clock, [None])  # not a message: no turn taken
+    assert len(asked) == 4
+
+
 async def test_requests_without_a_chat_are_not_limited() -> None:
     clock = Clock()
     await send_all(FloodLimiter(), clock, [None] * 60)
