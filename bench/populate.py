@@ -76,12 +76,17 @@ def add_teachers(
     return people
 
 
+def school_names(count: int) -> list[str]:
+    """The district's schools: 区第1小学, 区第2小学 …"""
+    return [f"区第{n + 1}小学" for n in range(count)]
+
+
 def add_schools(session: Session, settings: Settings, count: int) -> list[int]:
     """``count`` schools, each with the demo school's 教研组 and semesters."""
     return [school.ensure_school(
-        session, name=f"区第{n + 1}小学", groups=[g.name for g in settings.groups],
+        session, name=name, groups=[g.name for g in settings.groups],
         semesters=[(s.name, s.start, s.end, s.theme) for s in settings.semesters])
-        for n in range(count)]
+        for name in school_names(count)]
 
 
 def school_days(settings: Settings, start: date, end: date) -> list[date]:

@@ -29,6 +29,7 @@ from typing import Any
 import httpx
 from aiohttp import web
 
+from bench import populate
 from bench.common import START, load_config
 from bench.deployment import district_config
 from bench.peak import Crowd, PeakResult, build
@@ -36,11 +37,6 @@ from bench.transport import TOKEN, TelegramLimitsBotAPI
 
 SECRET = "bench-webhook-secret"
 READY = "ready"
-
-
-def school_names(schools: int) -> list[str]:
-    """The district's schools as part 2 names them."""
-    return [f"区第{n + 1}小学" for n in range(schools)]
 
 
 async def _telegram(api: TelegramLimitsBotAPI) -> tuple[web.AppRunner, int]:
@@ -93,7 +89,7 @@ async def run(label: str, url: str, settings: Any, *, schools: int, processes: i
               pressers: int = 300, writers: int = 50, press_window: float = 10.0,
               start_window: float = 2.0) -> PeakResult:
     """One peak on ``url`` (emptied by the caller) through ``processes`` worker processes."""
-    config = district_config(settings, school_names(schools))
+    config = district_config(settings, populate.school_names(schools))
     core, linked = build(url, config, pressers + writers)
     core.db.close()
     result = PeakResult(label)
@@ -142,7 +138,7 @@ async def _serve(args: argparse.Namespace) -> None:
     from bot.tg.adapter import build_application
     from scheduler.clock import ManualClock
 
-    config = district_config(load_config(), school_names(args.schools))
+    config = district_config(load_config(), populate.school_names(args.schools))
     core = build_core(config, database_url=args.url, clock=ManualClock(START))
     base = f"http://127.0.0.1:{args.telegram}"
     spec = TelegramSpec(base_url=f"{base}/bot", base_file_url=f"{base}/file/bot",

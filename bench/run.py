@@ -189,7 +189,7 @@ def _cpu_model() -> str:
 
 def part_updates(args: argparse.Namespace, report: Report, work: Path, settings: Any) -> None:
     """Full bot vs echo in alternating rounds; the peak against Telegram's limits."""
-    from bench import deployment, peak, processes, updates
+    from bench import deployment, peak, populate, processes, updates
 
     part = "1 updates"
     sqlite_rounds, pg_rounds = updates.Rounds(), updates.Rounds()
@@ -221,7 +221,7 @@ def part_updates(args: argparse.Namespace, report: Report, work: Path, settings:
                                         settings, pressers=args.pressers,
                                         writers=args.writers, sequential=sequential))
         # Issue 17: the same peak in a 村小 of the district deployment ([[schools]]).
-        names = processes.school_names(args.schools)
+        names = populate.school_names(args.schools)
         label = f"in one deployment of {args.schools} [[schools]] (SQLite, one process)"
         print(f"  peak: {label}", flush=True)
         peaks.append(await peak.run(label, f"sqlite:///{work / 'peak-district.db'}",
@@ -317,9 +317,9 @@ def _transaction_floor(work: Path) -> dict[str, float]:
 def part_deployment(report: Report, backend: str, url: str, settings: Any, schools: int,
                     details: dict[str, Any]) -> None:
     """The same district as one deployment (issue 17): [[schools]] behind the router."""
-    from bench import deployment, district
+    from bench import deployment, district, populate
 
-    names = [f"区第{n + 1}小学" for n in range(schools)]
+    names = populate.school_names(schools)
     result = deployment.measure(url, settings, names, now=district.NOW)
     figures = deployment.summary(result)
     details[f"{backend}_deployment"] = figures

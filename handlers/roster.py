@@ -9,7 +9,6 @@ import csv
 import io
 import re
 import zipfile
-from collections import Counter
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
@@ -347,7 +346,8 @@ def _parse_rows(
         entries.append(entry)
 
     if mentors:
-        problems += _mentor_problems(entries)
+        entries, wrong = _resolve_mentors(entries, ())
+        problems += wrong
     if problems:
         raise RosterError([message for _, message in sorted(problems, key=lambda p: p[0])])
     if not entries:
@@ -382,21 +382,6 @@ def _with_mentor(entry: RosterEntry, value: dict[str, str], found: list[str]) ->
     if mentor and mentor == entry.name:
         found.append("师傅不能是自己")
     return replace(entry, mentor=mentor or None, mentor_since=since)
-
-
-def _mentor_problems(entries: Sequence[RosterEntry]) -> list[tuple[int, str]]:
-    """A 师傅 must be exactly one other person of the same file."""
-    names = Counter(entry.name for entry in entries)
-    problems = []
-    for entry in entries:
-        if entry.mentor is None or entry.mentor == entry.name:
-            continue
-        where = f"第 {entry.row} 行：师傅「{entry.mentor}」"
-        if names[entry.mentor] == 0:
-            problems.append((entry.row, f"{where}不在花名册里"))
-        elif names[entry.mentor] > 1:
-            problems.append((entry.row, f"{where}在花名册里有重名，无法确定是哪一位"))
-    return problems
 
 
 # --- issue 17: one roster for several schools (the 学校 column) ---
@@ -459,7 +444,7 @@ def _parse_school_rows(raw_rows: Iterable[list[object]],
             elif entry.staff_no is not None:
                 staff_rows[entry.staff_no] = entry.row
             entries.append(replace(entry, school=school))
-    entries, wrong = _district_mentors(entries, schools)
+    entries, wrong = _resolve_mentors(entries, schools)
     problems += wrong
     if problems:
         raise RosterError([message for _, message in sorted(problems, key=lambda p: p[0])])
@@ -468,10 +453,11 @@ def _parse_school_rows(raw_rows: Iterable[list[object]],
     return sorted(entries, key=lambda entry: entry.row)
 
 
-def _district_mentors(entries: Sequence[RosterEntry], schools: Collection[str],
-                      ) -> tuple[list[RosterEntry], list[tuple[int, str]]]:
-    """Each 徒弟's 师傅 found in the whole file (any school of the district): a name
-    alone if it is one person's, else 学校·姓名; the entries with ``mentor_school`` set."""
+def _resolve_mentors(entries: Sequence[RosterEntry], schools: Collection[str],
+                     ) -> tuple[list[RosterEntry], list[tuple[int, str]]]:
+    """Each 徒弟's 师傅: exactly one other person of the file (in a district, of any of
+    its ``schools``: a name alone if it is one person's, else 学校·姓名); the entries with
+    ``mentor_school`` set, and the problems by row."""
     by_name: dict[str, list[RosterEntry]] = {}
     for entry in sorted(entries, key=lambda entry: entry.row):
         by_name.setdefault(entry.name, []).append(entry)
